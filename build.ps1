@@ -1,0 +1,145 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, documents, tests, benchmarks and packages SocketProbe.
+.DESCRIPTION
+    Tasks run in the order given. Build compiles into bin/ so `Import-Module ./SocketProbe.psd1`
+    works from a clone. Docs turns docs/*.md (PlatyPS layout) into MAML help in en-US/.
+    Test runs xunit and Pester and ends with one line "N passed, N failed". Run builds and runs
+    the main job. Any failure stops the build with a non-zero exit code.
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Docs', 'Test', 'Run', 'Bench', 'Package')]
+    [string[]] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester -Tag filter (e.g. Lab); empty runs everything.
+    [string[]] $Tag = @()
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+$env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
+
+function Invoke-Native {
+    # Run a native command; fail loudly on a non-zero exit code.
+    param([string] $File, [string[]] $Arguments)
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
+}
+
+function Invoke-Build {
+    $bin = Join-Path $root 'bin'
+    foreach ($project in 'src/SocketProbe/SocketProbe.csproj', 'src/SocketProbe.Peer/SocketProbe.Peer.csproj') {
+        Invoke-Native dotnet @('publish', (Join-Path $root $project), '-c', $Configuration, '-o', $bin, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
+    }
+    Write-Host "Built into $bin"
+}
+
+function Invoke-Docs {
+    & (Join-Path $root 'build/ConvertTo-MamlHelp.ps1') -DocsPath (Join-Path $root 'docs') -OutputPath (Join-Path $root 'en-US')
+    Write-Host 'Help written to en-US/'
+}
+
+function Get-PesterModulePath {
+    # Pester comes from NuGet through a restore-only project (PackageDownload), pinned there.
+    Invoke-Native dotnet @('restore', (Join-Path $root 'tests/tools/tools.csproj'), '--nologo', '-v', 'quiet')
+    $project = [xml](Get-Content -Raw (Join-Path $root 'tests/tools/tools.csproj'))
+    $version = ($project.Project.ItemGroup.PackageDownload | Where-Object Include -EQ 'Pester').Version.Trim('[', ']')
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    $manifest = Join-Path $packages "pester/$version/tools/Pester.psd1"
+    if (-not (Test-Path $manifest)) { throw "Pester $version was restored but $manifest is missing" }
+    $manifest
+}
+
+function Invoke-Test {
+    $results = Join-Path $root 'TestResults'
+    New-Item -ItemType Directory -Force -Path $results | Out-Null
+    $passed = 0; $failed = 0; $skipped = 0
+
+    # xunit: the engine's pure logic.
+    $trx = Join-Path $results 'engine.trx'
+    Remove-Item $trx -ErrorAction Ignore
+    & dotnet test (Join-Path $root 'tests/SocketProbe.Engine.Tests') -c $Configuration --nologo -v quiet `
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+    $xunitExit = $LASTEXITCODE
+    if (-not (Test-Path $trx)) { throw "xunit wrote no results (exit code $xunitExit)" }
+    $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+    $passed += [int]$counters.passed; $failed += [int]$counters.failed + [int]$counters.error
+    $skipped += [int]$counters.notExecuted
+    Write-Host "xunit: $($counters.passed) passed, $($counters.failed) failed"
+
+    # Pester in a child process, so the module under test never loads into this one.
+    $pester = Get-PesterModulePath
+    $summary = Join-Path $results 'pester.json'
+    Remove-Item $summary -ErrorAction Ignore
+    $script = {
+        param($PesterPath, $TestsPath, $SummaryPath, $Tags)
+        Import-Module $PesterPath -Force
+        $config = New-PesterConfiguration
+        $config.Run.Path = $TestsPath
+        $config.Run.PassThru = $true
+        $config.Output.Verbosity = 'Detailed'
+        if ($Tags) { $config.Filter.Tag = $Tags }
+        $run = Invoke-Pester -Configuration $config
+        @{ Passed = $run.PassedCount; Failed = $run.FailedCount + $run.FailedBlocksCount + $run.FailedContainersCount; Skipped = $run.SkippedCount } |
+            ConvertTo-Json | Set-Content -Path $SummaryPath
+    }
+    $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+    & $pwsh @pwshArgs -NoProfile -NonInteractive -Command $script -args $pester, (Join-Path $root 'tests'), $summary, ($Tag -join ',')
+    if (-not (Test-Path $summary)) { throw "Pester wrote no results (exit code $LASTEXITCODE)" }
+    $p = Get-Content -Raw $summary | ConvertFrom-Json
+    $passed += $p.Passed; $failed += $p.Failed; $skipped += $p.Skipped
+    Write-Host "Pester: $($p.Passed) passed, $($p.Failed) failed, $($p.Skipped) skipped"
+
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0 -or $xunitExit -ne 0) { exit 1 }
+}
+
+function Invoke-Run {
+    # The main job: reproduce the catalogue on this machine and show what really came back.
+    $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+    & $pwsh @pwshArgs -NoProfile -NonInteractive -File (Join-Path $root 'build/Run-MainJob.ps1')
+    if ($LASTEXITCODE -ne 0) { throw "main job failed with exit code $LASTEXITCODE" }
+}
+
+function Invoke-Bench {
+    $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+    foreach ($bench in Get-ChildItem (Join-Path $root 'bench') -Filter '*.Bench.ps1' | Sort-Object Name) {
+        Write-Host "== $($bench.Name)"
+        & $pwsh @pwshArgs -NoProfile -NonInteractive -File $bench.FullName
+        if ($LASTEXITCODE -ne 0) { throw "$($bench.Name) failed with exit code $LASTEXITCODE" }
+    }
+}
+
+function Invoke-Package {
+    $manifest = Import-PowerShellDataFile (Join-Path $root 'SocketProbe.psd1')
+    $target = Join-Path $root "output/SocketProbe/$($manifest.ModuleVersion)"
+    Remove-Item -Recurse -Force $target -ErrorAction Ignore
+    New-Item -ItemType Directory -Force -Path $target | Out-Null
+    Copy-Item (Join-Path $root 'SocketProbe.psd1') $target
+    Copy-Item -Recurse (Join-Path $root 'bin') (Join-Path $target 'bin')
+    Copy-Item -Recurse (Join-Path $root 'en-US') (Join-Path $target 'en-US')
+    Get-ChildItem (Join-Path $target 'bin') -Filter '*.pdb' | Remove-Item
+    Write-Host "Module laid out in $target"
+}
+
+$order = 'Build', 'Docs', 'Run', 'Test', 'Bench', 'Package'
+# Run, Test, Bench and Package need a build; the build is cheap when nothing changed.
+$wanted = [Collections.Generic.List[string]]::new([string[]]$Task)
+if (($wanted | Where-Object { $_ -in 'Run', 'Test', 'Bench', 'Package' }) -and 'Build' -notin $wanted) { $wanted.Add('Build') }
+foreach ($name in $order | Where-Object { $_ -in $wanted }) {
+    Write-Host "=== $name" -ForegroundColor Cyan
+    & "Invoke-$name"
+}

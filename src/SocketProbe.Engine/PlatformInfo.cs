@@ -1,0 +1,21 @@
+namespace SocketProbe.Engine;
+
+public enum OsPlatform { Linux, MacOS, Windows }
+
+/// <summary>Which OS this process runs on, and the text that goes in Observation.Platform.</summary>
+public static class PlatformInfo
+{
+    public static OsPlatform Current { get; } =
+        OperatingSystem.IsWindows() ? OsPlatform.Windows :
+        OperatingSystem.IsMacOS() ? OsPlatform.MacOS : OsPlatform.Linux;
+
+    /// <summary>e.g. "Linux 6.18.44", "macOS 14.5.0", "Windows 10.0.22631".</summary>
+    public static string Description { get; } = Describe();
+
+    private static string Describe()
+    {
+        string name = Current switch { OsPlatform.MacOS => "macOS", OsPlatform.Windows => "Windows", _ => "Linux" };
+        // On Linux and macOS this is the kernel release (uname); on Windows the OS build.
+        return $"{name} {Environment.OSVersion.Version}";
+    }
+}

@@ -1,0 +1,32 @@
+namespace SocketProbe.Engine;
+
+/// <summary>
+/// One catalogue scenario (DESIGN.md §4): its steps, in <see cref="RunAsync"/>, and what each
+/// platform is documented to return at each step, in <see cref="Expectations"/>.
+/// </summary>
+public abstract class Scenario
+{
+    /// <summary>Stable name: the value of -Scenario / -Name.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>One sentence: what happens on the wire.</summary>
+    public abstract string Description { get; }
+
+    /// <summary>What the textbooks (Stevens, UNP ch. 5) say the client sees.</summary>
+    public abstract string Textbook { get; }
+
+    /// <summary>The cmdlet that is the front door to this scenario's family.</summary>
+    public abstract string Cmdlet { get; }
+
+    /// <summary>Needs the Linux namespace lab (DESIGN.md §5).</summary>
+    public virtual bool NeedsLab => false;
+
+    public abstract IReadOnlyList<Expectation> Expectations { get; }
+
+    /// <summary>Null when the scenario can run here; otherwise the reason it is Skipped.</summary>
+    public virtual string? WhyCannotRun(ScenarioRequest request) => null;
+
+    protected internal abstract Task RunAsync(ScenarioContext context);
+
+    public override string ToString() => Name;
+}

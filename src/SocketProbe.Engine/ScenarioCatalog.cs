@@ -1,0 +1,17 @@
+using SocketProbe.Engine.Scenarios;
+
+namespace SocketProbe.Engine;
+
+/// <summary>Every scenario the engine knows, in catalogue order (DESIGN.md §4).</summary>
+public static class ScenarioCatalog
+{
+    public static IReadOnlyList<Scenario> All { get; } = new Scenario[]
+    {
+        new ConnectRefused(),
+    };
+
+    public static Scenario? Find(string name) =>
+        All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    public static IEnumerable<string> Names => All.Select(s => s.Name);
+}

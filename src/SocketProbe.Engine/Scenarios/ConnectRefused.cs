@@ -1,0 +1,40 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace SocketProbe.Engine.Scenarios;
+
+/// <summary>
+/// Connect to a loopback port nobody listens on. The port is made free for certain by binding an
+/// ephemeral port and closing it; the kernel answers the SYN with RST.
+/// </summary>
+public sealed class ConnectRefused : Scenario
+{
+    public override string Name => "ConnectRefused";
+    public override string Description => "Connect to a loopback port nobody listens on: the SYN is answered by RST.";
+    public override string Textbook => "ECONNREFUSED at once";
+    public override string Cmdlet => "Test-TcpRefused";
+
+    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    {
+        new(OsPlatform.Linux, 1, "Client", "Connect", "Error", "ECONNREFUSED",
+            "net/ipv4/tcp_input.c tcp_reset(): SYN_SENT -> ECONNREFUSED; observed on Linux 6.18", Verified: true),
+        new(OsPlatform.MacOS, 1, "Client", "Connect", "Error", "ECONNREFUSED",
+            "connect(2) man page, macOS: [ECONNREFUSED] 61", Verified: false),
+        // Windows retries the SYN after an RST (about 2 s on loopback) before it gives up.
+        new(OsPlatform.Windows, 1, "Client", "Connect", "Error", "WSAECONNREFUSED",
+            "Windows Sockets Error Codes, WSAECONNREFUSED 10061", Verified: false),
+    };
+
+    protected internal override async Task RunAsync(ScenarioContext context)
+    {
+        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
+        int port = Loopback.ClosedPort(loopback);
+        context.Logger.LogInformation("Port {Port} on {Address} was bound and closed: nobody listens there", port, loopback);
+
+        using var client = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await context.CallAsync(1, "Client", "Connect",
+            async token => { await client.ConnectAsync(new IPEndPoint(loopback, port), token).ConfigureAwait(false); return -1; },
+            stateOf: client).ConfigureAwait(false);
+    }
+}
