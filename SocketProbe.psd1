@@ -11,6 +11,7 @@
     FormatsToProcess     = @('bin/SocketProbe.Format.ps1xml')
     CmdletsToExport      = @(
         'Test-TcpRefused'
+        'Invoke-PeerCrash'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

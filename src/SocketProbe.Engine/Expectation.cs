@@ -18,6 +18,9 @@ public sealed record Expectation(
     string Source,
     bool Verified)
 {
+    /// <summary>The client action this row is for (Receive, Send, ...); null for every action.</summary>
+    public string? When { get; init; }
+
     /// <summary>Text for Observation.Expected, e.g. "Error ECONNREFUSED (tcp_input.c: tcp_reset; observed on Linux 6.18)".</summary>
     public string Describe()
     {

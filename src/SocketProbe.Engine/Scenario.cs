@@ -23,6 +23,9 @@ public abstract class Scenario
 
     public abstract IReadOnlyList<Expectation> Expectations { get; }
 
+    /// <summary>Client actions this scenario can play; the first is its default.</summary>
+    public virtual IReadOnlyList<ClientAction> ClientActions { get; } = new[] { ClientAction.Default };
+
     /// <summary>Null when the scenario can run here; otherwise the reason it is Skipped.</summary>
     public virtual string? WhyCannotRun(ScenarioRequest request) => null;
 

@@ -8,6 +8,11 @@ public static class ScenarioCatalog
     public static IReadOnlyList<Scenario> All { get; } = new Scenario[]
     {
         new ConnectRefused(),
+        new PeerExit(),
+        new PeerKilled(),
+        new PeerKilledWithUnreadData(),
+        new PeerAbort(),
+        new PeerShutdown(),
     };
 
     public static Scenario? Find(string name) =>

@@ -82,7 +82,8 @@ public sealed class ScenarioContext
         observation.Scenario = Scenario.Name;
         observation.Platform = PlatformInfo.Description;
         Expectation? expected = Scenario.Expectations.FirstOrDefault(e =>
-            e.Platform == PlatformInfo.Current && e.Step == observation.Step);
+            e.Platform == PlatformInfo.Current && e.Step == observation.Step &&
+            (e.When is null || e.When == Request.ClientAction.ToString()));
         if (expected is not null && observation.Result != Results.Skipped)
         {
             observation.Expected = expected.Describe();

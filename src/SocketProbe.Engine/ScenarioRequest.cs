@@ -10,4 +10,29 @@ public sealed class ScenarioRequest
 
     /// <summary>Our own bound on any single blocking call, so no step can hang; a call cut by it reports Result TimedOut.</summary>
     public int CallTimeoutMs { get; set; } = 10_000;
+
+    /// <summary>What the client does when the peer fails (crash scenarios); Default lets the scenario choose.</summary>
+    public ClientAction ClientAction { get; set; } = ClientAction.Default;
+
+    /// <summary>A copy with another client action.</summary>
+    public ScenarioRequest With(ClientAction action)
+    {
+        var copy = (ScenarioRequest)MemberwiseClone();
+        copy.ClientAction = action;
+        return copy;
+    }
+}
+
+/// <summary>What the client is doing when its peer fails.</summary>
+public enum ClientAction
+{
+    Default,
+    /// <summary>Reads: shows EOF or the reset, then writes.</summary>
+    Receive,
+    /// <summary>Writes: shows the accepted write, the RST, the failing write.</summary>
+    Send,
+    /// <summary>Does nothing: an idle connection learns nothing by itself.</summary>
+    Idle,
+    /// <summary>Idle with SO_KEEPALIVE: the kernel's probes find a dead peer.</summary>
+    Keepalive,
 }

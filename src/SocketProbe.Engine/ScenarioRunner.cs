@@ -8,6 +8,7 @@ public static class ScenarioRunner
     public static async Task RunAsync(Scenario scenario, ScenarioRequest request, Action<Observation> sink,
         ILogger logger, CancellationToken cancellation)
     {
+        request = WithClientAction(scenario, request);
         var context = new ScenarioContext(scenario, request, sink, logger, cancellation);
         string? reason = scenario.WhyCannotRun(request);
         if (reason is not null)
@@ -18,5 +19,15 @@ public static class ScenarioRunner
         logger.LogInformation("Running {Scenario} ({Family}) on {Platform}", scenario.Name,
             request.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4", PlatformInfo.Description);
         await scenario.RunAsync(context).ConfigureAwait(false);
+    }
+
+    /// <summary>Resolve ClientAction.Default to the scenario's own default; refuse one it cannot play.</summary>
+    private static ScenarioRequest WithClientAction(Scenario scenario, ScenarioRequest request)
+    {
+        ClientAction action = request.ClientAction == ClientAction.Default ? scenario.ClientActions[0] : request.ClientAction;
+        if (!scenario.ClientActions.Contains(action))
+            throw new ArgumentException(
+                $"Scenario {scenario.Name} cannot play client action {action}; it plays {string.Join(", ", scenario.ClientActions)}.");
+        return request.With(action);
     }
 }

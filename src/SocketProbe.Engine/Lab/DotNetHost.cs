@@ -1,0 +1,72 @@
+using System.Runtime.InteropServices;
+
+namespace SocketProbe.Engine.Lab;
+
+/// <summary>
+/// How to start SocketProbe.Peer from the module's own files: with the dotnet muxer that runs us
+/// (or one found beside the runtime or on PATH), else through the running PowerShell.
+/// SOCKETPROBE_PEER_HOST=pwsh forces the PowerShell route (tests use it to prove it works).
+/// </summary>
+public static class DotNetHost
+{
+    public static string PeerAssembly =>
+        Path.Combine(Path.GetDirectoryName(typeof(DotNetHost).Assembly.Location)!, "SocketProbe.Peer.dll");
+
+    /// <summary>The program and its arguments that run the peer with <paramref name="peerArguments"/>.</summary>
+    public static (string File, IReadOnlyList<string> Arguments) PeerCommand(IReadOnlyList<string> peerArguments)
+    {
+        string peer = PeerAssembly;
+        if (!File.Exists(peer)) throw new FileNotFoundException($"The peer program is missing: {peer}. Build the module first (./build.ps1).", peer);
+
+        bool forcePwsh = string.Equals(Environment.GetEnvironmentVariable("SOCKETPROBE_PEER_HOST"), "pwsh", StringComparison.OrdinalIgnoreCase);
+        string? muxer = forcePwsh ? null : FindMuxer();
+        if (muxer is not null) return (muxer, new[] { peer }.Concat(peerArguments).ToList());
+
+        string? pwsh = FindPwsh();
+        if (pwsh is null) throw new FileNotFoundException("No .NET host found to run the peer program: neither the dotnet muxer nor PowerShell (pwsh).");
+        // Load the peer into a fresh PowerShell; -Command takes no separate arguments, so they go in as literals.
+        string literals = string.Join(",", peerArguments.Select(Quote));
+        string script = $"Add-Type -Path {Quote(peer)}; exit [SocketProbe.Peer.Program]::Main([string[]]@({literals}))";
+        var args = new List<string>();
+        if (pwsh.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)) { args.Add(pwsh); pwsh = FindMuxer() ?? pwsh; }
+        args.AddRange(new[] { "-NoProfile", "-NonInteractive", "-Command", script });
+        return (pwsh, args);
+    }
+
+    private static string Quote(string text) => "'" + text.Replace("'", "''") + "'";
+
+    private static string Exe(string name) => OperatingSystem.IsWindows() ? name + ".exe" : name;
+
+    private static string? FindMuxer()
+    {
+        string? self = Environment.ProcessPath;
+        if (self is not null && Path.GetFileName(self).Equals(Exe("dotnet"), StringComparison.OrdinalIgnoreCase)) return self;
+        string? hostPath = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(hostPath) && File.Exists(hostPath)) return hostPath;
+        // <root>/shared/Microsoft.NETCore.App/<version>/ -> <root>/dotnet
+        string runtimeDir = RuntimeEnvironment.GetRuntimeDirectory().TrimEnd(Path.DirectorySeparatorChar);
+        string? root = Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(runtimeDir)));
+        if (root is not null && File.Exists(Path.Combine(root, Exe("dotnet")))) return Path.Combine(root, Exe("dotnet"));
+        return OnPath(Exe("dotnet"));
+    }
+
+    private static string? FindPwsh()
+    {
+        string? self = Environment.ProcessPath;
+        if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("pwsh", StringComparison.OrdinalIgnoreCase)) return self;
+        // PowerShell run as a .NET tool is pwsh.dll under the muxer: PSHOME is the directory of System.Management.Automation.
+        string? sma = AppDomain.CurrentDomain.GetAssemblies()
+            .FirstOrDefault(a => a.GetName().Name == "System.Management.Automation")?.Location;
+        if (!string.IsNullOrEmpty(sma))
+        {
+            string dir = Path.GetDirectoryName(sma)!;
+            if (File.Exists(Path.Combine(dir, Exe("pwsh")))) return Path.Combine(dir, Exe("pwsh"));
+            if (File.Exists(Path.Combine(dir, "pwsh.dll"))) return Path.Combine(dir, "pwsh.dll");
+        }
+        return OnPath(Exe("pwsh"));
+    }
+
+    private static string? OnPath(string file) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => Path.Combine(d, file)).FirstOrDefault(File.Exists);
+}

@@ -1,0 +1,56 @@
+using System.Runtime.InteropServices;
+
+namespace SocketProbe.Engine.Native;
+
+/// <summary>
+/// The few libc calls .NET does not expose faithfully: spawning a child whose raw wait status we
+/// read ourselves (.NET folds a signal death into ExitCode 128+n), sending real signals, and a
+/// plain send(2) without MSG_NOSIGNAL. Linux and macOS only.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    private const string Lib = "libc";
+
+    public const int SIGINT = 2, SIGKILL = 9, SIGPIPE = 13, SIGTERM = 15;
+    public const int EINTR = 4, ECHILD = 10;
+    public const int WNOHANG = 1;
+    public const short POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08; // same on glibc and Darwin
+
+    /// <summary>O_CLOEXEC differs: 0x80000 on Linux, 0x1000000 on Darwin.</summary>
+    public static int O_CLOEXEC => OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000;
+
+    [DllImport(Lib, SetLastError = true)] public static extern int pipe(int* fds);
+    [DllImport(Lib, SetLastError = true)] public static extern int fcntl(int fd, int cmd, int arg);
+    [DllImport(Lib, SetLastError = true)] public static extern int close(int fd);
+    [DllImport(Lib, SetLastError = true)] public static extern int kill(int pid, int sig);
+    [DllImport(Lib, SetLastError = true)] public static extern int waitpid(int pid, int* status, int options);
+    [DllImport(Lib, SetLastError = true)] public static extern int getppid();
+    [DllImport(Lib, SetLastError = true)] public static extern int getpid();
+    [DllImport(Lib, SetLastError = true)] public static extern int prctl(int option, nint arg2, nint arg3, nint arg4, nint arg5);
+    [DllImport(Lib, SetLastError = true)] public static extern nint signal(int sig, nint handler);
+    [DllImport(Lib, SetLastError = true)] public static extern nint send(int fd, byte* buf, nint len, int flags);
+
+    [DllImport(Lib)] public static extern int posix_spawn_file_actions_init(void* actions);
+    [DllImport(Lib)] public static extern int posix_spawn_file_actions_adddup2(void* actions, int fd, int newfd);
+    [DllImport(Lib)] public static extern int posix_spawn_file_actions_destroy(void* actions);
+    [DllImport(Lib)] public static extern int posix_spawnattr_init(void* attr);
+    [DllImport(Lib)] public static extern int posix_spawnattr_setflags(void* attr, short flags);
+    [DllImport(Lib)] public static extern int posix_spawnattr_setsigmask(void* attr, void* sigset);
+    [DllImport(Lib)] public static extern int posix_spawnattr_setsigdefault(void* attr, void* sigset);
+    [DllImport(Lib)] public static extern int posix_spawnattr_destroy(void* attr);
+    [DllImport(Lib)] public static extern int sigemptyset(void* set);
+    [DllImport(Lib)] public static extern int sigaddset(void* set, int signo);
+    [DllImport(Lib)] public static extern int posix_spawnp(int* pid, byte* file, void* actions, void* attr, byte** argv, byte** envp);
+
+    public const int F_SETFD = 2, FD_CLOEXEC = 1;
+    public const int PR_SET_PDEATHSIG = 1;
+    public static readonly nint SIG_DFL = 0;
+
+    /// <summary>Signal names for notes ("signal 13 (SIGPIPE)").</summary>
+    public static string SignalName(int signal) => signal switch
+    {
+        1 => "SIGHUP", 2 => "SIGINT", 3 => "SIGQUIT", 6 => "SIGABRT", 9 => "SIGKILL",
+        11 => "SIGSEGV", 13 => "SIGPIPE", 14 => "SIGALRM", 15 => "SIGTERM",
+        _ => $"signal {signal}",
+    };
+}

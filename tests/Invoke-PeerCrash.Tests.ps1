@@ -1,0 +1,94 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+}
+
+Describe 'Invoke-PeerCrash with a real peer process' {
+    BeforeEach { $script:peersBefore = Get-PeerProcessCount }
+    AfterEach {
+        # Every run reaps its peer: nothing may outlive a scenario.
+        Get-PeerProcessCount | Should -Be $script:peersBefore -Because 'no peer process may be left behind'
+    }
+
+    It '-Mode <Mode> -ClientAction <Action> over <Family>: every Linux step matches what was observed' -Skip:(-not $IsLinux) -TestCases @(
+        foreach ($mode in 'Exit', 'Kill', 'KillWithUnreadData', 'Abort', 'Shutdown') {
+            foreach ($action in 'Receive', 'Send') {
+                foreach ($family in 'IPv4', 'IPv6') { @{ Mode = $mode; Action = $action; Family = $family } }
+            }
+        }
+    ) {
+        param($Mode, $Action, $Family)
+        $o = @(Invoke-PeerCrash -Mode $Mode -ClientAction $Action -AddressFamily $Family)
+        $o.Count | Should -BeGreaterOrEqual 5
+        $o | ForEach-Object { $_.Expected | Should -Not -BeNullOrEmpty -Because "step $($_.Step) is documented for Linux" }
+        $o | Where-Object { -not $_.Matches } | ForEach-Object { "step $($_.Step) $($_.Operation): observed $($_.Result) $($_.ErrnoName), expected $($_.Expected)" } |
+            Should -BeNullOrEmpty
+        ($o.Step -join ',') | Should -Be ((1..$o.Count) -join ',')
+    }
+
+    It 'KillWithUnreadData: the client reads ECONNRESET (104) right after the SIGKILL' -Skip:(-not $IsLinux) {
+        $o = Invoke-PeerCrash -Mode KillWithUnreadData -ClientAction Receive
+        $kill = $o | Where-Object Actor -EQ 'Peer'
+        $kill.Operation | Should -Be 'Kill'
+        $kill.Result | Should -Be 'Killed'
+        $kill.Note | Should -Match 'killed by signal 9 \(SIGKILL\), wait status 0x0009'
+        $recv = $o | Where-Object { $_.Step -eq $kill.Step + 1 }
+        $recv.Operation | Should -Be 'Receive'
+        $recv.ErrnoName | Should -Be 'ECONNRESET'
+        $recv.Errno | Should -Be 104
+        $recv.SocketError | Should -Be 'ConnectionReset'
+        $recv.Message | Should -Be 'Connection reset by peer'
+        $recv.TcpState | Should -Be 'CLOSE'
+    }
+
+    It 'Exit: EOF, one accepted send, then EPIPE (the RST arrived in CLOSE_WAIT)' -Skip:(-not $IsLinux) {
+        $o = Invoke-PeerCrash -Mode Exit -ClientAction Receive
+        ($o | Where-Object Actor -EQ 'Peer').Note | Should -Match 'exited with code 0'
+        $client = @($o | Where-Object { $_.Actor -eq 'Client' -and $_.Step -gt 2 })
+        $client[0].Result | Should -Be 'EndOfStream'
+        $client[0].TcpState | Should -Be 'CLOSE_WAIT'
+        $client[1].Result | Should -Be 'Success'
+        $client[2].ErrnoName | Should -Be 'EPIPE'
+        $client[2].SocketError | Should -Be 'Shutdown' -Because '.NET maps EPIPE to SocketError.Shutdown'
+    }
+
+    It 'Shutdown: the SIGTERM is seen in the real wait status' -Skip:(-not $IsLinux) {
+        $peer = Invoke-PeerCrash -Mode Shutdown | Where-Object Actor -EQ 'Peer'
+        $peer.Note | Should -Match 'kill\(peer, SIGTERM\)'
+        $peer.Note | Should -Match 'signal 15 \(SIGTERM\)'
+    }
+
+    It 'runs the peer through PowerShell when no dotnet muxer is used' -Skip:(-not $IsLinux) {
+        $env:SOCKETPROBE_PEER_HOST = 'pwsh'
+        try { $o = @(Invoke-PeerCrash -Mode Abort -ClientAction Send) } finally { Remove-Item Env:SOCKETPROBE_PEER_HOST }
+        ($o | Where-Object Step -EQ 3).ErrnoName | Should -Be 'ECONNRESET'
+    }
+
+    It 'stops midway (as Ctrl+C does) and leaves no peer process behind' -Skip:(-not $IsLinux) {
+        $ps = [PowerShell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$RepoRoot/SocketProbe.psd1'; 1..50 | ForEach-Object { Invoke-PeerCrash -Mode Kill }")
+            $handle = $ps.BeginInvoke()
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while ((Get-PeerProcessCount) -le $script:peersBefore -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 5 }
+            Get-PeerProcessCount | Should -BeGreaterThan $script:peersBefore -Because 'a peer was running when we stopped'
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally { $ps.Dispose() }
+    }
+}
+
+Describe 'Invoke-PeerCrash bad input' {
+    It 'rejects <Case>' -TestCases @(
+        @{ Case = 'an unknown mode'; Splat = @{ Mode = 'Explode' }; Id = 'CannotConvertArgumentNoMessage*' }
+        @{ Case = 'a client action the mode cannot play'; Splat = @{ Mode = 'Exit'; ClientAction = 'Keepalive' }; Id = 'ClientActionNotSupported*' }
+        @{ Case = 'TimeoutMs 0'; Splat = @{ TimeoutMs = 0 }; Id = 'ParameterArgumentValidationError*' }
+    ) {
+        param($Case, $Splat, $Id)
+        $err = $null
+        try { Invoke-PeerCrash @Splat -ErrorAction Stop } catch { $err = $_ }
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeLike $Id
+        $err.CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData'
+    }
+}
