@@ -15,7 +15,11 @@ public static class PlatformInfo
     private static string Describe()
     {
         string name = Current switch { OsPlatform.MacOS => "macOS", OsPlatform.Windows => "Windows", _ => "Linux" };
-        // On Linux and macOS this is the kernel release (uname); on Windows the OS build.
-        return $"{name} {Environment.OSVersion.Version}";
+        // Linux: the kernel release as uname -r prints it; elsewhere the OS version .NET reports.
+        const string release = "/proc/sys/kernel/osrelease";
+        string version = Current == OsPlatform.Linux && File.Exists(release)
+            ? File.ReadAllText(release).Trim()
+            : Environment.OSVersion.Version.ToString();
+        return $"{name} {version}";
     }
 }

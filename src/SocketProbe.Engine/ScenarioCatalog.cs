@@ -8,11 +8,18 @@ public static class ScenarioCatalog
     public static IReadOnlyList<Scenario> All { get; } = new Scenario[]
     {
         new ConnectRefused(),
+        new ConnectNoRoute(),
+        new ConnectHostUnreachable(),
+        new ConnectTimeout(),
         new PeerExit(),
         new PeerKilled(),
         new PeerKilledWithUnreadData(),
         new PeerAbort(),
         new PeerShutdown(),
+        new PeerHostCrash(),
+        new PeerHostCrashKeepalive(),
+        new PeerReboot(),
+        new IcmpUnreachableEstablished(),
     };
 
     public static Scenario? Find(string name) =>

@@ -14,6 +14,30 @@ public sealed class ScenarioRequest
     /// <summary>What the client does when the peer fails (crash scenarios); Default lets the scenario choose.</summary>
     public ClientAction ClientAction { get; set; } = ClientAction.Default;
 
+    // Kernel timers, shortened per socket so a default run takes seconds; null leaves the kernel's own default.
+
+    /// <summary>TCP_SYNCNT: SYN retransmissions before connect gives up (kernel default 6: about 127 s).</summary>
+    public int? SynRetries { get; set; } = 1;
+
+    /// <summary>TCP_USER_TIMEOUT: how long sent data may stay unacknowledged (kernel default: about 15 min of retransmits).</summary>
+    public int? UserTimeoutMs { get; set; } = 3_000;
+
+    /// <summary>TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT (kernel defaults 7200 s, 75 s, 9).</summary>
+    public int? KeepAliveIdleSeconds { get; set; } = 1;
+    public int? KeepAliveIntervalSeconds { get; set; } = 1;
+    public int? KeepAliveCount { get; set; } = 2;
+
+    /// <summary>How long an idle client waits to show that nothing happens (our own bound).</summary>
+    public int IdleWaitMs { get; set; } = 2_000;
+
+    /// <summary>Leave every kernel timer at the system's default (a run may take minutes).</summary>
+    public void UseKernelDefaults()
+    {
+        SynRetries = null;
+        UserTimeoutMs = null;
+        KeepAliveIdleSeconds = KeepAliveIntervalSeconds = KeepAliveCount = null;
+    }
+
     /// <summary>A copy with another client action.</summary>
     public ScenarioRequest With(ClientAction action)
     {

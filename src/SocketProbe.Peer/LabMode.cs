@@ -1,11 +1,57 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using SocketProbe.Engine;
+using SocketProbe.Engine.Lab;
+
 namespace SocketProbe.Peer;
 
-/// <summary>Runs a lab scenario inside the Linux namespace lab (filled in with the lab).</summary>
+/// <summary>
+/// Inside the namespace lab: run one lab scenario, playing both ends, and stream every observation
+/// and log line back to SocketProbe as one JSON object a line.
+/// </summary>
 internal static class LabMode
 {
+    private static readonly object WriteLock = new();
+
     public static int Run(Options options)
     {
-        Console.WriteLine("ERROR the lab mode is not built yet");
-        return 2;
+        string name = options.Require("scenario");
+        var request = JsonSerializer.Deserialize<ScenarioRequest>(options.Require("request"), LabJson.Options)!;
+        if (ScenarioCatalog.Find(name) is not LabScenario scenario)
+        {
+            Write(new LabMessage { Error = $"'{name}' is not a lab scenario" });
+            return 2;
+        }
+        var logger = new JsonLineLogger();
+        try
+        {
+            var network = LabNetwork.Prepare(logger);
+            var context = new ScenarioContext(scenario, request, o => Write(new LabMessage { Observation = o }), logger, CancellationToken.None);
+            scenario.RunInLabAsync(context, network).GetAwaiter().GetResult();
+            return 0;
+        }
+        catch (Exception ex)
+        {
+            Write(new LabMessage { Error = $"{ex.GetType().Name}: {ex.Message}" });
+            return 1;
+        }
+    }
+
+    private static void Write(LabMessage message)
+    {
+        string line = JsonSerializer.Serialize(message, LabJson.Options);
+        lock (WriteLock)
+        {
+            Console.Out.WriteLine(line);
+            Console.Out.Flush();
+        }
+    }
+
+    private sealed class JsonLineLogger : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Write(new LabMessage { Log = formatter(state, exception), Level = logLevel });
     }
 }

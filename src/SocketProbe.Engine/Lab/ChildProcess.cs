@@ -38,10 +38,38 @@ public sealed class ChildProcess : IDisposable
         _ = Task.Run(() => DrainStderr(new StreamReader(error, Encoding.UTF8)));
     }
 
-    public static ChildProcess Start(string file, IReadOnlyList<string> arguments)
+    /// <summary>Start <paramref name="file"/> with this process's environment plus <paramref name="environment"/>.</summary>
+    public static ChildProcess Start(string file, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        if (OperatingSystem.IsWindows()) return StartWithProcessClass(file, arguments);
-        return StartWithPosixSpawn(file, arguments);
+        var variables = new Dictionary<string, string>();
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+            variables[(string)e.Key] = (string?)e.Value ?? "";
+        if (environment is not null)
+            foreach (var (key, value) in environment) variables[key] = value;
+        if (OperatingSystem.IsWindows()) return StartWithProcessClass(file, arguments, variables);
+        return Spawner.Run(() => StartWithPosixSpawn(file, arguments, variables));
+    }
+
+    /// <summary>
+    /// Every child is spawned from one thread that lives as long as the process: the peer's
+    /// PR_SET_PDEATHSIG fires when the thread that created it ends, and pool threads come and go.
+    /// </summary>
+    private static class Spawner
+    {
+        private static readonly System.Collections.Concurrent.BlockingCollection<Action> Work = new();
+
+        static Spawner()
+        {
+            new Thread(() => { foreach (Action a in Work.GetConsumingEnumerable()) a(); })
+            { IsBackground = true, Name = "SocketProbe spawner" }.Start();
+        }
+
+        public static T Run<T>(Func<T> spawn)
+        {
+            var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Work.Add(() => { try { done.SetResult(spawn()); } catch (Exception ex) { done.SetException(ex); } });
+            return done.Task.GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>Send a real signal (Unix); on Windows only SIGKILL is possible (TerminateProcess).</summary>
@@ -65,8 +93,8 @@ public sealed class ChildProcess : IDisposable
         if (!Exited.IsCompleted)
         {
             try { Signal(Libc.SIGKILL); } catch (InvalidOperationException) { }
-            // SIGKILL cannot be caught; the reaper thread returns at once.
-            Exited.Wait(TimeSpan.FromSeconds(5));
+            // SIGKILL cannot be caught; the reaper thread returns at once. A failed reap must not fail the cleanup.
+            try { Exited.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
         }
         Output.Dispose();
         _process?.Dispose();
@@ -85,7 +113,8 @@ public sealed class ChildProcess : IDisposable
         finally { error.Dispose(); }
     }
 
-    private static unsafe ChildProcess StartWithPosixSpawn(string file, IReadOnlyList<string> arguments)
+    private static unsafe ChildProcess StartWithPosixSpawn(string file, IReadOnlyList<string> arguments,
+        Dictionary<string, string> environment)
     {
         int* stdin = stackalloc int[2];
         int* stdout = stackalloc int[2];
@@ -120,10 +149,9 @@ public sealed class ChildProcess : IDisposable
             for (int i = 0; i < arguments.Count; i++) argv[i + 1] = Utf8(arguments[i], strings);
             argv[arguments.Count + 1] = null;
 
-            var environment = Environment.GetEnvironmentVariables();
             byte** envp = stackalloc byte*[environment.Count + 1];
             int n = 0;
-            foreach (System.Collections.DictionaryEntry e in environment) envp[n++] = Utf8($"{e.Key}={e.Value}", strings);
+            foreach (var (key, value) in environment) envp[n++] = Utf8($"{key}={value}", strings);
             envp[n] = null;
 
             int pid;
@@ -191,7 +219,8 @@ public sealed class ChildProcess : IDisposable
         return (byte*)p;
     }
 
-    private static ChildProcess StartWithProcessClass(string file, IReadOnlyList<string> arguments)
+    private static ChildProcess StartWithProcessClass(string file, IReadOnlyList<string> arguments,
+        Dictionary<string, string> environment)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -199,6 +228,8 @@ public sealed class ChildProcess : IDisposable
             UseShellExecute = false, CreateNoWindow = true,
         };
         foreach (string a in arguments) info.ArgumentList.Add(a);
+        info.Environment.Clear();
+        foreach (var (key, value) in environment) info.Environment[key] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
         var child = new ChildProcess(process.Id, process.StandardInput.BaseStream, process.StandardOutput.BaseStream,
             process.StandardError.BaseStream, process);

@@ -19,9 +19,6 @@ public abstract class PeerCrashScenario : Scenario
 
     public override string Cmdlet => "Invoke-PeerCrash";
 
-    /// <summary>The Invoke-PeerCrash -Mode that selects this scenario.</summary>
-    public abstract string Mode { get; }
-
     public override IReadOnlyList<ClientAction> ClientActions { get; } = new[] { ClientAction.Receive, ClientAction.Send };
 
     /// <summary>Leave bytes unread in the peer's receive buffer before its fate.</summary>

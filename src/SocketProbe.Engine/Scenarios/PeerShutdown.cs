@@ -7,7 +7,6 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerShutdown : PeerCrashScenario
 {
     public override string Name => "PeerShutdown";
-    public override string Mode => "Shutdown";
     public override string Description => "The peer process receives SIGTERM, as at system shutdown; its socket closes with FIN.";
     public override string Textbook => "FIN, as PeerExit";
 

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using SocketProbe.Engine;
-using SocketProbe.Engine.Scenarios;
 
 namespace SocketProbe.Commands;
 
@@ -27,8 +26,7 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
 
     protected override void EndProcessing()
     {
-        Scenario scenario = ScenarioCatalog.All.OfType<PeerCrashScenario>()
-            .First(s => s.Mode == Mode.ToString());
+        Scenario scenario = ScenarioCatalog.Find(ScenarioFor(Mode, ClientAction))!;
         if (ClientAction != ClientAction.Default && !scenario.ClientActions.Contains(ClientAction))
             ThrowInvalidArgument($"-Mode {Mode} plays the client actions {string.Join(", ", scenario.ClientActions)}, not {ClientAction}.",
                 "ClientActionNotSupported", ClientAction);
@@ -42,6 +40,20 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
         });
         base.EndProcessing();
     }
+
+    /// <summary>The catalogue scenario behind each mode (the keepalive client makes a host crash its own scenario).</summary>
+    private static string ScenarioFor(PeerCrashMode mode, ClientAction action) => mode switch
+    {
+        PeerCrashMode.Exit => "PeerExit",
+        PeerCrashMode.Kill => "PeerKilled",
+        PeerCrashMode.KillWithUnreadData => "PeerKilledWithUnreadData",
+        PeerCrashMode.Abort => "PeerAbort",
+        PeerCrashMode.Shutdown => "PeerShutdown",
+        PeerCrashMode.HostCrash => action == ClientAction.Keepalive ? "PeerHostCrashKeepalive" : "PeerHostCrash",
+        PeerCrashMode.Reboot => "PeerReboot",
+        PeerCrashMode.IcmpUnreachable => "IcmpUnreachableEstablished",
+        _ => throw new ArgumentOutOfRangeException(nameof(mode)),
+    };
 }
 
 /// <summary>How the peer fails (Invoke-PeerCrash -Mode).</summary>
@@ -52,4 +64,10 @@ public enum PeerCrashMode
     KillWithUnreadData,
     Abort,
     Shutdown,
+    /// <summary>The peer host goes silent (lab).</summary>
+    HostCrash,
+    /// <summary>The peer host crashes and comes back without connection state (lab).</summary>
+    Reboot,
+    /// <summary>A router answers with ICMP host unreachable while established (lab).</summary>
+    IcmpUnreachable,
 }

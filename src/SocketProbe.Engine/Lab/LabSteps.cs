@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using SocketProbe.Engine.Native;
+
+namespace SocketProbe.Engine.Lab;
+
+/// <summary>Steps the lab scenarios share: connecting the client, faults as observations, client calls.</summary>
+internal static class LabSteps
+{
+    public static readonly byte[] Payload = "SocketProbe lab payload\n"u8.ToArray();
+
+    /// <summary>A peer process listening on the lab's peer host address.</summary>
+    public static async Task<(PeerProcess Peer, int Port)> StartPeerAsync(ScenarioContext context)
+    {
+        var peer = await PeerProcess.StartAsync("serve", new[] { "--address", LabNetwork.PeerHost.ToString() },
+            context.Logger, context.Cancellation).ConfigureAwait(false);
+        try
+        {
+            int port = int.Parse(await peer.ExpectAsync("LISTENING", 5_000, context.Cancellation).ConfigureAwait(false));
+            return (peer, port);
+        }
+        catch
+        {
+            peer.Dispose();
+            throw;
+        }
+    }
+
+    public static Task<Observation> ConnectAsync(ScenarioContext context, int step, Socket client, IPAddress address, int port) =>
+        context.CallAsync(step, "Client", "Connect", async token =>
+        {
+            await client.ConnectAsync(new IPEndPoint(address, port), token).ConfigureAwait(false);
+            return -1;
+        }, client);
+
+    public static Task<Observation> SendAsync(ScenarioContext context, int step, Socket client) =>
+        context.CallAsync(step, "Client", "Send",
+            async token => await client.SendAsync(Payload, SocketFlags.None, token).ConfigureAwait(false), client);
+
+    public static Task<Observation> ReceiveAsync(ScenarioContext context, int step, Socket client, int? boundMs = null)
+    {
+        var buffer = new byte[4096];
+        return context.CallAsync(step, "Client", "Receive",
+            async token => await client.ReceiveAsync(buffer, SocketFlags.None, token).ConfigureAwait(false),
+            client, boundMs, isReceive: true);
+    }
+
+    /// <summary>A fault made real by the lab (an nft rule, a kill), reported as the peer's step.</summary>
+    public static Observation Fault(ScenarioContext context, int step, string operation, string note, Action act)
+    {
+        var clock = Stopwatch.StartNew();
+        act();
+        return context.Emit(new Observation
+        {
+            Step = step, Actor = "Peer", Operation = operation, Result = Results.Success,
+            ElapsedMs = clock.Elapsed.TotalMilliseconds, Note = note,
+        });
+    }
+
+    /// <summary>The peer host loses its connection state: abortive close (its RST is dropped), then SIGKILL.</summary>
+    public static async Task<Observation> LoseStateAsync(ScenarioContext context, int step, PeerProcess peer)
+    {
+        var clock = Stopwatch.StartNew();
+        await peer.SendAsync("abort").ConfigureAwait(false);
+        await peer.ExpectAsync("ABORTED", 5_000, context.Cancellation).ConfigureAwait(false);
+        peer.Signal(Libc.SIGKILL);
+        ExitStatus status = await peer.WaitForExitAsync(5_000, context.Cancellation).ConfigureAwait(false);
+        return context.Emit(new Observation
+        {
+            Step = step, Actor = "Peer", Operation = "Kill", Result = status.Signaled ? Results.Killed : Results.Exited,
+            ElapsedMs = clock.Elapsed.TotalMilliseconds,
+            Note = $"while silent: SO_LINGER {{on, 0}} close (its RST dropped), then kill(peer, SIGKILL): {status.Describe()}; no connection state is left",
+        });
+    }
+}

@@ -1,0 +1,31 @@
+using System.Net.Sockets;
+using SocketProbe.Engine.Lab;
+
+namespace SocketProbe.Engine.Scenarios;
+
+/// <summary>A router answers the SYN with ICMP host unreachable (nft reject, in the lab namespace).</summary>
+public sealed class ConnectHostUnreachable : LabScenario
+{
+    public override string Name => "ConnectHostUnreachable";
+    public override string Description => "A router answers every SYN with ICMP host unreachable.";
+    public override string Textbook => "EHOSTUNREACH";
+    public override string Cmdlet => "Test-TcpRefused";
+
+    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    {
+        new(OsPlatform.Linux, 1, "Peer", "IcmpUnreachable", "Success", null, "nft reject rule installed in the lab namespace", Verified: true),
+        new(OsPlatform.Linux, 2, "Client", "Connect", "Error", "EHOSTUNREACH",
+            "tcp_v4_err(): ICMP host unreachable in SYN_SENT fails the connect with EHOSTUNREACH; observed on Linux 6.18", Verified: true),
+        new(OsPlatform.MacOS, 2, "Client", "Connect", "Error", "EHOSTUNREACH", "connect(2) man page, macOS: [EHOSTUNREACH] 65", Verified: false),
+        new(OsPlatform.Windows, 2, "Client", "Connect", "Error", "WSAEHOSTUNREACH", "Windows Sockets Error Codes, WSAEHOSTUNREACH 10065", Verified: false),
+    };
+
+    protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
+    {
+        LabSteps.Fault(context, 1, "IcmpUnreachable", $"nft answers every packet to {LabNetwork.PeerHost} with ICMP host-unreachable",
+            () => lab.RejectHostUnreachable(LabNetwork.PeerHost));
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        SocketOptions.SynRetries(client, context.Request.SynRetries, context.Logger);
+        await LabSteps.ConnectAsync(context, 2, client, LabNetwork.PeerHost, 7).ConfigureAwait(false);
+    }
+}

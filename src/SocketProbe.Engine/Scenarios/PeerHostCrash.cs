@@ -1,0 +1,50 @@
+using System.Net.Sockets;
+using SocketProbe.Engine.Lab;
+
+namespace SocketProbe.Engine.Scenarios;
+
+/// <summary>
+/// The peer host goes silent after the handshake (nft drops everything to and from it). A client
+/// that sends retransmits until TCP_USER_TIMEOUT; an idle client learns nothing at all.
+/// </summary>
+public sealed class PeerHostCrash : LabScenario
+{
+    public override string Name => "PeerHostCrash";
+    public override string Description => "The peer host goes silent after the handshake: a sending client retransmits, then gives up; an idle one waits forever.";
+    public override string Textbook => "send: retransmits, then ETIMEDOUT (or EHOSTUNREACH); idle recv blocks forever";
+    public override string Cmdlet => "Invoke-PeerCrash";
+    public override IReadOnlyList<ClientAction> ClientActions { get; } = new[] { ClientAction.Send, ClientAction.Idle };
+
+    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    {
+        new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null, "the handshake completes; observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 2, "Peer", "HostCrash", "Success", null, "nft drop rules installed in the lab namespace", Verified: true),
+        new(OsPlatform.Linux, 3, "Client", "Send", "Success", null, "the local kernel queues the bytes; nothing acknowledges them; observed on Linux 6.18", Verified: true) { When = "Send" },
+        new(OsPlatform.Linux, 4, "Client", "Receive", "Error", "ETIMEDOUT",
+            "tcp_write_timeout(): unacknowledged data older than TCP_USER_TIMEOUT -> tcp_write_err() ETIMEDOUT; observed on Linux 6.18", Verified: true) { When = "Send" },
+        new(OsPlatform.Linux, 3, "Client", "Receive", "TimedOut", null,
+            "an idle connection sends nothing, so nothing can fail: only our own bound ends the wait; observed on Linux 6.18", Verified: true) { When = "Idle" },
+        new(OsPlatform.MacOS, 4, "Client", "Receive", "Error", "ETIMEDOUT", "Stevens UNP 5.14 (BSD: retransmits, then ETIMEDOUT); tcp(4) TCP_RXT_CONNDROPTIME", Verified: false) { When = "Send" },
+        new(OsPlatform.Windows, 4, "Client", "Receive", "Error", "WSAECONNABORTED|WSAETIMEDOUT", "Windows Sockets Error Codes: 10053 after retransmission time-out; TCP_MAXRT", Verified: false) { When = "Send" },
+    };
+
+    protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
+    {
+        var (peer, port) = await LabSteps.StartPeerAsync(context).ConfigureAwait(false);
+        using var _ = peer;
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
+        var connect = await LabSteps.ConnectAsync(context, 1, client, LabNetwork.PeerHost, port).ConfigureAwait(false);
+        if (connect.Result != Results.Success) return;
+        await peer.ExpectAsync("ACCEPTED", 5_000, context.Cancellation).ConfigureAwait(false);
+
+        LabSteps.Fault(context, 2, "HostCrash", $"nft drops every packet to and from {LabNetwork.PeerHost}", () => lab.Silence(LabNetwork.PeerHost));
+        if (context.Request.ClientAction == ClientAction.Idle)
+        {
+            await LabSteps.ReceiveAsync(context, 3, client, context.Request.IdleWaitMs).ConfigureAwait(false);
+            return;
+        }
+        await LabSteps.SendAsync(context, 3, client).ConfigureAwait(false);
+        await LabSteps.ReceiveAsync(context, 4, client).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,37 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace SocketProbe.Engine;
+
+/// <summary>Per-socket kernel timers (never system-wide), each logged with its value.</summary>
+public static class SocketOptions
+{
+    private const int IpProtoTcp = 6;
+    private const int TcpSynCount = 7;    // TCP_SYNCNT, include/uapi/linux/tcp.h
+    private const int TcpUserTimeout = 18; // TCP_USER_TIMEOUT
+
+    public static void SynRetries(Socket socket, int? retries, ILogger logger)
+    {
+        if (retries is not int n || !OperatingSystem.IsLinux()) return;
+        socket.SetRawSocketOption(IpProtoTcp, TcpSynCount, BitConverter.GetBytes(n));
+        logger.LogInformation("TCP_SYNCNT = {Retries}: connect gives up after {Seconds} s of SYN retries", n, (1 << (n + 1)) - 1);
+    }
+
+    public static void UserTimeout(Socket socket, int? milliseconds, ILogger logger)
+    {
+        if (milliseconds is not int ms || !OperatingSystem.IsLinux()) return;
+        socket.SetRawSocketOption(IpProtoTcp, TcpUserTimeout, BitConverter.GetBytes(ms));
+        logger.LogInformation("TCP_USER_TIMEOUT = {Ms} ms: unacknowledged data fails the connection after that", ms);
+    }
+
+    public static void KeepAlive(Socket socket, ScenarioRequest request, ILogger logger)
+    {
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        if (request.KeepAliveIdleSeconds is int idle) socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, idle);
+        if (request.KeepAliveIntervalSeconds is int interval) socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, interval);
+        if (request.KeepAliveCount is int count) socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, count);
+        logger.LogInformation("SO_KEEPALIVE on: idle {Idle} s, interval {Interval} s, {Count} probes",
+            request.KeepAliveIdleSeconds?.ToString() ?? "default", request.KeepAliveIntervalSeconds?.ToString() ?? "default",
+            request.KeepAliveCount?.ToString() ?? "default");
+    }
+}
