@@ -5,7 +5,7 @@ namespace SocketProbe.Engine.Lab;
 
 /// <summary>
 /// A scenario that needs the network to misbehave. On the host side it starts the peer program in
-/// a new network (and PID) namespace with unshare and relays the observations it streams back as
+/// a new network namespace with unshare and relays the observations it streams back as
 /// JSON lines; inside, <see cref="RunInLabAsync"/> plays both ends with nft rules and routes that
 /// exist only in that namespace. When the namespace's last process ends, the namespace and every
 /// rule in it are gone.
