@@ -36,6 +36,14 @@ function Invoke-Native {
     if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') failed with exit code $LASTEXITCODE" }
 }
 
+function Get-PwshCommand {
+    # The PowerShell running this script, as a command line: pwsh itself, or the dotnet muxer with
+    # pwsh.dll when PowerShell runs as a .NET local tool.
+    $exe = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    $arguments = [string[]]@(if ((Split-Path -Leaf $exe) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+    , $exe + , $arguments
+}
+
 function Invoke-Build {
     $bin = Join-Path $root 'bin'
     foreach ($project in 'src/SocketProbe/SocketProbe.csproj', 'src/SocketProbe.Peer/SocketProbe.Peer.csproj') {
@@ -93,8 +101,7 @@ function Invoke-Test {
         @{ Passed = $run.PassedCount; Failed = $run.FailedCount + $run.FailedBlocksCount + $run.FailedContainersCount; Skipped = $run.SkippedCount } |
             ConvertTo-Json | Set-Content -Path $SummaryPath
     }
-    $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+    $pwsh, $pwshArgs = Get-PwshCommand
     & $pwsh @pwshArgs -NoProfile -NonInteractive -Command $script -args $pester, (Join-Path $root 'tests'), $summary, ($Tag -join ',')
     if (-not (Test-Path $summary)) { throw "Pester wrote no results (exit code $LASTEXITCODE)" }
     $p = Get-Content -Raw $summary | ConvertFrom-Json
@@ -107,15 +114,13 @@ function Invoke-Test {
 
 function Invoke-Run {
     # The main job: reproduce the catalogue on this machine and show what really came back.
-    $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+    $pwsh, $pwshArgs = Get-PwshCommand
     & $pwsh @pwshArgs -NoProfile -NonInteractive -File (Join-Path $root 'build/Run-MainJob.ps1')
     if ($LASTEXITCODE -ne 0) { throw "main job failed with exit code $LASTEXITCODE" }
 }
 
 function Invoke-Bench {
-    $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+    $pwsh, $pwshArgs = Get-PwshCommand
     foreach ($bench in Get-ChildItem (Join-Path $root 'bench') -Filter '*.Bench.ps1' | Sort-Object Name) {
         Write-Host "== $($bench.Name)"
         & $pwsh @pwshArgs -NoProfile -NonInteractive -File $bench.FullName

@@ -63,8 +63,9 @@ Describe 'Test-TcpRefused reproduce mode (ConnectRefused)' {
         ($verbose.Message -join "`n") | Should -Match 'was bound and closed'
     }
 
-    It 'writes per-step lines to the debug stream with -Debug' {
-        $debug = Test-TcpRefused -Debug 5>&1 | Where-Object { $_ -is [Management.Automation.DebugRecord] }
+    It 'writes per-step lines to the debug stream when $DebugPreference is Continue' {
+        $DebugPreference = 'Continue'
+        $debug = Test-TcpRefused 5>&1 | Where-Object { $_ -is [Management.Automation.DebugRecord] }
         ($debug.Message -join "`n") | Should -Match 'ConnectRefused step 1: Client Connect -> Error ECONNREFUSED'
     }
 }
@@ -82,7 +83,8 @@ Describe 'Test-TcpRefused bad input' {
         try { Test-TcpRefused @Splat -ErrorAction Stop } catch { $err = $_ }
         $err | Should -Not -BeNullOrEmpty
         $err.CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData'
-        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgument*,SocketProbe.Commands.TestTcpRefusedCommand'
+        $err.FullyQualifiedErrorId | Should -BeLike '*,SocketProbe.Commands.TestTcpRefusedCommand'
+        $err.FullyQualifiedErrorId | Should -Match '^(ParameterArgument|CannotConvertArgument)'
         "$err" | Should -Match $Pattern
         "$err" | Should -Not -Match '   at '
     }

@@ -25,7 +25,8 @@ public abstract class SocketProbeCmdlet : PSCmdlet
     private protected void RunEngine(Func<OutputQueue, ILogger, CancellationToken, Task> work)
     {
         using var queue = new OutputQueue();
-        var logger = new PipelineLogger(queue, MinimumLogLevel());
+        // Debug lines are always queued: WriteDebug shows them only where the caller's preference asks.
+        var logger = new PipelineLogger(queue, LogLevel.Debug);
         Task running = Task.Run(async () =>
         {
             try { await work(queue, logger, StopToken).ConfigureAwait(false); }
@@ -42,6 +43,11 @@ public abstract class SocketProbeCmdlet : PSCmdlet
         catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
         {
             // Ctrl+C: PowerShell reports the stop itself.
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException and not OperationCanceledException)
+        {
+            // An engine failure (the peer or the lab did not do its part) is an error record, not a stack trace.
+            ThrowTerminatingError(EngineError(ex, null));
         }
         finally
         {
@@ -76,12 +82,20 @@ public abstract class SocketProbeCmdlet : PSCmdlet
         }
     }
 
-    private LogLevel MinimumLogLevel()
+    /// <summary>An error record for an engine failure, with a category that says what kind.</summary>
+    private protected static ErrorRecord EngineError(Exception ex, object? target)
     {
-        // Only format Debug lines when someone will see them.
-        bool debug = MyInvocation.BoundParameters.ContainsKey("Debug") ||
-            (GetVariableValue("DebugPreference") is ActionPreference pref && pref != ActionPreference.SilentlyContinue);
-        return debug ? LogLevel.Debug : LogLevel.Information;
+        Exception inner = ex is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerException! : ex;
+        var (id, category) = inner switch
+        {
+            ArgumentException => ("InvalidRequest", ErrorCategory.InvalidArgument),
+            Engine.Lab.LabException => ("LabFailed", ErrorCategory.OperationStopped),
+            Engine.Lab.PeerException => ("PeerFailed", ErrorCategory.OperationStopped),
+            FileNotFoundException => ("ComponentMissing", ErrorCategory.ObjectNotFound),
+            TimeoutException => ("EngineTimeout", ErrorCategory.OperationTimeout),
+            _ => ("EngineFailed", ErrorCategory.NotSpecified),
+        };
+        return new ErrorRecord(inner, id, category, target);
     }
 
     /// <summary>A terminating error for bad input, with the category PowerShell users filter on.</summary>
