@@ -1,0 +1,202 @@
+using System.Collections;
+using System.Globalization;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Net.Sockets;
+using SocketProbe.Engine;
+using SocketProbe.Engine.Errors;
+
+namespace SocketProbe.Commands;
+
+/// <summary>
+/// Get-SocketErrorInfo: explains a socket error given a name, a number, a .NET SocketError name, a
+/// message fragment, or a caught error (ErrorRecord, exception, SocketException, observation). Emits one
+/// flat <see cref="ErrorInfo"/> (engine type) per error and platform.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "SocketErrorInfo", DefaultParameterSetName = NameSet)]
+[OutputType(typeof(ErrorInfo))]
+public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
+{
+    private const string NameSet = "Name";
+    private const string InputSet = "InputObject";
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
+    [Alias("Code", "Message")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SocketErrorNameCompleter))]
+    public string[] Name { get; set; } = Array.Empty<string>();
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputSet)]
+    [ValidateNotNull]
+    public object InputObject { get; set; } = null!;
+
+    [Parameter]
+    public OsPlatform Platform { get; set; }
+
+    private OsPlatform? Only => MyInvocation.BoundParameters.ContainsKey(nameof(Platform)) ? Platform : null;
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == InputSet)
+        {
+            ExplainObject(InputObject);
+            return;
+        }
+        foreach (string query in Name)
+        {
+            ExplainQuery(query);
+        }
+    }
+
+    private void ExplainQuery(string query)
+    {
+        var entries = ErrorCatalog.Lookup(query, Only, out ErrorMatch how);
+        if (entries.Count == 0)
+        {
+            string on = Only is { } p ? $" on {p}" : "";
+            NotFound($"No socket error matches '{query}'{on}. Give a name (ECONNRESET, WSAECONNRESET), a number (104, 10054, 54), " +
+                "a .NET SocketError name (ConnectionReset) or part of a message (\"connection reset by peer\").", query);
+            return;
+        }
+        WriteVerbose($"'{query}' matched by {how}: {string.Join(", ", entries.Select(e => e.Key))}");
+        Emit(entries);
+    }
+
+    private void ExplainObject(object input)
+    {
+        object value = input is PSObject pso ? pso.BaseObject : input;
+        switch (value)
+        {
+            case string text:
+                ExplainQuery(text);
+                break;
+            case SocketError socketError:
+                ExplainQuery(socketError.ToString());
+                break;
+            case sbyte or byte or short or ushort or int or uint or long:
+                ExplainQuery(Convert.ToString(value, CultureInfo.InvariantCulture)!);
+                break;
+            case ErrorRecord record:
+                ExplainException(record.Exception, record);
+                break;
+            case Exception exception:
+                ExplainException(exception, exception);
+                break;
+            case Observation observation:
+                ExplainObservation(observation);
+                break;
+            default:
+                WriteError(new ErrorRecord(
+                    new ArgumentException($"Get-SocketErrorInfo cannot explain a {value.GetType().FullName}. Pipe an ErrorRecord, an exception, " +
+                        "a SocketException, an observation, or a name, number or message."),
+                    "UnsupportedInputObject", ErrorCategory.InvalidArgument, input));
+                break;
+        }
+    }
+
+    private void ExplainException(Exception exception, object target)
+    {
+        SocketException? socket = FindSocketException(exception);
+        if (socket is null)
+        {
+            NotFound($"No SocketException in this error ({exception.GetType().FullName}: {exception.Message}).", target);
+            return;
+        }
+        // NativeErrorCode is the WSA code on Windows and an errno rebuilt from SocketErrorCode on Unix.
+        var current = PlatformInfo.Current;
+        var entries = ErrorCatalog.FromDotNet(current, socket.NativeErrorCode, socket.SocketErrorCode.ToString());
+        if (entries.Count == 0)
+        {
+            string why = socket.SocketErrorCode == SocketError.SocketError
+                ? " .NET reports an errno outside its mapping table (SocketErrorPal.Unix.cs) as SocketError.SocketError; the original errno is lost."
+                : "";
+            NotFound($"SocketException {socket.SocketErrorCode} (NativeErrorCode {socket.NativeErrorCode}: {socket.Message}) on {current} " +
+                $"is not in the catalogue.{why}", target);
+            return;
+        }
+        WriteVerbose($"SocketException {socket.SocketErrorCode}, NativeErrorCode {socket.NativeErrorCode} on {current}: " +
+            string.Join(", ", entries.Select(e => e.Key)));
+        Emit(entries);
+    }
+
+    private void ExplainObservation(Observation observation)
+    {
+        if (observation.Errno is null && observation.SocketError is null)
+        {
+            WriteVerbose($"{observation}: no socket error to explain");
+            return;
+        }
+        OsPlatform platform = PlatformOf(observation.Platform);
+        var entries = observation.Errno is int errno
+            ? ErrorCatalog.FromDotNet(platform, errno, observation.SocketError ?? "")
+            : ErrorCatalog.Lookup(observation.SocketError!, platform);
+        if (entries.Count == 0)
+        {
+            NotFound($"{observation} (Errno {observation.Errno}, SocketError {observation.SocketError}) is not in the catalogue.", observation);
+            return;
+        }
+        Emit(entries);
+    }
+
+    private void Emit(IEnumerable<ErrorEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            foreach (ErrorInfo row in ErrorCatalog.Explain(entry, Only))
+            {
+                WriteObject(row);
+            }
+        }
+    }
+
+    private void NotFound(string message, object target) =>
+        WriteError(new ErrorRecord(new ItemNotFoundException(message), "SocketErrorNotFound", ErrorCategory.ObjectNotFound, target));
+
+    private static SocketException? FindSocketException(Exception root)
+    {
+        // Breadth-first through InnerException and AggregateException's inner exceptions, bounded.
+        var queue = new Queue<Exception>();
+        queue.Enqueue(root);
+        for (int seen = 0; queue.Count > 0 && seen < 64; seen++)
+        {
+            Exception e = queue.Dequeue();
+            if (e is SocketException socket) return socket;
+            if (e is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions) queue.Enqueue(inner);
+            }
+            else if (e.InnerException is { } inner)
+            {
+                queue.Enqueue(inner);
+            }
+        }
+        return null;
+    }
+
+    private static OsPlatform PlatformOf(string description) =>
+        description.StartsWith("macOS", StringComparison.OrdinalIgnoreCase) ? OsPlatform.MacOS :
+        description.StartsWith("Windows", StringComparison.OrdinalIgnoreCase) ? OsPlatform.Windows :
+        description.StartsWith("Linux", StringComparison.OrdinalIgnoreCase) ? OsPlatform.Linux :
+        PlatformInfo.Current;
+}
+
+/// <summary>Tab completion of error names: catalogue keys, every platform's names and aliases.</summary>
+public sealed class SocketErrorNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName,
+        string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        string word = wordToComplete.Trim('\'', '"');
+        var names = ErrorCatalog.Entries
+            .SelectMany(e => new[] { (Name: e.Key, e.Summary) }
+                .Concat(e.Aliases.Select(a => (Name: a, e.Summary)))
+                .Concat(e.Platforms.Select(p => (Name: p.Name, e.Summary))))
+            .DistinctBy(n => n.Name, StringComparer.OrdinalIgnoreCase)
+            .Where(n => n.Name.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(n => n.Name, StringComparer.Ordinal);
+        foreach (var (name, summary) in names)
+        {
+            yield return new CompletionResult(name, name, CompletionResultType.ParameterValue, summary);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+
+    $script:Current = if ($IsWindows) { 'Windows' } elseif ($IsMacOS) { 'MacOS' } else { 'Linux' }
+
+    function Invoke-RefusedConnect {
+        # A real refused connect on loopback; returns the ErrorRecord PowerShell caught.
+        $port = Get-ClosedLoopbackPort
+        $client = [Net.Sockets.TcpClient]::new()
+        try { $client.Connect([Net.IPAddress]::Loopback, $port); throw "port $port unexpectedly accepted" }
+        catch [Management.Automation.MethodInvocationException] { $_ }
+        finally { $client.Dispose() }
+    }
+}
+
+Describe 'Get-SocketErrorInfo by name, number, SocketError and message' {
+    It 'explains <Query> on all three platforms' -TestCases @(
+        @{ Query = 'ECONNRESET' }
+        @{ Query = 'econnreset' }
+        @{ Query = 'WSAECONNRESET' }
+        @{ Query = 'ConnectionReset' }
+        @{ Query = 'connection reset by peer' }
+        @{ Query = '104' }
+        @{ Query = '10054' }
+        @{ Query = '54' }
+    ) {
+        param($Query)
+        $rows = @(Get-SocketErrorInfo $Query)
+        $rows.Count | Should -Be 3
+        $rows.Key | Should -Be @('ECONNRESET', 'ECONNRESET', 'ECONNRESET')
+        $rows.Platform | Should -Be @('Linux', 'MacOS', 'Windows')
+        $rows.Name | Should -Be @('ECONNRESET', 'ECONNRESET', 'WSAECONNRESET')
+        $rows.Number | Should -Be @(104, 54, 10054)
+        $rows.SocketError | Should -Be @('ConnectionReset', 'ConnectionReset', 'ConnectionReset')
+        $rows[2].Message | Should -Be 'Connection reset by peer.'
+        $rows[0].Scenarios | Should -Match 'PeerAbort'
+        $rows | ForEach-Object { $_.Source | Should -Not -BeNullOrEmpty }
+    }
+
+    It 'with -Platform <Platform> gives only that platform''s row for <Query>' -TestCases @(
+        @{ Query = '54'; Platform = 'MacOS'; Name = 'ECONNRESET'; Number = 54 }
+        @{ Query = '104'; Platform = 'Linux'; Name = 'ECONNRESET'; Number = 104 }
+        @{ Query = '10054'; Platform = 'Windows'; Name = 'WSAECONNRESET'; Number = 10054 }
+        @{ Query = 'ECONNREFUSED'; Platform = 'Windows'; Name = 'WSAECONNREFUSED'; Number = 10061 }
+        @{ Query = 'ETIMEDOUT'; Platform = 'MacOS'; Name = 'ETIMEDOUT'; Number = 60 }
+        @{ Query = 'Shutdown'; Platform = 'Linux'; Name = 'EPIPE'; Number = 32 }
+        @{ Query = 'Shutdown'; Platform = 'Windows'; Name = 'WSAESHUTDOWN'; Number = 10058 }
+    ) {
+        param($Query, $Platform, $Name, $Number)
+        $row = @(Get-SocketErrorInfo $Query -Platform $Platform)
+        $row.Count | Should -Be 1
+        $row[0].Platform | Should -Be $Platform
+        $row[0].Name | Should -Be $Name
+        $row[0].Number | Should -Be $Number
+    }
+
+    It 'answers "broken pipe" for all three platforms, saying what Windows gives instead' {
+        $rows = @(Get-SocketErrorInfo -Message 'broken pipe')
+        $rows.Platform | Should -Be @('Linux', 'MacOS', 'Windows')
+        $rows.Key | Should -Be @('EPIPE', 'EPIPE', 'EPIPE')
+        $rows[0].Number | Should -Be 32
+        $rows[0].Message | Should -Be 'Broken pipe'
+        $rows[0].SocketError | Should -Be 'Shutdown'
+        $rows[2].Name | Should -BeNullOrEmpty
+        $rows[2].Number | Should -BeNullOrEmpty
+        $rows[2].Message | Should -Match 'WSAECONNRESET \(10054\)'
+        $rows[2].Message | Should -Match 'WSAECONNABORTED \(10053\)'
+    }
+
+    It 'finds the name-resolution errors (<Query>)' -TestCases @(
+        @{ Query = 'HostNotFound'; Keys = @('EAI_NONAME', 'EAI_NODATA') }
+        @{ Query = 'TryAgain'; Keys = @('EAI_AGAIN') }
+        @{ Query = 'NoData'; Keys = @('EAI_NODATA') }
+        @{ Query = '11001'; Keys = @('EAI_NONAME') }
+        @{ Query = '0xFFFDFFFF'; Keys = @('EAI_NONAME', 'EAI_NODATA') }
+    ) {
+        param($Query, $Keys)
+        @(Get-SocketErrorInfo $Query | Select-Object -ExpandProperty Key -Unique) | Should -Be $Keys
+    }
+
+    It 'takes names from the pipeline and through the -Code alias' {
+        @('ECONNREFUSED', 'EPIPE' | Get-SocketErrorInfo -Platform Linux).Name | Should -Be @('ECONNREFUSED', 'EPIPE')
+        (Get-SocketErrorInfo -Code 111 -Platform Linux).Name | Should -Be 'ECONNREFUSED'
+        @(110, 113 | Get-SocketErrorInfo -Platform Linux).Name | Should -Be @('ETIMEDOUT', 'EHOSTUNREACH')
+    }
+
+    It 'completes error names with Tab' {
+        $completion = TabExpansion2 -inputScript 'Get-SocketErrorInfo ECONNRE' -cursorColumn 'Get-SocketErrorInfo ECONNRE'.Length
+        $completion.CompletionMatches.CompletionText | Should -Be @('ECONNREFUSED', 'ECONNRESET')
+    }
+
+    It 'declares its output type and formats as a table by default' {
+        (Get-Command Get-SocketErrorInfo).OutputType.Name | Should -Contain 'SocketProbe.Engine.Errors.ErrorInfo'
+        Get-FormatData -TypeName SocketProbe.Engine.Errors.ErrorInfo | Should -Not -BeNullOrEmpty
+        $text = Get-SocketErrorInfo ECONNRESET | Out-String -Width 200
+        $text | Should -Match 'ECONNRESET: The peer'
+        $text | Should -Match 'Windows\s+WSAECONNRESET\s+10054\s+ConnectionReset\s+Connection reset by peer\.'
+    }
+}
+
+Describe 'Get-SocketErrorInfo with caught errors' {
+    It 'explains a real refused connect piped as <Kind>' -TestCases @(
+        @{ Kind = 'an ErrorRecord'; Pick = { param($r) $r } }
+        @{ Kind = 'the wrapping exception'; Pick = { param($r) $r.Exception } }
+        @{ Kind = 'the SocketException'; Pick = { param($r) $r.Exception.InnerException } }
+    ) {
+        param($Kind, $Pick)
+        $record = Invoke-RefusedConnect
+        $socketException = $record.Exception.InnerException
+        $socketException | Should -BeOfType [Net.Sockets.SocketException]
+        $socketException.SocketErrorCode | Should -Be 'ConnectionRefused'
+
+        $rows = @(& $Pick $record | Get-SocketErrorInfo)
+        $rows.Key | Sort-Object -Unique | Should -Be 'ECONNREFUSED'
+        $here = $rows | Where-Object Platform -EQ $script:Current
+        $here.Number | Should -Be $socketException.NativeErrorCode
+        $here.NativeErrorCode | Should -Be $socketException.NativeErrorCode
+        $here.SocketError | Should -Be $socketException.SocketErrorCode.ToString()
+    }
+
+    It 'works inside catch { $_ | Get-SocketErrorInfo } and from $Error[0]' {
+        $port = Get-ClosedLoopbackPort
+        $client = [Net.Sockets.TcpClient]::new()
+        try {
+            $inCatch = try { $client.Connect('127.0.0.1', $port) } catch { $_ | Get-SocketErrorInfo -Platform $script:Current }
+            $fromError = $Error[0] | Get-SocketErrorInfo -Platform $script:Current
+        }
+        finally { $client.Dispose() }
+        $inCatch.Key | Should -Be 'ECONNREFUSED'
+        $fromError.Key | Should -Be 'ECONNREFUSED'
+    }
+
+    It 'gives 111 / ECONNREFUSED for the caught exception on Linux' -Skip:(-not $IsLinux) {
+        $row = Invoke-RefusedConnect | Get-SocketErrorInfo -Platform Linux
+        $row.Name | Should -Be 'ECONNREFUSED'
+        $row.Number | Should -Be 111
+        $row.Message | Should -Be 'Connection refused'
+    }
+
+    It 'explains an observation from Test-TcpRefused' {
+        $rows = @(Test-TcpRefused | Get-SocketErrorInfo)
+        $rows.Key | Sort-Object -Unique | Should -Be 'ECONNREFUSED'
+        $rows.Count | Should -Be 3
+    }
+}
+
+Describe 'Get-SocketErrorInfo errors' {
+    It 'writes a non-terminating ObjectNotFound error for an unknown code and goes on with the rest' {
+        $rows = @(Get-SocketErrorInfo 'ENOSUCHTHING', 'ECONNRESET', '104' -Platform Windows -ErrorVariable err -ErrorAction SilentlyContinue)
+        $rows.Name | Should -Be 'WSAECONNRESET'
+        $err.Count | Should -Be 2
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $err[0].FullyQualifiedErrorId | Should -Be 'SocketErrorNotFound,SocketProbe.Commands.GetSocketErrorInfoCommand'
+        $err[0].TargetObject | Should -Be 'ENOSUCHTHING'
+        "$($err[0])" | Should -Match "No socket error matches 'ENOSUCHTHING'"
+        "$($err[1])" | Should -Match "No socket error matches '104' on Windows"
+    }
+
+    It 'stops on an unknown code with -ErrorAction Stop, without a stack trace' {
+        $e = $null
+        try { Get-SocketErrorInfo 99999 -ErrorAction Stop } catch { $e = $_ }
+        $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        "$e" | Should -Not -Match '   at '
+    }
+
+    It 'reports an error that holds no SocketException as ObjectNotFound' {
+        $err = $null
+        try { throw [InvalidOperationException]::new('not a socket problem') } catch { $_ | Get-SocketErrorInfo -ErrorVariable err -ErrorAction SilentlyContinue }
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        "$($err[0])" | Should -Match 'No SocketException'
+    }
+
+    It 'rejects an object it cannot explain with InvalidArgument' {
+        Get-Date | Get-SocketErrorInfo -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err[0].FullyQualifiedErrorId | Should -Be 'UnsupportedInputObject,SocketProbe.Commands.GetSocketErrorInfoCommand'
+    }
+
+    It 'rejects <Case> with a parameter binding error' -TestCases @(
+        @{ Case = 'an empty name'; Splat = @{ Name = '' }; Pattern = 'empty' }
+        @{ Case = 'an unknown platform'; Splat = @{ Name = 'EPIPE'; Platform = 'Solaris' }; Pattern = 'Linux, MacOS, Windows' }
+    ) {
+        param($Case, $Splat, $Pattern)
+        $e = $null
+        try { Get-SocketErrorInfo @Splat -ErrorAction Stop } catch { $e = $_ }
+        $e.CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData'
+        $e.FullyQualifiedErrorId | Should -Match '^(ParameterArgument\w+|CannotConvertArgument\w*),SocketProbe\.Commands\.GetSocketErrorInfoCommand$'
+        "$e" | Should -Match $Pattern
+        "$e" | Should -Not -Match '   at '
+    }
+}
+
+Describe 'Get-SocketErrorInfo output is flat' {
+    It 'round-trips through Export-Csv and Import-Csv' {
+        $csv = Join-Path $TestDrive 'errors.csv'
+        $rows = Get-SocketErrorInfo ECONNRESET, EPIPE
+        $rows | Export-Csv -Path $csv -NoTypeInformation
+        $back = @(Import-Csv -Path $csv)
+        $back.Count | Should -Be 6
+        ($back[0].PSObject.Properties.Name -join ',') |
+            Should -Be 'Key,Platform,Name,Number,Message,SocketError,NativeErrorCode,Summary,Causes,Scenarios,Source'
+        $back.Key | Should -Be @($rows.Key)
+        $back.Platform | Should -Be @($rows.Platform | ForEach-Object ToString)
+        [int]$back[2].Number | Should -Be 10054
+        $back[0].Scenarios | Should -Be 'PeerKilledWithUnreadData,PeerAbort,PeerReboot,WriteAfterReset,UdpPortUnreachable'
+        $back[0].Causes | Should -Be $rows[0].Causes
+        $back[5].Number | Should -BeNullOrEmpty
+        $back[5].Message | Should -Be $rows[5].Message
+        (Get-Content -Raw $csv) | Should -Not -Match 'System\.(Collections|Object)'
+    }
+}
