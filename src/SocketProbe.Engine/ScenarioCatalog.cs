@@ -8,6 +8,12 @@ public static class ScenarioCatalog
     public static IReadOnlyList<Scenario> All { get; } = new Scenario[]
     {
         new ConnectRefused(),
+        new WriteAfterReset(),
+        new WriteAfterFin(),
+        new SendBufferFull(),
+        new HalfClose(),
+        new UdpPortUnreachable(),
+        new ByteOrderMismatch(),
     };
 
     public static Scenario? Find(string name) =>
