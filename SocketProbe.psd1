@@ -11,6 +11,8 @@
     FormatsToProcess     = @('bin/SocketProbe.Format.ps1xml')
     CmdletsToExport      = @(
         'Test-TcpRefused'
+        'Test-WriteAfterRst'
+        'Invoke-SocketScenario'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
