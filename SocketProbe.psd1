@@ -13,6 +13,8 @@
         'Test-TcpRefused'
         'Invoke-PeerCrash'
         'Get-SocketErrorInfo'
+        'Test-WriteAfterRst'
+        'Invoke-SocketScenario'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

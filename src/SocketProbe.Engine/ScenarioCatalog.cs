@@ -20,6 +20,12 @@ public static class ScenarioCatalog
         new PeerHostCrashKeepalive(),
         new PeerReboot(),
         new IcmpUnreachableEstablished(),
+        new WriteAfterReset(),
+        new WriteAfterFin(),
+        new SendBufferFull(),
+        new HalfClose(),
+        new UdpPortUnreachable(),
+        new ByteOrderMismatch(),
     };
 
     public static Scenario? Find(string name) =>

@@ -1,0 +1,67 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace SocketProbe.Engine.Scenarios;
+
+/// <summary>
+/// The peer writes a 32-bit integer in network byte order (big-endian); the client reads the four
+/// bytes as little-endian (host order on x86 and ARM64). No socket call fails: the value is wrong.
+/// Stevens UNP 5.18 (passing binary structures). Both ends in this process on loopback.
+/// </summary>
+public sealed class ByteOrderMismatch : Scenario
+{
+    /// <summary>The value the peer sends; 1000 = 0x000003E8 is the one that makes the swap obvious.</summary>
+    public const uint Value = 1000;
+
+    public override string Name => "ByteOrderMismatch";
+    public override string Description => "The peer writes a 32-bit integer big-endian, the client reads it little-endian: no error, wrong value.";
+    public override string Textbook => "no error: wrong value (Stevens 5.18)";
+    public override string Cmdlet => "Invoke-SocketScenario";
+
+    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    {
+        new(OsPlatform.Linux, 1, "Peer", "Send", "Success", null, "TCP carries bytes, not values; observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 2, "Client", "Receive", "Success", null, "no error: the value is wrong (Stevens UNP 5.18); observed on Linux 6.18", Verified: true),
+        new(OsPlatform.MacOS, 1, "Peer", "Send", "Success", null, "send(2) macOS man page", Verified: false),
+        new(OsPlatform.MacOS, 2, "Client", "Receive", "Success", null, "no error: the value is wrong (Stevens UNP 5.18)", Verified: false),
+        new(OsPlatform.Windows, 1, "Peer", "Send", "Success", null, "send function (winsock2.h)", Verified: false),
+        new(OsPlatform.Windows, 2, "Client", "Receive", "Success", null, "no error: the value is wrong (Stevens UNP 5.18)", Verified: false),
+    };
+
+    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
+
+    protected internal override async Task RunAsync(ScenarioContext context)
+    {
+        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
+        using var pair = await LoopbackPair.OpenAsync(loopback, context.Request.CallTimeoutMs, context.Cancellation).ConfigureAwait(false);
+        Socket client = pair.Client, peer = pair.Peer;
+
+        byte[] wire = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(wire, Value); // htonl(1000)
+        var sent = await context.MeasureAsync(1, "Peer", "Send", SocketCalls.Send(peer, wire), stateOf: client).ConfigureAwait(false);
+        context.Emit(sent.WithNote($"sent {Value} (0x{Value:X8}) big-endian: bytes {Hex(wire)}"));
+
+        byte[] inbox = new byte[4];
+        var read = await context.MeasureAsync(2, "Client", "Receive", SocketCalls.ReceiveExactly(client, inbox), stateOf: client, isReceive: true)
+            .ConfigureAwait(false);
+        if (read.Bytes == inbox.Length)
+        {
+            // Both readings come from the bytes that really arrived, not from Value.
+            uint asLittle = BinaryPrimitives.ReadUInt32LittleEndian(inbox);
+            uint asBig = BinaryPrimitives.ReadUInt32BigEndian(inbox);
+            string host = BitConverter.IsLittleEndian ? "little-endian" : "big-endian";
+            read.WithNote($"sent {Value} (0x{Value:X8}) big-endian; read as little-endian: {asLittle} (0x{asLittle:X8}); " +
+                $"bytes received {Hex(inbox)}; read as big-endian (ntohl): {asBig}; this host is {host}");
+            context.Logger.LogInformation("Sent {Value}, read back as little-endian {Wrong}", Value, asLittle);
+        }
+        else if (read.Bytes is long got)
+        {
+            read.WithNote($"only {got} of 4 bytes arrived before end of stream");
+        }
+        context.Emit(read);
+    }
+
+    private static string Hex(byte[] bytes) => BitConverter.ToString(bytes).Replace('-', ' ');
+}

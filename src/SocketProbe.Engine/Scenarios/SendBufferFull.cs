@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace SocketProbe.Engine.Scenarios;
+
+/// <summary>
+/// A non-blocking client sends to a peer that never reads until the kernel refuses more:
+/// the peer's receive buffer fills, then the client's send buffer, then send() says EAGAIN.
+/// Small SO_SNDBUF/SO_RCVBUF keep it to a few dozen calls. Both ends in this process on loopback.
+/// </summary>
+public sealed class SendBufferFull : Scenario
+{
+    /// <summary>What we ask for with setsockopt; Linux doubles it for its bookkeeping (socket(7)).</summary>
+    private const int AskedBufferBytes = 4096;
+    private const int ChunkBytes = 1024;
+    private const int MaxCalls = 100_000;
+    private const int MaxRunMs = 5_000;
+
+    public override string Name => "SendBufferFull";
+    public override string Description => "A non-blocking client sends to a peer that never reads: EWOULDBLOCK/EAGAIN once both buffers are full.";
+    public override string Textbook => "EWOULDBLOCK/EAGAIN after N bytes";
+    public override string Cmdlet => "Invoke-SocketScenario";
+
+    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    {
+        new(OsPlatform.Linux, 1, "Client", "Send", "Success", null, "observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 2, "Client", "Send", "Error", "EAGAIN",
+            "net/ipv4/tcp.c tcp_sendmsg_locked(): no send-buffer memory -> sk_stream_wait_memory() with a zero timeout (O_NONBLOCK) -> -EAGAIN (net/core/stream.c); observed on Linux 6.18", Verified: true),
+        new(OsPlatform.MacOS, 1, "Client", "Send", "Success", null, "send(2) macOS man page", Verified: false),
+        new(OsPlatform.MacOS, 2, "Client", "Send", "Error", "EAGAIN|EWOULDBLOCK",
+            "send(2) macOS man page: [EAGAIN] the socket is non-blocking and the requested operation would block", Verified: false),
+        new(OsPlatform.Windows, 1, "Client", "Send", "Success", null, "send function (winsock2.h)", Verified: false),
+        new(OsPlatform.Windows, 2, "Client", "Send", "Error", "WSAEWOULDBLOCK",
+            "send function: WSAEWOULDBLOCK 10035, the socket is nonblocking and the operation would block", Verified: false),
+    };
+
+    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
+
+    protected internal override async Task RunAsync(ScenarioContext context)
+    {
+        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
+        using var pair = await LoopbackPair.OpenAsync(loopback, context.Request.CallTimeoutMs, context.Cancellation,
+            // The accepted socket inherits SO_RCVBUF from the listener; set before the SYN so the window scale matches.
+            configureListener: listener => listener.ReceiveBufferSize = AskedBufferBytes,
+            configureClient: c =>
+            {
+                c.SendBufferSize = AskedBufferBytes;
+                c.ReceiveBufferSize = AskedBufferBytes;
+            }).ConfigureAwait(false);
+        Socket client = pair.Client, peer = pair.Peer;
+        client.Blocking = false;
+        context.Logger.LogInformation("Connected {Client} -> {Peer}; the peer never reads", client.LocalEndPoint, client.RemoteEndPoint);
+
+        // One observation per send() would be hundreds of identical rows: the accepted run becomes one
+        // summary row (Bytes = total, ElapsedMs = sum of the calls), the refused call its own row.
+        byte[] chunk = new byte[ChunkBytes];
+        long accepted = 0;
+        int calls = 0;
+        double callMs = 0;
+        Observation? refused = null;
+        var run = Stopwatch.StartNew();
+        while (calls < MaxCalls && run.ElapsedMilliseconds < MaxRunMs)
+        {
+            context.Cancellation.ThrowIfCancellationRequested();
+            Observation o = await context.MeasureAsync(2, "Client", "Send", _ => ValueTask.FromResult(client.Send(chunk))).ConfigureAwait(false);
+            if (o.Result != Results.Success)
+            {
+                refused = o;
+                break;
+            }
+            calls++;
+            accepted += o.Bytes ?? 0;
+            callMs += o.ElapsedMs;
+        }
+
+        context.Emit(new Observation
+        {
+            Step = 1, Actor = "Client", Operation = "Send", Result = Results.Success, Bytes = accepted, ElapsedMs = callMs,
+            TcpState = TcpInfo.StateOf(client),
+            Note = $"{calls} non-blocking send() calls of up to {ChunkBytes} bytes, all accepted (one summary row)",
+        });
+
+        string buffers = $"client SO_SNDBUF {client.SendBufferSize}, SO_RCVBUF {client.ReceiveBufferSize}; " +
+            $"peer SO_RCVBUF {peer.ReceiveBufferSize} (each set to {AskedBufferBytes}; read back from the socket); " +
+            $"peer has {peer.Available} bytes unread, the rest waits in the client's send queue";
+        if (refused is null)
+        {
+            context.Emit(new Observation
+            {
+                Step = 2, Actor = "Client", Operation = "Send", Result = Results.TimedOut, ElapsedMs = run.Elapsed.TotalMilliseconds,
+                TcpState = TcpInfo.StateOf(client),
+                Note = $"no refusal within our own bound of {MaxCalls} calls / {MaxRunMs} ms after {accepted} bytes; {buffers}",
+            });
+            return;
+        }
+        refused.TcpState = TcpInfo.StateOf(client);
+        context.Emit(refused.WithNote($"refused after {accepted} bytes accepted in {calls} calls; {buffers}"));
+    }
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace SocketProbe.Engine.Scenarios;
+
+/// <summary>
+/// A connected UDP socket sends to a loopback port nobody binds. The send succeeds (UDP has no
+/// handshake); the kernel's ICMP (ICMPv6) port unreachable comes back asynchronously and is
+/// reported on the next call. Stevens UNP 8.9 and 8.11: only a connected UDP socket is told.
+/// </summary>
+public sealed class UdpPortUnreachable : Scenario
+{
+    public override string Name => "UdpPortUnreachable";
+    public override string Description => "A connected UDP socket sends to a port nobody binds: the send succeeds, the ICMP port unreachable fails the next call.";
+    public override string Textbook => "Linux: next recv ECONNREFUSED; Windows: WSAECONNRESET";
+    public override string Cmdlet => "Invoke-SocketScenario";
+
+    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    {
+        new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null,
+            "net/ipv4/datagram.c __ip4_datagram_connect(): UDP connect only records the peer; observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 2, "Client", "Send", "Success", null, "UDP send has no handshake; observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 3, "Client", "Receive", "Error", "ECONNREFUSED",
+            "net/ipv4/udp.c __udp4_lib_err() / net/ipv6/udp.c __udp6_lib_err(): port unreachable -> ECONNREFUSED (icmp_err_convert / icmpv6_err_convert), stored in sk_err of a connected socket; observed on Linux 6.18", Verified: true),
+
+        new(OsPlatform.MacOS, 1, "Client", "Connect", "Success", null, "connect(2) macOS man page: datagram sockets record the peer", Verified: false),
+        new(OsPlatform.MacOS, 2, "Client", "Send", "Success", null, "send(2) macOS man page", Verified: false),
+        new(OsPlatform.MacOS, 3, "Client", "Receive", "Error", "ECONNREFUSED",
+            "Stevens UNP 8.11: the asynchronous ICMP error reaches a connected UDP socket as ECONNREFUSED", Verified: false),
+
+        new(OsPlatform.Windows, 1, "Client", "Connect", "Success", null, "connect function: datagram sockets set a default destination", Verified: false),
+        new(OsPlatform.Windows, 2, "Client", "Send", "Success", null, "send function (winsock2.h)", Verified: false),
+        new(OsPlatform.Windows, 3, "Client", "Receive", "Error", "WSAECONNRESET",
+            "recv function: WSAECONNRESET 10054 for UDP, a previous send was answered by ICMP Port Unreachable (SIO_UDP_CONNRESET on by default)", Verified: false),
+    };
+
+    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
+
+    protected internal override async Task RunAsync(ScenarioContext context)
+    {
+        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
+        int port = ClosedUdpPort(loopback);
+        context.Logger.LogInformation("UDP port {Port} on {Address} was bound and closed: nobody is there", port, loopback);
+
+        using var client = new Socket(loopback.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        await context.CallAsync(1, "Client", "Connect",
+            async token => { await client.ConnectAsync(new IPEndPoint(loopback, port), token).ConfigureAwait(false); return -1; }).ConfigureAwait(false);
+        byte[] datagram = "anyone there?"u8.ToArray();
+        await context.CallAsync(2, "Client", "Send", SocketCalls.Send(client, datagram)).ConfigureAwait(false);
+        // The ICMP error is asynchronous: the receive returns as soon as it has arrived (on loopback, at once).
+        var receive = await context.MeasureAsync(3, "Client", "Receive", SocketCalls.Receive(client, new byte[64]), isReceive: true).ConfigureAwait(false);
+        string icmp = loopback.AddressFamily == AddressFamily.InterNetworkV6
+            ? "ICMPv6 destination unreachable, code 4 (port unreachable)"
+            : "ICMP destination unreachable, code 3 (port unreachable)";
+        context.Emit(receive.WithNote(receive.Result == Results.Error ? $"how the kernel reports the {icmp} that answered step 2's datagram" : null));
+    }
+
+    /// <summary>A UDP port that was free a moment ago: bind to port 0, read the port, close.</summary>
+    private static int ClosedUdpPort(IPAddress address)
+    {
+        using var probe = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        probe.Bind(new IPEndPoint(address, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+}

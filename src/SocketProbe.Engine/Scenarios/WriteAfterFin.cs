@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace SocketProbe.Engine.Scenarios;
+
+/// <summary>
+/// The peer closes normally (FIN, nothing unread) and the client keeps writing: the first write
+/// is accepted by the client's own kernel (its socket is only half closed), the closed peer answers
+/// that data with RST, and the writes after that fail. Stevens UNP 5.12-5.13. Both ends in process.
+/// </summary>
+public sealed class WriteAfterFin : Scenario
+{
+    public override string Name => "WriteAfterFin";
+    public override string Description => "The peer closes normally (FIN); the client's first write is accepted and answered by RST; later writes fail.";
+    public override string Textbook => "1st send ok, peer answers RST; 2nd send EPIPE (SIGPIPE by default)";
+    public override string Cmdlet => "Test-WriteAfterRst";
+
+    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    {
+        new(OsPlatform.Linux, 1, "Client", "Send", "Success", null, "observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 2, "Peer", "Receive", "Success", null, "observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 3, "Peer", "Close", "Success", null,
+            "net/ipv4/tcp.c __tcp_close(): nothing unread, no zero linger -> tcp_send_fin(); observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 4, "Client", "Send", "Success", null,
+            "net/ipv4/tcp.c tcp_sendmsg_locked(): CLOSE_WAIT may still send; the closed peer answers RST: tcp_minisocks.c tcp_timewait_state_process() (orphan in FIN_WAIT2: new data after half-duplex close -> TCP_TW_RST) or tcp_input.c tcp_rcv_state_process() (still FIN_WAIT1: TCPAbortOnData); observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 5, "Client", "Send", "Error", "EPIPE",
+            "net/ipv4/tcp_input.c tcp_reset(): CLOSE_WAIT -> sk_err = EPIPE (ECONNRESET only from other states); sk_stream_wait_connect() returns it; observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 6, "Client", "Send", "Error", "EPIPE",
+            "net/core/stream.c sk_stream_wait_connect(): no pending error, state CLOSE -> -EPIPE; observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 7, "Client", "Receive", "EndOfStream", null,
+            "net/ipv4/tcp.c tcp_recvmsg_locked(): SOCK_DONE (set by tcp_fin()) -> 0; observed on Linux 6.18", Verified: true),
+
+        new(OsPlatform.MacOS, 1, "Client", "Send", "Success", null, "send(2) macOS man page", Verified: false),
+        new(OsPlatform.MacOS, 2, "Peer", "Receive", "Success", null, "recv(2) macOS man page", Verified: false),
+        new(OsPlatform.MacOS, 3, "Peer", "Close", "Success", null, "close(2) macOS man page", Verified: false),
+        new(OsPlatform.MacOS, 4, "Client", "Send", "Success", null, "shutdown(2)/send(2): a half-closed connection still sends", Verified: false),
+        new(OsPlatform.MacOS, 5, "Client", "Send", "Error", "EPIPE|ECONNRESET",
+            "write(2) macOS man page: [EPIPE] SOCK_STREAM socket not connected to a peer, [ECONNRESET]", Verified: false),
+        new(OsPlatform.MacOS, 6, "Client", "Send", "Error", "EPIPE",
+            "write(2) macOS man page: [EPIPE] SOCK_STREAM socket not connected to a peer", Verified: false),
+        new(OsPlatform.MacOS, 7, "Client", "Receive", "EndOfStream|Error", null,
+            "recv(2) macOS man page: 0 at end of stream, or [ECONNRESET]", Verified: false),
+
+        new(OsPlatform.Windows, 1, "Client", "Send", "Success", null, "send function (winsock2.h)", Verified: false),
+        new(OsPlatform.Windows, 2, "Peer", "Receive", "Success", null, "recv function (winsock2.h)", Verified: false),
+        new(OsPlatform.Windows, 3, "Peer", "Close", "Success", null, "closesocket function: graceful close", Verified: false),
+        new(OsPlatform.Windows, 4, "Client", "Send", "Success", null, "shutdown function: the other direction stays open after a graceful close", Verified: false),
+        new(OsPlatform.Windows, 5, "Client", "Send", "Error", "WSAECONNRESET|WSAECONNABORTED",
+            "send function: WSAECONNRESET 10054 / WSAECONNABORTED 10053", Verified: false),
+        new(OsPlatform.Windows, 6, "Client", "Send", "Error", "WSAECONNRESET|WSAECONNABORTED",
+            "send function: WSAECONNRESET 10054 / WSAECONNABORTED 10053", Verified: false),
+        new(OsPlatform.Windows, 7, "Client", "Receive", "EndOfStream|Error", null,
+            "recv function: 0 after a graceful close, WSAECONNRESET 10054 after a reset", Verified: false),
+    };
+
+    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
+
+    protected internal override async Task RunAsync(ScenarioContext context)
+    {
+        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
+        using var pair = await LoopbackPair.OpenAsync(loopback, context.Request.CallTimeoutMs, context.Cancellation).ConfigureAwait(false);
+        Socket client = pair.Client, peer = pair.Peer;
+        context.Logger.LogInformation("Connected {Client} -> {Peer} on loopback", client.LocalEndPoint, client.RemoteEndPoint);
+
+        byte[] payload = new byte[64];
+        byte[] inbox = new byte[payload.Length];
+        await context.CallAsync(1, "Client", "Send", SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
+        // Nothing is left unread, so close() sends FIN (unread data would make it an RST at once).
+        await context.CallAsync(2, "Peer", "Receive", SocketCalls.ReceiveExactly(peer, inbox), stateOf: client, isReceive: true).ConfigureAwait(false);
+        var close = await context.MeasureAsync(3, "Peer", "Close", SocketCalls.Close(peer), stateOf: client).ConfigureAwait(false);
+        context.Emit(close.WithNote("normal close: FIN"));
+
+        // Let the FIN cross loopback (the client becomes readable: end of stream), bounded.
+        double? finMs = LoopbackPair.WaitFor(client, SelectMode.SelectRead, WriteAfterReset.RstBoundMs, context.Cancellation);
+        var first = await context.MeasureAsync(4, "Client", "Send", SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
+        context.Emit(first.WithNote(finMs is double f
+            ? $"the FIN had arrived {f:F3} ms after the close; this write goes out and the closed peer answers RST"
+            : $"no FIN seen within {WriteAfterReset.RstBoundMs} ms of the close"));
+
+        // Let the peer's RST cross loopback: poll for the pending socket error it leaves, bounded.
+        double? rstMs = LoopbackPair.WaitFor(client, SelectMode.SelectError, WriteAfterReset.RstBoundMs, context.Cancellation);
+        string arrival = rstMs is double r
+            ? $"the RST was pending (POLLERR) {r:F3} ms after step 4"
+            : $"no pending error seen within {WriteAfterReset.RstBoundMs} ms of step 4";
+        context.Logger.LogInformation("{Arrival}", arrival);
+        var second = await context.MeasureAsync(5, "Client", "Send", SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
+        context.Emit(second.WithNote(arrival));
+        await context.CallAsync(6, "Client", "Send", SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
+        await context.CallAsync(7, "Client", "Receive", SocketCalls.Receive(client, inbox), stateOf: client, isReceive: true).ConfigureAwait(false);
+    }
+}

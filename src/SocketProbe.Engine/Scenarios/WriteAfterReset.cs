@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace SocketProbe.Engine.Scenarios;
+
+/// <summary>
+/// The peer resets an open connection (SO_LINGER {on, 0}, then close: RST instead of FIN) and the
+/// client keeps writing. Both ends live in this process on loopback. The peer first reads what the
+/// client sent, so the RST comes from the zero linger and not from unread data.
+/// </summary>
+public sealed class WriteAfterReset : Scenario
+{
+    /// <summary>How long we wait for the RST to cross loopback; it normally takes well under 1 ms.</summary>
+    internal const int RstBoundMs = 1000;
+
+    public override string Name => "WriteAfterReset";
+    public override string Description => "The peer aborts an open connection (SO_LINGER 0, RST); the client writes, writes again, then reads.";
+    public override string Textbook => "EPIPE; a process with default SIGPIPE dies by signal 13; Windows WSAECONNRESET / 10053";
+    public override string Cmdlet => "Test-WriteAfterRst";
+
+    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    {
+        new(OsPlatform.Linux, 1, "Client", "Send", "Success", null, "observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 2, "Peer", "Receive", "Success", null, "observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 3, "Peer", "Close", "Success", null,
+            "net/ipv4/tcp.c __tcp_close(): zero linger -> tcp_disconnect() sends RST; observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 4, "Client", "Send", "Error", "ECONNRESET",
+            "net/ipv4/tcp_input.c tcp_reset(): ESTABLISHED -> sk_err = ECONNRESET; tcp_sendmsg_locked() -> sk_stream_wait_connect() returns sock_error(), which clears it; observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 5, "Client", "Send", "Error", "EPIPE",
+            "net/core/stream.c sk_stream_wait_connect(): no pending error, state CLOSE -> -EPIPE; observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 6, "Client", "Receive", "EndOfStream", null,
+            "net/ipv4/tcp.c tcp_recvmsg_locked(): sk_err already taken by step 4, tcp_done() set RCV_SHUTDOWN -> 0; observed on Linux 6.18", Verified: true),
+
+        new(OsPlatform.MacOS, 1, "Client", "Send", "Success", null, "send(2) macOS man page", Verified: false),
+        new(OsPlatform.MacOS, 2, "Peer", "Receive", "Success", null, "recv(2) macOS man page", Verified: false),
+        new(OsPlatform.MacOS, 3, "Peer", "Close", "Success", null, "setsockopt(2) macOS: SO_LINGER with zero timeout", Verified: false),
+        new(OsPlatform.MacOS, 4, "Client", "Send", "Error", "ECONNRESET|EPIPE",
+            "send(2)/write(2) macOS man page: [ECONNRESET] connection reset, [EPIPE] socket not connected to a peer", Verified: false),
+        new(OsPlatform.MacOS, 5, "Client", "Send", "Error", "EPIPE",
+            "write(2) macOS man page: [EPIPE] SOCK_STREAM socket not connected to a peer", Verified: false),
+        new(OsPlatform.MacOS, 6, "Client", "Receive", "Error|EndOfStream", null,
+            "recv(2) macOS man page: [ECONNRESET] closed by the peer, or 0 at end of stream", Verified: false),
+
+        new(OsPlatform.Windows, 1, "Client", "Send", "Success", null, "send function (winsock2.h)", Verified: false),
+        new(OsPlatform.Windows, 2, "Peer", "Receive", "Success", null, "recv function (winsock2.h)", Verified: false),
+        new(OsPlatform.Windows, 3, "Peer", "Close", "Success", null, "closesocket function: l_onoff nonzero, l_linger zero = hard (abortive) close", Verified: false),
+        new(OsPlatform.Windows, 4, "Client", "Send", "Error", "WSAECONNRESET",
+            "send function: WSAECONNRESET 10054, the virtual circuit was reset by the remote side executing a hard or abortive close", Verified: false),
+        new(OsPlatform.Windows, 5, "Client", "Send", "Error", "WSAECONNRESET|WSAECONNABORTED",
+            "send function: WSAECONNRESET 10054 / WSAECONNABORTED 10053", Verified: false),
+        new(OsPlatform.Windows, 6, "Client", "Receive", "Error", "WSAECONNRESET|WSAECONNABORTED",
+            "recv function: WSAECONNRESET 10054 / WSAECONNABORTED 10053", Verified: false),
+    };
+
+    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
+
+    protected internal override async Task RunAsync(ScenarioContext context)
+    {
+        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
+        using var pair = await LoopbackPair.OpenAsync(loopback, context.Request.CallTimeoutMs, context.Cancellation).ConfigureAwait(false);
+        Socket client = pair.Client, peer = pair.Peer;
+        context.Logger.LogInformation("Connected {Client} -> {Peer} on loopback", client.LocalEndPoint, client.RemoteEndPoint);
+
+        byte[] payload = new byte[64];
+        byte[] inbox = new byte[payload.Length];
+        await context.CallAsync(1, "Client", "Send", SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
+        // The peer reads everything, so the RST below comes from the zero linger alone, not from unread data.
+        await context.CallAsync(2, "Peer", "Receive", SocketCalls.ReceiveExactly(peer, inbox), stateOf: client, isReceive: true).ConfigureAwait(false);
+
+        peer.LingerState = new LingerOption(true, 0);
+        var close = await context.MeasureAsync(3, "Peer", "Close", SocketCalls.Close(peer), stateOf: client).ConfigureAwait(false);
+        context.Emit(close.WithNote("SO_LINGER {on, 0}: close sends RST, not FIN"));
+
+        // Let the RST cross loopback: poll for the pending socket error (POLLERR) it leaves, bounded.
+        double? rstMs = LoopbackPair.WaitFor(client, SelectMode.SelectError, RstBoundMs, context.Cancellation);
+        string arrival = rstMs is double ms
+            ? $"the RST was pending (POLLERR) {ms:F3} ms after the close"
+            : $"no pending error seen within {RstBoundMs} ms of the close";
+        context.Logger.LogInformation("{Arrival}", arrival);
+
+        var first = await context.MeasureAsync(4, "Client", "Send", SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
+        context.Emit(first.WithNote(arrival));
+        await context.CallAsync(5, "Client", "Send", SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
+        await context.CallAsync(6, "Client", "Receive", SocketCalls.Receive(client, inbox), stateOf: client, isReceive: true).ConfigureAwait(false);
+    }
+}

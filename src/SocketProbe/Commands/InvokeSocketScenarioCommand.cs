@@ -1,0 +1,41 @@
+using System.Management.Automation;
+using SocketProbe.Engine;
+
+namespace SocketProbe.Commands;
+
+/// <summary>
+/// Invoke-SocketScenario: runs any catalogue scenario by name through the same engine path as the
+/// family cmdlets (Test-TcpRefused, Test-WriteAfterRst, ...) and emits one observation per socket call.
+/// Names bind from the pipeline by property name, so catalogue entries can be piped in.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "SocketScenario")]
+[OutputType(typeof(Observation))]
+public sealed class InvokeSocketScenarioCommand : SocketProbeCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ValidateScenarioName]
+    [ArgumentCompleter(typeof(ScenarioNameCompleter))]
+    public string Name { get; set; } = "";
+
+    [Parameter]
+    public IPFamily AddressFamily { get; set; } = IPFamily.IPv4;
+
+    [Parameter]
+    [ValidateRange(1, 3_600_000)]
+    public int TimeoutMs { get; set; } = 10_000;
+
+    protected override void ProcessRecord()
+    {
+        // One run per pipeline input; RunEngine returns once the scenario has released its sockets.
+        Scenario scenario = ScenarioCatalog.Find(Name)!;
+        RunEngine(async (queue, logger, token) =>
+        {
+            foreach (var family in AddressFamily.ToAddressFamilies())
+            {
+                var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs };
+                await ScenarioRunner.RunAsync(scenario, request, queue.Add, logger, token).ConfigureAwait(false);
+            }
+        });
+    }
+}

@@ -1,0 +1,63 @@
+using System.Management.Automation;
+using SocketProbe.Engine;
+
+namespace SocketProbe.Commands;
+
+/// <summary>The ways a writer meets a dead connection; each value is one catalogue scenario.</summary>
+public enum WriteAfterRstVariant
+{
+    /// <summary>The peer aborts (SO_LINGER 0): RST while the connection is open.</summary>
+    Reset,
+
+    /// <summary>The peer closes normally (FIN); the client's first write draws the RST.</summary>
+    Fin,
+}
+
+internal static class WriteAfterRstVariants
+{
+    /// <summary>The catalogue scenario behind each variant: a new variant is one enum value and one line here.</summary>
+    public static string ScenarioName(this WriteAfterRstVariant variant) => variant switch
+    {
+        WriteAfterRstVariant.Reset => "WriteAfterReset",
+        WriteAfterRstVariant.Fin => "WriteAfterFin",
+        _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, null),
+    };
+}
+
+/// <summary>
+/// Test-WriteAfterRst: the write-after-reset family. Reproduces each -Variant on loopback (both
+/// ends in process) and emits one observation per socket call: the write the kernel still accepts,
+/// the RST, the writes that fail (ECONNRESET vs EPIPE) and the receive after.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "WriteAfterRst")]
+[OutputType(typeof(Observation))]
+public sealed class TestWriteAfterRstCommand : SocketProbeCmdlet
+{
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public WriteAfterRstVariant[] Variant { get; set; } = { WriteAfterRstVariant.Reset, WriteAfterRstVariant.Fin };
+
+    [Parameter]
+    public IPFamily AddressFamily { get; set; } = IPFamily.IPv4;
+
+    [Parameter]
+    [ValidateRange(1, 3_600_000)]
+    public int TimeoutMs { get; set; } = 10_000;
+
+    protected override void EndProcessing()
+    {
+        Scenario[] scenarios = Variant.Select(v => ScenarioCatalog.Find(v.ScenarioName())!).ToArray();
+        RunEngine(async (queue, logger, token) =>
+        {
+            foreach (Scenario scenario in scenarios)
+            {
+                foreach (var family in AddressFamily.ToAddressFamilies())
+                {
+                    var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs };
+                    await ScenarioRunner.RunAsync(scenario, request, queue.Add, logger, token).ConfigureAwait(false);
+                }
+            }
+        });
+        base.EndProcessing();
+    }
+}
