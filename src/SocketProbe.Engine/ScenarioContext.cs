@@ -35,6 +35,14 @@ public sealed class ScenarioContext
     /// our own bound running out is TimedOut with no errno, since the kernel said nothing.
     /// </summary>
     public async Task<Observation> CallAsync(int step, string actor, string operation,
+        Func<CancellationToken, ValueTask<int>> call, Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
+        Emit(await MeasureAsync(step, actor, operation, call, stateOf, boundMs, isReceive).ConfigureAwait(false));
+
+    /// <summary>
+    /// <see cref="CallAsync"/> without the emit: the observation comes back first, so a scenario can
+    /// add a Note worked out from the call's result before it hands it to <see cref="Emit"/>.
+    /// </summary>
+    public async Task<Observation> MeasureAsync(int step, string actor, string operation,
         Func<CancellationToken, ValueTask<int>> call, Socket? stateOf = null, int? boundMs = null, bool isReceive = false)
     {
         var observation = new Observation { Step = step, Actor = actor, Operation = operation };
@@ -62,7 +70,7 @@ public sealed class ScenarioContext
         }
         observation.ElapsedMs = clock.Elapsed.TotalMilliseconds;
         if (stateOf is not null) observation.TcpState = TcpInfo.StateOf(stateOf);
-        return Emit(observation);
+        return observation;
     }
 
     /// <summary>Fill the observed error fields from a real SocketException.</summary>
