@@ -6,9 +6,13 @@
     Tasks run in the order given. Build compiles into bin/ so `Import-Module ./SocketProbe.psd1`
     works from a clone. Docs turns docs/*.md (PlatyPS layout) into MAML help in en-US/.
     Test runs xunit and Pester and ends with one line "N passed, N failed". Run builds and runs
-    the main job. Any failure stops the build with a non-zero exit code.
+    the main job. Bench runs bench/*.Bench.ps1 (or those named by -Bench), each writing a markdown
+    table to bench/results/; the soak fails it on any leftover. Any failure stops the build with a
+    non-zero exit code.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Bench -Bench Scenarios, Startup
 #>
 [CmdletBinding()]
 param(
@@ -19,7 +23,10 @@ param(
     [string] $Configuration = 'Release',
 
     # Pester -Tag filter (e.g. Lab); empty runs everything.
-    [string[]] $Tag = @()
+    [string[]] $Tag = @(),
+
+    # Benchmarks to run (bench/<Name>.Bench.ps1: Matrix, ProbeSweep, Scenarios, Soak, Startup); wildcards allowed.
+    [string[]] $Bench = '*'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -120,11 +127,18 @@ function Invoke-Run {
 }
 
 function Invoke-Bench {
+    # Each benchmark in its own PowerShell (a fresh process, the module loaded there only); each writes
+    # bench/results/<Name>.md. A benchmark that fails (the soak on any growth) fails the task.
     $pwsh, $pwshArgs = Get-PwshCommand
-    foreach ($bench in Get-ChildItem (Join-Path $root 'bench') -Filter '*.Bench.ps1' | Sort-Object Name) {
-        Write-Host "== $($bench.Name)"
-        & $pwsh @pwshArgs -NoProfile -NonInteractive -File $bench.FullName
-        if ($LASTEXITCODE -ne 0) { throw "$($bench.Name) failed with exit code $LASTEXITCODE" }
+    $benches = @(Get-ChildItem (Join-Path $root 'bench') -Filter '*.Bench.ps1' | Sort-Object Name |
+            Where-Object { $name = $_.Name -replace '\.Bench\.ps1$'; @($Bench | Where-Object { $name -like $_ }).Count -gt 0 })
+    if (-not $benches) { throw "no benchmark matches -Bench $($Bench -join ', ')" }
+    foreach ($b in $benches) {
+        Write-Host "== $($b.Name)"
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        & $pwsh @pwshArgs -NoProfile -NonInteractive -File $b.FullName
+        if ($LASTEXITCODE -ne 0) { throw "$($b.Name) failed with exit code $LASTEXITCODE" }
+        Write-Host ("== {0} done in {1:N0} s" -f $b.Name, $clock.Elapsed.TotalSeconds)
     }
 }
 

@@ -27,3 +27,111 @@ function Get-ClosedLoopbackPort {
     $l = New-LoopbackListener -Family $Family
     try { $l.LocalEndpoint.Port } finally { $l.Stop() }
 }
+
+# --- Reliability helpers (leftover accounting), shared with bench/Soak.Bench.ps1 ---
+
+function Get-OurProcessId {
+    # Processes that belong to this run: our descendants (by ppid), and anything running this
+    # clone's peer program (a lab or peer that outlived its parent is reparented, not ours by ppid).
+    if (-not $IsLinux) { return @() }
+    $peerDll = Join-Path $script:RepoRoot 'bin/SocketProbe.Peer.dll'
+    $parent = @{}
+    $ours = [Collections.Generic.HashSet[int]]::new()
+    foreach ($dir in [IO.Directory]::GetDirectories('/proc')) {
+        $name = [IO.Path]::GetFileName($dir)
+        if ($name -notmatch '^\d+$') { continue }
+        try {
+            # /proc/<pid>/stat: "pid (comm) state ppid ...": comm may hold spaces, so split after the last ')'.
+            $stat = [IO.File]::ReadAllText("$dir/stat")
+            $parent[[int]$name] = [int]($stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')[1])
+            $cmdline = [IO.File]::ReadAllText("$dir/cmdline")
+            if ($cmdline.Contains($peerDll)) { $null = $ours.Add([int]$name) }
+        }
+        catch { }   # the process ended while we looked
+    }
+    # Descendants of this process: walk the ppid links, bounded by the number of processes.
+    foreach ($id in @($parent.Keys)) {
+        $p = $id
+        for ($hop = 0; $hop -lt $parent.Count -and $parent.ContainsKey($p) -and $p -gt 1; $hop++) {
+            $p = $parent[$p]
+            if ($p -eq $PID) { $null = $ours.Add($id); break }
+        }
+    }
+    , @($ours)
+}
+
+function Get-ResourceSnapshot {
+    <#
+    What a run could leave behind, read from /proc and nft: this PowerShell process's open file
+    descriptors and threads, its child processes, processes of ours anywhere (descendants and this
+    clone's peer program), network namespaces (held by our processes, and on the whole host), and the
+    nft tables of the host's own namespace. Threads are informational (the thread pool grows and
+    shrinks by itself); everything else must not grow.
+    #>
+    if (-not $IsLinux) { throw 'Get-ResourceSnapshot reads /proc: Linux only' }
+    $hostNet = [IO.FileInfo]::new('/proc/self/ns/net').LinkTarget
+    $ours = Get-OurProcessId
+    $ourNamespaces = [Collections.Generic.HashSet[string]]::new()
+    foreach ($id in $ours) {
+        try {
+            $ns = [IO.FileInfo]::new("/proc/$id/ns/net").LinkTarget
+            if ($ns -ne $hostNet) { $null = $ourNamespaces.Add($ns) }
+        }
+        catch { }
+    }
+    $allNamespaces = [Collections.Generic.HashSet[string]]::new()
+    foreach ($dir in [IO.Directory]::GetDirectories('/proc')) {
+        if ([IO.Path]::GetFileName($dir) -notmatch '^\d+$') { continue }
+        try { $null = $allNamespaces.Add([IO.FileInfo]::new("$dir/ns/net").LinkTarget) } catch { }
+    }
+    $children = 0
+    foreach ($dir in [IO.Directory]::GetDirectories('/proc')) {
+        if ([IO.Path]::GetFileName($dir) -notmatch '^\d+$') { continue }
+        try {
+            $stat = [IO.File]::ReadAllText("$dir/stat")
+            if ([int]($stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')[1]) -eq $PID) { $children++ }
+        }
+        catch { }
+    }
+    $nftTables = $null
+    $nft = Get-Command nft -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+    if ($nft) {
+        $lines = & $nft.Source list tables 2>$null
+        if ($LASTEXITCODE -eq 0) { $nftTables = @($lines | Where-Object { $_ -match '^table ' }).Count }
+    }
+    [pscustomobject]@{
+        FileDescriptors   = [IO.Directory]::GetFileSystemEntries('/proc/self/fd').Count
+        Threads           = [IO.Directory]::GetDirectories('/proc/self/task').Count
+        ChildProcesses    = $children
+        OurProcesses      = $ours.Count
+        OurNamespaces     = $ourNamespaces.Count
+        HostNamespaces    = $allNamespaces.Count
+        NftTables         = $nftTables
+    }
+}
+
+function Compare-ResourceSnapshot {
+    <#
+    What grew between two snapshots, as "Name: before -> after" lines (empty = nothing left behind).
+    Waits up to -SettleMs for asynchronous cleanup (a reaped child, a closing pipe) before judging.
+    HostNamespaces counts every namespace on the machine, so other programs move it; it is judged
+    only with -Global.
+    #>
+    param(
+        [Parameter(Mandatory)] $Before,
+        [int] $SettleMs = 5000,
+        [switch] $Global
+    )
+    $names = 'FileDescriptors', 'ChildProcesses', 'OurProcesses', 'OurNamespaces', 'NftTables'
+    if ($Global) { $names += 'HostNamespaces' }
+    $deadline = [DateTime]::UtcNow.AddMilliseconds($SettleMs)
+    do {
+        $after = Get-ResourceSnapshot
+        $grown = @(foreach ($n in $names) {
+                if ($null -ne $Before.$n -and $after.$n -gt $Before.$n) { "${n}: $($Before.$n) -> $($after.$n)" }
+            })
+        if ($grown.Count -eq 0) { break }
+        Start-Sleep -Milliseconds 100
+    } while ([DateTime]::UtcNow -lt $deadline)
+    , $grown
+}
