@@ -135,3 +135,33 @@ function Compare-ResourceSnapshot {
     } while ([DateTime]::UtcNow -lt $deadline)
     , $grown
 }
+
+function Invoke-Bounded {
+    <#
+    Run a script in a runspace of its own with the module imported, bounded in time: a hang ends as
+    Finished = $false (the pipeline is stopped) instead of a stuck test run. Returns the output and
+    every error record, non-terminating and terminating.
+    #>
+    param([Parameter(Mandatory)][string] $Script, [int] $TimeoutSeconds = 60)
+    $ps = [PowerShell]::Create()
+    try {
+        $null = $ps.AddScript("Import-Module '$((Join-Path $script:RepoRoot 'SocketProbe.psd1').Replace("'", "''"))'").Invoke()
+        $ps.Commands.Clear()
+        $null = $ps.AddScript($Script)
+        $output = [Management.Automation.PSDataCollection[psobject]]::new()
+        $handle = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]$null, $output)
+        $finished = $handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds($TimeoutSeconds))
+        if (-not $finished) { $ps.Stop() }
+        $terminating = $null
+        try { $null = $ps.EndInvoke($handle) }
+        catch {
+            $e = $_.Exception
+            while ($e -is [Management.Automation.MethodInvocationException] -and $e.InnerException) { $e = $e.InnerException }
+            $terminating = if ($e -is [Management.Automation.IContainsErrorRecord]) { $e.ErrorRecord }
+            else { [Management.Automation.ErrorRecord]::new($e, 'Unhandled', 'NotSpecified', $null) }
+        }
+        $errors = @($ps.Streams.Error) + @($terminating | Where-Object { $_ })
+        [pscustomobject]@{ Finished = $finished; Output = @($output); Errors = @($errors) }
+    }
+    finally { $ps.Dispose() }
+}

@@ -1,0 +1,403 @@
+# Reliability: runs leave nothing behind, Ctrl+C at several moments leaves nothing behind, bad input
+# is a clean PowerShell error (or Skipped with the reason), and no packet of ours leaves loopback or
+# the lab. Behaviour only: speed is measured in bench/, never asserted here.
+
+BeforeDiscovery {
+    Import-Module (Join-Path (Split-Path -Parent $PSScriptRoot) 'SocketProbe.psd1') -Force
+    $HasMatrix = [bool](Get-Command Get-SocketErrorMatrix -Module SocketProbe -ErrorAction Ignore)
+    $HasProbe = (Get-Command Test-TcpRefused).Parameters.ContainsKey('ComputerName')
+    $LabReason = [SocketProbe.Engine.Lab.LabEnvironment]::WhyUnavailable()
+    $NoLab = if ($LabReason) { "the namespace lab cannot run here: $LabReason" } else { $null }
+    $IsRoot = $IsLinux -and ((& id -u) -eq '0')
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    $script:Manifest = Join-Path $RepoRoot 'SocketProbe.psd1'
+
+    function Assert-CleanError {
+        # A PowerShell error a user can act on: an id, a category that says what kind, a message
+        # without a .NET stack trace in it.
+        param([Management.Automation.ErrorRecord] $ErrorRecord, [string] $Id, [string[]] $Category)
+        $ErrorRecord | Should -Not -BeNullOrEmpty
+        $ErrorRecord.FullyQualifiedErrorId | Should -BeLike $Id
+        "$($ErrorRecord.CategoryInfo.Category)" | Should -BeIn $Category
+        $ErrorRecord.Exception.Message | Should -Not -Match '(?m)^\s+at \S+\(' -Because 'no stack trace in the message'
+        $ErrorRecord.Exception.Message | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Repeated runs leave nothing behind' -Tag 'Reliability' -Skip:(-not $IsLinux) {
+    It 'runs 20 scenarios in a row (every kind: in-process, peer process, lab) and nothing grows' {
+        $names = @([SocketProbe.Engine.ScenarioCatalog]::Names)
+        # Warm-up, one scenario of each path: first use opens descriptors for good (the socket
+        # engine's epoll, the spawner's pipes, loaded assemblies). The 20 runs then cover every scenario.
+        foreach ($n in 'ConnectRefused', 'UdpPortUnreachable', 'WriteAfterReset', 'PeerKilled', 'PeerReboot') { $null = Invoke-SocketScenario -Name $n }
+        $before = Get-ResourceSnapshot
+        for ($i = 0; $i -lt 20; $i++) {
+            $o = @(Invoke-SocketScenario -Name $names[$i % $names.Count])
+            $o.Count | Should -BeGreaterThan 0 -Because "$($names[$i % $names.Count]) reports at least one call"
+        }
+        Compare-ResourceSnapshot -Before $before | Should -BeNullOrEmpty
+    }
+
+    It 'runs the full matrix 3 times and nothing grows' -Skip:(-not $HasMatrix) {
+        $null = Get-SocketErrorMatrix
+        $before = Get-ResourceSnapshot
+        for ($i = 0; $i -lt 3; $i++) { @(Get-SocketErrorMatrix).Count | Should -BeGreaterThan 0 }
+        Compare-ResourceSnapshot -Before $before | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Ctrl+C at several moments leaves nothing behind' -Tag 'Reliability' -Skip:(-not $IsLinux) {
+    BeforeAll {
+        # Warm-up of every path in this process, so first-use descriptors are not counted as leftovers.
+        $null = Invoke-PeerCrash -Mode KillWithUnreadData
+        $null = Invoke-SocketScenario -Name WriteAfterReset
+        if (-not [SocketProbe.Engine.Lab.LabEnvironment]::WhyUnavailable()) { $null = Invoke-SocketScenario -Name PeerReboot }
+
+        function Wait-Moment {
+            # Wait (bounded) for the moment to stop at: a time after the start, or a state of the run.
+            param($Moment, $Output)
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            switch ($Moment.Until) {
+                'Time' { Start-Sleep -Milliseconds $Moment.AfterMs }
+                'Output' { while ($Output.Count -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 1 } }
+                'Peer' { while (@(Get-OurProcessId).Count -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 1 } }
+                'Lab' { while ((Get-ResourceSnapshot).OurNamespaces -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 1 } }
+            }
+        }
+
+        function Stop-Midway {
+            # Start a command in a runspace of its own, stop it (PowerShell.Stop(), what Ctrl+C does)
+            # at the moment, and report how the stop went.
+            param([string] $Command, $Moment)
+            $ps = [PowerShell]::Create()
+            try {
+                $null = $ps.AddScript("Import-Module '$($script:Manifest.Replace("'", "''"))'").Invoke()
+                $ps.Commands.Clear()
+                $before = Get-ResourceSnapshot
+                $null = $ps.AddScript($Command)
+                $output = [Management.Automation.PSDataCollection[psobject]]::new()
+                $handle = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]$null, $output)
+                Wait-Moment $Moment $output
+                $wasRunning = -not $handle.IsCompleted
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $stopMs = $clock.Elapsed.TotalMilliseconds
+                $endError = $null
+                try { $null = $ps.EndInvoke($handle) } catch { $endError = $_.Exception }
+                while ($endError -is [Management.Automation.MethodInvocationException] -and $endError.InnerException) { $endError = $endError.InnerException }
+                [pscustomobject]@{
+                    WasRunning = $wasRunning
+                    StopMs     = $stopMs
+                    State      = $ps.InvocationStateInfo.State
+                    Reason     = $ps.InvocationStateInfo.Reason
+                    EndError   = $endError
+                    Errors     = @($ps.Streams.Error)
+                    Grown      = Compare-ResourceSnapshot -Before $before
+                }
+            }
+            finally { $ps.Dispose() }
+        }
+    }
+
+    BeforeDiscovery {
+        $soon = @{ Label = '50 ms in'; Until = 'Time'; AfterMs = 50 }
+        $at300 = @{ Label = '300 ms in'; Until = 'Time'; AfterMs = 300 }
+        $at1500 = @{ Label = '1.5 s in'; Until = 'Time'; AfterMs = 1500 }
+        $now = @{ Label = 'right away'; Until = 'Time'; AfterMs = 0 }
+        $peerUp = @{ Label = 'once its peer process runs'; Until = 'Peer' }
+        $labUp = @{ Label = 'once its lab namespace exists'; Until = 'Lab' }
+        $firstOut = @{ Label = 'after the first observation'; Until = 'Output' }
+        $cases = @(
+            foreach ($m in $now, $soon, $peerUp, $firstOut) { @{ Command = 'Invoke-PeerCrash -Mode KillWithUnreadData'; Moment = $m; Lab = $false } }
+            foreach ($m in $peerUp, $firstOut) { @{ Command = 'Invoke-PeerCrash -Mode Exit -ClientAction Send'; Moment = $m; Lab = $false } }
+            foreach ($m in $soon, $at300, $labUp, $at1500, $firstOut) { @{ Command = 'Invoke-PeerCrash -Mode HostCrash'; Moment = $m; Lab = $true } }
+            foreach ($m in $soon, $at300, $at1500) { @{ Command = 'Test-TcpRefused -Scenario ConnectTimeout'; Moment = $m; Lab = $true } }
+            foreach ($m in $at300, $at1500) { @{ Command = 'Invoke-SocketScenario -Name PeerHostCrashKeepalive'; Moment = $m; Lab = $true } }
+            foreach ($m in $at300, $firstOut) { @{ Command = 'Invoke-SocketScenario -Name PeerReboot'; Moment = $m; Lab = $true } }
+            # In-process scenarios take milliseconds: a stream of them through the pipeline is the long run.
+            foreach ($m in $soon, $firstOut) { @{ Command = "1..500 | ForEach-Object { 'WriteAfterReset', 'SendBufferFull', 'HalfClose' } | Invoke-SocketScenario"; Moment = $m; Lab = $false } }
+        )
+        $matrixCases = foreach ($m in $soon, $at300, $at1500, $firstOut) { @{ Command = 'Get-SocketErrorMatrix'; Moment = $m; Lab = $true } }
+    }
+
+    It '<Command>, stopped <Moment.Label>: Stopped, no error but the stop, nothing left' -TestCases $cases {
+        param($Command, $Moment, $Lab)
+        if ($Lab -and [SocketProbe.Engine.Lab.LabEnvironment]::WhyUnavailable()) {
+            Set-ItResult -Skipped -Because "the namespace lab cannot run here: $([SocketProbe.Engine.Lab.LabEnvironment]::WhyUnavailable())"
+            return
+        }
+        $r = Stop-Midway -Command $Command -Moment $Moment
+        $r.Grown | Should -BeNullOrEmpty -Because 'no process, descriptor, namespace or nft table may outlive a stopped run'
+        $r.StopMs | Should -BeLessThan 5000 -Because 'Stop() must return promptly, not hang'
+        $r.Errors | Where-Object { $_.Exception -isnot [Management.Automation.PipelineStoppedException] } |
+            ForEach-Object { "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" } | Should -BeNullOrEmpty
+        if (-not $r.WasRunning) {
+            Set-ItResult -Inconclusive -Because 'the command had already finished at that moment (nothing was left, but nothing was stopped either)'
+            return
+        }
+        $r.State | Should -Be 'Stopped'
+        if ($r.EndError) { $r.EndError | Should -BeOfType [Management.Automation.PipelineStoppedException] }
+    }
+
+    It '<Command>, stopped <Moment.Label>: Stopped, no error but the stop, nothing left' -TestCases $matrixCases -Skip:(-not $HasMatrix) {
+        param($Command, $Moment, $Lab)
+        $r = Stop-Midway -Command $Command -Moment $Moment
+        $r.Grown | Should -BeNullOrEmpty
+        $r.StopMs | Should -BeLessThan 5000
+        $r.Errors | Where-Object { $_.Exception -isnot [Management.Automation.PipelineStoppedException] } |
+            ForEach-Object { "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" } | Should -BeNullOrEmpty
+        $r.WasRunning | Should -BeTrue
+        $r.State | Should -Be 'Stopped'
+    }
+}
+
+Describe 'Bad input is a clean PowerShell error' -Tag 'Reliability' {
+    BeforeDiscovery {
+        $timeouts = @(
+            @{ Value = '-1'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Value = '0'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Value = '3600001'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Value = '2147483648'; Id = 'CannotConvertArgumentNoMessage*'; Category = 'InvalidArgument' }
+            @{ Value = '1e12'; Id = 'CannotConvertArgumentNoMessage*'; Category = 'InvalidArgument' }
+        )
+        $timeoutCases = foreach ($cmd in 'Test-TcpRefused', 'Invoke-PeerCrash', 'Test-WriteAfterRst', 'Invoke-SocketScenario -Name ConnectRefused') {
+            foreach ($t in $timeouts) { $t + @{ Command = $cmd } }
+        }
+        $scenarioCases = @(
+            @{ Script = 'Invoke-SocketScenario -Name NoSuchScenario'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Script = "Invoke-SocketScenario -Name ''"; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Script = "Invoke-SocketScenario -Name '   '"; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Script = 'Test-TcpRefused -Scenario NoSuchScenario'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Script = 'Test-TcpRefused -Scenario PeerExit'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Script = 'Invoke-PeerCrash -Mode Explode'; Id = 'CannotConvertArgumentNoMessage*'; Category = 'InvalidArgument' }
+            @{ Script = 'Invoke-PeerCrash -Mode Exit -ClientAction Keepalive'; Id = 'ClientActionNotSupported*'; Category = 'InvalidArgument' }
+            @{ Script = 'Test-WriteAfterRst -Variant Sideways'; Id = 'CannotConvertArgumentNoMessage*'; Category = 'InvalidArgument' }
+            @{ Script = 'Invoke-SocketScenario -Name ConnectRefused -AddressFamily IPv5'; Id = 'CannotConvertArgumentNoMessage*'; Category = 'InvalidArgument' }
+        )
+        $long = 'a' * 300
+        $probeCases = @(
+            @{ Case = 'port 0'; Script = 'Test-TcpRefused -ComputerName localhost -Port 0'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Case = 'port 65536'; Script = 'Test-TcpRefused -ComputerName localhost -Port 65536'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Case = 'port -1'; Script = 'Test-TcpRefused -ComputerName localhost -Port -1'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Case = 'port 65536 in host:port'; Script = "Test-TcpRefused -ComputerName '127.0.0.1:65536'"; Id = 'InvalidTarget*'; Category = 'InvalidArgument' }
+            @{ Case = 'an empty host name'; Script = "Test-TcpRefused -ComputerName '' -Port 80"; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Case = 'a whitespace host name'; Script = "Test-TcpRefused -ComputerName '   ' -Port 80"; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Case = 'a 300-character host name'; Script = "Test-TcpRefused -ComputerName '$long' -Port 80"; Id = 'InvalidTarget*'; Category = 'InvalidArgument' }
+            @{ Case = 'an IPv6 literal with -AddressFamily IPv4'; Script = "Test-TcpRefused -ComputerName '::1' -Port 80 -AddressFamily IPv4"; Id = 'AddressFamilyMismatch*'; Category = 'InvalidArgument' }
+            @{ Case = 'an IPv4 literal with -AddressFamily IPv6'; Script = "Test-TcpRefused -ComputerName '127.0.0.1' -Port 80 -AddressFamily IPv6"; Id = 'AddressFamilyMismatch*'; Category = 'InvalidArgument' }
+            @{ Case = '-Count 0'; Script = 'Test-TcpRefused -ComputerName localhost -Port 80 -Count 0'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Case = '-TimeoutMs -1 in probe mode'; Script = 'Test-TcpRefused -ComputerName localhost -Port 80 -TimeoutMs -1'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Case = 'a huge -TimeoutMs in probe mode'; Script = 'Test-TcpRefused -ComputerName localhost -Port 80 -TimeoutMs 99999999999'; Id = 'CannotConvertArgumentNoMessage*'; Category = 'InvalidArgument' }
+        )
+    }
+
+    It '<Command> -TimeoutMs <Value>: <Id>' -TestCases $timeoutCases {
+        param($Command, $Value, $Id, $Category)
+        $r = Invoke-Bounded "$Command -TimeoutMs $Value"
+        $r.Finished | Should -BeTrue -Because 'bad input must not hang'
+        $r.Output | Should -BeNullOrEmpty -Because 'nothing runs on bad input'
+        $r.Errors.Count | Should -Be 1
+        Assert-CleanError $r.Errors[0] $Id $Category
+    }
+
+    It '<Script>: <Id>' -TestCases $scenarioCases {
+        param($Script, $Id, $Category)
+        $r = Invoke-Bounded $Script
+        $r.Finished | Should -BeTrue
+        $r.Output | Should -BeNullOrEmpty
+        $r.Errors.Count | Should -Be 1
+        Assert-CleanError $r.Errors[0] $Id $Category
+    }
+
+    It 'an unknown name in the pipeline is an error for that record only; the others run' {
+        $r = Invoke-Bounded "'ConnectRefused', 'NoSuchScenario', 'HalfClose' | Invoke-SocketScenario"
+        $r.Finished | Should -BeTrue
+        $r.Errors.Count | Should -Be 1
+        Assert-CleanError $r.Errors[0] 'ParameterArgumentValidationError*' 'InvalidData'
+        @($r.Output.Scenario | Select-Object -Unique) | Should -Be @('ConnectRefused', 'HalfClose')
+    }
+
+    It 'probe mode, <Case>: <Id>, and no connect is made' -TestCases $probeCases -Skip:(-not $HasProbe) {
+        param($Case, $Script, $Id, $Category)
+        $r = Invoke-Bounded $Script
+        $r.Finished | Should -BeTrue
+        $r.Output | Should -BeNullOrEmpty -Because 'a refused target is not probed'
+        $r.Errors.Count | Should -Be 1
+        Assert-CleanError $r.Errors[0] $Id $Category
+    }
+}
+
+Describe 'A lab scenario without its tools or privilege says Skipped with the reason' -Tag 'Reliability' -Skip:(-not $IsLinux) {
+    BeforeAll {
+        # SOCKETPROBE_LAB_PATH replaces PATH for the lab's tool look-up only (LabEnvironment.cs): a
+        # directory with some tools linked in simulates a machine without the others.
+        $script:RealTools = @{}
+        foreach ($t in 'unshare', 'ip', 'nft') { $script:RealTools[$t] = [SocketProbe.Engine.Lab.LabEnvironment]::FindTool($t) }
+        function New-ToolDir {
+            param([string[]] $Link, [hashtable] $Script = @{})
+            $dir = Join-Path ([IO.Path]::GetTempPath()) "socketprobe-labpath-$([Guid]::NewGuid().ToString('N'))"
+            New-Item -ItemType Directory -Path $dir | Out-Null
+            foreach ($t in $Link) { New-Item -ItemType SymbolicLink -Path (Join-Path $dir $t) -Target $script:RealTools[$t] | Out-Null }
+            foreach ($t in $Script.Keys) {
+                $file = Join-Path $dir $t
+                Set-Content -Path $file -Value $Script[$t]
+                & chmod +x $file
+            }
+            $dir
+        }
+    }
+
+    BeforeDiscovery {
+        $labCommands = 'Invoke-SocketScenario -Name ConnectTimeout', 'Invoke-PeerCrash -Mode HostCrash', 'Test-TcpRefused -Scenario ConnectHostUnreachable'
+        # A fake unshare that fails as unshare does where user namespaces are not allowed.
+        $denied = "#!/bin/sh`necho 'unshare: unshare failed: Operation not permitted' >&2`nexit 1"
+        $cases = @(
+            foreach ($c in $labCommands) { @{ Command = $c; Missing = 'nft'; Link = @('unshare', 'ip'); Fake = @{}; Reason = "needs 'nft' \(nftables\)" } }
+            @{ Command = $labCommands[0]; Missing = 'ip'; Link = @('unshare', 'nft'); Fake = @{}; Reason = "needs 'ip' \(iproute2\)" }
+            @{ Command = $labCommands[0]; Missing = 'unshare'; Link = @('ip', 'nft'); Fake = @{}; Reason = "needs 'unshare' \(util-linux\)" }
+            foreach ($c in $labCommands) { @{ Command = $c; Missing = 'the privilege'; Link = @('ip', 'nft'); Fake = @{ unshare = $denied }; Reason = 'may not create a network namespace.*Operation not permitted' } }
+        )
+    }
+
+    It '<Command> without <Missing>: one Skipped observation naming it, no error' -TestCases $cases {
+        param($Command, $Missing, $Link, $Fake, $Reason)
+        foreach ($t in $Link) { if (-not $script:RealTools[$t]) { Set-ItResult -Skipped -Because "$t is not installed here"; return } }
+        $dir = New-ToolDir -Link $Link -Script $Fake
+        $env:SOCKETPROBE_LAB_PATH = $dir
+        try { $r = Invoke-Bounded $Command -TimeoutSeconds 30 }
+        finally { Remove-Item Env:SOCKETPROBE_LAB_PATH; Remove-Item -Recurse -Force $dir }
+        $r.Finished | Should -BeTrue -Because 'a missing tool must not hang'
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Output.Count | Should -Be 1
+        $r.Output[0].Result | Should -Be 'Skipped'
+        $r.Output[0].Note | Should -Match $Reason
+    }
+
+    It 'Get-SocketErrorMatrix without nft: every lab scenario Skipped naming nft, the others run' -Skip:(-not $HasMatrix) {
+        $dir = New-ToolDir -Link 'unshare', 'ip'
+        $env:SOCKETPROBE_LAB_PATH = $dir
+        try { $r = Invoke-Bounded 'Get-SocketErrorMatrix' -TimeoutSeconds 60 }
+        finally { Remove-Item Env:SOCKETPROBE_LAB_PATH; Remove-Item -Recurse -Force $dir }
+        $r.Finished | Should -BeTrue
+        $r.Errors | Should -BeNullOrEmpty
+        $lab = @([SocketProbe.Engine.ScenarioCatalog]::All | Where-Object NeedsLab | ForEach-Object Name)
+        $r.Output | Where-Object { $_.Scenario -in $lab } | ForEach-Object {
+            $_.Result | Should -Be 'Skipped'
+            $_.Note | Should -Match 'nft'
+        }
+        @($r.Output | Where-Object { $_.Scenario -notin $lab -and $_.Result -ne 'Skipped' }).Count | Should -BeGreaterThan 0
+    }
+}
+
+Describe 'No packet of ours outside loopback and the lab' -Tag 'Reliability' -Skip:(-not $IsLinux) {
+    BeforeAll {
+        $script:Tcpdump = Get-Command tcpdump -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+        $script:Why = if (-not $script:Tcpdump) { 'tcpdump is not installed (apt-get install tcpdump)' }
+        elseif ((& id -u) -ne '0') { 'capturing packets needs root (CAP_NET_RAW)' }
+
+        function Start-Capture {
+            # tcpdump on one interface into a file; returns once it says it is listening (bounded).
+            param([string] $Interface, [string] $File, [string] $Filter)
+            $info = [Diagnostics.ProcessStartInfo]::new($script:Tcpdump.Source)
+            foreach ($a in @('-i', $Interface, '-n', '-U', '-s', '128', '-c', '200000', '-Z', 'root', '-w', $File) + @(if ($Filter) { $Filter })) { $info.ArgumentList.Add($a) }
+            $info.RedirectStandardError = $true
+            $info.RedirectStandardOutput = $true
+            $p = [Diagnostics.Process]::Start($info)
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            $read = $p.StandardError.ReadLineAsync()
+            $line = $null
+            while ([DateTime]::UtcNow -lt $deadline -and -not $p.HasExited) {
+                if ($read.Wait(100)) {
+                    $line = $read.Result
+                    if ($null -eq $line -or $line -match 'listening on') { break }
+                    $read = $p.StandardError.ReadLineAsync()
+                }
+            }
+            if ($line -notmatch 'listening on') {
+                if (-not $p.HasExited) { $p.Kill() }
+                $p.Dispose()
+                throw "tcpdump did not start on ${Interface}: $line"
+            }
+            $p
+        }
+
+        function Stop-Capture {
+            # SIGINT lets tcpdump flush and close its file.
+            param([Diagnostics.Process] $Process)
+            & kill -INT $Process.Id
+            if (-not $Process.WaitForExit(10000)) { $Process.Kill() }
+            $Process.Dispose()
+        }
+
+        function Read-Capture {
+            # Packets in the file that match the filter, one text line each.
+            param([string] $File, [string] $Filter)
+            @(& $script:Tcpdump.Source -r $File -n -tt $Filter 2>$null)
+        }
+    }
+
+    It 'runs every scenario (both families) while capturing on every non-loopback interface, and sees none of our packets there' {
+        if ($script:Why) { Set-ItResult -Skipped -Because $script:Why; return }
+        # Interfaces of the host namespace that are up (a down interface carries nothing; tcpdump cannot open it).
+        $interfaces = @(& ip -o link show up | ForEach-Object {
+                if ($_ -match '^\d+:\s+([^:@\s]+)[@:]') { $Matches[1] }
+            } | Where-Object { $_ -ne 'lo' })
+        $hostAddresses = @(& ip -o addr show | ForEach-Object {
+                if ($_ -match '\sinet6?\s+([0-9a-fA-F:.]+)/') { $Matches[1] }
+            } | Where-Object { $_ -notmatch '^(127\.|::1$)' })
+        $low, $high = (Get-Content /proc/sys/net/ipv4/ip_local_port_range) -split '\s+'
+
+        <#
+        What could be ours, on an interface where it must never appear (this machine has traffic of
+        its own - a control channel, other programs - so "any packet" would not do):
+        - any IPv4 loopback address (127.0.0.0/8, including the lab's 127.13.0.2) or ::1: every
+          in-process and peer scenario talks between them; they are never valid on a wire;
+        - TCP to port 7: ConnectTimeout's target (127.13.0.2:7, inside the lab);
+        - a TCP SYN to 192.0.2.1 port 80: ConnectNoRoute's target (inside the lab it has no route;
+          on the host, 192.0.2.1 may well be routed - it is the gateway on some test VMs);
+        - a SYN, UDP datagram or ICMP unreachable sent by this host to an ephemeral port: every
+          scenario connects to a listener bound to port 0, and the lab rejects with ICMP unreachable;
+          ordinary outgoing traffic goes to well-known ports.
+        #>
+        $fromHost = if ($hostAddresses) { '(' + (($hostAddresses | ForEach-Object { "src host $_" }) -join ' or ') + ')' } else { 'ip' }
+        $synV4 = 'tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn'
+        $synV6 = '(ip6[6] == 6 and ip6[53] & 0x12 == 0x02)'   # TCP right after the IPv6 header, SYN without ACK
+        $ours = @(
+            'net 127.0.0.0/8', 'ip6 host ::1', 'tcp port 7',
+            "(dst host 192.0.2.1 and tcp dst port 80 and $synV4)",
+            "($fromHost and ((ip and $synV4) or $synV6) and dst portrange $low-$high)",
+            "($fromHost and udp dst portrange $low-$high)",
+            "($fromHost and (icmp[icmptype] == icmp-unreach or (icmp6 and ip6[40] == 1)))"
+        ) -join ' or '
+
+        $dir = Join-Path ([IO.Path]::GetTempPath()) "socketprobe-capture-$([Guid]::NewGuid().ToString('N'))"
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        $captures = @{}
+        try {
+            foreach ($if in @($interfaces) + 'lo') { $captures[$if] = Start-Capture -Interface $if -File (Join-Path $dir "$if.pcap") }
+            if ($matrix = Get-Command Get-SocketErrorMatrix -Module SocketProbe -ErrorAction Ignore) {
+                $both = if ($matrix.Parameters.ContainsKey('AddressFamily')) { @{ AddressFamily = 'Any' } } else { @{} }
+                $o = @(Get-SocketErrorMatrix @both)
+            }
+            else {
+                $o = @([SocketProbe.Engine.ScenarioCatalog]::Names | Invoke-SocketScenario -AddressFamily Any)
+            }
+        }
+        finally {
+            foreach ($p in $captures.Values) { Stop-Capture $p }
+        }
+        try {
+            $o.Count | Should -BeGreaterThan 0
+            # The capture works: our loopback SYNs are on lo, for both families.
+            @(Read-Capture (Join-Path $dir 'lo.pcap') "host 127.0.0.1 and $synV4").Count | Should -BeGreaterThan 0 -Because 'the scenarios connected on 127.0.0.1'
+            @(Read-Capture (Join-Path $dir 'lo.pcap') "ip6 host ::1 and $synV6").Count | Should -BeGreaterThan 0 -Because 'the scenarios connected on ::1'
+            foreach ($if in $interfaces) {
+                Read-Capture (Join-Path $dir "$if.pcap") $ours | Should -BeNullOrEmpty -Because "no packet of ours may appear on $if"
+            }
+        }
+        finally { Remove-Item -Recurse -Force $dir }
+    }
+}
