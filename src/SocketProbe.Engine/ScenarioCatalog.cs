@@ -22,6 +22,7 @@ public static class ScenarioCatalog
         new IcmpUnreachableEstablished(),
         new WriteAfterReset(),
         new WriteAfterFin(),
+        new WriteAfterFinSigpipe(),
         new SendBufferFull(),
         new HalfClose(),
         new UdpPortUnreachable(),
