@@ -11,6 +11,8 @@ public static class ScenarioCatalog
         new ConnectNoRoute(),
         new ConnectHostUnreachable(),
         new ConnectTimeout(),
+        new AcceptQueueFull(),
+        new ResetBeforeAccept(),
         new PeerExit(),
         new PeerKilled(),
         new PeerKilledWithUnreadData(),
