@@ -94,7 +94,8 @@ function Invoke-Test {
             ConvertTo-Json | Set-Content -Path $SummaryPath
     }
     $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+    # @() around the if: a one-element array assigned from an if unrolls to a string, and splatting a string passes its characters.
+    $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
     & $pwsh @pwshArgs -NoProfile -NonInteractive -Command $script -args $pester, (Join-Path $root 'tests'), $summary, ($Tag -join ',')
     if (-not (Test-Path $summary)) { throw "Pester wrote no results (exit code $LASTEXITCODE)" }
     $p = Get-Content -Raw $summary | ConvertFrom-Json
@@ -108,14 +109,16 @@ function Invoke-Test {
 function Invoke-Run {
     # The main job: reproduce the catalogue on this machine and show what really came back.
     $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+    # @() around the if: a one-element array assigned from an if unrolls to a string, and splatting a string passes its characters.
+    $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
     & $pwsh @pwshArgs -NoProfile -NonInteractive -File (Join-Path $root 'build/Run-MainJob.ps1')
     if ($LASTEXITCODE -ne 0) { throw "main job failed with exit code $LASTEXITCODE" }
 }
 
 function Invoke-Bench {
     $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @((Join-Path $PSHOME 'pwsh.dll')) } else { @() }
+    # @() around the if: a one-element array assigned from an if unrolls to a string, and splatting a string passes its characters.
+    $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
     foreach ($bench in Get-ChildItem (Join-Path $root 'bench') -Filter '*.Bench.ps1' | Sort-Object Name) {
         Write-Host "== $($bench.Name)"
         & $pwsh @pwshArgs -NoProfile -NonInteractive -File $bench.FullName
