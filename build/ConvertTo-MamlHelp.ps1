@@ -440,7 +440,6 @@ function Read-CmdletPage {
         $k = 0
         while ($k -lt $items.Count -and $items[$k].Kind -eq 'Code') { $code.Add(($items[$k].Lines -join "`n")); $k++ }
         $remarks = @($items | Select-Object -Skip $k)
-        if (-not ($remarks | Where-Object Kind -EQ 'Paragraph')) { Stop-Page $Page.Path $entry.Line "'$($entry.Title)' has no text after its code" }
         if ($remarks | Where-Object Kind -EQ 'Code') { Stop-Page $Page.Path $entry.Line "'$($entry.Title)': code blocks go together before the remarks (start a new example instead)" }
         if (($code -join '') -match '^\s*$') { Stop-Page $Page.Path $entry.Line "'$($entry.Title)' has an empty code block" }
         $examples.Add([pscustomobject]@{ Title = $entry.Title; Code = ($code -join "`n`n"); Remarks = (ConvertTo-Paras $remarks) })

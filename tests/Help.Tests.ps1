@@ -97,12 +97,15 @@ BeforeAll {
     }
 
     function Get-DefaultText {
-        # The value a cmdlet's parameter property holds before binding, as the docs should state it.
+        # The value a cmdlet's parameter property holds before binding, as the docs should state it;
+        # 'None' when it is null, empty, or the type's zero value (an unset enum or number means "not given").
         param([Management.Automation.CmdletInfo] $Info, [string] $Parameter)
         $instance = [Activator]::CreateInstance($Info.ImplementingType)
         $value = $instance.$Parameter
         if ($value -is [Management.Automation.SwitchParameter]) { $value = $value.IsPresent }
         if ($null -eq $value -or "$value" -eq '') { return 'None' }
+        $type = $value.GetType()
+        if ($type.IsValueType -and $value -eq [Activator]::CreateInstance($type)) { return 'None' }
         $items = @(foreach ($v in @($value)) { [string]::Format([Globalization.CultureInfo]::InvariantCulture, '{0}', $v) })
         $items -join ', '
     }
@@ -209,9 +212,10 @@ Describe 'Help for parameter -<Parameter> of <Command>' -ForEach $parameterCases
             return
         }
         $expected = Get-DefaultText $info $Parameter
+        # The value itself, optionally followed by a remark: "None (all platforms)", "10000 (10 s)".
+        $pattern = if ($expected -eq 'None') { '^(None|False)(\s|\(|$)' } else { "^$([regex]::Escape($expected))(\s|\(|$)" }
         foreach ($y in $yaml) {
-            $allowed = if ($expected -in 'None', 'False') { 'None', 'False' } else { $expected }
-            $y['Default value'] | Should -BeIn $allowed
+            $y['Default value'] | Should -Match $pattern -Because "-$Parameter starts as '$expected' before binding"
         }
     }
 }
