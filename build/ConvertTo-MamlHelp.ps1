@@ -365,10 +365,10 @@ function Read-CmdletPage {
         if ($parameters | Where-Object Name -EQ $pname) { Stop-Page $Page.Path $entry.Line "parameter -$pname is documented twice" }
         $text = @($entry.Blocks | Where-Object { -not ($_.Kind -eq 'Code' -and $_.Language -eq 'yaml') })
         $yaml = @($entry.Blocks | Where-Object { $_.Kind -eq 'Code' -and $_.Language -eq 'yaml' })
-        if ($yaml.Count -eq 0) { Stop-Page $Page.Path $entry.Line "parameter -$pname has no ```yaml block" }
+        if ($yaml.Count -eq 0) { Stop-Page $Page.Path $entry.Line "parameter -$pname has no fenced yaml block" }
         if (-not ($text | Where-Object Kind -EQ 'Paragraph')) { Stop-Page $Page.Path $entry.Line "parameter -$pname has no description" }
         $lastText = ($text | Measure-Object -Property Line -Maximum).Maximum
-        if ($lastText -gt $yaml[0].Line) { Stop-Page $Page.Path $entry.Line "parameter -${pname}: the description goes before the ```yaml block" }
+        if ($lastText -gt $yaml[0].Line) { Stop-Page $Page.Path $entry.Line "parameter -${pname}: the description goes before the yaml block" }
         $description = ConvertTo-Paras $text
         # One yaml block per distinct metadata (PlatyPS writes several when a parameter differs between sets).
         $variants = @($yaml | ForEach-Object {
