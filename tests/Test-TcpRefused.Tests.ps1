@@ -212,6 +212,14 @@ Describe 'Test-TcpRefused probe mode' {
             "127.0.0.1 127.0.0.1 $Open Open", "::1 ::1 $Open Open")
     }
 
+    It 'reads an empty Port cell as no port, and "a,b" as two ports' {
+        $csv = Join-Path $TestDrive 'cells.csv'
+        "ComputerName,Port`n[::1]:$Open,`n127.0.0.1,`"$Closed,$Open`"" | Set-Content -Path $csv
+        $r = @(Import-Csv -Path $csv | Test-TcpRefused)
+        ($r | ForEach-Object { "$($_.Address) $($_.Port) $($_.Outcome)" }) | Should -Be @(
+            "::1 $Open Open", "127.0.0.1 $Closed Refused", "127.0.0.1 $Open Open")
+    }
+
     It 'binds a TargetName column through the alias' {
         $r = @([pscustomobject]@{ TargetName = '127.0.0.1'; Port = $Open } | Test-TcpRefused)
         $r.Outcome | Should -Be 'Open'

@@ -18,11 +18,13 @@ namespace SocketProbe.Engine.Probe;
 /// </summary>
 public static class Prober
 {
+    /// <param name="roundDone">Called with the round number after each round (for progress).</param>
     public static async Task RunAsync(ProbeRequest request, Action<ProbeResult> sink, ILogger logger,
-        CancellationToken token, ProbeResolver.Lookup? lookup = null)
+        CancellationToken token, ProbeResolver.Lookup? lookup = null, Action<int>? roundDone = null)
     {
         request.Validate();
         lookup ??= ProbeResolver.System;
+        await ProbeWarmup.EnsureAsync().WaitAsync(token).ConfigureAwait(false);
         using var throttle = new SemaphoreSlim(request.ThrottleLimit, request.ThrottleLimit);
         int rounds = request.Continuous ? int.MaxValue : request.Count;
         long roundStart = 0;
@@ -39,6 +41,7 @@ public static class Prober
             var round = new Round(request, sequence, throttle, lookup, logger, token);
             await round.RunAsync(sink).ConfigureAwait(false);
             logger.LogDebug("Round {Sequence} done in {Ms:F1} ms", sequence, Stopwatch.GetElapsedTime(roundStart).TotalMilliseconds);
+            roundDone?.Invoke(sequence);
         }
     }
 

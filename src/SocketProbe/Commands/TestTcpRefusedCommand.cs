@@ -45,6 +45,7 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     [Parameter(ParameterSetName = ProbeSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = QuietSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = SummarySet, ValueFromPipelineByPropertyName = true)]
+    [PortList]
     [ValidateRange(1, 65535)]
     public int[] Port { get; set; } = Array.Empty<int>();
 
@@ -219,8 +220,16 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
                 await Prober.RunAsync(request, queue.Add, logger, token).ConfigureAwait(false);
                 return;
             }
+            // -Summary and -Quiet answer at the end: show the rounds going by meanwhile.
             var attempts = new List<ProbeResult>();
-            await Prober.RunAsync(request, attempts.Add, logger, token).ConfigureAwait(false);
+            string activity = $"Probing {request.Tasks.Count} target(s), {request.Count} rounds";
+            void RoundDone(int round) => queue.Add(new ProgressItem(new ProgressRecord(1, "Test-TcpRefused", activity)
+            {
+                StatusDescription = $"Round {round} of {request.Count} done",
+                PercentComplete = (int)(100L * round / request.Count),
+                RecordType = round == request.Count ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+            }));
+            await Prober.RunAsync(request, attempts.Add, logger, token, roundDone: request.Count > 1 ? RoundDone : null).ConfigureAwait(false);
             if (set == SummarySet)
             {
                 foreach (var summary in ProbeStatistics.Summarize(attempts)) queue.Add(summary);
@@ -247,5 +256,31 @@ public sealed class ValidateTargetTextAttribute : ValidateArgumentsAttribute
                 throw new ValidationMetadataException("The target is empty. Give a host, host:port or [IPv6]:port.");
             }
         }
+    }
+}
+
+/// <summary>
+/// Lets a CSV cell say what a person means: an empty Port cell is "no port here" (the target
+/// carries its own, e.g. [::1]:8080) rather than 0, and "80,443" or "80 443" is two ports.
+/// Anything else goes on to PowerShell's own conversion and to ValidateRange unchanged.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+public sealed class PortListAttribute : ArgumentTransformationAttribute
+{
+    private static readonly char[] Separators = { ',', ';', ' ', '\t' };
+
+    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+    {
+        object value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
+        if (value is not string text) return inputData;
+        if (string.IsNullOrWhiteSpace(text)) return Array.Empty<int>();
+        string[] parts = text.Split(Separators, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length < 2) return inputData;
+        var ports = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out ports[i])) return inputData;
+        }
+        return ports;
     }
 }
