@@ -108,6 +108,8 @@ function Get-Median([double[]] $values) {
     if ($s.Count % 2) { $s[[math]::Floor($s.Count / 2)] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 }
 }
 
+$loadBefore = (Get-Content /proc/loadavg -ErrorAction Ignore) -replace '^(\S+ \S+ \S+).*', '$1'
+
 # --- set up: 1,000 open ports (our listeners), 1,000 closed ports -------------------------------
 $listeners = [Collections.Generic.List[Net.Sockets.Socket]]::new()
 try {
@@ -182,6 +184,7 @@ $lines = @(
     "| PowerShell / .NET | $($PSVersionTable.PSVersion) / $([Environment]::Version) |"
     "| SocketProbe | $module |"
     "| nmap | $nmapVersion |"
+    "| Load average (1/5/15 min) at start | $(if ($loadBefore) { $loadBefore } else { 'n/a' }) (a shared machine: other jobs ran meanwhile) |"
     ''
     '| Sweep | Tool | Runs (ms) | Median (ms) |'
     '|---|---|---:|---:|'
@@ -194,7 +197,7 @@ $lines += if ($disagreements -eq 0) {
     "**$disagreements port results disagreed** with the set-up (see the bench output)."
 }
 $lines += ''
-$lines += 'Test-TcpRefused is timed as the cmdlet call in a warm PowerShell process (results written to the pipeline included); nmap as a child process (wall) and by its own report; Test-Connection as one call per port, sequentially, since it takes one port per call.'
+$lines += 'Test-TcpRefused is timed as the cmdlet call inside this PowerShell process, results written to the pipeline included; its first run also pays for loading and compiling the module''s code (the median is over all runs). nmap is timed as a child process (wall) and by its own report. Test-Connection takes one port per call, so it runs one call per port, sequentially.'
 New-Item -ItemType Directory -Force -Path (Split-Path $OutFile) | Out-Null
 $lines | Set-Content -Path $OutFile -Encoding utf8
 Write-Host "Wrote $OutFile"
