@@ -35,6 +35,15 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     public string Scenario { get; set; } = "ConnectRefused";
 
     // Not positional: a first positional argument already means -Scenario in the default set.
+    /// <summary>TCP_SYNCNT for the scenarios whose SYNs go unanswered (ConnectTimeout, AcceptQueueFull).</summary>
+    [Parameter(ParameterSetName = ReproduceSet)]
+    [ValidateRange(1, 127)]
+    public int SynRetries { get; set; } = 1;
+
+    /// <summary>Leave the kernel's own SYN retries (ConnectTimeout then takes about 127 s).</summary>
+    [Parameter(ParameterSetName = ReproduceSet)]
+    public SwitchParameter KernelDefaults { get; set; }
+
     [Parameter(ParameterSetName = ProbeSet, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = QuietSet, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = SummarySet, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -188,7 +197,8 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
         {
             foreach (var family in AddressFamily.ToAddressFamilies())
             {
-                var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs };
+                var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, SynRetries = SynRetries };
+                if (KernelDefaults) request.UseKernelDefaults();
                 await ScenarioRunner.RunAsync(scenario, request, queue.Add, logger, token).ConfigureAwait(false);
             }
         });
