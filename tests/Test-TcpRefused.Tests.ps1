@@ -516,3 +516,24 @@ Describe 'Test-TcpRefused probe mode bad input' {
         # accept queue); NameNotResolved's classification is covered by the engine's xunit tests.
     }
 }
+
+Describe 'Test-TcpRefused loopback connect-phase scenarios (Linux)' -Skip:(-not $IsLinux) {
+    It '<Scenario> over <Family>: <Expect>' -TestCases @(
+        foreach ($family in 'IPv4', 'IPv6') {
+            @{ Scenario = 'AcceptQueueFull'; Family = $family; Expect = 'Success,Success,Error ETIMEDOUT' }
+            @{ Scenario = 'ResetBeforeAccept'; Family = $family; Expect = 'Success,Success,Success,Error ECONNRESET' }
+        }
+    ) {
+        param($Scenario, $Family, $Expect)
+        $o = @(Test-TcpRefused -Scenario $Scenario -AddressFamily $Family)
+        (($o | ForEach-Object { "$($_.Result) $($_.ErrnoName)".Trim() }) -join ',') | Should -Be $Expect
+        $o | ForEach-Object { $_.Matches | Should -BeTrue -Because "step $($_.Step) is documented for Linux" }
+    }
+
+    It 'ResetBeforeAccept: Linux accept() succeeds where Stevens says ECONNABORTED' {
+        $accept = Test-TcpRefused -Scenario ResetBeforeAccept | Where-Object Operation -EQ 'Accept'
+        $accept.Actor | Should -Be 'Peer'
+        $accept.Result | Should -Be 'Success'
+        $accept.Expected | Should -Match 'no ECONNABORTED'
+    }
+}
