@@ -354,10 +354,10 @@ Describe 'Test-TcpRefused probe mode' {
         $ps = [powershell]::Create()
         try {
             $before = Get-SocketCount
-            $null = $ps.AddCommand('Import-Module').AddParameter('Name', (Join-Path $RepoRoot 'SocketProbe.psd1')).AddStatement()
-            $null = $ps.AddCommand('Test-TcpRefused').AddParameter('ComputerName', '127.0.0.1').
-                AddParameter('Port', [int[]]@($Open, $silent.Port)).AddParameter('Continuous').
-                AddParameter('IntervalMs', 0).AddParameter('TimeoutMs', 400)
+            # One script, not a batch of statements: stopping a batch (AddStatement) and disposing it
+            # can crash the host (PowerShell's BatchInvocationWorkItem touches the closed runspace).
+            $null = $ps.AddScript("Import-Module '$(Join-Path $RepoRoot 'SocketProbe.psd1')'; " +
+                "Test-TcpRefused -ComputerName 127.0.0.1 -Port $Open, $($silent.Port) -Continuous -IntervalMs 0 -TimeoutMs 400")
             $output = [Management.Automation.PSDataCollection[psobject]]::new()
             $async = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]$null, $output)
             $deadline = [DateTime]::UtcNow.AddSeconds(10)
