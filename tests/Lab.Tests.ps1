@@ -110,3 +110,42 @@ Describe 'A machine without nft' -Tag Lab -Skip:(-not $IsLinux) {
         $o[0].Matches | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Test-TcpRefused probe outcomes that only the lab can produce' -Tag Lab -Skip:(-not $IsLinux) {
+    BeforeAll {
+        # A namespace of the test's own: pwsh runs the probe inside it (tests/lab/Probe-InLab.ps1).
+        $out = Join-Path $TestDrive 'probe.json'
+        $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+        $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+        $namespaces = Get-NetNamespaceIds
+        & unshare --map-root-user --net --mount --fork --kill-child=SIGKILL $pwsh @pwshArgs -NoProfile -NonInteractive `
+            -File (Join-Path $PSScriptRoot 'lab/Probe-InLab.ps1') $RepoRoot $out
+        $script:exit = $LASTEXITCODE
+        $script:results = if (Test-Path $out) { @(Get-Content -Raw $out | ConvertFrom-Json) } else { @() }
+        $script:left = Wait-LabGone -Before $namespaces
+    }
+
+    It 'ran inside its namespace' {
+        $script:exit | Should -Be 0
+        $script:results.Count | Should -Be 4
+    }
+
+    It '<Target> is <Outcome> (<Reason>)' -TestCases @(
+        @{ Target = '127.13.0.3'; Outcome = 'TimedOut'; Reason = 'no-response'; ErrnoName = $null }
+        @{ Target = '127.13.0.4'; Outcome = 'HostUnreachable'; Reason = 'host-unreach'; ErrnoName = 'EHOSTUNREACH' }
+        @{ Target = '192.0.2.1'; Outcome = 'NetworkUnreachable'; Reason = 'net-unreach'; ErrnoName = 'ENETUNREACH' }
+        @{ Target = 'nowhere.invalid'; Outcome = 'NameNotResolved'; Reason = $null; ErrnoName = $null }
+    ) {
+        param($Target, $Outcome, $Reason, $ErrnoName)
+        $r = $script:results | Where-Object Target -EQ $Target
+        $r | Should -Not -BeNullOrEmpty
+        $r.Outcome | Should -Be $Outcome
+        if ($Reason) { $r.Reason | Should -Be $Reason }
+        if ($ErrnoName) { $r.ErrnoName | Should -Be $ErrnoName }
+    }
+
+    It 'left no namespace behind' {
+        $script:left | Should -BeNullOrEmpty
+        Get-HostNftTables | Should -BeNullOrEmpty
+    }
+}
