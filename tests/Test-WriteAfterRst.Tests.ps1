@@ -80,6 +80,23 @@ Describe 'Test-WriteAfterRst: connection reset by peer vs broken pipe (Linux)' -
     }
 }
 
+Describe 'Test-WriteAfterRst -Variant SigPipe: a default-disposition writer dies by signal 13 (Linux)' -Skip:(-not $IsLinux) {
+    BeforeAll { $script:peersBefore = Get-PeerProcessCount }
+
+    It 'on <Family>: first write accepted, second write kills the writer, as the real wait status says' -TestCases @(
+        @{ Family = 'IPv4' }, @{ Family = 'IPv6' }
+    ) {
+        param($Family)
+        $o = @(Test-WriteAfterRst -Variant SigPipe -AddressFamily $Family)
+        ($o | ForEach-Object { "$($_.Step) $($_.Actor) $($_.Operation) $($_.Result)" }) -join '; ' |
+            Should -Be '1 Peer Connect Success; 2 Client Close Success; 3 Peer Send Success; 4 Peer Send Killed'
+        $o[2].Bytes | Should -Be 64
+        $o[3].Note | Should -Match 'killed by signal 13 \(SIGPIPE\), wait status 0x000d'
+        $o | ForEach-Object { $_.Matches | Should -BeTrue -Because "step $($_.Step) is documented for Linux" }
+        Get-PeerProcessCount | Should -Be $script:peersBefore
+    }
+}
+
 Describe 'Test-WriteAfterRst on Windows' -Skip:(-not $IsWindows) {
     It 'observes WSAECONNRESET 10054 on the first write after the reset' {
         $s = Test-WriteAfterRst -Variant Reset | Where-Object Step -EQ 4
@@ -110,9 +127,9 @@ Describe 'Test-WriteAfterRst on macOS' -Skip:(-not $IsMacOS) {
 }
 
 Describe 'Test-WriteAfterRst parameters' {
-    It 'runs Reset then Fin by default' {
+    It 'runs Reset, Fin, then SigPipe by default' {
         $o = @(Test-WriteAfterRst)
-        ($o.Scenario | Select-Object -Unique) -join ',' | Should -Be 'WriteAfterReset,WriteAfterFin'
+        ($o.Scenario | Select-Object -Unique) -join ',' | Should -Be 'WriteAfterReset,WriteAfterFin,WriteAfterFinSigpipe'
     }
 
     It 'runs the variants in the order given' {
@@ -163,5 +180,6 @@ Describe 'Test-WriteAfterRst parameters' {
         $c = TabExpansion2 -inputScript 'Test-WriteAfterRst -Variant ' -cursorColumn 'Test-WriteAfterRst -Variant '.Length
         $c.CompletionMatches.CompletionText | Should -Contain 'Reset'
         $c.CompletionMatches.CompletionText | Should -Contain 'Fin'
+        $c.CompletionMatches.CompletionText | Should -Contain 'SigPipe'
     }
 }

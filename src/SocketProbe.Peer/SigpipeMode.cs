@@ -9,7 +9,9 @@ namespace SocketProbe.Peer;
 /// <summary>
 /// A writer as most C programs are: SIGPIPE at its default disposition (terminate) and a plain
 /// send(2) without MSG_NOSIGNAL. .NET ignores SIGPIPE and sends with MSG_NOSIGNAL, so both are
-/// undone here. Commands: send N -> SENT n | ERRNO e; the death by signal needs no answer.
+/// undone here. Commands:
+///   waitclose  wait (bounded) until our socket is CLOSE, i.e. the RST has arrived -> STATE s
+///   send       one plain send(2) of 64 bytes -> SENT n ms | ERRNO e ms; a death by signal answers nothing
 /// </summary>
 internal static class SigpipeMode
 {
@@ -28,14 +30,27 @@ internal static class SigpipeMode
         string? command;
         while ((command = Console.ReadLine()) is not null)
         {
-            if (!command.StartsWith("send", StringComparison.Ordinal))
+            if (command == "waitclose")
+            {
+                var waited = System.Diagnostics.Stopwatch.StartNew();
+                while (TcpInfo.StateOf(socket) is string state && state != "CLOSE" && waited.ElapsedMilliseconds < 1_000) Thread.Sleep(1);
+                Console.WriteLine($"STATE {TcpInfo.StateOf(socket)}");
+                continue;
+            }
+            if (command != "send")
             {
                 Console.WriteLine($"ERROR unknown command '{command}'");
                 continue;
             }
+            Console.Out.Flush();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             nint sent;
             fixed (byte* p = payload) sent = Libc.send(fd, p, payload.Length, 0);
-            Console.WriteLine(sent >= 0 ? $"SENT {sent}" : $"ERRNO {Marshal.GetLastPInvokeError()}");
+            int errno = Marshal.GetLastPInvokeError();
+            double ms = clock.Elapsed.TotalMilliseconds;
+            Console.WriteLine(sent >= 0
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"SENT {sent} {ms}")
+                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"ERRNO {errno} {ms}"));
         }
         return 0;
     }

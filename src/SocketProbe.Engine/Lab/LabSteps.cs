@@ -27,6 +27,31 @@ internal static class LabSteps
         }
     }
 
+    /// <summary>
+    /// Step 1 of the established-connection lab scenarios: a peer process on the peer host, the
+    /// client connected to it. Null when the connect failed (then the scenario has nothing more to show).
+    /// </summary>
+    public static async Task<PeerProcess?> ConnectToPeerAsync(ScenarioContext context, Socket client)
+    {
+        var (peer, port) = await StartPeerAsync(context).ConfigureAwait(false);
+        try
+        {
+            var connect = await ConnectAsync(context, 1, client, LabNetwork.PeerHost, port).ConfigureAwait(false);
+            if (connect.Result != Results.Success)
+            {
+                peer.Dispose();
+                return null;
+            }
+            await peer.ExpectAsync("ACCEPTED", 5_000, context.Cancellation).ConfigureAwait(false);
+            return peer;
+        }
+        catch
+        {
+            peer.Dispose();
+            throw;
+        }
+    }
+
     public static Task<Observation> ConnectAsync(ScenarioContext context, int step, Socket client, IPAddress address, int port) =>
         context.CallAsync(step, "Client", "Connect", async token =>
         {

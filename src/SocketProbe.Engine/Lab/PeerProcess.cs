@@ -57,18 +57,7 @@ public sealed class PeerProcess : IDisposable
     /// <summary>Read the next answer; it must start with <paramref name="word"/>. Returns the rest of the line.</summary>
     public async Task<string> ExpectAsync(string word, int timeoutMs, CancellationToken cancellation)
     {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        limit.CancelAfter(timeoutMs);
-        string? line;
-        try
-        {
-            line = await _child.Output.ReadLineAsync(limit.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
-        {
-            throw new PeerException($"The peer process {Pid} did not answer '{word}' within {timeoutMs} ms. {_child.ErrorText}".Trim());
-        }
-        _logger.LogDebug("Peer {Pid} -> {Line}", Pid, line);
+        string? line = await ReadAnswerAsync(word, timeoutMs, cancellation).ConfigureAwait(false);
         if (line is null)
             throw new PeerException($"The peer process {Pid} ended before answering '{word}'. {_child.ErrorText}".Trim());
         if (line.StartsWith("ERROR", StringComparison.Ordinal))
@@ -76,6 +65,23 @@ public sealed class PeerProcess : IDisposable
         if (!line.StartsWith(word, StringComparison.Ordinal))
             throw new PeerException($"The peer process {Pid} answered '{line}' where '{word}' was expected.");
         return line.Length > word.Length ? line[(word.Length + 1)..] : "";
+    }
+
+    /// <summary>The next whole answer line, or null when the peer's output ended (it died or exited).</summary>
+    public async Task<string?> ReadAnswerAsync(string awaited, int timeoutMs, CancellationToken cancellation)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        limit.CancelAfter(timeoutMs);
+        try
+        {
+            string? line = await _child.Output.ReadLineAsync(limit.Token).ConfigureAwait(false);
+            _logger.LogDebug("Peer {Pid} -> {Line}", Pid, line ?? "(end of output)");
+            return line;
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            throw new PeerException($"The peer process {Pid} did not answer '{awaited}' within {timeoutMs} ms. {_child.ErrorText}".Trim());
+        }
     }
 
     /// <summary>Send a real signal to the peer (SIGKILL, SIGTERM).</summary>

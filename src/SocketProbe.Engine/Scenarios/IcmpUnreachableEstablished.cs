@@ -28,13 +28,10 @@ public sealed class IcmpUnreachableEstablished : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        var (peer, port) = await LabSteps.StartPeerAsync(context).ConfigureAwait(false);
-        using var _ = peer;
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
-        var connect = await LabSteps.ConnectAsync(context, 1, client, LabNetwork.PeerHost, port).ConfigureAwait(false);
-        if (connect.Result != Results.Success) return;
-        await peer.ExpectAsync("ACCEPTED", 5_000, context.Cancellation).ConfigureAwait(false);
+        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, client).ConfigureAwait(false);
+        if (peer is null) return;
 
         LabSteps.Fault(context, 2, "IcmpUnreachable", $"nft answers every packet to {LabNetwork.PeerHost} with ICMP host-unreachable",
             () => lab.RejectHostUnreachable(LabNetwork.PeerHost));

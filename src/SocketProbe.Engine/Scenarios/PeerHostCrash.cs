@@ -30,13 +30,10 @@ public sealed class PeerHostCrash : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        var (peer, port) = await LabSteps.StartPeerAsync(context).ConfigureAwait(false);
-        using var _ = peer;
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
-        var connect = await LabSteps.ConnectAsync(context, 1, client, LabNetwork.PeerHost, port).ConfigureAwait(false);
-        if (connect.Result != Results.Success) return;
-        await peer.ExpectAsync("ACCEPTED", 5_000, context.Cancellation).ConfigureAwait(false);
+        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, client).ConfigureAwait(false);
+        if (peer is null) return;
 
         LabSteps.Fault(context, 2, "HostCrash", $"nft drops every packet to and from {LabNetwork.PeerHost}", () => lab.Silence(LabNetwork.PeerHost));
         if (context.Request.ClientAction == ClientAction.Idle)

@@ -24,6 +24,33 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
     [ValidateRange(1, 3_600_000)]
     public int TimeoutMs { get; set; } = 10_000;
 
+    /// <summary>TCP_USER_TIMEOUT for HostCrash, Reboot and IcmpUnreachable (lab).</summary>
+    [Parameter]
+    [ValidateRange(1, 3_600_000)]
+    public int UserTimeoutMs { get; set; } = 3_000;
+
+    /// <summary>TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT for -ClientAction Keepalive.</summary>
+    [Parameter]
+    [ValidateRange(1, 32_767)]
+    public int KeepAliveIdleSeconds { get; set; } = 1;
+
+    [Parameter]
+    [ValidateRange(1, 32_767)]
+    public int KeepAliveIntervalSeconds { get; set; } = 1;
+
+    [Parameter]
+    [ValidateRange(1, 127)]
+    public int KeepAliveCount { get; set; } = 2;
+
+    /// <summary>How long an idle client (-ClientAction Idle) waits to show that nothing happens.</summary>
+    [Parameter]
+    [ValidateRange(1, 3_600_000)]
+    public int IdleWaitMs { get; set; } = 2_000;
+
+    /// <summary>Leave the kernel's own timers (a host crash then takes about 15 minutes to surface).</summary>
+    [Parameter]
+    public SwitchParameter KernelDefaults { get; set; }
+
     protected override void EndProcessing()
     {
         Scenario scenario = ScenarioCatalog.Find(ScenarioFor(Mode, ClientAction))!;
@@ -34,7 +61,13 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
         {
             foreach (var family in AddressFamily.ToAddressFamilies())
             {
-                var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, ClientAction = ClientAction };
+                var request = new ScenarioRequest
+                {
+                    AddressFamily = family, CallTimeoutMs = TimeoutMs, ClientAction = ClientAction,
+                    UserTimeoutMs = UserTimeoutMs, KeepAliveIdleSeconds = KeepAliveIdleSeconds,
+                    KeepAliveIntervalSeconds = KeepAliveIntervalSeconds, KeepAliveCount = KeepAliveCount, IdleWaitMs = IdleWaitMs,
+                };
+                if (KernelDefaults) request.UseKernelDefaults();
                 await ScenarioRunner.RunAsync(scenario, request, queue.Add, logger, token).ConfigureAwait(false);
             }
         });

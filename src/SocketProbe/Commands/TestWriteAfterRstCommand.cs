@@ -11,6 +11,9 @@ public enum WriteAfterRstVariant
 
     /// <summary>The peer closes normally (FIN); the client's first write draws the RST.</summary>
     Fin,
+
+    /// <summary>As Fin, but the writer is a process with default SIGPIPE: its second write kills it (signal 13).</summary>
+    SigPipe,
 }
 
 internal static class WriteAfterRstVariants
@@ -20,6 +23,7 @@ internal static class WriteAfterRstVariants
     {
         WriteAfterRstVariant.Reset => "WriteAfterReset",
         WriteAfterRstVariant.Fin => "WriteAfterFin",
+        WriteAfterRstVariant.SigPipe => "WriteAfterFinSigpipe",
         _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, null),
     };
 }
@@ -35,7 +39,7 @@ public sealed class TestWriteAfterRstCommand : SocketProbeCmdlet
 {
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
-    public WriteAfterRstVariant[] Variant { get; set; } = { WriteAfterRstVariant.Reset, WriteAfterRstVariant.Fin };
+    public WriteAfterRstVariant[] Variant { get; set; } = { WriteAfterRstVariant.Reset, WriteAfterRstVariant.Fin, WriteAfterRstVariant.SigPipe };
 
     [Parameter]
     public IPFamily AddressFamily { get; set; } = IPFamily.IPv4;

@@ -1,0 +1,204 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Loopback port sweep: Test-TcpRefused -ThrottleLimit 200 vs nmap -sT vs Test-Connection -TcpPort.
+.DESCRIPTION
+    Starts its own 1,000 listeners on 127.0.0.1 (open ports) and takes 1,000 ports below the
+    ephemeral range that nothing listens on (closed ports: no bind(0) lands there, so they stay
+    closed during the run). Then, in one run and one process, times each tool on
+      A) the 1,000 closed ports, and
+      B) all 2,000 ports,
+    checks that the tools agree on every port (and with what the bench set up), and writes a
+    markdown table to bench/results/probe-sweep.md. Loopback only: nothing else is touched.
+.PARAMETER Repeat
+    Runs per tool and sweep; every run is reported, and the median.
+#>
+[CmdletBinding()]
+param(
+    [ValidateRange(1, 20)] [int] $Repeat = 3,
+    [string] $OutFile = (Join-Path $PSScriptRoot 'results/probe-sweep.md')
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = Split-Path -Parent $PSScriptRoot
+Import-Module (Join-Path $root 'SocketProbe.psd1') -Force
+
+$nmap = Get-Command nmap -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+
+function Get-ListeningPort {
+    # Ports something listens on in this namespace (Linux /proc/net/tcp{,6}, state 0A).
+    foreach ($file in '/proc/net/tcp', '/proc/net/tcp6') {
+        if (-not (Test-Path $file)) { continue }
+        Get-Content $file | Select-Object -Skip 1 | ForEach-Object {
+            $f = -split $_
+            if ($f[3] -eq '0A') { [Convert]::ToInt32(($f[1] -split ':')[-1], 16) }
+        }
+    }
+}
+
+function Expand-PortList([string] $text) {
+    foreach ($part in $text -split ',') {
+        if ($part -match '^(\d+)-(\d+)$') { [int]$Matches[1]..[int]$Matches[2] } elseif ($part) { [int]$part }
+    }
+}
+
+function Invoke-Timed([scriptblock] $work) {
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    $out = & $work
+    $clock.Stop()
+    [pscustomobject]@{ Ms = $clock.Elapsed.TotalMilliseconds; States = $out }
+}
+
+function Invoke-SocketProbeSweep([int[]] $ports) {
+    Invoke-Timed {
+        $states = @{}
+        foreach ($r in Test-TcpRefused -ComputerName 127.0.0.1 -Port $ports -ThrottleLimit 200 -TimeoutMs 5000) {
+            $states[$r.Port] = switch ($r.Outcome) { 'Open' { 'open' } 'Refused' { 'closed' } default { "$_" } }
+        }
+        $states
+    }
+}
+
+function Invoke-NmapSweep([int[]] $ports) {
+    $xmlFile = [IO.Path]::GetTempFileName()
+    try {
+        $t = Invoke-Timed {
+            & $nmap.Source -sT -n -Pn 127.0.0.1 -p ($ports -join ',') -oX $xmlFile | Out-Null
+            if ($LASTEXITCODE -ne 0) { throw "nmap exited with $LASTEXITCODE" }
+        }
+        $xml = [xml](Get-Content -Raw $xmlFile)
+        $states = @{}
+        foreach ($p in $xml.SelectNodes('//host/ports/port')) {
+            $states[[int]$p.GetAttribute('portid')] = $p.SelectSingleNode('state').GetAttribute('state')
+        }
+        # Ports in a state nmap does not list one by one are in extraports/extrareasons ranges.
+        foreach ($extra in $xml.SelectNodes('//host/ports/extraports')) {
+            foreach ($reason in $extra.SelectNodes('extrareasons')) {
+                foreach ($port in Expand-PortList $reason.GetAttribute('ports')) { $states[$port] = $extra.GetAttribute('state') }
+            }
+        }
+        $elapsed = $xml.SelectSingleNode('//runstats/finished').GetAttribute('elapsed')
+        [pscustomobject]@{ Ms = $t.Ms; States = $states; SelfMs = 1000 * [double]$elapsed }
+    }
+    finally { Remove-Item $xmlFile -ErrorAction Ignore }
+}
+
+function Invoke-TestConnectionSweep([int[]] $ports) {
+    Invoke-Timed {
+        $states = @{}
+        foreach ($port in $ports) {
+            $states[$port] = if (Test-Connection -TargetName 127.0.0.1 -TcpPort $port -TimeoutSeconds 5) { 'open' } else { 'closed' }
+        }
+        $states
+    }
+}
+
+function Compare-State($expected, $states, [string] $tool) {
+    $wrong = @($expected.Keys | Where-Object { $states[$_] -ne $expected[$_] })
+    if ($wrong.Count) {
+        $sample = ($wrong | Select-Object -First 5 | ForEach-Object { "$_ expected $($expected[$_]) got $($states[$_])" }) -join '; '
+        Write-Warning "$tool disagrees on $($wrong.Count) ports: $sample"
+    }
+    $wrong.Count
+}
+
+function Get-Median([double[]] $values) {
+    $s = @($values | Sort-Object)
+    if ($s.Count % 2) { $s[[math]::Floor($s.Count / 2)] } else { ($s[$s.Count / 2 - 1] + $s[$s.Count / 2]) / 2 }
+}
+
+$loadBefore = (Get-Content /proc/loadavg -ErrorAction Ignore) -replace '^(\S+ \S+ \S+).*', '$1'
+
+# --- set up: 1,000 open ports (our listeners), 1,000 closed ports -------------------------------
+$listeners = [Collections.Generic.List[Net.Sockets.Socket]]::new()
+try {
+    for ($i = 0; $i -lt 1000; $i++) {
+        $l = [Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+        $l.Bind([Net.IPEndPoint]::new([Net.IPAddress]::Loopback, 0))
+        $l.Listen(64)
+        $listeners.Add($l)
+    }
+    $openPorts = @($listeners | ForEach-Object { $_.LocalEndPoint.Port } | Sort-Object)
+    $busy = [Collections.Generic.HashSet[int]]::new([int[]]@(Get-ListeningPort))
+    $low = [int](Get-Content /proc/sys/net/ipv4/ip_local_port_range -ErrorAction Ignore | ForEach-Object { (-split $_)[0] } | Select-Object -First 1)
+    if (-not $low) { $low = 32768 }
+    $closedPorts = @((($low - 12000)..($low - 1)) | Where-Object { -not $busy.Contains($_) } | Select-Object -First 1000)
+    if ($closedPorts.Count -ne 1000) { throw "found only $($closedPorts.Count) free ports below $low" }
+
+    $sweeps = [ordered]@{
+        'A: 1,000 closed' = $closedPorts
+        'B: 1,000 closed + 1,000 open' = @($closedPorts + $openPorts | Sort-Object)
+    }
+    $rows = [Collections.Generic.List[object]]::new()
+    $disagreements = 0
+    foreach ($name in $sweeps.Keys) {
+        $ports = [int[]]$sweeps[$name]
+        $expected = @{}
+        foreach ($p in $ports) { $expected[$p] = if ($openPorts -contains $p) { 'open' } else { 'closed' } }
+        $runs = @{ SocketProbe = @(); nmap = @(); nmapSelf = @(); TestConnection = @() }
+        for ($rep = 1; $rep -le $Repeat; $rep++) {
+            $sp = Invoke-SocketProbeSweep $ports
+            $disagreements += Compare-State $expected $sp.States 'Test-TcpRefused'
+            $runs.SocketProbe += $sp.Ms
+            if ($nmap) {
+                $nm = Invoke-NmapSweep $ports
+                $disagreements += Compare-State $expected $nm.States 'nmap'
+                $runs.nmap += $nm.Ms
+                $runs.nmapSelf += $nm.SelfMs
+            }
+            $tc = Invoke-TestConnectionSweep $ports
+            $disagreements += Compare-State $expected $tc.States 'Test-Connection'
+            $runs.TestConnection += $tc.Ms
+            Write-Host ("{0} run {1}: Test-TcpRefused {2:N0} ms, nmap {3} ms, Test-Connection {4:N0} ms" -f $name, $rep, $sp.Ms,
+                $(if ($nmap) { '{0:N0} (self-reported {1:N0})' -f $nm.Ms, $nm.SelfMs } else { 'n/a' }), $tc.Ms)
+        }
+        $fmt = { param($v) ($v | ForEach-Object { '{0:N0}' -f $_ }) -join ' / ' }
+        $rows.Add([pscustomobject]@{ Sweep = $name; Tool = 'Test-TcpRefused -ThrottleLimit 200'; Runs = & $fmt $runs.SocketProbe; Median = Get-Median $runs.SocketProbe })
+        if ($nmap) {
+            $rows.Add([pscustomobject]@{ Sweep = $name; Tool = 'nmap -sT -n -Pn (wall, incl. process start)'; Runs = & $fmt $runs.nmap; Median = Get-Median $runs.nmap })
+            $rows.Add([pscustomobject]@{ Sweep = $name; Tool = 'nmap -sT -n -Pn (its own "scanned in")'; Runs = & $fmt $runs.nmapSelf; Median = Get-Median $runs.nmapSelf })
+        }
+        $rows.Add([pscustomobject]@{ Sweep = $name; Tool = 'Test-Connection -TcpPort (one port per call)'; Runs = & $fmt $runs.TestConnection; Median = Get-Median $runs.TestConnection })
+    }
+}
+finally {
+    $listeners | ForEach-Object { $_.Dispose() }
+}
+
+# --- report -----------------------------------------------------------------------------------
+$cpu = (Get-Content /proc/cpuinfo -ErrorAction Ignore | Select-String '^model name' | Select-Object -First 1) -replace '^model name\s*:\s*', ''
+$kernel = if ($IsLinux) { (uname -r) } else { [Environment]::OSVersion.VersionString }
+$module = (Get-Module SocketProbe).Version
+$nmapVersion = if ($nmap) { ((& $nmap.Source --version) | Select-Object -First 1) } else { 'not installed' }
+$lines = @(
+    '# Probe sweep: Test-TcpRefused vs nmap -sT vs Test-Connection -TcpPort'
+    ''
+    "Measured $(Get-Date -AsUTC -Format 'yyyy-MM-dd HH:mm') UTC by bench/ProbeSweep.Bench.ps1, all tools in one run, one after another, $Repeat runs each."
+    'Loopback only (127.0.0.1): 1,000 open ports are the bench''s own listeners; 1,000 closed ports lie below the ephemeral range and nothing listens there.'
+    ''
+    '| | |'
+    '|---|---|'
+    "| Kernel | $kernel |"
+    "| CPU | $cpu, $([Environment]::ProcessorCount) cores |"
+    "| PowerShell / .NET | $($PSVersionTable.PSVersion) / $([Environment]::Version) |"
+    "| SocketProbe | $module |"
+    "| nmap | $nmapVersion |"
+    "| Load average (1/5/15 min) at start | $(if ($loadBefore) { $loadBefore } else { 'n/a' }) (a shared machine: other jobs ran meanwhile) |"
+    ''
+    '| Sweep | Tool | Runs (ms) | Median (ms) |'
+    '|---|---|---:|---:|'
+)
+$lines += $rows | ForEach-Object { "| $($_.Sweep) | $($_.Tool) | $($_.Runs) | $('{0:N0}' -f $_.Median) |" }
+$lines += ''
+$lines += if ($disagreements -eq 0) {
+    'Every tool agreed with the set-up on every port in every run (open = Open / open / True, closed = Refused / closed / False).'
+} else {
+    "**$disagreements port results disagreed** with the set-up (see the bench output)."
+}
+$lines += ''
+$lines += 'Test-TcpRefused is timed as the cmdlet call inside this PowerShell process, results written to the pipeline included; its first run also pays for loading and compiling the module''s code (the median is over all runs). nmap is timed as a child process (wall) and by its own report. Test-Connection takes one port per call, so it runs one call per port, sequentially.'
+New-Item -ItemType Directory -Force -Path (Split-Path $OutFile) | Out-Null
+$lines | Set-Content -Path $OutFile -Encoding utf8
+Write-Host "Wrote $OutFile"
+if ($disagreements) { exit 1 }

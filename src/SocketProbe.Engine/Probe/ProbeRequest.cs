@@ -1,0 +1,46 @@
+using System.Net.Sockets;
+
+namespace SocketProbe.Engine.Probe;
+
+/// <summary>One host with the ports to try on it, in the order given.</summary>
+public sealed record ProbeTask(ProbeTarget Target, IReadOnlyList<int> Ports);
+
+/// <summary>What to probe and how. Defaults: one round, 2 s bound per connect, 64 attempts at once.</summary>
+public sealed class ProbeRequest
+{
+    public IReadOnlyList<ProbeTask> Tasks { get; set; } = Array.Empty<ProbeTask>();
+
+    /// <summary>Only addresses of this family; null tries every address the name gives.</summary>
+    public AddressFamily? AddressFamily { get; set; }
+
+    /// <summary>Our own bound on each connect (and on each name lookup).</summary>
+    public int TimeoutMs { get; set; } = 2_000;
+
+    /// <summary>Rounds to run; ignored when <see cref="Continuous"/>.</summary>
+    public int Count { get; set; } = 1;
+
+    /// <summary>Run rounds until the token is cancelled.</summary>
+    public bool Continuous { get; set; }
+
+    /// <summary>Time between the starts of two rounds; a round that takes longer is followed at once.</summary>
+    public int IntervalMs { get; set; } = 1_000;
+
+    /// <summary>How many connect attempts (and lookups) may be in flight at once.</summary>
+    public int ThrottleLimit { get; set; } = 64;
+
+    public void Validate()
+    {
+        if (TimeoutMs < 1) throw new ArgumentOutOfRangeException(nameof(TimeoutMs), TimeoutMs, "must be at least 1 ms");
+        if (!Continuous && Count < 1) throw new ArgumentOutOfRangeException(nameof(Count), Count, "must be at least 1");
+        if (IntervalMs < 0) throw new ArgumentOutOfRangeException(nameof(IntervalMs), IntervalMs, "must not be negative");
+        if (ThrottleLimit < 1) throw new ArgumentOutOfRangeException(nameof(ThrottleLimit), ThrottleLimit, "must be at least 1");
+        foreach (var task in Tasks)
+        {
+            if (task.Ports.Count == 0) throw new ArgumentException($"{task.Target} has no port", nameof(Tasks));
+            foreach (int port in task.Ports)
+            {
+                if (port < 1 || port > 65535) throw new ArgumentOutOfRangeException(nameof(Tasks), port, "ports are 1-65535");
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace SocketProbe.Engine.Scenarios;
+
+/// <summary>
+/// The client completes the handshake and aborts (RST) before the server calls accept(). Stevens
+/// (UNP 5.11) says POSIX accept() returns ECONNABORTED and BSD skips the dead connection. Linux does
+/// neither: accept() hands over the socket, and the reset shows on the first read.
+/// </summary>
+public sealed class ResetBeforeAccept : Scenario
+{
+    public override string Name => "ResetBeforeAccept";
+    public override string Description => "The client sends RST after the handshake, before the server accepts; then the server accepts and reads.";
+    public override string Textbook => "POSIX: accept gives ECONNABORTED; BSD: skipped silently; Linux: ?";
+    public override string Cmdlet => "Test-TcpRefused";
+
+    private const string Observed = "observed on Linux 6.18";
+
+    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    {
+        new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null, Observed, Verified: true),
+        new(OsPlatform.Linux, 2, "Client", "Close", "Success", null, "SO_LINGER {on, 0}: RST; " + Observed, Verified: true),
+        new(OsPlatform.Linux, 3, "Peer", "Accept", "Success", null,
+            "inet_csk_accept() returns the queued child even though tcp_reset() already closed it (no ECONNABORTED); " + Observed, Verified: true),
+        new(OsPlatform.Linux, 4, "Peer", "Receive", "Error", "ECONNRESET",
+            "tcp_reset() set sk_err = ECONNRESET on the child socket; the first read reports it; " + Observed, Verified: true),
+        new(OsPlatform.MacOS, 3, "Peer", "Accept", "Error|TimedOut", "ECONNABORTED",
+            "Stevens UNP 5.11: Berkeley-derived stacks drop the connection from the queue (accept then blocks); accept(2) macOS man page lists ECONNABORTED", Verified: false),
+        new(OsPlatform.Windows, 3, "Peer", "Accept", "Success|Error", "WSAECONNRESET",
+            "accept function: WSAECONNRESET 10054 if the connection was reset before accept", Verified: false),
+    };
+
+    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
+
+    protected internal override async Task RunAsync(ScenarioContext context)
+    {
+        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
+        using var listener = Loopback.Listen(loopback, 4);
+        using var client = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await context.CallAsync(1, "Client", "Connect", async token =>
+        {
+            await client.ConnectAsync(listener.LocalEndPoint!, token).ConfigureAwait(false);
+            return -1;
+        }, client).ConfigureAwait(false);
+
+        await context.CallAsync(2, "Client", "Close", _ =>
+        {
+            client.LingerState = new LingerOption(true, 0);
+            client.Close();
+            return ValueTask.FromResult(-1);
+        }).ConfigureAwait(false);
+
+        Socket? accepted = null;
+        try
+        {
+            // Bounded: where the stack drops the dead connection (BSD) accept would wait forever.
+            var accept = await context.CallAsync(3, "Peer", "Accept", async token =>
+            {
+                accepted = await listener.AcceptAsync(token).ConfigureAwait(false);
+                return -1;
+            }, boundMs: Math.Min(context.Request.CallTimeoutMs, 2_000)).ConfigureAwait(false);
+            if (accepted is null) return;
+            var buffer = new byte[64];
+            Socket server = accepted;
+            await context.CallAsync(4, "Peer", "Receive",
+                async token => await server.ReceiveAsync(buffer, SocketFlags.None, token).ConfigureAwait(false),
+                stateOf: server, isReceive: true).ConfigureAwait(false);
+        }
+        finally
+        {
+            accepted?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using SocketProbe.Engine.Errors;
+using SocketProbe.Engine.Lab;
+
+namespace SocketProbe.Engine.Scenarios;
+
+/// <summary>
+/// "Broken pipe" as most programs meet it: a writer with SIGPIPE at its default disposition (the
+/// peer program, writing with plain send(2) without MSG_NOSIGNAL) writes to a connection whose other
+/// end has closed. The first write is accepted and draws an RST; the second gets EPIPE, and with it
+/// SIGPIPE, which kills the writer before send() can return. The death comes from the OS's wait status.
+/// </summary>
+public sealed class WriteAfterFinSigpipe : Scenario
+{
+    public override string Name => "WriteAfterFinSigpipe";
+    public override string Description => "A writer with the default SIGPIPE disposition writes after its peer closed: the second write kills it by signal 13.";
+    public override string Textbook => "2nd send EPIPE; a process with default SIGPIPE dies by signal 13 (Stevens UNP 5.13)";
+    public override string Cmdlet => "Test-WriteAfterRst";
+
+    private const string Observed = "observed on Linux 6.18";
+
+    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    {
+        new(OsPlatform.Linux, 1, "Peer", "Connect", "Success", null, Observed, Verified: true),
+        new(OsPlatform.Linux, 2, "Client", "Close", "Success", null, "plain close(): FIN; " + Observed, Verified: true),
+        new(OsPlatform.Linux, 3, "Peer", "Send", "Success", null, "CLOSE_WAIT may still send; the closed end answers RST; " + Observed, Verified: true),
+        new(OsPlatform.Linux, 4, "Peer", "Send", "Killed", null,
+            "tcp_reset() in CLOSE_WAIT set EPIPE; net/core/stream.c sk_stream_error(): -EPIPE without MSG_NOSIGNAL -> send_sig(SIGPIPE); default action: terminate; " + Observed, Verified: true),
+        new(OsPlatform.MacOS, 1, "Peer", "Connect", "Success", null, "connect(2) macOS man page", Verified: false),
+        new(OsPlatform.MacOS, 3, "Peer", "Send", "Success", null, "Stevens UNP 5.12", Verified: false),
+        // .NET sets SO_NOSIGPIPE on every socket it creates on macOS, so this writer gets the error, not the signal.
+        new(OsPlatform.MacOS, 4, "Peer", "Send", "Error", "EPIPE", "setsockopt(2) macOS man page: SO_NOSIGPIPE; .NET sets it on its sockets", Verified: false),
+    };
+
+    public override string? WhyCannotRun(ScenarioRequest request) =>
+        OperatingSystem.IsWindows() ? "Windows has no SIGPIPE: a failed send returns WSAECONNRESET/WSAECONNABORTED"
+        : LoopbackPair.WhyUnavailable(request.AddressFamily)
+          ?? (File.Exists(DotNetHost.PeerAssembly) ? null : $"the peer program is missing ({DotNetHost.PeerAssembly}); build the module");
+
+    protected internal override async Task RunAsync(ScenarioContext context)
+    {
+        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
+        using var listener = Loopback.Listen(loopback, 1);
+        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var clock = Stopwatch.StartNew();
+        using var writer = await PeerProcess.StartAsync("sigpipe",
+            new[] { "--family", loopback.AddressFamily == AddressFamily.InterNetworkV6 ? "ipv6" : "ipv4", "--port", port.ToString() },
+            context.Logger, context.Cancellation).ConfigureAwait(false);
+        await writer.ExpectAsync("CONNECTED", 5_000, context.Cancellation).ConfigureAwait(false);
+        Socket accepted = await listener.AcceptAsync(context.Cancellation).ConfigureAwait(false);
+        context.Emit(new Observation
+        {
+            Step = 1, Actor = "Peer", Operation = "Connect", Result = Results.Success, ElapsedMs = clock.Elapsed.TotalMilliseconds,
+            Note = "ElapsedMs includes starting the writer process; SIGPIPE restored to its default disposition, plain send(2) without MSG_NOSIGNAL",
+        });
+
+        await context.CallAsync(2, "Client", "Close", _ => { accepted.Dispose(); return ValueTask.FromResult(-1); }).ConfigureAwait(false);
+
+        await WriterSendAsync(context, writer, 3).ConfigureAwait(false);
+        await writer.SendAsync("waitclose").ConfigureAwait(false);
+        await writer.ExpectAsync("STATE", 5_000, context.Cancellation).ConfigureAwait(false);
+        await WriterSendAsync(context, writer, 4).ConfigureAwait(false);
+    }
+
+    /// <summary>One plain send(2) in the writer: its own answer, or its death as the OS reports it.</summary>
+    private static async Task WriterSendAsync(ScenarioContext context, PeerProcess writer, int step)
+    {
+        var clock = Stopwatch.StartNew();
+        await writer.SendAsync("send").ConfigureAwait(false);
+        string? answer = await writer.ReadAnswerAsync("SENT or ERRNO", 5_000, context.Cancellation).ConfigureAwait(false);
+        var observation = new Observation { Step = step, Actor = "Peer", Operation = "Send" };
+        if (answer is not null)
+        {
+            string[] words = answer.Split(' ');
+            observation.ElapsedMs = double.Parse(words[2], CultureInfo.InvariantCulture);
+            if (words[0] == "SENT")
+            {
+                observation.Result = Results.Success;
+                observation.Bytes = long.Parse(words[1], CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                int errno = int.Parse(words[1], CultureInfo.InvariantCulture);
+                observation.Result = Results.Error;
+                observation.Errno = errno;
+                observation.ErrnoName = ErrorCatalog.NameOf(PlatformInfo.Current, errno);
+                observation.Message = Marshal.GetPInvokeErrorMessage(errno);
+                observation.Note = "plain send(2): errno straight from the call, no .NET mapping";
+            }
+        }
+        else
+        {
+            ExitStatus status = await writer.WaitForExitAsync(5_000, context.Cancellation).ConfigureAwait(false);
+            observation.Result = status.Signaled ? Results.Killed : Results.Exited;
+            observation.ElapsedMs = clock.Elapsed.TotalMilliseconds;
+            observation.Note = $"send(2) never returned: the OS reports the writer {status.Describe()}";
+        }
+        context.Emit(observation);
+    }
+}

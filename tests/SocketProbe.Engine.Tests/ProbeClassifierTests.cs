@@ -1,0 +1,29 @@
+using System.Net.Sockets;
+using SocketProbe.Engine.Probe;
+using Xunit;
+
+namespace SocketProbe.Engine.Tests;
+
+public class ProbeClassifierTests
+{
+    [Theory]
+    [InlineData(SocketError.Success, ProbeOutcome.Open, "syn-ack")]
+    [InlineData(SocketError.ConnectionRefused, ProbeOutcome.Refused, "conn-refused")]
+    [InlineData(SocketError.TimedOut, ProbeOutcome.TimedOut, "no-response")]
+    [InlineData(SocketError.HostUnreachable, ProbeOutcome.HostUnreachable, "host-unreach")]
+    [InlineData(SocketError.HostDown, ProbeOutcome.HostUnreachable, "host-unreach")]
+    [InlineData(SocketError.NetworkUnreachable, ProbeOutcome.NetworkUnreachable, "net-unreach")]
+    [InlineData(SocketError.NetworkDown, ProbeOutcome.NetworkUnreachable, "net-unreach")]
+    [InlineData(SocketError.HostNotFound, ProbeOutcome.NameNotResolved, "no-resolve")]
+    [InlineData(SocketError.TryAgain, ProbeOutcome.NameNotResolved, "no-resolve")]
+    [InlineData(SocketError.NoData, ProbeOutcome.NameNotResolved, "no-resolve")]
+    [InlineData(SocketError.AccessDenied, ProbeOutcome.Error, "error")]
+    [InlineData(SocketError.AddressNotAvailable, ProbeOutcome.Error, "error")]
+    [InlineData(SocketError.ConnectionReset, ProbeOutcome.Error, "error")]
+    public void Maps_the_socket_error_to_outcome_and_nmap_reason(SocketError error, ProbeOutcome outcome, string reason)
+    {
+        var (o, r) = ProbeClassifier.Classify(error);
+        Assert.Equal(outcome, o);
+        Assert.Equal(reason, r);
+    }
+}

@@ -1,0 +1,169 @@
+using SocketProbe.Engine.Probe;
+using Xunit;
+
+namespace SocketProbe.Engine.Tests;
+
+public class ProbeStatisticsTests
+{
+    private static readonly DateTime T0 = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    private static ProbeResult Attempt(int sequence, ProbeOutcome outcome, double? ms, string target = "h", int port = 80, string? address = "10.0.0.1") => new()
+    {
+        Target = target,
+        Port = port,
+        Address = outcome == ProbeOutcome.NameNotResolved ? null : address,
+        Sequence = sequence,
+        Timestamp = T0.AddSeconds(sequence),
+        Outcome = outcome,
+        ConnectMs = outcome == ProbeOutcome.NameNotResolved ? null : ms,
+    };
+
+    [Fact]
+    public void Counts_every_outcome_and_the_loss()
+    {
+        var attempts = new[]
+        {
+            Attempt(1, ProbeOutcome.Open, 1.0),
+            Attempt(2, ProbeOutcome.Refused, 2.0),
+            Attempt(3, ProbeOutcome.TimedOut, 500.0),
+            Attempt(4, ProbeOutcome.HostUnreachable, 3.0),
+            Attempt(5, ProbeOutcome.NetworkUnreachable, 0.1),
+            Attempt(6, ProbeOutcome.NameNotResolved, null),
+            Attempt(7, ProbeOutcome.Error, 0.2),
+            Attempt(8, ProbeOutcome.Open, 4.0),
+        };
+        var s = Assert.Single(ProbeStatistics.Summarize(attempts));
+        Assert.Equal(("h", 80, 8), (s.Target, s.Port, s.Sent));
+        Assert.Equal(2, s.Open);
+        Assert.Equal(1, s.Refused);
+        Assert.Equal(1, s.TimedOut);
+        Assert.Equal(1, s.HostUnreachable);
+        Assert.Equal(1, s.NetworkUnreachable);
+        Assert.Equal(1, s.NameNotResolved);
+        Assert.Equal(1, s.Error);
+        Assert.Equal(75.0, s.LossPercent);
+        Assert.Equal("10.0.0.1", s.Addresses);
+        Assert.Equal(T0.AddSeconds(1), s.FirstAttempt);
+        Assert.Equal(T0.AddSeconds(8), s.LastAttempt);
+    }
+
+    [Fact]
+    public void Times_are_over_answered_attempts_only()
+    {
+        // The timed-out 500 ms is our bound, not a round trip; unreachable is a router's answer.
+        var attempts = new[]
+        {
+            Attempt(1, ProbeOutcome.Open, 1.0),
+            Attempt(2, ProbeOutcome.TimedOut, 500.0),
+            Attempt(3, ProbeOutcome.Refused, 3.0),
+            Attempt(4, ProbeOutcome.HostUnreachable, 0.5),
+            Attempt(5, ProbeOutcome.Open, 2.0),
+        };
+        var s = ProbeStatistics.Summarize(attempts)[0];
+        Assert.Equal(3, s.Answered);
+        Assert.Equal(1.0, s.MinMs);
+        Assert.Equal(3.0, s.MaxMs);
+        Assert.Equal(2.0, s.AvgMs);
+        Assert.Equal(2.0, s.P50Ms);
+        Assert.Equal(3.0, s.P95Ms);
+    }
+
+    [Fact]
+    public void Percentiles_are_nearest_rank()
+    {
+        var attempts = Enumerable.Range(1, 20).Reverse().Select(i => Attempt(i, ProbeOutcome.Open, i)).ToArray();
+        var s = ProbeStatistics.Summarize(attempts)[0];
+        Assert.Equal(10.0, s.P50Ms); // ceil(0.50 * 20) = 10th
+        Assert.Equal(19.0, s.P95Ms); // ceil(0.95 * 20) = 19th
+        Assert.Equal(10.5, s.AvgMs);
+        Assert.Equal(1.0, ProbeStatistics.NearestRank(new[] { 1.0 }, 95));
+        Assert.Equal(2.0, ProbeStatistics.NearestRank(new[] { 1.0, 2.0 }, 95));
+        Assert.Equal(1.0, ProbeStatistics.NearestRank(new[] { 1.0, 2.0 }, 50));
+    }
+
+    [Fact]
+    public void No_answer_means_no_times()
+    {
+        var s = ProbeStatistics.Summarize(new[] { Attempt(1, ProbeOutcome.NameNotResolved, null), Attempt(2, ProbeOutcome.TimedOut, 100) })[0];
+        Assert.Equal(0, s.Answered);
+        Assert.Null(s.MinMs);
+        Assert.Null(s.AvgMs);
+        Assert.Null(s.P95Ms);
+        Assert.Equal(100.0, s.LossPercent);
+    }
+
+    [Fact]
+    public void Longest_outage_is_the_first_longest_run_not_open_with_its_start_and_end()
+    {
+        var outcomes = new[] { "O", "R", "O", "T", "T", "H", "O", "R", "R", "R", "O", "T" };
+        var attempts = outcomes.Select((o, i) => Attempt(i + 1, o switch
+        {
+            "O" => ProbeOutcome.Open,
+            "R" => ProbeOutcome.Refused,
+            "T" => ProbeOutcome.TimedOut,
+            _ => ProbeOutcome.HostUnreachable,
+        }, 1.0)).ToArray();
+        var s = ProbeStatistics.Summarize(attempts)[0];
+        Assert.Equal(3, s.LongestOutage);
+        Assert.Equal(T0.AddSeconds(4), s.OutageStart);
+        Assert.Equal(T0.AddSeconds(6), s.OutageEnd);
+    }
+
+    [Fact]
+    public void All_open_has_no_outage()
+    {
+        var s = ProbeStatistics.Summarize(new[] { Attempt(1, ProbeOutcome.Open, 1), Attempt(2, ProbeOutcome.Open, 1) })[0];
+        Assert.Equal(0, s.LongestOutage);
+        Assert.Null(s.OutageStart);
+        Assert.Null(s.OutageEnd);
+    }
+
+    [Fact]
+    public void Groups_per_target_and_port_in_first_seen_order_across_addresses()
+    {
+        var attempts = new[]
+        {
+            Attempt(1, ProbeOutcome.Refused, 1, "b", 22, "127.0.0.1"),
+            Attempt(1, ProbeOutcome.Refused, 1, "b", 22, "::1"),
+            Attempt(1, ProbeOutcome.Open, 1, "a", 80, "127.0.0.1"),
+            Attempt(2, ProbeOutcome.Refused, 1, "b", 22, "127.0.0.1"),
+            Attempt(2, ProbeOutcome.Open, 1, "b", 22, "::1"),
+            Attempt(2, ProbeOutcome.Open, 1, "a", 80, "127.0.0.1"),
+        };
+        var summaries = ProbeStatistics.Summarize(attempts);
+        Assert.Equal(new[] { ("b", 22), ("a", 80) }, summaries.Select(s => (s.Target, s.Port)));
+        Assert.Equal(4, summaries[0].Sent);
+        Assert.Equal("127.0.0.1, ::1", summaries[0].Addresses);
+        // Runs are counted in output order within each round: R, R, R, then Open.
+        Assert.Equal(3, summaries[0].LongestOutage);
+    }
+
+    [Fact]
+    public void Attempts_are_taken_in_sequence_order_whatever_order_they_come_in()
+    {
+        var attempts = new[] { Attempt(3, ProbeOutcome.Refused, 1), Attempt(1, ProbeOutcome.Refused, 1), Attempt(2, ProbeOutcome.Open, 1) };
+        var s = ProbeStatistics.Summarize(attempts)[0];
+        Assert.Equal(1, s.LongestOutage);
+        Assert.Equal(T0.AddSeconds(1), s.OutageStart);
+    }
+
+    [Fact]
+    public void Quiet_verdict_is_true_only_when_every_attempt_was_refused()
+    {
+        var attempts = new[]
+        {
+            Attempt(1, ProbeOutcome.Refused, 1, "all-refused", 1),
+            Attempt(1, ProbeOutcome.Refused, 1, "mixed", 2, "127.0.0.1"),
+            Attempt(1, ProbeOutcome.Open, 1, "mixed", 2, "::1"),
+            Attempt(1, ProbeOutcome.Open, 1, "open", 3),
+            Attempt(1, ProbeOutcome.TimedOut, 1, "silent", 4),
+            Attempt(1, ProbeOutcome.NameNotResolved, null, "noname", 5),
+            Attempt(2, ProbeOutcome.Refused, 1, "all-refused", 1),
+        };
+        var verdicts = ProbeStatistics.Verdicts(attempts);
+        Assert.Equal(new[]
+        {
+            ("all-refused", 1, true), ("mixed", 2, false), ("open", 3, false), ("silent", 4, false), ("noname", 5, false),
+        }, verdicts);
+    }
+}

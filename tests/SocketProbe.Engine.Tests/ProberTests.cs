@@ -1,0 +1,280 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using SocketProbe.Engine.Probe;
+using Xunit;
+
+namespace SocketProbe.Engine.Tests;
+
+/// <summary>
+/// The prober against real loopback sockets the test owns. One class, so its tests run one at a
+/// time (xunit runs a class's tests serially) and the socket counts below are not disturbed.
+/// </summary>
+public sealed class ProberTests : IDisposable
+{
+    private readonly List<Socket> _owned = new();
+
+    public void Dispose()
+    {
+        foreach (var s in _owned) s.Dispose();
+    }
+
+    private Socket Listen(IPAddress address, int port = 0, int backlog = 64)
+    {
+        var l = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _owned.Add(l);
+        l.Bind(new IPEndPoint(address, port));
+        l.Listen(backlog);
+        return l;
+    }
+
+    private static int PortOf(Socket s) => ((IPEndPoint)s.LocalEndPoint!).Port;
+
+    /// <summary>
+    /// A loopback port whose SYNs get no answer: a listener with backlog 0 and one connection
+    /// queued that it never accepts. Linux drops further SYNs while the accept queue is full
+    /// (tcp_conn_request: sk_acceptq_is_full -> drop), so connects there time out for real.
+    /// </summary>
+    private int SilentPort()
+    {
+        var l = Listen(IPAddress.Loopback, backlog: 0);
+        var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _owned.Add(filler);
+        filler.Connect(new IPEndPoint(IPAddress.Loopback, PortOf(l)));
+        return PortOf(l);
+    }
+
+    private static ProbeTarget Target(string text)
+    {
+        Assert.True(ProbeTarget.TryParse(text, out var t, out var e), e);
+        return t!;
+    }
+
+    private static async Task<List<ProbeResult>> Run(ProbeRequest request, ProbeResolver.Lookup? lookup = null, CancellationToken token = default)
+    {
+        var results = new List<ProbeResult>();
+        await Prober.RunAsync(request, results.Add, NullLogger.Instance, token, lookup);
+        return results;
+    }
+
+    private static int SocketCount() =>
+        Directory.EnumerateFileSystemEntries("/proc/self/fd")
+            .Count(fd => { try { return new FileInfo(fd).LinkTarget?.StartsWith("socket:") == true; } catch (IOException) { return false; } });
+
+    [Fact]
+    public async Task Localhost_gives_open_and_refused_on_both_loopbacks_in_stable_order()
+    {
+        var v4 = Listen(IPAddress.Loopback);
+        int open = PortOf(v4);
+        Listen(IPAddress.IPv6Loopback, open);
+        int closed = Loopback.ClosedPort(IPAddress.Loopback);
+
+        var results = await Run(new ProbeRequest { Tasks = new[] { new ProbeTask(Target("localhost"), new[] { closed, open }) } });
+
+        Assert.Equal(new[]
+        {
+            ("127.0.0.1", closed, ProbeOutcome.Refused), ("::1", closed, ProbeOutcome.Refused),
+            ("127.0.0.1", open, ProbeOutcome.Open), ("::1", open, ProbeOutcome.Open),
+        }, results.Select(r => (r.Address!, r.Port, r.Outcome)));
+        foreach (var r in results)
+        {
+            Assert.Equal("localhost", r.Target);
+            Assert.Equal(1, r.Sequence);
+            Assert.Equal(0, r.DnsMs);
+            Assert.True(r.ConnectMs > 0);
+            Assert.Equal(DateTimeKind.Utc, r.Timestamp.Kind);
+            Assert.Equal(r.Address, r.LocalAddress);
+            Assert.InRange(r.LocalPort ?? 0, 1, 65535);
+            Assert.Equal(r.Address == "::1" ? "IPv6" : "IPv4", r.AddressFamily);
+        }
+        var refused = results[0];
+        Assert.Equal("conn-refused", refused.Reason);
+        Assert.Equal("ConnectionRefused", refused.SocketError);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Equal(111, refused.Errno);
+            Assert.Equal("ECONNREFUSED", refused.ErrnoName);
+        }
+        Assert.Equal("syn-ack", results[2].Reason);
+        Assert.Null(results[2].SocketError);
+        Assert.Null(results[2].Errno);
+    }
+
+    [Fact]
+    public async Task The_family_filter_keeps_only_that_family()
+    {
+        int closed = Loopback.ClosedPort(IPAddress.Loopback);
+        var results = await Run(new ProbeRequest
+        {
+            Tasks = new[] { new ProbeTask(Target("localhost"), new[] { closed }) },
+            AddressFamily = AddressFamily.InterNetworkV6,
+        });
+        var r = Assert.Single(results);
+        Assert.Equal("::1", r.Address);
+        Assert.Equal(ProbeOutcome.Refused, r.Outcome);
+    }
+
+    [Fact]
+    public async Task A_name_that_does_not_resolve_gives_a_result_per_port_and_round_not_an_exception()
+    {
+        // The lookup is replaced: no query leaves the machine. (A real NXDOMAIN needs the lab's resolver.)
+        ProbeResolver.Lookup failing = (_, _) => Task.FromException<IPAddress[]>(new SocketException((int)SocketError.HostNotFound));
+        var results = await Run(new ProbeRequest
+        {
+            Tasks = new[] { new ProbeTask(Target("no-such-host.test"), new[] { 1, 2 }) },
+            Count = 2,
+            IntervalMs = 0,
+        }, failing);
+        Assert.Equal(new[] { (1, 1), (1, 2), (2, 1), (2, 2) }, results.Select(r => (r.Sequence, r.Port)));
+        Assert.All(results, r =>
+        {
+            Assert.Equal(ProbeOutcome.NameNotResolved, r.Outcome);
+            Assert.Equal("no-resolve", r.Reason);
+            Assert.Equal("HostNotFound", r.SocketError);
+            Assert.False(string.IsNullOrEmpty(r.Message));
+            Assert.Null(r.Address);
+            Assert.Null(r.ConnectMs);
+            Assert.True(r.DnsMs >= 0);
+        });
+    }
+
+    [Fact]
+    public async Task A_resolver_that_hangs_is_bounded_by_TimeoutMs()
+    {
+        ProbeResolver.Lookup hanging = (_, token) => Task.Delay(Timeout.Infinite, token).ContinueWith(_ => Array.Empty<IPAddress>(), TaskScheduler.Default);
+        var clock = Stopwatch.StartNew();
+        var results = await Run(new ProbeRequest { Tasks = new[] { new ProbeTask(Target("slow.test"), new[] { 1 }) }, TimeoutMs = 200 }, hanging);
+        var r = Assert.Single(results);
+        Assert.Equal(ProbeOutcome.NameNotResolved, r.Outcome);
+        Assert.Contains("200 ms", r.Message);
+        Assert.InRange(r.DnsMs, 150, 5000);
+        Assert.InRange(clock.ElapsedMilliseconds, 150, 5000);
+    }
+
+    [Fact]
+    public async Task A_name_without_an_address_of_the_family_is_not_resolved()
+    {
+        ProbeResolver.Lookup v4only = (_, _) => Task.FromResult(new[] { IPAddress.Loopback });
+        var results = await Run(new ProbeRequest
+        {
+            Tasks = new[] { new ProbeTask(Target("v4only.test"), new[] { 1 }) },
+            AddressFamily = AddressFamily.InterNetworkV6,
+        }, v4only);
+        var r = Assert.Single(results);
+        Assert.Equal(ProbeOutcome.NameNotResolved, r.Outcome);
+        Assert.Contains("no IPv6 address", r.Message);
+        Assert.Null(r.SocketError);
+    }
+
+    [Fact]
+    public async Task Every_address_a_name_gives_is_tried_in_the_resolver_order()
+    {
+        int closed = Loopback.ClosedPort(IPAddress.Loopback);
+        ProbeResolver.Lookup three = (_, _) => Task.FromResult(new[] { IPAddress.Parse("127.0.0.3"), IPAddress.IPv6Loopback, IPAddress.Parse("127.0.0.2") });
+        var results = await Run(new ProbeRequest { Tasks = new[] { new ProbeTask(Target("multi.test"), new[] { closed }) } }, three);
+        Assert.Equal(new[] { "127.0.0.3", "::1", "127.0.0.2" }, results.Select(r => r.Address));
+        Assert.All(results, r => Assert.Equal(ProbeOutcome.Refused, r.Outcome));
+        Assert.All(results, r => Assert.True(r.DnsMs > 0));
+    }
+
+    [SkippableLinuxFact]
+    public async Task A_silent_port_times_out_with_no_errno_and_does_not_hold_back_the_others()
+    {
+        int silent = SilentPort();
+        int closed = Loopback.ClosedPort(IPAddress.Loopback);
+        var clock = Stopwatch.StartNew();
+        var results = await Run(new ProbeRequest
+        {
+            Tasks = new[] { new ProbeTask(Target("127.0.0.1"), new[] { silent, closed }) },
+            TimeoutMs = 300,
+        });
+        Assert.Equal(new[] { (silent, ProbeOutcome.TimedOut), (closed, ProbeOutcome.Refused) }, results.Select(r => (r.Port, r.Outcome)));
+        var timedOut = results[0];
+        Assert.Equal("no-response", timedOut.Reason);
+        Assert.Null(timedOut.Errno);
+        Assert.Null(timedOut.SocketError);
+        Assert.Contains("300 ms", timedOut.Message);
+        Assert.InRange(timedOut.ConnectMs!.Value, 290, 5000);
+        Assert.NotNull(timedOut.LocalPort);
+        // Both ran at once: the refused attempt started before the silent one was given up.
+        Assert.True(results[1].Timestamp < timedOut.Timestamp.AddMilliseconds(250));
+        Assert.InRange(clock.ElapsedMilliseconds, 290, 5000);
+    }
+
+    [SkippableLinuxFact]
+    public async Task ThrottleLimit_bounds_how_many_attempts_run_at_once()
+    {
+        int[] silent = { SilentPort(), SilentPort(), SilentPort() };
+        var one = Stopwatch.StartNew();
+        await Run(new ProbeRequest { Tasks = new[] { new ProbeTask(Target("127.0.0.1"), silent) }, TimeoutMs = 200, ThrottleLimit = 1 });
+        one.Stop();
+        var three = Stopwatch.StartNew();
+        await Run(new ProbeRequest { Tasks = new[] { new ProbeTask(Target("127.0.0.1"), silent) }, TimeoutMs = 200, ThrottleLimit = 3 });
+        three.Stop();
+        Assert.True(one.ElapsedMilliseconds >= 590, $"one at a time took {one.ElapsedMilliseconds} ms");
+        Assert.True(three.ElapsedMilliseconds < 590, $"three at once took {three.ElapsedMilliseconds} ms");
+    }
+
+    [Fact]
+    public async Task Count_runs_rounds_IntervalMs_apart()
+    {
+        int closed = Loopback.ClosedPort(IPAddress.Loopback);
+        var results = await Run(new ProbeRequest
+        {
+            Tasks = new[] { new ProbeTask(Target("127.0.0.1"), new[] { closed }) },
+            Count = 3,
+            IntervalMs = 150,
+        });
+        Assert.Equal(new[] { 1, 2, 3 }, results.Select(r => r.Sequence));
+        for (int i = 1; i < results.Count; i++)
+        {
+            Assert.True((results[i].Timestamp - results[i - 1].Timestamp).TotalMilliseconds >= 140);
+        }
+    }
+
+    [SkippableLinuxFact]
+    public async Task Cancelling_a_continuous_run_ends_it_and_leaves_no_socket_open()
+    {
+        int silent = SilentPort();
+        var open = Listen(IPAddress.Loopback);
+        int before = SocketCount();
+        using var stop = new CancellationTokenSource();
+        var results = new List<ProbeResult>();
+        var run = Prober.RunAsync(new ProbeRequest
+        {
+            Tasks = new[] { new ProbeTask(Target("127.0.0.1"), new[] { PortOf(open), silent }) },
+            Continuous = true,
+            IntervalMs = 0,
+            TimeoutMs = 10_000,
+        }, results.Add, NullLogger.Instance, stop.Token);
+        await Task.Delay(300);
+        Assert.True(SocketCount() > before, "an attempt to the silent port should be in flight");
+        stop.Cancel();
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.InRange(clock.ElapsedMilliseconds, 0, 2000);
+        Assert.Equal(before, SocketCount());
+    }
+
+    [Fact]
+    public void Bad_requests_are_refused_by_the_engine_too()
+    {
+        var target = new[] { new ProbeTask(Target("127.0.0.1"), new[] { 1 }) };
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = target, TimeoutMs = 0 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = target, Count = 0 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = target, IntervalMs = -1 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = target, ThrottleLimit = 0 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = new[] { new ProbeTask(Target("h"), new[] { 65536 }) } }.Validate());
+        Assert.Throws<ArgumentException>(() => new ProbeRequest { Tasks = new[] { new ProbeTask(Target("h"), Array.Empty<int>()) } }.Validate());
+    }
+}
+
+/// <summary>A fact that only means something on Linux (accept-queue drop, /proc/self/fd).</summary>
+public sealed class SkippableLinuxFactAttribute : FactAttribute
+{
+    public SkippableLinuxFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux()) Skip = "Linux behaviour (full accept queue drops SYNs; /proc/self/fd)";
+    }
+}
