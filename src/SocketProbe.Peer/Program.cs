@@ -51,7 +51,10 @@ public static class Program
         if (!OperatingSystem.IsLinux() || options.Get("parent") is not string parent) return;
         // If SocketProbe's process dies, so does its peer: nothing outlives a run.
         Libc.prctl(Libc.PR_SET_PDEATHSIG, Libc.SIGKILL, 0, 0, 0);
-        if (Libc.getppid().ToString() != parent && Environment.GetEnvironmentVariable("SOCKETPROBE_IN_LAB") is null)
+        // Also inside the lab: a peer whose lab process died before prctl took effect would live on,
+        // reparented to init, blocked in accept(), and keep the lab's namespace alive (a Ctrl+C
+        // during the peer's start left exactly that behind).
+        if (Libc.getppid().ToString() != parent)
             Environment.Exit(3); // the parent already died before prctl took effect
     }
 }
