@@ -54,10 +54,11 @@ function Format-Ms {
 }
 
 function Get-ScenarioKind {
-    # in-process: both ends in this process; peer: a SocketProbe.Peer process; lab: a namespace lab.
-    param([SocketProbe.Engine.Scenario] $Scenario)
+    # in-process: both ends in this process; peer: a SocketProbe.Peer process (seen in a run's
+    # Verbose log: "Peer process N ... ready"); lab: a namespace lab.
+    param([SocketProbe.Engine.Scenario] $Scenario, [bool] $PeerSeen)
     if ($Scenario.NeedsLab) { 'lab' }
-    elseif ($Scenario -is [SocketProbe.Engine.Scenarios.PeerCrashScenario]) { 'peer' }
+    elseif ($PeerSeen -or $Scenario -is [SocketProbe.Engine.Scenarios.PeerCrashScenario]) { 'peer' }
     else { 'in-process' }
 }
 
@@ -76,7 +77,7 @@ function Get-ScenarioFloor {
     param([SocketProbe.Engine.Scenario] $Scenario, [SocketProbe.Engine.ScenarioRequest] $Request)
     $action = if ($Request.ClientAction -eq 'Default') { $Scenario.ClientActions[0] } else { $Request.ClientAction }
     switch ($Scenario.Name) {
-        'ConnectTimeout' {
+        { $_ -in 'ConnectTimeout', 'AcceptQueueFull' } {
             # SYN, then TCP_SYNCNT retransmits with the RTO doubling from TCP_TIMEOUT_INIT (1 s):
             # give-up after (2^(n+1) - 1) s (tcp_model_timeout() in net/ipv4/tcp_timer.c).
             $n = $Request.SynRetries

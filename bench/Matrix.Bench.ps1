@@ -32,7 +32,8 @@ else { "every scenario started at once through ScenarioRunner.RunAsync (bench/En
 function Invoke-Matrix { Invoke-BenchMatrix -ThrottleLimit $ThrottleLimit }
 
 # Warm-up round (JIT, first peer and lab start), then interleaved rounds; the first matrix is kept as "cold".
-foreach ($s in $catalog) { $null = Invoke-TimedScenario -Name $s.Name }
+$peerSeen = @{}
+foreach ($s in $catalog) { $peerSeen[$s.Name] = @((Invoke-TimedScenario -Name $s.Name).PeerStartMs).Count -gt 0 }
 $coldMatrix = Invoke-Matrix
 $alone = @{}; foreach ($s in $catalog) { $alone[$s.Name] = [Collections.Generic.List[double]]::new() }
 $inside = @{}; foreach ($s in $catalog) { $inside[$s.Name] = [Collections.Generic.List[double]]::new() }
@@ -97,7 +98,7 @@ $perScenario = foreach ($s in $catalog) {
     $a = Get-Stats $alone[$s.Name]
     $in = Get-Stats $inside[$s.Name]
     [pscustomobject]@{
-        'scenario' = $s.Name; 'kind' = Get-ScenarioKind $s; 'alone median' = Format-Ms $a.Median
+        'scenario' = $s.Name; 'kind' = Get-ScenarioKind $s -PeerSeen $peerSeen[$s.Name]; 'alone median' = Format-Ms $a.Median
         'in the matrix median' = if ($in.N) { Format-Ms $in.Median } else { 'n/a' }
         'slow-down' = if ($in.N -and $a.Median -gt 0) { '{0:N2}x' -f ($in.Median / $a.Median) } else { '' }
         'in the matrix, pool minimum raised' = if ($pooled.ContainsKey($s.Name)) { Format-Ms (Get-Stats $pooled[$s.Name]).Median } else { 'n/a' }

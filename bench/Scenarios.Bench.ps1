@@ -54,9 +54,9 @@ for ($i = 1; $i -le $Iterations; $i++) {
 }
 
 $rows = foreach ($s in $catalog) {
-    $kind = Get-ScenarioKind $s
-    $floor = Get-ScenarioFloor $s $request
     $runs = $warm[$s.Name]
+    $kind = Get-ScenarioKind $s -PeerSeen (@($runs | ForEach-Object { $_.PeerStartMs }).Count -gt 0)
+    $floor = Get-ScenarioFloor $s $request
     $wall = Get-Stats ($runs | ForEach-Object WallMs)
     $peer = Get-Stats ($runs | ForEach-Object { $_.PeerStartMs })
     $longest = Get-Stats ($runs | ForEach-Object LongestCallMs)

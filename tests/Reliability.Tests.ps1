@@ -116,6 +116,8 @@ Describe 'Ctrl+C at several moments leaves nothing behind' -Tag 'Reliability' -S
             foreach ($m in $soon, $at300, $labUp, $at1500, $firstOut) { @{ Command = 'Invoke-PeerCrash -Mode HostCrash'; Moment = $m; Lab = $true } }
             foreach ($m in $soon, $at300, $at1500) { @{ Command = 'Test-TcpRefused -Scenario ConnectTimeout'; Moment = $m; Lab = $true } }
             foreach ($m in $at300, $at1500) { @{ Command = 'Invoke-SocketScenario -Name PeerHostCrashKeepalive'; Moment = $m; Lab = $true } }
+            # In-process, but waits out TCP_SYNCNT on loopback: a listener whose accept queue is full.
+            foreach ($m in $soon, $firstOut, $at1500) { @{ Command = 'Test-TcpRefused -Scenario AcceptQueueFull'; Moment = $m; Lab = $false } }
             foreach ($m in $at300, $firstOut) { @{ Command = 'Invoke-SocketScenario -Name PeerReboot'; Moment = $m; Lab = $true } }
             # In-process scenarios take milliseconds: a stream of them through the pipeline is the long run.
             foreach ($m in $soon, $firstOut) { @{ Command = "1..500 | ForEach-Object { 'WriteAfterReset', 'SendBufferFull', 'HalfClose' } | Invoke-SocketScenario"; Moment = $m; Lab = $false } }
@@ -166,6 +168,19 @@ Describe 'Bad input is a clean PowerShell error' -Tag 'Reliability' {
         $timeoutCases = foreach ($cmd in 'Test-TcpRefused', 'Invoke-PeerCrash', 'Test-WriteAfterRst', 'Invoke-SocketScenario -Name ConnectRefused') {
             foreach ($t in $timeouts) { $t + @{ Command = $cmd } }
         }
+        # The kernel-timer parameters: out of their ranges, and past Int32.
+        $timerCases = foreach ($c in @(
+                @{ Command = 'Invoke-PeerCrash -Mode HostCrash'; Parameter = 'UserTimeoutMs'; Values = '-1', '0', '3600001' }
+                @{ Command = 'Invoke-PeerCrash -Mode HostCrash -ClientAction Idle'; Parameter = 'IdleWaitMs'; Values = '-1', '0', '3600001' }
+                @{ Command = 'Invoke-PeerCrash -Mode HostCrash -ClientAction Keepalive'; Parameter = 'KeepAliveIdleSeconds'; Values = '0', '32768' }
+                @{ Command = 'Invoke-PeerCrash -Mode HostCrash -ClientAction Keepalive'; Parameter = 'KeepAliveIntervalSeconds'; Values = '0', '32768' }
+                @{ Command = 'Invoke-PeerCrash -Mode HostCrash -ClientAction Keepalive'; Parameter = 'KeepAliveCount'; Values = '0', '128' }
+                @{ Command = 'Test-TcpRefused -Scenario ConnectTimeout'; Parameter = 'SynRetries'; Values = '-1', '0', '128' }
+            )) {
+            $has = (Get-Command ($c.Command -split ' ')[0]).Parameters.ContainsKey($c.Parameter)
+            foreach ($v in $c.Values) { @{ Command = $c.Command; Parameter = $c.Parameter; Value = $v; Has = $has; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' } }
+            @{ Command = $c.Command; Parameter = $c.Parameter; Value = '2147483648'; Has = $has; Id = 'CannotConvertArgumentNoMessage*'; Category = 'InvalidArgument' }
+        }
         $scenarioCases = @(
             @{ Script = 'Invoke-SocketScenario -Name NoSuchScenario'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
             @{ Script = "Invoke-SocketScenario -Name ''"; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
@@ -197,6 +212,16 @@ Describe 'Bad input is a clean PowerShell error' -Tag 'Reliability' {
     It '<Command> -TimeoutMs <Value>: <Id>' -TestCases $timeoutCases {
         param($Command, $Value, $Id, $Category)
         $r = Invoke-Bounded "$Command -TimeoutMs $Value"
+        $r.Finished | Should -BeTrue -Because 'bad input must not hang'
+        $r.Output | Should -BeNullOrEmpty -Because 'nothing runs on bad input'
+        $r.Errors.Count | Should -Be 1
+        Assert-CleanError $r.Errors[0] $Id $Category
+    }
+
+    It '<Command> -<Parameter> <Value>: <Id>' -TestCases $timerCases {
+        param($Command, $Parameter, $Value, $Has, $Id, $Category)
+        if (-not $Has) { Set-ItResult -Skipped -Because "this build has no -$Parameter"; return }
+        $r = Invoke-Bounded "$Command -$Parameter $Value"
         $r.Finished | Should -BeTrue -Because 'bad input must not hang'
         $r.Output | Should -BeNullOrEmpty -Because 'nothing runs on bad input'
         $r.Errors.Count | Should -Be 1
