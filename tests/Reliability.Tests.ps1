@@ -51,11 +51,6 @@ Describe 'Repeated runs leave nothing behind' -Tag 'Reliability' -Skip:(-not $Is
 
 Describe 'Ctrl+C at several moments leaves nothing behind' -Tag 'Reliability' -Skip:(-not $IsLinux) {
     BeforeAll {
-        # Warm-up of every path in this process, so first-use descriptors are not counted as leftovers.
-        $null = Invoke-PeerCrash -Mode KillWithUnreadData
-        $null = Invoke-SocketScenario -Name WriteAfterReset
-        if (-not [SocketProbe.Engine.Lab.LabEnvironment]::WhyUnavailable()) { $null = Invoke-SocketScenario -Name PeerReboot }
-
         function Wait-Moment {
             # Wait (bounded) for the moment to stop at: a time after the start, or a state of the run.
             param($Moment, $Output)
@@ -65,6 +60,13 @@ Describe 'Ctrl+C at several moments leaves nothing behind' -Tag 'Reliability' -S
                 'Output' { while ($Output.Count -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 1 } }
                 'Peer' { while (@(Get-OurProcessId).Count -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 1 } }
                 'Lab' { while ((Get-ResourceSnapshot).OurNamespaces -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 1 } }
+                'LabPeer' {
+                    # The far end's own process inside the lab is starting: the moment its parent (the
+                    # lab process) dies under it is the one that once left it orphaned.
+                    while ([DateTime]::UtcNow -lt $deadline -and -not (Get-OurProcessId | Where-Object {
+                                try { ([IO.File]::ReadAllText("/proc/$_/cmdline") -split "`0") -contains 'serve' } catch { $false }
+                            })) { Start-Sleep -Milliseconds 1 }
+                }
             }
         }
 
@@ -100,6 +102,15 @@ Describe 'Ctrl+C at several moments leaves nothing behind' -Tag 'Reliability' -S
             }
             finally { $ps.Dispose() }
         }
+
+        # Warm-up of every path in this process, so first-use descriptors are not counted as
+        # leftovers: the socket engine, the spawner, and what a first stopped runspace opens for good
+        # (PowerShell's Security module, SocketProbe.pdb read for the stop's stack trace).
+        $null = Invoke-PeerCrash -Mode KillWithUnreadData
+        $null = Invoke-SocketScenario -Name WriteAfterReset
+        if (-not [SocketProbe.Engine.Lab.LabEnvironment]::WhyUnavailable()) { $null = Invoke-SocketScenario -Name PeerReboot }
+        $null = Stop-Midway -Command 'Invoke-PeerCrash -Mode KillWithUnreadData' -Moment @{ Until = 'Time'; AfterMs = 0 }
+        $null = Stop-Midway -Command 'Invoke-PeerCrash -Mode KillWithUnreadData' -Moment @{ Until = 'Output' }
     }
 
     BeforeDiscovery {
@@ -109,16 +120,17 @@ Describe 'Ctrl+C at several moments leaves nothing behind' -Tag 'Reliability' -S
         $now = @{ Label = 'right away'; Until = 'Time'; AfterMs = 0 }
         $peerUp = @{ Label = 'once its peer process runs'; Until = 'Peer' }
         $labUp = @{ Label = 'once its lab namespace exists'; Until = 'Lab' }
+        $labPeerUp = @{ Label = 'once the peer process inside its lab starts'; Until = 'LabPeer' }
         $firstOut = @{ Label = 'after the first observation'; Until = 'Output' }
         $cases = @(
             foreach ($m in $now, $soon, $peerUp, $firstOut) { @{ Command = 'Invoke-PeerCrash -Mode KillWithUnreadData'; Moment = $m; Lab = $false } }
             foreach ($m in $peerUp, $firstOut) { @{ Command = 'Invoke-PeerCrash -Mode Exit -ClientAction Send'; Moment = $m; Lab = $false } }
-            foreach ($m in $soon, $at300, $labUp, $at1500, $firstOut) { @{ Command = 'Invoke-PeerCrash -Mode HostCrash'; Moment = $m; Lab = $true } }
+            foreach ($m in $soon, $at300, $labUp, $labPeerUp, $at1500, $firstOut) { @{ Command = 'Invoke-PeerCrash -Mode HostCrash'; Moment = $m; Lab = $true } }
             foreach ($m in $soon, $at300, $at1500) { @{ Command = 'Test-TcpRefused -Scenario ConnectTimeout'; Moment = $m; Lab = $true } }
             foreach ($m in $at300, $at1500) { @{ Command = 'Invoke-SocketScenario -Name PeerHostCrashKeepalive'; Moment = $m; Lab = $true } }
             # In-process, but waits out TCP_SYNCNT on loopback: a listener whose accept queue is full.
             foreach ($m in $soon, $firstOut, $at1500) { @{ Command = 'Test-TcpRefused -Scenario AcceptQueueFull'; Moment = $m; Lab = $false } }
-            foreach ($m in $at300, $firstOut) { @{ Command = 'Invoke-SocketScenario -Name PeerReboot'; Moment = $m; Lab = $true } }
+            foreach ($m in $at300, $labPeerUp, $firstOut) { @{ Command = 'Invoke-SocketScenario -Name PeerReboot'; Moment = $m; Lab = $true } }
             # In-process scenarios take milliseconds: a stream of them through the pipeline is the long run.
             foreach ($m in $soon, $firstOut) { @{ Command = "1..500 | ForEach-Object { 'WriteAfterReset', 'SendBufferFull', 'HalfClose' } | Invoke-SocketScenario"; Moment = $m; Lab = $false } }
         )

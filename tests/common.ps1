@@ -82,7 +82,7 @@ $script:LabUnavailable = if ($IsLinux) { [SocketProbe.Engine.Lab.LabEnvironment]
 function Get-OurProcessId {
     # Processes that belong to this run: our descendants (by ppid), and anything running this
     # clone's peer program (a lab or peer that outlived its parent is reparented, not ours by ppid).
-    if (-not $IsLinux) { return @() }
+    if (-not $IsLinux) { return }
     $peerDll = Join-Path $script:RepoRoot 'bin/SocketProbe.Peer.dll'
     $parent = @{}
     $ours = [Collections.Generic.HashSet[int]]::new()
@@ -106,7 +106,7 @@ function Get-OurProcessId {
             if ($p -eq $PID) { $null = $ours.Add($id); break }
         }
     }
-    , @($ours)
+    $ours   # one id per output: callers collect with @()
 }
 
 function Get-ResourceSnapshot {
@@ -119,7 +119,7 @@ function Get-ResourceSnapshot {
     #>
     if (-not $IsLinux) { throw 'Get-ResourceSnapshot reads /proc: Linux only' }
     $hostNet = [IO.FileInfo]::new('/proc/self/ns/net').LinkTarget
-    $ours = Get-OurProcessId
+    $ours = @(Get-OurProcessId)
     $ourNamespaces = [Collections.Generic.HashSet[string]]::new()
     foreach ($id in $ours) {
         try {
