@@ -14,7 +14,8 @@ public static class SocketOptions
     {
         if (retries is not int n || !OperatingSystem.IsLinux()) return;
         socket.SetRawSocketOption(IpProtoTcp, TcpSynCount, BitConverter.GetBytes(n));
-        logger.LogInformation("TCP_SYNCNT = {Retries}: connect gives up after {Seconds} s of SYN retries", n, (1 << (n + 1)) - 1);
+        // How long that takes depends on the kernel (tcp_syn_linear_timeouts on recent ones): measured, not computed.
+        logger.LogInformation("TCP_SYNCNT = {Retries}: connect gives up after that many SYN retransmissions", n);
     }
 
     public static void UserTimeout(Socket socket, int? milliseconds, ILogger logger)

@@ -16,7 +16,7 @@ internal static class LabMode
     public static int Run(Options options)
     {
         string name = options.Require("scenario");
-        var request = JsonSerializer.Deserialize<ScenarioRequest>(options.Require("request"), LabJson.Options)!;
+        var request = JsonSerializer.Deserialize<ScenarioRequest>(options.Require("request"))!;
         if (ScenarioCatalog.Find(name) is not LabScenario scenario)
         {
             Write(new LabMessage { Error = $"'{name}' is not a lab scenario" });

@@ -27,15 +27,23 @@ public abstract class LabScenario : Scenario
 
     protected internal override async Task RunAsync(ScenarioContext context)
     {
-        string request = JsonSerializer.Serialize(context.Request, LabJson.Options);
+        // Every field, nulls included: a null timer means "the kernel's default" and must reach the lab as such.
+        string request = JsonSerializer.Serialize(context.Request);
         var (dotnet, peerArgs) = DotNetHost.PeerCommand(new[] { "lab", "--scenario", Name, "--request", request });
         // --kill-child: if unshare dies, so does the lab; the lab's own children die with it
         // (PR_SET_PDEATHSIG), and the namespace goes with its last process. No --pid: as PID 1 of its
         // own PID namespace the lab's children were now and then reaped before our waitpid (ECHILD).
         var args = new List<string> { "--map-root-user", "--net", "--fork", "--kill-child=SIGKILL", dotnet };
         args.AddRange(peerArgs);
+        string program = LabEnvironment.Tool("unshare");
+        if (LabEnvironment.FindTool("setpriv") is string setpriv)
+        {
+            // And unshare dies with us, even when this process is killed outright (util-linux setpriv).
+            args.InsertRange(0, new[] { "--pdeathsig", "KILL", program });
+            program = setpriv;
+        }
         context.Logger.LogInformation("Starting the namespace lab for {Scenario}", Name);
-        using var lab = ChildProcess.Start(LabEnvironment.Tool("unshare"), args,
+        using var lab = ChildProcess.Start(program, args,
             new Dictionary<string, string> { ["SOCKETPROBE_IN_LAB"] = "1" });
         await using var stop = context.Cancellation.Register(() => lab.Dispose());
         string? line;

@@ -20,13 +20,14 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
     [Parameter]
     public IPFamily AddressFamily { get; set; } = IPFamily.IPv4;
 
+    /// <summary>Our own bound on any one call: up to a day, so the kernel's own keepalive (about 2 h 11 min) can be waited out.</summary>
     [Parameter]
-    [ValidateRange(1, 3_600_000)]
+    [ValidateRange(1, 86_400_000)]
     public int TimeoutMs { get; set; } = 10_000;
 
     /// <summary>TCP_USER_TIMEOUT for HostCrash, Reboot and IcmpUnreachable (lab).</summary>
     [Parameter]
-    [ValidateRange(1, 3_600_000)]
+    [ValidateRange(1, 86_400_000)]
     public int UserTimeoutMs { get; set; } = 3_000;
 
     /// <summary>TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_KEEPCNT for -ClientAction Keepalive.</summary>
