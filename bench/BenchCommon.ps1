@@ -131,7 +131,7 @@ function Write-BenchResult {
         }
     }
     New-Item -ItemType Directory -Force -Path $script:ResultsDir | Out-Null
-    $path = Join-Path $script:ResultsDir "$Name.md"
+    $path = Join-Path $script:ResultsDir "$($Name.ToLowerInvariant()).md"   # as probe-sweep.md
     Set-Content -Path $path -Value $md.ToString().TrimEnd() -Encoding utf8NoBOM
     Write-Host "Wrote $path"
     $path

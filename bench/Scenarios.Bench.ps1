@@ -62,6 +62,9 @@ $rows = foreach ($s in $catalog) {
     $longest = Get-Stats ($runs | ForEach-Object LongestCallMs)
     $skipped = @($runs[0].Observations | Where-Object Result -EQ 'Skipped').Count -gt 0
     $overhead = $wall.Median - $floor.Ms
+    # Where a timer is waited for, the call that waits for it is the timer as the kernel ran it (the
+    # timer wheel fires late by design, up to about 1/8 of the timeout); what is left is ours.
+    $ours = if ($floor.Ms -gt 0) { (Get-Stats ($runs | ForEach-Object { $_.WallMs - $_.LongestCallMs })).Median } else { $overhead }
     $target = Get-OverheadTarget $kind
     [pscustomobject]@{
         'scenario'          = $s.Name
@@ -71,13 +74,16 @@ $rows = foreach ($s in $catalog) {
         'cold'              = if ($cold.ContainsKey($s.Name)) { Format-Ms $cold[$s.Name].WallMs } else { '' }
         'warm median'       = Format-Ms $wall.Median
         'warm p95'          = Format-Ms $wall.P95
-        'longest call'      = Format-Ms $longest.Median
+        'timer call'        = if ($floor.Ms -gt 0) { Format-Ms $longest.Median } else { '' }
+        'kernel late'       = if ($floor.Ms -gt 0) { Format-Ms ($longest.Median - $floor.Ms) } else { '' }
         'peer start'        = if ($peer.N) { Format-Ms $peer.Median } else { '' }
-        'overhead'          = Format-Ms $overhead
+        'overhead (wall - floor)' = Format-Ms $overhead
+        'ours (wall - timer call)' = Format-Ms $ours
         'target'            = "< $target"
-        'met'               = if ($skipped) { 'skipped' } elseif ($overhead -lt $target) { 'yes' } else { 'no' }
+        'met'               = if ($skipped) { 'skipped' } elseif ($ours -lt $target) { 'yes' } else { 'no' }
         # unformatted, for the summary
-        _Overhead           = $overhead
+        _Overhead           = $ours
+        _Raw                = $overhead
         _Kind               = $kind
         _Skipped            = $skipped
     }
@@ -88,8 +94,8 @@ $summary = foreach ($kind in 'in-process', 'peer', 'lab') {
     if (-not $mine) { continue }
     $worst = $mine | Sort-Object _Overhead -Descending | Select-Object -First 1
     $met = @($mine | Where-Object met -EQ 'yes').Count
-    "**$kind**: overhead median $(Format-Ms (Get-Stats ($mine._Overhead)).Median) ms, worst $(Format-Ms $worst._Overhead) ms ($($worst.scenario)); " +
-    "$met of $($mine.Count) under the < $(Get-OverheadTarget $kind) ms target."
+    ("**$kind**: overhead of ours median $(Format-Ms (Get-Stats ($mine._Overhead)).Median) ms, worst $(Format-Ms $worst._Overhead) ms ($($worst.scenario)); " +
+        "$met of $($mine.Count) under the < $(Get-OverheadTarget $kind) ms target (wall - floor, kernel lateness included: median $(Format-Ms (Get-Stats ($mine._Raw)).Median) ms).")
 }
 if ($labReason) { $summary += "Lab scenarios were Skipped: $labReason." }
 $notes = @(
@@ -98,9 +104,10 @@ $notes = @(
         "keepalive $($request.KeepAliveIdleSeconds) s idle + $($request.KeepAliveIntervalSeconds) s x $($request.KeepAliveCount) probes; " +
         'scenarios that wait for no timer (RST, ICMP, no route, loopback) have floor 0.')
     ("Cold: first run in a fresh PowerShell right after Import-Module. Warm: $Iterations interleaved runs after a warm-up round. " +
-        'Longest call: the slowest single socket call of the run (median): the timer itself, as observed. ' +
+        'Timer call: the socket call that waits for the timer (the run''s slowest call, median): the timer as the kernel ran it; kernel late = timer call - floor (the timer wheel rounds long timeouts up). ' +
         'Peer start: spawn to READY of the SocketProbe.Peer process (inside the lab for lab scenarios), from the Verbose log.')
-    'Overhead = warm median - floor: everything that is not the kernel timer (process starts, namespace, nft, JIT, the cmdlet and pipeline, and the kernel firing after its nominal time).'
+    ('Overhead = warm median - floor: everything that is not the nominal kernel timer. Ours = wall - timer call per run (median), or the overhead where there is no timer: ' +
+        'process starts, namespace, nft, JIT, the cmdlet and pipeline - what SocketProbe adds. The target (DESIGN.md section 8) is judged on ours.')
 )
 Write-BenchResult -Name Scenarios -Title 'Scenarios: wall time vs the kernel timer' -Machine $machine -Sections @(
     @{ Heading = 'Summary'; Text = $summary }
