@@ -27,3 +27,18 @@ function Get-ClosedLoopbackPort {
     $l = New-LoopbackListener -Family $Family
     try { $l.LocalEndpoint.Port } finally { $l.Stop() }
 }
+
+function Get-OwnPeerProcessCount {
+    # Peer and lab processes started by THIS PowerShell (a peer gets --parent <pid>; a lab is
+    # unshare's child, unshare ours): unlike Get-PeerProcessCount, not fooled by other test runs on the machine.
+    @(Get-Process -ErrorAction Ignore | Where-Object {
+            try {
+                if ($_.CommandLine -notmatch 'SocketProbe\.Peer') { return $false }
+                if ($_.CommandLine -match "--parent $PID\b") { return $true }
+                $p = $_.Parent
+                for ($i = 0; $p -and $i -lt 8; $i++) { if ($p.Id -eq $PID) { return $true }; $p = $p.Parent }
+                $false
+            }
+            catch { $false }
+        }).Count
+}
