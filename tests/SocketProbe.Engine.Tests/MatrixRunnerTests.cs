@@ -177,15 +177,6 @@ public class MatrixRunnerTests
     }
 
     [Fact]
-    public async Task The_thread_pool_minimum_is_put_back()
-    {
-        ThreadPool.GetMinThreads(out int before, out int beforeIo);
-        await Run(new Scenario[] { new TimedScenario("S", 10) }, 16, new List<MatrixRun>());
-        ThreadPool.GetMinThreads(out int after, out int afterIo);
-        Assert.Equal((before, beforeIo), (after, afterIo));
-    }
-
-    [Fact]
     public async Task ThrottleLimit_below_one_is_refused()
     {
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Run(Array.Empty<Scenario>(), 0, new List<MatrixRun>()));

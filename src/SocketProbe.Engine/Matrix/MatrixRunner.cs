@@ -72,7 +72,6 @@ public static class MatrixRunner
         }
 
         logger.LogInformation("Matrix: {Runs} runs, at most {Throttle} at a time", runs.Count, options.ThrottleLimit);
-        using var reserve = ThreadPoolReserve.For(Math.Min(options.ThrottleLimit, runs.Count));
         using var gate = new SemaphoreSlim(options.ThrottleLimit);
         var tasks = new List<Task>();
         try
