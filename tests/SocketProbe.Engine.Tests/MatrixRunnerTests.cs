@@ -166,10 +166,15 @@ public class MatrixRunnerTests
     {
         var probe = new Probe();
         var finished = new List<MatrixRun>();
-        using var cancel = new CancellationTokenSource(150);
+        using var cancel = new CancellationTokenSource();
         var scenarios = Enumerable.Range(1, 6).Select(i => (Scenario)new TimedScenario($"S{i}", 30_000, probe: probe)).ToList();
+        Task<MatrixResult> running = Run(scenarios, 3, finished, cancellation: cancel.Token);
+        // Cancel once the throttle is full (bounded), not after a fixed delay a loaded machine may not meet.
+        var wait = Stopwatch.StartNew();
+        while (Volatile.Read(ref probe.Max) < 3 && wait.ElapsedMilliseconds < 10_000) await Task.Delay(5);
         var clock = Stopwatch.StartNew();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Run(scenarios, 3, finished, cancellation: cancel.Token));
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
         Assert.True(clock.ElapsedMilliseconds < 5_000);
         Assert.Equal(3, probe.Max);
         Assert.Equal(3, probe.Left); // the three started runs all left before RunAsync returned; the rest never started

@@ -79,6 +79,8 @@ public static class MatrixRunner
             foreach (MatrixRun run in startOrder)
             {
                 await gate.WaitAsync(cancellation).ConfigureAwait(false);
+                // A slot freed by a run that was stopped must not start the next one.
+                cancellation.ThrowIfCancellationRequested();
                 run.Start(clock.Elapsed.TotalMilliseconds);
                 Report(MatrixEvent.Started, run);
                 // Task.Run: a scenario's synchronous start (process spawn, lab check) must not hold up the next one's.
