@@ -1,4 +1,15 @@
-# The main job (README's first command): reproduce the failures on this machine and print what came back.
+# The main job (README's first command): run the whole scenario catalogue on this machine, side by
+# side, and print one line per step, observed next to expected, then the totals.
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../SocketProbe.psd1')
-Test-TcpRefused -AddressFamily Any | Format-Table -AutoSize | Out-Host
+
+# A scenario whose engine fails is an error record, not the end of the job: collect and count them.
+$steps = Get-SocketErrorMatrix -Summary -InformationVariable info -ErrorVariable failures -ErrorAction Continue
+$order = @{}
+Get-SocketScenario | ForEach-Object { $order[$_.Name] = $order.Count }
+# Scenarios finish in any order; show them in catalogue order (the MatrixStep view: a Skipped row shows why).
+$steps | Sort-Object -Stable { $order[$_.Scenario] }, Step | Format-Table | Out-String -Width 200 | Write-Host
+
+$total = $info.MessageData | Where-Object { $_ -is [SocketProbe.Engine.Matrix.MatrixResult] }
+Write-Host "$total"
+if ($failures) { exit 1 }

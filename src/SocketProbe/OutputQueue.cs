@@ -27,3 +27,5 @@ internal sealed class OutputQueue : IDisposable
 
 internal sealed record ProgressItem(ProgressRecord Record);
 internal sealed record ErrorItem(ErrorRecord Record);
+/// <summary>Data for the information stream (e.g. timings), apart from the output objects.</summary>
+internal sealed record InformationItem(object Data, string[] Tags);

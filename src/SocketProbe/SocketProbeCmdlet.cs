@@ -76,6 +76,9 @@ public abstract class SocketProbeCmdlet : PSCmdlet
             case ErrorItem error:
                 WriteError(error.Record);
                 break;
+            case InformationItem info:
+                WriteInformation(info.Data, info.Tags);
+                break;
             default:
                 WriteObject(item);
                 break;

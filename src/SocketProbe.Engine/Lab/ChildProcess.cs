@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.IO.Pipes;
 using Microsoft.Win32.SafeHandles;
 using SocketProbe.Engine.Native;
 
@@ -35,7 +36,7 @@ public sealed class ChildProcess : IDisposable
         _process = process;
         Input = new StreamWriter(input, new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
         Output = new StreamReader(output, Encoding.UTF8);
-        _ = Task.Run(() => DrainStderr(new StreamReader(error, Encoding.UTF8)));
+        _ = DrainStderrAsync(new StreamReader(error, Encoding.UTF8));
     }
 
     /// <summary>Start <paramref name="file"/> with this process's environment plus <paramref name="environment"/>.</summary>
@@ -100,12 +101,12 @@ public sealed class ChildProcess : IDisposable
         _process?.Dispose();
     }
 
-    private void DrainStderr(StreamReader error)
+    private async Task DrainStderrAsync(StreamReader error)
     {
         try
         {
             string? line;
-            while ((line = error.ReadLine()) is not null)
+            while ((line = await error.ReadLineAsync().ConfigureAwait(false)) is not null)
                 lock (_stderr) { if (_stderr.Length < 64 * 1024) _stderr.AppendLine(line); }
         }
         catch (IOException) { }
@@ -163,10 +164,12 @@ public sealed class ChildProcess : IDisposable
             }
             // The child holds its ends now; ours stay open only on our side.
             Libc.close(stdin[0]); Libc.close(stdout[1]); Libc.close(stderr[1]);
+            // Pipe streams, not FileStreams: on Unix a PipeStream waits on epoll, where a FileStream's
+            // ReadAsync parks a thread-pool thread in a blocking read for as long as the child is quiet.
             var child = new ChildProcess(pid,
-                new FileStream(new SafeFileHandle(stdin[1], true), FileAccess.Write, 1),
-                new FileStream(new SafeFileHandle(stdout[0], true), FileAccess.Read, 1),
-                new FileStream(new SafeFileHandle(stderr[0], true), FileAccess.Read, 1),
+                new AnonymousPipeClientStream(PipeDirection.Out, new SafePipeHandle(stdin[1], true)),
+                new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(stdout[0], true)),
+                new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(stderr[0], true)),
                 null);
             child.StartReaper();
             return child;

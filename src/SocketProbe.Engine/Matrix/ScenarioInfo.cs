@@ -1,0 +1,66 @@
+namespace SocketProbe.Engine.Matrix;
+
+/// <summary>
+/// One catalogue entry as data (Get-SocketScenario): what happens, which cmdlet reproduces it,
+/// whether it needs the lab and can run here, and what each platform is documented to return at
+/// each step. Linux, MacOS and Windows are flat text; Expectations keeps the rows themselves.
+/// </summary>
+public sealed class ScenarioInfo
+{
+    public string Name { get; init; } = "";
+    public string Description { get; init; } = "";
+    public string Textbook { get; init; } = "";
+    public string Cmdlet { get; init; } = "";
+    public bool NeedsLab { get; init; }
+    /// <summary>Client actions it plays, the default (the one the matrix runs) first, e.g. "Receive, Send".</summary>
+    public string ClientActions { get; init; } = "";
+    public string Linux { get; init; } = "";
+    public string MacOS { get; init; } = "";
+    public string Windows { get; init; } = "";
+    public bool CanRunHere { get; init; }
+    /// <summary>Why it is Skipped here (default request); null when it can run.</summary>
+    public string? WhyNot { get; init; }
+    public IReadOnlyList<Expectation> Expectations { get; init; } = Array.Empty<Expectation>();
+
+    public static ScenarioInfo From(Scenario scenario)
+    {
+        string? whyNot = scenario.WhyCannotRun(new ScenarioRequest());
+        return new ScenarioInfo
+        {
+            Name = scenario.Name,
+            Description = scenario.Description,
+            Textbook = scenario.Textbook,
+            Cmdlet = scenario.Cmdlet,
+            NeedsLab = scenario.NeedsLab,
+            ClientActions = string.Join(", ", scenario.ClientActions),
+            Linux = Describe(scenario, OsPlatform.Linux),
+            MacOS = Describe(scenario, OsPlatform.MacOS),
+            Windows = Describe(scenario, OsPlatform.Windows),
+            CanRunHere = whyNot is null,
+            WhyNot = whyNot,
+            Expectations = scenario.Expectations,
+        };
+    }
+
+    /// <summary>
+    /// "1 Client Connect: Error ECONNREFUSED; 2 ..." in step order. A row for one client action says
+    /// so ("[Send]"). Rows nobody ran on that platform are marked "documented, not verified": once in
+    /// front when none was verified, else on each such row.
+    /// </summary>
+    public static string Describe(Scenario scenario, OsPlatform platform)
+    {
+        var rows = scenario.Expectations.Where(e => e.Platform == platform).OrderBy(e => e.Step).ToList();
+        if (rows.Count == 0) return "none documented";
+        bool noneVerified = rows.All(e => !e.Verified);
+        string text = string.Join("; ", rows.Select(e =>
+        {
+            string when = e.When is null ? "" : $" [{e.When}]";
+            string what = e.ErrnoName is null ? e.Result : $"{e.Result} {e.ErrnoName}";
+            string mark = !e.Verified && !noneVerified ? " (documented, not verified)" : "";
+            return $"{e.Step} {e.Actor} {e.Operation}{when}: {what}{mark}";
+        }));
+        return noneVerified ? $"documented, not verified: {text}" : text;
+    }
+
+    public override string ToString() => Name;
+}

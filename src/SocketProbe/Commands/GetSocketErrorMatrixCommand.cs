@@ -1,0 +1,93 @@
+using System.Management.Automation;
+using SocketProbe.Engine;
+using SocketProbe.Engine.Matrix;
+
+namespace SocketProbe.Commands;
+
+/// <summary>
+/// Get-SocketErrorMatrix: runs every catalogue scenario (or those named) side by side and emits
+/// every observation, a scenario's rows together and in step order, scenarios in the order they
+/// finish. -Summary gives one MatrixStep row per step instead (observed next to expected).
+/// Each run's timing (MatrixRun) and the totals (MatrixResult) go to the information stream.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "SocketErrorMatrix")]
+[OutputType(typeof(Observation), typeof(MatrixStep))]
+public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
+{
+    private const int ProgressId = 1;
+    private const string Activity = "Socket error matrix";
+    private readonly List<string> _names = new();
+
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Name")]
+    [ValidateNotNullOrEmpty]
+    [ValidateScenarioName]
+    [ArgumentCompleter(typeof(ScenarioNameCompleter))]
+    public string[]? Scenario { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = MatrixRunner.DefaultThrottleLimit;
+
+    [Parameter]
+    public IPFamily AddressFamily { get; set; } = IPFamily.IPv4;
+
+    [Parameter]
+    public SwitchParameter Summary { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (Scenario is not null) _names.AddRange(Scenario);
+    }
+
+    protected override void EndProcessing()
+    {
+        // Names piped in pick the scenarios; an empty pipeline runs nothing rather than everything.
+        bool all = _names.Count == 0 && !MyInvocation.ExpectingInput;
+        var selected = ScenarioCatalog.All
+            .Where(s => all || _names.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (selected.Count > 0)
+        {
+            var options = new MatrixOptions
+            {
+                ThrottleLimit = ThrottleLimit,
+                AddressFamilies = AddressFamily.ToAddressFamilies().ToList(),
+            };
+            RunEngine(async (queue, logger, token) =>
+            {
+                MatrixResult result = await MatrixRunner.RunAsync(selected, options, run => HandOver(queue, run),
+                    p => queue.Add(new ProgressItem(Progress(p))), logger, token).ConfigureAwait(false);
+                queue.Add(new ProgressItem(new ProgressRecord(ProgressId, Activity, result.ToString())
+                    { RecordType = ProgressRecordType.Completed, PercentComplete = 100 }));
+                queue.Add(new InformationItem(result, new[] { "SocketProbe", "Matrix", "Result" }));
+            });
+        }
+        base.EndProcessing();
+    }
+
+    /// <summary>A finished run: its rows, its timing, and its failure as a non-terminating error.</summary>
+    private void HandOver(OutputQueue queue, MatrixRun run)
+    {
+        foreach (Observation o in run.Observations)
+            queue.Add(Summary ? MatrixStep.From(o, run.AddressFamily) : o);
+        queue.Add(new InformationItem(run, new[] { "SocketProbe", "Matrix", "Run" }));
+        if (run.Exception is not null)
+        {
+            ErrorRecord error = EngineError(run.Exception, run.Scenario);
+            error.ErrorDetails = new ErrorDetails($"{run.Scenario} ({run.AddressFamily}) failed; the other scenarios go on: {run.Reason}");
+            queue.Add(new ErrorItem(error));
+        }
+    }
+
+    private static ProgressRecord Progress(MatrixProgress p)
+    {
+        string running = p.Running.Count == 0 ? "none" : string.Join(", ", p.Running);
+        return new ProgressRecord(ProgressId, Activity, $"{p.Finished} of {p.Total} done; running: {running}")
+        {
+            PercentComplete = p.PercentComplete,
+            CurrentOperation = p.Event == MatrixEvent.Finished
+                ? $"{p.Run.Scenario} ({p.Run.AddressFamily}) {p.Run.Status} in {p.Run.ElapsedMs:F0} ms"
+                : $"{p.Run.Scenario} ({p.Run.AddressFamily}) started",
+        };
+    }
+}

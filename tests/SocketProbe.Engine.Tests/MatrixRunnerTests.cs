@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using SocketProbe.Engine.Matrix;
+using Xunit;
+
+namespace SocketProbe.Engine.Tests;
+
+/// <summary>
+/// The matrix runner's own logic (throttle, order of hand-over, failures, cancellation), with
+/// scenarios made for the test that only wait and emit: no socket, no process. The real
+/// scenarios' outcomes are asserted in tests/Get-SocketErrorMatrix.Tests.ps1.
+/// </summary>
+public class MatrixRunnerTests
+{
+    /// <summary>Waits <paramref name="delayMs"/>, then emits <paramref name="steps"/> rows (or throws).</summary>
+    private sealed class TimedScenario : Scenario
+    {
+        private readonly int _delayMs;
+        private readonly int _steps;
+        private readonly Exception? _throws;
+        private readonly string? _whyNot;
+        private readonly Probe? _probe;
+
+        public TimedScenario(string name, int delayMs, int steps = 2, Exception? throws = null, string? whyNot = null, Probe? probe = null)
+        {
+            Name = name;
+            _delayMs = delayMs;
+            _steps = steps;
+            _throws = throws;
+            _whyNot = whyNot;
+            _probe = probe;
+        }
+
+        public override string Name { get; }
+        public override string Description => "test";
+        public override string Textbook => "test";
+        public override string Cmdlet => "Get-SocketErrorMatrix";
+        public override IReadOnlyList<Expectation> Expectations { get; } = new[]
+        {
+            new Expectation(PlatformInfo.Current, 1, "Client", "Wait", "Success", null, "test", Verified: true),
+        };
+        public override string? WhyCannotRun(ScenarioRequest request) => _whyNot;
+
+        protected internal override async Task RunAsync(ScenarioContext context)
+        {
+            _probe?.Enter();
+            try
+            {
+                // Step 1 first, the rest after the wait: a run's rows must still leave together.
+                context.Emit(new Observation { Step = 1, Actor = "Client", Operation = "Wait", Result = Results.Success });
+                await Task.Delay(_delayMs, context.Cancellation);
+                if (_throws is not null) throw _throws;
+                for (int step = 2; step <= _steps; step++)
+                    context.Emit(new Observation { Step = step, Actor = "Client", Operation = "Wait", Result = Results.Success });
+            }
+            finally { _probe?.Leave(); }
+        }
+    }
+
+    /// <summary>Counts runs under way at once, and those that were left (cleaned up).</summary>
+    private sealed class Probe
+    {
+        private int _now;
+        public int Max;
+        public int Left;
+        public void Enter() { int n = Interlocked.Increment(ref _now); int m; while ((m = Max) < n && Interlocked.CompareExchange(ref Max, n, m) != m) { } }
+        public void Leave() { Interlocked.Decrement(ref _now); Interlocked.Increment(ref Left); }
+    }
+
+    private static Task<MatrixResult> Run(IEnumerable<Scenario> scenarios, int throttle, List<MatrixRun> finished,
+        List<MatrixProgress>? progress = null, CancellationToken cancellation = default) =>
+        MatrixRunner.RunAsync(scenarios, new MatrixOptions { ThrottleLimit = throttle },
+            run => { lock (finished) finished.Add(run); }, p => { if (progress is not null) lock (progress) progress.Add(p); },
+            NullLogger.Instance, cancellation);
+
+    [Fact]
+    public async Task A_failing_scenario_does_not_stop_the_others()
+    {
+        var finished = new List<MatrixRun>();
+        var scenarios = new Scenario[]
+        {
+            new TimedScenario("First", 50, steps: 3),
+            new TimedScenario("Broken", 10, throws: new InvalidOperationException("the peer did not answer")),
+            new TimedScenario("Last", 100, steps: 2),
+        };
+        MatrixResult result = await Run(scenarios, 2, finished);
+
+        Assert.Equal(3, finished.Count);
+        MatrixRun broken = Assert.Single(finished, r => r.Scenario == "Broken");
+        Assert.Equal(MatrixRunStatus.Failed, broken.Status);
+        Assert.IsType<InvalidOperationException>(broken.Exception);
+        Assert.Equal("the peer did not answer", broken.Reason);
+        Assert.Single(broken.Observations); // what it did emit before failing is kept
+        Assert.Equal(new[] { 1, 2, 3 }, finished.Single(r => r.Scenario == "First").Observations.Select(o => o.Step));
+        Assert.Equal(MatrixRunStatus.Completed, finished.Single(r => r.Scenario == "Last").Status);
+        Assert.Equal(1, result.Failed);
+        Assert.Equal(6, result.Steps);
+    }
+
+    [Fact]
+    public async Task Runs_are_handed_over_whole_in_finishing_order()
+    {
+        var finished = new List<MatrixRun>();
+        await Run(new Scenario[] { new TimedScenario("Slow", 400, steps: 4), new TimedScenario("Fast", 20, steps: 3) }, 4, finished);
+        Assert.Equal(new[] { "Fast", "Slow" }, finished.Select(r => r.Scenario));
+        Assert.All(finished, r => Assert.Equal(Enumerable.Range(1, r.Observations.Count), r.Observations.Select(o => o.Step)));
+        Assert.All(finished, r => Assert.All(r.Observations, o => Assert.Equal(r.Scenario, o.Scenario)));
+    }
+
+    [Fact]
+    public async Task Runs_side_by_side_up_to_the_throttle_and_no_further()
+    {
+        var probe = new Probe();
+        var scenarios = Enumerable.Range(1, 8).Select(i => (Scenario)new TimedScenario($"S{i}", 200, probe: probe)).ToList();
+        var clock = Stopwatch.StartNew();
+        MatrixResult result = await Run(scenarios, 4, new List<MatrixRun>());
+        clock.Stop();
+
+        Assert.Equal(4, probe.Max);
+        // Two waves of 200 ms, not eight: well under the sum of the runs' own times.
+        Assert.True(clock.ElapsedMilliseconds < 0.6 * result.SumMs, $"wall {clock.ElapsedMilliseconds} ms, sum {result.SumMs:F0} ms");
+        Assert.True(result.SumMs >= 8 * 190, $"sum {result.SumMs:F0} ms");
+        Assert.True(result.SlowestMs >= 190 && result.SlowestMs <= result.ElapsedMs);
+    }
+
+    [Fact]
+    public async Task Throttle_one_runs_one_at_a_time()
+    {
+        var probe = new Probe();
+        var finished = new List<MatrixRun>();
+        await Run(Enumerable.Range(1, 3).Select(i => (Scenario)new TimedScenario($"S{i}", 30, probe: probe)), 1, finished);
+        Assert.Equal(1, probe.Max);
+        for (int i = 1; i < finished.Count; i++)
+            Assert.True(finished[i].StartedAtMs >= finished[i - 1].FinishedAtMs - 1, "the next run started before the previous one ended");
+    }
+
+    [Fact]
+    public async Task A_scenario_that_cannot_run_is_Skipped_with_its_reason()
+    {
+        var finished = new List<MatrixRun>();
+        MatrixResult result = await Run(new Scenario[] { new TimedScenario("Elsewhere", 10, whyNot: "needs a lab") }, 2, finished);
+        MatrixRun run = Assert.Single(finished);
+        Assert.Equal(MatrixRunStatus.Skipped, run.Status);
+        Assert.Equal("needs a lab", run.Reason);
+        Observation row = Assert.Single(run.Observations);
+        Assert.Equal(Results.Skipped, row.Result);
+        Assert.Equal(1, result.Skipped);
+        Assert.Equal(0, result.Steps);
+    }
+
+    [Fact]
+    public async Task Progress_reports_every_start_and_finish_with_counts()
+    {
+        var progress = new List<MatrixProgress>();
+        await Run(Enumerable.Range(1, 5).Select(i => (Scenario)new TimedScenario($"S{i}", 10 * i)), 2, new List<MatrixRun>(), progress);
+        Assert.Equal(5, progress.Count(p => p.Event == MatrixEvent.Started));
+        Assert.Equal(5, progress.Count(p => p.Event == MatrixEvent.Finished));
+        Assert.Equal(Enumerable.Range(1, 5), progress.Where(p => p.Event == MatrixEvent.Finished).Select(p => p.Finished));
+        Assert.All(progress, p => Assert.True(p.Running.Count <= 2));
+        Assert.Equal(100, progress[^1].PercentComplete);
+        Assert.Empty(progress[^1].Running);
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_every_run_and_waits_for_their_cleanup()
+    {
+        var probe = new Probe();
+        var finished = new List<MatrixRun>();
+        using var cancel = new CancellationTokenSource();
+        var scenarios = Enumerable.Range(1, 6).Select(i => (Scenario)new TimedScenario($"S{i}", 30_000, probe: probe)).ToList();
+        Task<MatrixResult> running = Run(scenarios, 3, finished, cancellation: cancel.Token);
+        // Cancel once the throttle is full (bounded), not after a fixed delay a loaded machine may not meet.
+        var wait = Stopwatch.StartNew();
+        while (Volatile.Read(ref probe.Max) < 3 && wait.ElapsedMilliseconds < 10_000) await Task.Delay(5);
+        var clock = Stopwatch.StartNew();
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        Assert.True(clock.ElapsedMilliseconds < 5_000);
+        Assert.Equal(3, probe.Max);
+        Assert.Equal(3, probe.Left); // the three started runs all left before RunAsync returned; the rest never started
+        Assert.Empty(finished);
+    }
+
+    [Fact]
+    public async Task ThrottleLimit_below_one_is_refused()
+    {
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Run(Array.Empty<Scenario>(), 0, new List<MatrixRun>()));
+    }
+
+    [Theory]
+    [InlineData("Error ECONNRESET (tcp_input.c; observed on Linux 6.18)", "Error ECONNRESET", "tcp_input.c; observed on Linux 6.18")]
+    [InlineData("Error WSAECONNABORTED|WSAETIMEDOUT (Windows Sockets Error Codes (10053); documented, not verified)",
+        "Error WSAECONNABORTED|WSAETIMEDOUT", "Windows Sockets Error Codes (10053); documented, not verified")]
+    [InlineData(null, null, null)]
+    public void MatrixStep_splits_what_was_expected_from_its_source(string? described, string? expected, string? source)
+    {
+        var o = new Observation { Scenario = "S", Step = 2, Result = "Error", ErrnoName = "ECONNRESET", Expected = described, Matches = described is null ? null : true };
+        var step = MatrixStep.From(o, "IPv4");
+        Assert.Equal("Error ECONNRESET", step.Observed);
+        Assert.Equal(expected, step.Expected);
+        Assert.Equal(source, step.Source);
+        Assert.Equal(o.Matches, step.Matches);
+    }
+
+    [Fact]
+    public void ScenarioInfo_says_which_platforms_were_verified()
+    {
+        ScenarioInfo info = ScenarioInfo.From(ScenarioCatalog.Find("ConnectRefused")!);
+        Assert.Equal("1 Client Connect: Error ECONNREFUSED", info.Linux);
+        Assert.Equal("documented, not verified: 1 Client Connect: Error WSAECONNREFUSED", info.Windows);
+        Assert.StartsWith("documented, not verified: ", info.MacOS);
+        Assert.Equal("Test-TcpRefused", info.Cmdlet);
+    }
+}
