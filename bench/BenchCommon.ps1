@@ -161,35 +161,19 @@ function Invoke-TimedScenario {
     }
 }
 
-function Initialize-BenchMatrix {
-    <#
-    Choose how "the full matrix" runs: Get-SocketErrorMatrix when this build has it (and -Engine is not
-    given), else every scenario at once through the engine (bench/EngineMatrix.cs, compiled here).
-    Returns $true for the cmdlet. Call after Import-Module.
-    #>
-    param([switch] $Engine)
-    $script:MatrixUsesCmdlet = [bool](-not $Engine -and (Get-Command Get-SocketErrorMatrix -Module SocketProbe -ErrorAction Ignore))
-    if (-not $script:MatrixUsesCmdlet -and -not ('SocketProbe.Bench.EngineMatrix' -as [type])) {
-        $bin = Join-Path $script:RepoRoot 'bin'
-        Add-Type -Path (Join-Path $bin 'Microsoft.Extensions.Logging.Abstractions.dll')   # NullLogger, before the engine needs it
-        # CS1701 (the engine targets net8.0, this runtime is newer) is expected: warnings off.
-        Add-Type -Path (Join-Path $PSScriptRoot 'EngineMatrix.cs') -IgnoreWarnings -WarningAction SilentlyContinue -ReferencedAssemblies @(
-            (Join-Path $bin 'SocketProbe.Engine.dll'), (Join-Path $bin 'Microsoft.Extensions.Logging.Abstractions.dll'),
-            'System.Runtime', 'System.Collections', 'System.Collections.Concurrent', 'System.Linq', 'System.Threading', 'netstandard')
-    }
-    $script:MatrixUsesCmdlet
-}
-
 function Invoke-BenchMatrix {
-    # One full matrix run: its wall time, per-scenario times (engine path only), observation count.
-    param([int] $ThrottleLimit = 64)
-    if ($script:MatrixUsesCmdlet) {
-        $clock = [Diagnostics.Stopwatch]::StartNew()
-        $observations = @(Get-SocketErrorMatrix)
-        return [pscustomobject]@{ WallMs = $clock.Elapsed.TotalMilliseconds; Scenarios = @(); Observations = $observations.Count }
-    }
-    $m = [SocketProbe.Bench.EngineMatrix]::Run([SocketProbe.Engine.Scenario[]]@([SocketProbe.Engine.ScenarioCatalog]::All), $ThrottleLimit, [Threading.CancellationToken]::None)
-    $failed = @($m.Scenarios | Where-Object Failure)
-    if ($failed) { throw "matrix scenario failed: $(($failed | ForEach-Object { "$($_.Name): $($_.Failure)" }) -join '; ')" }
-    [pscustomobject]@{ WallMs = $m.WallMs; Scenarios = $m.Scenarios; Observations = ($m.Scenarios | Measure-Object Observations -Sum).Sum }
+    <#
+    One full Get-SocketErrorMatrix run: its wall time, each scenario's own run time inside it (the
+    cmdlet reports them as MatrixRun records on the information stream), the observation count.
+    Without -ThrottleLimit the cmdlet runs with its own default. A failed scenario throws.
+    #>
+    param([int] $ThrottleLimit)
+    $throttle = if ($ThrottleLimit) { @{ ThrottleLimit = $ThrottleLimit } } else { @{} }
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    $observations = @(Get-SocketErrorMatrix @throttle -InformationVariable info -ErrorVariable failed -ErrorAction SilentlyContinue)
+    $wall = $clock.Elapsed.TotalMilliseconds
+    if ($failed) { throw "matrix scenario failed: $(($failed | ForEach-Object { $_.ToString() }) -join '; ')" }
+    $runs = @($info | ForEach-Object MessageData | Where-Object { $_ -is [SocketProbe.Engine.Matrix.MatrixRun] } |
+            ForEach-Object { [pscustomobject]@{ Name = $_.Scenario; WallMs = $_.ElapsedMs } })
+    [pscustomobject]@{ WallMs = $wall; Scenarios = $runs; Observations = $observations.Count }
 }

@@ -7,16 +7,14 @@
     the spawner's pipes, loaded assemblies), counts what a run could leave behind - this
     PowerShell's open file descriptors, its child processes, processes of ours anywhere, network
     namespaces they hold, nft tables in the host namespace - then runs -Runs scenarios (cycling
-    through the catalogue with Invoke-SocketScenario) and -MatrixRuns full matrix runs, and counts
+    through the catalogue with Invoke-SocketScenario) and -MatrixRuns Get-SocketErrorMatrix runs, and counts
     again. Any growth is a failure: the script exits 1. Writes bench/results/Soak.md.
     Not part of the test run (too long); tests/Reliability.Tests.ps1 holds a short version.
 #>
 [CmdletBinding()]
 param(
     [ValidateRange(1, 100000)][int] $Runs = 500,
-    [ValidateRange(0, 10000)][int] $MatrixRuns = 50,
-    # Use the engine path for the matrix even when Get-SocketErrorMatrix exists.
-    [switch] $Engine
+    [ValidateRange(0, 10000)][int] $MatrixRuns = 50
 )
 
 $ErrorActionPreference = 'Stop'
@@ -26,7 +24,6 @@ if (-not $IsLinux) { throw 'The soak counts resources through /proc: Linux only.
 $ErrorActionPreference = 'Stop'
 $machine = Get-BenchMachine
 $catalog = @([SocketProbe.Engine.ScenarioCatalog]::All)
-$useCmdlet = Initialize-BenchMatrix -Engine:$Engine
 $started = [Diagnostics.Stopwatch]::StartNew()
 
 function Invoke-Checked([string] $Name) {
@@ -92,7 +89,7 @@ $failures = @(
     $matrixErrors
 )
 $verdict = if ($failures) { "**FAILED**: $($failures.Count) problem(s)." } else { '**Zero growth**: nothing left behind, no run failed.' }
-$how = if ($useCmdlet) { 'Get-SocketErrorMatrix' } else { 'every scenario at once through the engine (bench/EngineMatrix.cs; Get-SocketErrorMatrix is not in this build)' }
+$how = "Get-SocketErrorMatrix, default -ThrottleLimit $([SocketProbe.Engine.Matrix.MatrixRunner]::DefaultThrottleLimit)"
 Write-BenchResult -Name Soak -Title 'Soak: consecutive runs leave nothing behind' -Machine $machine -Sections @(
     @{ Heading = 'Summary'; Text = @(
             ("$verdict $Runs consecutive scenario runs (Invoke-SocketScenario, cycling through all $($catalog.Count) scenarios; $($script:skipped) of them Skipped) " +
