@@ -134,7 +134,7 @@ Describe 'Ctrl+C at several moments leaves nothing behind' -Tag 'Reliability' -S
             # In-process scenarios take milliseconds: a stream of them through the pipeline is the long run.
             foreach ($m in $soon, $firstOut) { @{ Command = "1..500 | ForEach-Object { 'WriteAfterReset', 'SendBufferFull', 'HalfClose' } | Invoke-SocketScenario"; Moment = $m; Lab = $false } }
         )
-        $matrixCases = foreach ($m in $soon, $at300, $at1500, $firstOut) { @{ Command = 'Get-SocketErrorMatrix'; Moment = $m; Lab = $true } }
+        $matrixCases = foreach ($m in $soon, $at300, $labPeerUp, $at1500, $firstOut) { @{ Command = 'Get-SocketErrorMatrix'; Moment = $m; Lab = $true } }
     }
 
     It '<Command>, stopped <Moment.Label>: Stopped, no error but the stop, nothing left' -TestCases $cases {
