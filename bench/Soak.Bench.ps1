@@ -67,10 +67,11 @@ $grownScenarios = Compare-ResourceSnapshot -Before $before
 Add-Sample "after $Runs scenario runs, settled" (Get-ResourceSnapshot)
 
 $matrixErrors = [Collections.Generic.List[string]]::new()
+$matrixWall = [Collections.Generic.List[double]]::new()   # a run that slows down over time would show here
 $matrixEvery = [Math]::Max(1, [Math]::Floor($MatrixRuns / 5))
 $beforeMatrix = Get-ResourceSnapshot
 for ($i = 1; $i -le $MatrixRuns; $i++) {
-    try { $null = Invoke-BenchMatrix } catch { $matrixErrors.Add("matrix run ${i}: $($_.Exception.Message)") }
+    try { $matrixWall.Add((Invoke-BenchMatrix).WallMs) } catch { $matrixErrors.Add("matrix run ${i}: $($_.Exception.Message)") }
     if ($i % $matrixEvery -eq 0) {
         Add-Sample "after $i matrix runs" (Get-ResourceSnapshot)
         Write-Host ("{0} matrix runs, {1:N0} s" -f $i, $started.Elapsed.TotalSeconds)
@@ -98,6 +99,15 @@ Write-BenchResult -Name Soak -Title 'Soak: consecutive runs leave nothing behind
                 'processes of ours anywhere (descendants, and any process running this clone''s SocketProbe.Peer.dll), network namespaces those hold, and nft tables in the host namespace (`nft list tables`). ' +
                 'Growth of any of them is a failure. Threads, namespaces on the whole host and the working set are shown, not judged: the thread pool and the GC size themselves, and other programs make namespaces.')) }
     @{ Heading = 'Failures'; Text = @(if ($failures) { $failures | ForEach-Object { "- $_" } } else { 'none' }) }
+    if ($matrixWall.Count -ge 2) {
+        $fifth = [Math]::Max(1, [Math]::Floor($matrixWall.Count / 5))
+        $first = Get-Stats $matrixWall.GetRange(0, $fifth).ToArray()
+        $last = Get-Stats $matrixWall.GetRange($matrixWall.Count - $fifth, $fifth).ToArray()
+        $allRuns = Get-Stats $matrixWall.ToArray()
+        @{ Heading = 'Matrix wall time over the soak'; Text = (
+                "All $($matrixWall.Count) runs: median $(Format-Ms $allRuns.Median) ms, min $(Format-Ms $allRuns.Min), max $(Format-Ms $allRuns.Max). " +
+                "First $fifth runs median $(Format-Ms $first.Median) ms, last $fifth runs median $(Format-Ms $last.Median) ms (a leak that costs time would show as a rise; the machine's own load moves it too).") }
+    }
     @{ Heading = 'Samples'; Rows = $samples }
 ) | Out-Null
 if ($failures) {
