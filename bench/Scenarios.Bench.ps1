@@ -62,9 +62,11 @@ $rows = foreach ($s in $catalog) {
     $longest = Get-Stats ($runs | ForEach-Object LongestCallMs)
     $skipped = @($runs[0].Observations | Where-Object Result -EQ 'Skipped').Count -gt 0
     $overhead = $wall.Median - $floor.Ms
-    # Where a timer is waited for, the call that waits for it is the timer as the kernel ran it: the
-    # timer wheel fires late by design (kernel/time/timer.c: up to a level's granularity; at HZ 250,
-    # as on the 6.18 test machine, 32 ms for 256 ms - 2 s, 256 ms for 2 - 16 s); what is left is ours.
+    # Where a timer is waited for, the call that waits for it is the timer as the kernel ran it. The
+    # kernel acts only when a retransmit or keepalive timer fires (tcp_write_timeout() checks
+    # TCP_USER_TIMEOUT then), on its RTO schedule, and the timer wheel fires late by design
+    # (kernel/time/timer.c: up to a level's granularity; at HZ 250, as on the 6.18 test machine,
+    # 32 ms for 256 ms - 2 s, 256 ms for 2 - 16 s). What is left is ours.
     $ours = if ($floor.Ms -gt 0) { (Get-Stats ($runs | ForEach-Object { $_.WallMs - $_.LongestCallMs })).Median } else { $overhead }
     $target = Get-OverheadTarget $kind
     [pscustomobject]@{
@@ -105,7 +107,7 @@ $notes = @(
         "keepalive $($request.KeepAliveIdleSeconds) s idle + $($request.KeepAliveIntervalSeconds) s x $($request.KeepAliveCount) probes; " +
         'scenarios that wait for no timer (RST, ICMP, no route, loopback) have floor 0.')
     ("Cold: first run in a fresh PowerShell right after Import-Module. Warm: $Iterations interleaved runs after a warm-up round. " +
-        'Timer call: the socket call that waits for the timer (the run''s slowest call, median): the timer as the kernel ran it; kernel late = timer call - floor (the timer wheel rounds timeouts up to its level granularity, kernel/time/timer.c). ' +
+        'Timer call: the socket call that waits for the timer (the run''s slowest call, median): the timer as the kernel ran it; kernel late = timer call - floor: the kernel acts only when a retransmit or keepalive timer fires, on its RTO schedule, and the timer wheel rounds timeouts up to its level granularity (kernel/time/timer.c). ' +
         'Peer start: spawn to READY of the SocketProbe.Peer process (inside the lab for lab scenarios), from the Verbose log.')
     ('Overhead = warm median - floor: everything that is not the nominal kernel timer. Ours = wall - timer call per run (median), or the overhead where there is no timer: ' +
         'process starts, namespace, nft, JIT, the cmdlet and pipeline - what SocketProbe adds. The target (DESIGN.md section 8) is judged on ours.')
