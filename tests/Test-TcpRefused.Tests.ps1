@@ -92,6 +92,7 @@ Describe 'Test-TcpRefused reproduce mode (ConnectRefused)' {
     It 'runs both families with -AddressFamily Any' {
         $o = @(Test-TcpRefused -AddressFamily Any)
         $o.Count | Should -Be 2
+        ($o.AddressFamily -join ',') | Should -Be 'IPv4,IPv6'
         @($o | Where-Object Result -EQ 'Error').Count | Should -Be 2
     }
 
@@ -105,7 +106,7 @@ Describe 'Test-TcpRefused reproduce mode (ConnectRefused)' {
         [int]$back.Errno | Should -Be $o.Errno
         [double]$back.ElapsedMs | Should -Be $o.ElapsedMs
         $back.Matches | Should -Be ([string]$o.Matches)
-        ($back.PSObject.Properties.Name -join ',') | Should -Be 'Scenario,Step,Actor,Operation,Result,SocketError,Errno,ErrnoName,Message,Bytes,ElapsedMs,TcpState,Platform,Expected,Matches,Note'
+        ($back.PSObject.Properties.Name -join ',') | Should -Be 'Scenario,AddressFamily,Step,Actor,Operation,Result,SocketError,Errno,ErrnoName,Message,Bytes,ElapsedMs,TcpState,Platform,Expected,Matches,Note'
     }
 
     It 'writes the engine log lines to the verbose stream' {

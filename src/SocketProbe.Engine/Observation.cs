@@ -8,6 +8,8 @@ namespace SocketProbe.Engine;
 public sealed class Observation
 {
     public string Scenario { get; set; } = "";
+    /// <summary>IPv4 or IPv6: the family the scenario ran over (rows of one run share it).</summary>
+    public string AddressFamily { get; set; } = "";
     public int Step { get; set; }
     public string Actor { get; set; } = "Client";
     public string Operation { get; set; } = "";

@@ -88,6 +88,7 @@ public sealed class ScenarioContext
     public Observation Emit(Observation observation)
     {
         observation.Scenario = Scenario.Name;
+        observation.AddressFamily = Request.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4";
         observation.Platform = PlatformInfo.Description;
         Expectation? expected = Scenario.Expectations.FirstOrDefault(e =>
             e.Platform == PlatformInfo.Current && e.Step == observation.Step &&

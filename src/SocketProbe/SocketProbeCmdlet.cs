@@ -60,6 +60,19 @@ public abstract class SocketProbeCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>
+    /// Run each scenario once per address family, one after another, through the one engine path
+    /// (ScenarioRunner), streaming the observations. <paramref name="request"/> builds each run's request.
+    /// </summary>
+    private protected void RunScenarios(IEnumerable<Engine.Scenario> scenarios, IPFamily family,
+        Func<System.Net.Sockets.AddressFamily, Engine.ScenarioRequest> request) =>
+        RunEngine(async (queue, logger, token) =>
+        {
+            foreach (Engine.Scenario scenario in scenarios)
+                foreach (var addressFamily in family.ToAddressFamilies())
+                    await Engine.ScenarioRunner.RunAsync(scenario, request(addressFamily), queue.Add, logger, token).ConfigureAwait(false);
+        });
+
     private void Write(object item)
     {
         switch (item)

@@ -58,19 +58,16 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
         if (ClientAction != ClientAction.Default && !scenario.ClientActions.Contains(ClientAction))
             ThrowInvalidArgument($"-Mode {Mode} plays the client actions {string.Join(", ", scenario.ClientActions)}, not {ClientAction}.",
                 "ClientActionNotSupported", ClientAction);
-        RunEngine(async (queue, logger, token) =>
+        RunScenarios(new[] { scenario }, AddressFamily, family =>
         {
-            foreach (var family in AddressFamily.ToAddressFamilies())
+            var request = new ScenarioRequest
             {
-                var request = new ScenarioRequest
-                {
-                    AddressFamily = family, CallTimeoutMs = TimeoutMs, ClientAction = ClientAction,
-                    UserTimeoutMs = UserTimeoutMs, KeepAliveIdleSeconds = KeepAliveIdleSeconds,
-                    KeepAliveIntervalSeconds = KeepAliveIntervalSeconds, KeepAliveCount = KeepAliveCount, IdleWaitMs = IdleWaitMs,
-                };
-                if (KernelDefaults) request.UseKernelDefaults();
-                await ScenarioRunner.RunAsync(scenario, request, queue.Add, logger, token).ConfigureAwait(false);
-            }
+                AddressFamily = family, CallTimeoutMs = TimeoutMs, ClientAction = ClientAction,
+                UserTimeoutMs = UserTimeoutMs, KeepAliveIdleSeconds = KeepAliveIdleSeconds,
+                KeepAliveIntervalSeconds = KeepAliveIntervalSeconds, KeepAliveCount = KeepAliveCount, IdleWaitMs = IdleWaitMs,
+            };
+            if (KernelDefaults) request.UseKernelDefaults();
+            return request;
         });
         base.EndProcessing();
     }

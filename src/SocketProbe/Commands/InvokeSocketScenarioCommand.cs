@@ -29,13 +29,6 @@ public sealed class InvokeSocketScenarioCommand : SocketProbeCmdlet
     {
         // One run per pipeline input; RunEngine returns once the scenario has released its sockets.
         Scenario scenario = ScenarioCatalog.Find(Name)!;
-        RunEngine(async (queue, logger, token) =>
-        {
-            foreach (var family in AddressFamily.ToAddressFamilies())
-            {
-                var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs };
-                await ScenarioRunner.RunAsync(scenario, request, queue.Add, logger, token).ConfigureAwait(false);
-            }
-        });
+        RunScenarios(new[] { scenario }, AddressFamily, family => new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs });
     }
 }

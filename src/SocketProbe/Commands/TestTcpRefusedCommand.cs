@@ -193,14 +193,11 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     private void Reproduce()
     {
         Scenario scenario = ScenarioCatalog.Find(Scenario)!;
-        RunEngine(async (queue, logger, token) =>
+        RunScenarios(new[] { scenario }, AddressFamily, family =>
         {
-            foreach (var family in AddressFamily.ToAddressFamilies())
-            {
-                var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, SynRetries = SynRetries };
-                if (KernelDefaults) request.UseKernelDefaults();
-                await ScenarioRunner.RunAsync(scenario, request, queue.Add, logger, token).ConfigureAwait(false);
-            }
+            var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, SynRetries = SynRetries };
+            if (KernelDefaults) request.UseKernelDefaults();
+            return request;
         });
     }
 

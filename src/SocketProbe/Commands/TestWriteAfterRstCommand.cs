@@ -51,17 +51,7 @@ public sealed class TestWriteAfterRstCommand : SocketProbeCmdlet
     protected override void EndProcessing()
     {
         Scenario[] scenarios = Variant.Select(v => ScenarioCatalog.Find(v.ScenarioName())!).ToArray();
-        RunEngine(async (queue, logger, token) =>
-        {
-            foreach (Scenario scenario in scenarios)
-            {
-                foreach (var family in AddressFamily.ToAddressFamilies())
-                {
-                    var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs };
-                    await ScenarioRunner.RunAsync(scenario, request, queue.Add, logger, token).ConfigureAwait(false);
-                }
-            }
-        });
+        RunScenarios(scenarios, AddressFamily, family => new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs });
         base.EndProcessing();
     }
 }
