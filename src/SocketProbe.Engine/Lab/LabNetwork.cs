@@ -46,6 +46,25 @@ public sealed class LabNetwork
     public void RejectHostUnreachable(IPAddress host) =>
         Nft($"add rule inet {Table} input ip daddr {host} reject with icmp type host-unreachable comment \"router\"\n");
 
+    /// <summary>
+    /// Refuse to go on unless the kernel here really has no route to <paramref name="address"/>: on
+    /// some hosts (this CI VM among them) TEST-NET-1 is the host namespace's gateway.
+    /// </summary>
+    public void RequireNoRoute(IPAddress address)
+    {
+        var info = new ProcessStartInfo(LabEnvironment.Tool("ip"))
+        {
+            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
+            ArgumentList = { "route", "get", address.ToString() },
+        };
+        using var process = Process.Start(info)!;
+        process.StandardOutput.ReadToEnd();
+        process.StandardError.ReadToEnd();
+        if (!process.WaitForExit(10_000)) { process.Kill(); throw new LabException("ip route get did not finish within 10 s"); }
+        if (process.ExitCode == 0)
+            throw new LabException($"this namespace has a route to {address}; the no-route scenario will not send to it");
+    }
+
     /// <summary>Remove every fault rule: the host is back.</summary>
     public void Heal() => Nft($"flush chain inet {Table} output\nflush chain inet {Table} input\n");
 

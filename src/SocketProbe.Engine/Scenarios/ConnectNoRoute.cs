@@ -22,6 +22,7 @@ public sealed class ConnectNoRoute : LabScenario
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        lab.RequireNoRoute(LabNetwork.Unroutable);
         await LabSteps.ConnectAsync(context, 1, client, LabNetwork.Unroutable, 80).ConfigureAwait(false);
     }
 }
