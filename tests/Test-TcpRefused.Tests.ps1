@@ -106,7 +106,7 @@ Describe 'Test-TcpRefused reproduce mode (ConnectRefused)' {
         [int]$back.Errno | Should -Be $o.Errno
         [double]$back.ElapsedMs | Should -Be $o.ElapsedMs
         $back.Matches | Should -Be ([string]$o.Matches)
-        ($back.PSObject.Properties.Name -join ',') | Should -Be 'Scenario,AddressFamily,Step,Actor,Operation,Result,SocketError,Errno,ErrnoName,Message,Bytes,ElapsedMs,TcpState,Platform,Expected,Matches,Note'
+        ($back.PSObject.Properties.Name -join ',') | Should -Be 'Scenario,AddressFamily,Step,Actor,Operation,Result,SocketError,Errno,ErrnoName,Message,Bytes,ElapsedMs,TcpState,Platform,Expected,Matches,Note,AtMs'
     }
 
     It 'writes the engine log lines to the verbose stream' {

@@ -214,3 +214,9 @@ function Invoke-Bounded {
     }
     finally { $ps.Dispose() }
 }
+
+function Select-SocketCall {
+    # The rows that are socket calls (only they carry Expected and Matches); faults, signals,
+    # process ends, segments and counters are not.
+    process { if ([SocketProbe.Engine.Operations]::IsSocketCall($_.Actor, $_.Operation)) { $_ } }
+}

@@ -28,9 +28,11 @@ public sealed record Expectation(
         return Verified ? $"{what} ({Source})" : $"{what} ({Source}; documented, not verified)";
     }
 
-    /// <summary>Does what was observed agree with this expectation?</summary>
+    /// <summary>Does what was observed agree with this expectation? The same call by the same actor, with the same result and errno.</summary>
     public bool Agrees(Observation observed)
     {
+        if (!string.Equals(Actor, observed.Actor, StringComparison.Ordinal) ||
+            !string.Equals(Operation, observed.Operation, StringComparison.Ordinal)) return false;
         if (!OneOf(Result, observed.Result)) return false;
         return ErrnoName is null || OneOf(ErrnoName, observed.ErrnoName);
     }

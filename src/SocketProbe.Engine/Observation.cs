@@ -29,9 +29,40 @@ public sealed class Observation
     public string? Expected { get; set; }
     public bool? Matches { get; set; }
     public string? Note { get; set; }
+    /// <summary>When the call (or event) started, ms from the scenario's start: orders calls, segments and counters exactly.</summary>
+    public double AtMs { get; set; }
 
     public override string ToString() =>
         $"{Scenario} #{Step} {Actor} {Operation}: {Result}{(ErrnoName is null ? "" : " " + ErrnoName)}";
+}
+
+/// <summary>Who a row is about (<see cref="Observation.Actor"/>).</summary>
+public static class Actors
+{
+    /// <summary>The client socket of the scenario (or the prober's).</summary>
+    public const string Client = "Client";
+    /// <summary>The far endpoint: its socket calls, and what happened to its process or host.</summary>
+    public const string Peer = "Peer";
+    /// <summary>A segment seen on the wire (-Capture): not a socket call.</summary>
+    public const string Wire = "Wire";
+    /// <summary>The kernel's counters that moved during the run: not a socket call.</summary>
+    public const string Kernel = "Kernel";
+}
+
+/// <summary>
+/// Which operations are socket calls. Only they carry Expected and Matches (DESIGN §3): a fault the
+/// lab applied, a signal, a process's end, a segment or a counter row is not something a platform
+/// "returns", so nothing is matched against it.
+/// </summary>
+public static class Operations
+{
+    private static readonly HashSet<string> Calls = new(StringComparer.Ordinal)
+    {
+        "Connect", "Accept", "Listen", "Bind", "Send", "SendTo", "Receive", "ReceiveFrom", "Shutdown", "Close",
+    };
+
+    public static bool IsSocketCall(string actor, string operation) =>
+        (actor == Actors.Client || actor == Actors.Peer) && Calls.Contains(operation);
 }
 
 /// <summary>Result words used in <see cref="Observation.Result"/>.</summary>

@@ -13,6 +13,7 @@ namespace SocketProbe.Engine;
 public sealed class ScenarioContext
 {
     private readonly Action<Observation> _sink;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     public ScenarioContext(Scenario scenario, ScenarioRequest request, Action<Observation> sink, ILogger logger, CancellationToken cancellation)
     {
@@ -27,6 +28,9 @@ public sealed class ScenarioContext
     public ScenarioRequest Request { get; }
     public ILogger Logger { get; }
     public CancellationToken Cancellation { get; }
+
+    /// <summary>Milliseconds since this run started: every row's <see cref="Observation.AtMs"/> is on this clock.</summary>
+    public double NowMs => _clock.Elapsed.TotalMilliseconds;
 
     /// <summary>
     /// Run one socket call, timed alone, bounded by <paramref name="boundMs"/> (default: the request's
@@ -45,7 +49,7 @@ public sealed class ScenarioContext
     public async Task<Observation> MeasureAsync(int step, string actor, string operation,
         Func<CancellationToken, ValueTask<int>> call, Socket? stateOf = null, int? boundMs = null, bool isReceive = false)
     {
-        var observation = new Observation { Step = step, Actor = actor, Operation = operation };
+        var observation = new Observation { Step = step, Actor = actor, Operation = operation, AtMs = NowMs };
         int bound = boundMs ?? Request.CallTimeoutMs;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
         limit.CancelAfter(bound);
@@ -84,15 +88,24 @@ public sealed class ScenarioContext
         observation.Message = ex.Message;
     }
 
-    /// <summary>Stamp scenario, platform and the expectation for this step, then pass the observation on.</summary>
+    /// <summary>
+    /// Stamp scenario, platform, start time and (for a socket call only) the expectation for this
+    /// step, then pass the observation on. Rows that are not socket calls (a fault, a signal, a
+    /// process's end, a segment, a counter) never get Expected or Matches.
+    /// </summary>
     public Observation Emit(Observation observation)
     {
         observation.Scenario = Scenario.Name;
         observation.AddressFamily = Request.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4";
         observation.Platform = PlatformInfo.Description;
-        Expectation? expected = Scenario.Expectations.FirstOrDefault(e =>
-            e.Platform == PlatformInfo.Current && e.Step == observation.Step &&
-            (e.When is null || e.When == Request.ClientAction.ToString()));
+        // A row built by hand (not through MeasureAsync) started ElapsedMs before now. Rows relayed
+        // from the lab keep the lab's own clock.
+        if (observation.AtMs == 0) observation.AtMs = Math.Max(0, NowMs - observation.ElapsedMs);
+        Expectation? expected = Operations.IsSocketCall(observation.Actor, observation.Operation)
+            ? Scenario.Expectations.FirstOrDefault(e =>
+                e.Platform == PlatformInfo.Current && e.Step == observation.Step &&
+                (e.When is null || e.When == Request.ClientAction.ToString()))
+            : null;
         if (expected is not null && observation.Result != Results.Skipped)
         {
             observation.Expected = expected.Describe();
@@ -104,6 +117,17 @@ public sealed class ScenarioContext
         _sink(observation);
         return observation;
     }
+
+    /// <summary>
+    /// Report something that happened but is not a socket call (a fault the lab applied, a signal
+    /// sent, a process's end): it carries no Expected and no Matches.
+    /// </summary>
+    public Observation Event(int step, string actor, string operation, string result, double elapsedMs, string note, double? atMs = null) =>
+        Emit(new Observation
+        {
+            Step = step, Actor = actor, Operation = operation, Result = result, ElapsedMs = elapsedMs, Note = note,
+            AtMs = atMs ?? Math.Max(0, NowMs - elapsedMs),
+        });
 
     /// <summary>Report that the scenario cannot run here, and why.</summary>
     public Observation Skip(string reason)

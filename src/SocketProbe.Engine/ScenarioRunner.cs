@@ -18,7 +18,9 @@ public static class ScenarioRunner
         }
         logger.LogInformation("Running {Scenario} ({Family}) on {Platform}", scenario.Name,
             request.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4", PlatformInfo.Description);
-        await scenario.RunAsync(context).ConfigureAwait(false);
+        // A lab scenario's instruments run inside its namespace (LabMode), where its sockets are.
+        if (scenario is Lab.LabScenario) await scenario.RunAsync(context).ConfigureAwait(false);
+        else await ScenarioInstruments.RunAsync(context, () => scenario.RunAsync(context)).ConfigureAwait(false);
     }
 
     /// <summary>Resolve ClientAction.Default to the scenario's own default; refuse one it cannot play.</summary>

@@ -27,7 +27,7 @@ internal static class LabMode
         {
             var network = LabNetwork.Prepare(logger);
             var context = new ScenarioContext(scenario, request, o => Write(new LabMessage { Observation = o }), logger, CancellationToken.None);
-            scenario.RunInLabAsync(context, network).GetAwaiter().GetResult();
+            ScenarioInstruments.RunAsync(context, () => scenario.RunInLabAsync(context, network)).GetAwaiter().GetResult();
             return 0;
         }
         catch (Exception ex)

@@ -13,7 +13,6 @@ public sealed class ConnectTimeout : LabScenario
 
     public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
     {
-        new(OsPlatform.Linux, 1, "Peer", "HostCrash", "Success", null, "nft drop rule installed in the lab namespace", Verified: true),
         new(OsPlatform.Linux, 2, "Client", "Connect", "Error", "ETIMEDOUT",
             "tcp_write_timeout(): SYN_SENT past TCP_SYNCNT retries -> tcp_write_err() ETIMEDOUT; observed on Linux 6.18 (3 s with TCP_SYNCNT 1)", Verified: true),
         new(OsPlatform.MacOS, 2, "Client", "Connect", "Error", "ETIMEDOUT", "connect(2) man page, macOS: [ETIMEDOUT] 60", Verified: false),
