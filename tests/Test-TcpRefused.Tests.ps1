@@ -122,6 +122,23 @@ Describe 'Test-TcpRefused reproduce mode (ConnectRefused)' {
     }
 }
 
+Describe 'Test-TcpRefused -Scenario comes from the catalogue' {
+    It 'completes -Scenario with the members of its family, and only those' {
+        $family = @(Get-SocketScenario | Where-Object Cmdlet -EQ 'Test-TcpRefused' | ForEach-Object MemberName)
+        $family | Should -Contain 'ConnectRefused'
+        $line = 'Test-TcpRefused -Scenario '
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be $family
+        $line = 'Test-TcpRefused -Scenario Peer'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -BeNullOrEmpty -Because 'PeerExit belongs to Invoke-PeerCrash'
+    }
+
+    It 'names its family in the error for a scenario of another family' {
+        $err = $null
+        try { Test-TcpRefused -Scenario PeerExit -ErrorAction Stop } catch { $err = $_ }
+        "$err" | Should -Match "Unknown scenario 'PeerExit'\. Test-TcpRefused -Scenario takes: ConnectRefused, "
+    }
+}
+
 Describe 'Test-TcpRefused bad input' {
     It 'rejects <Case> with a parameter binding error' -TestCases @(
         @{ Case = 'an unknown scenario'; Splat = @{ Scenario = 'NoSuchScenario' }; Pattern = 'Unknown scenario' }

@@ -12,6 +12,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class WriteAfterFin : Scenario
 {
     public override string Name => "WriteAfterFin";
+    public override string MemberName => "Fin";
     public override string Description => "The peer closes normally (FIN); the client's first write is accepted and answered by RST; later writes fail.";
     public override string Textbook => "1st send ok, peer answers RST; 2nd send EPIPE (SIGPIPE by default)";
     public override string Cmdlet => "Test-WriteAfterRst";

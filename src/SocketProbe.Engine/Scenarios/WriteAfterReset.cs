@@ -15,6 +15,7 @@ public sealed class WriteAfterReset : Scenario
     internal const int RstBoundMs = 1000;
 
     public override string Name => "WriteAfterReset";
+    public override string MemberName => "Reset";
     public override string Description => "The peer aborts an open connection (SO_LINGER 0, RST); the client writes, writes again, then reads.";
     public override string Textbook => "EPIPE; a process with default SIGPIPE dies by signal 13; Windows WSAECONNRESET / 10053";
     public override string Cmdlet => "Test-WriteAfterRst";

@@ -30,8 +30,8 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
 
     [Parameter(ParameterSetName = ReproduceSet, Position = 0)]
     [ValidateNotNullOrEmpty]
-    [ValidateScenarioName(Cmdlet = "Test-TcpRefused")]
-    [ArgumentCompleter(typeof(ScenarioNameCompleter))]
+    [ValidateFamilyMember(FrontDoors.TestTcpRefused)]
+    [ArgumentCompleter(typeof(FamilyMemberCompleter))]
     public string Scenario { get; set; } = "ConnectRefused";
 
     // Not positional: a first positional argument already means -Scenario in the default set.
@@ -192,7 +192,7 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
 
     private void Reproduce()
     {
-        Scenario scenario = ScenarioCatalog.Find(Scenario)!;
+        Scenario scenario = ScenarioCatalog.FindMember(FrontDoors.TestTcpRefused, Scenario)!;
         RunScenarios(new[] { scenario }, AddressFamily, family =>
         {
             var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, SynRetries = SynRetries };
