@@ -35,11 +35,14 @@ public sealed class MatrixRun
     public string AddressFamily { get; }
     public MatrixRunStatus Status { get; private set; } = MatrixRunStatus.Pending;
     /// <summary>Observations that are real steps (not the Skipped row).</summary>
-    public int Steps => Observations.Count(o => o.Result != Results.Skipped);
+    public int Steps => Observations.Count(o => o.Result != Results.Skipped && !IsInstrumentRow(o));
     public int Matched => Observations.Count(o => o.Matches == true);
     public int Differ => Observations.Count(o => o.Matches == false);
     /// <summary>Steps this platform documents nothing for.</summary>
-    public int Undocumented => Observations.Count(o => o.Matches is null && o.Result != Results.Skipped);
+    public int Undocumented => Observations.Count(o => o.Matches is null && o.Result != Results.Skipped && !IsInstrumentRow(o));
+
+    /// <summary>A segment or counter row (or an instrument's own Skipped row): not a step of the scenario.</summary>
+    private static bool IsInstrumentRow(Observation o) => o.Actor is Actors.Wire or Actors.Kernel;
     /// <summary>Milliseconds from the matrix's start to this run's start (it waits for a free slot first).</summary>
     public double StartedAtMs { get; private set; }
     /// <summary>Milliseconds from the matrix's start to this run's end.</summary>
@@ -74,7 +77,7 @@ public sealed class MatrixRun
     {
         FinishedAtMs = atMs;
         Exception = failure;
-        Observation? skipped = Observations.FirstOrDefault(o => o.Result == Results.Skipped);
+        Observation? skipped = Observations.FirstOrDefault(o => o.Result == Results.Skipped && !IsInstrumentRow(o));
         (Status, Reason) = failure is not null ? (MatrixRunStatus.Failed, failure.Message)
             : skipped is not null ? (MatrixRunStatus.Skipped, skipped.Note)
             : (MatrixRunStatus.Completed, null);

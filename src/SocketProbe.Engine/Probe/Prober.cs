@@ -197,6 +197,7 @@ public static class Prober
                     IPEndPoint? local = SocketName.Local(socket);
                     result.LocalAddress = local?.Address.ToString();
                     result.LocalPort = local?.Port;
+                    _request.Wire?.Annotate(result, local, new IPEndPoint(address, port));
                 }
                 _logger.LogDebug("{Result}", result);
                 return result;
