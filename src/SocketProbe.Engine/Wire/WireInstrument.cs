@@ -15,6 +15,7 @@ public sealed class WireInstrument : IScenarioInstrument
     {
         if (!context.Request.Capture) return Task.FromResult<IInstrumentRun?>(null);
         WireCapture capture;
+        long opening = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             capture = WireCapture.Start("lo");
@@ -26,7 +27,7 @@ public sealed class WireInstrument : IScenarioInstrument
             return Task.FromResult<IInstrumentRun?>(null);
         }
         context.HoldRows();
-        return Task.FromResult<IInstrumentRun?>(new Run(capture, context));
+        return Task.FromResult<IInstrumentRun?>(new Run(capture, context, System.Diagnostics.Stopwatch.GetElapsedTime(opening).TotalMilliseconds));
     }
 
     private sealed class Run : IInstrumentRun
@@ -35,11 +36,13 @@ public sealed class WireInstrument : IScenarioInstrument
         private readonly ScenarioContext _context;
         private readonly long _anchorNs;
         private readonly double _anchorMs;
+        private readonly double _openMs;
 
-        public Run(WireCapture capture, ScenarioContext context)
+        public Run(WireCapture capture, ScenarioContext context, double openMs)
         {
             _capture = capture;
             _context = context;
+            _openMs = openMs;
             // The kernel stamps packets on CLOCK_REALTIME; rows are on the run's Stopwatch: one anchor joins them.
             _anchorMs = context.NowMs;
             _anchorNs = WireCapture.UnixNowNanoseconds();
@@ -47,6 +50,7 @@ public sealed class WireInstrument : IScenarioInstrument
 
         public async Task FinishAsync(ScenarioContext context)
         {
+            long finishing = System.Diagnostics.Stopwatch.GetTimestamp();
             // Let the last segments of the last call cross loopback before the final drain.
             await Task.Delay(1, CancellationToken.None).ConfigureAwait(false);
             List<WireSegment> segments = _capture.Take();
@@ -57,7 +61,9 @@ public sealed class WireInstrument : IScenarioInstrument
             if (_capture.Dropped > 0)
                 context.Event(0, Actors.Wire, "Capture", Results.Success, 0,
                     $"{_capture.Dropped} packets were dropped by the capture ring (too many at once): some segments are missing");
-            context.Logger.LogDebug("Capture for {Scenario}: {Kept} of {Seen} packets are the run's own", context.Scenario.Name, rows.Count, segments.Count);
+            // bench/Capture.Bench.ps1 reads this line: the capture's own cost, opening and finishing.
+            context.Logger.LogDebug("Capture for {Scenario}: {Kept} of {Seen} packets are the run's own; open {OpenMs:F3} ms, finish {FinishMs:F3} ms",
+                context.Scenario.Name, rows.Count, segments.Count, _openMs, System.Diagnostics.Stopwatch.GetElapsedTime(finishing).TotalMilliseconds);
         }
 
         public ValueTask DisposeAsync()
