@@ -195,9 +195,9 @@ Describe 'Bad input is a clean PowerShell error' -Tag 'Reliability' {
             @{ Script = "Invoke-SocketScenario -Name '   '"; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
             @{ Script = 'Test-TcpRefused -Scenario NoSuchScenario'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
             @{ Script = 'Test-TcpRefused -Scenario PeerExit'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
-            @{ Script = 'Invoke-PeerCrash -Mode Explode'; Id = 'CannotConvertArgumentNoMessage*'; Category = 'InvalidArgument' }
+            @{ Script = 'Invoke-PeerCrash -Mode Explode'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
             @{ Script = 'Invoke-PeerCrash -Mode Exit -ClientAction Keepalive'; Id = 'ClientActionNotSupported*'; Category = 'InvalidArgument' }
-            @{ Script = 'Test-WriteAfterRst -Variant Sideways'; Id = 'CannotConvertArgumentNoMessage*'; Category = 'InvalidArgument' }
+            @{ Script = 'Test-WriteAfterRst -Variant Sideways'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
             @{ Script = 'Invoke-SocketScenario -Name ConnectRefused -AddressFamily IPv5'; Id = 'CannotConvertArgumentNoMessage*'; Category = 'InvalidArgument' }
         )
         $long = 'a' * 300

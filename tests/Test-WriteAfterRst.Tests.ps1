@@ -127,9 +127,11 @@ Describe 'Test-WriteAfterRst on macOS' -Skip:(-not $IsMacOS) {
 }
 
 Describe 'Test-WriteAfterRst parameters' {
-    It 'runs Reset, Fin, then SigPipe by default' {
+    It 'runs every variant of its family by default, in catalogue order (Reset, Fin, SigPipe first)' {
+        $family = @(Get-SocketScenario | Where-Object Cmdlet -EQ 'Test-WriteAfterRst')
+        ($family.Name[0..2]) -join ',' | Should -Be 'WriteAfterReset,WriteAfterFin,WriteAfterFinSigpipe'
         $o = @(Test-WriteAfterRst)
-        ($o.Scenario | Select-Object -Unique) -join ',' | Should -Be 'WriteAfterReset,WriteAfterFin,WriteAfterFinSigpipe'
+        ($o.Scenario | Select-Object -Unique) -join ',' | Should -Be ($family.Name -join ',')
     }
 
     It 'runs the variants in the order given' {
@@ -176,10 +178,26 @@ Describe 'Test-WriteAfterRst parameters' {
         "$err" | Should -Not -Match '   at '
     }
 
-    It 'completes -Variant values' {
+    It 'completes -Variant values from the catalogue: its family, and only it' {
+        $variants = @(Get-SocketScenario | Where-Object Cmdlet -EQ 'Test-WriteAfterRst' | ForEach-Object MemberName)
+        foreach ($v in 'Reset', 'Fin', 'SigPipe') { $variants | Should -Contain $v }
         $c = TabExpansion2 -inputScript 'Test-WriteAfterRst -Variant ' -cursorColumn 'Test-WriteAfterRst -Variant '.Length
-        $c.CompletionMatches.CompletionText | Should -Contain 'Reset'
-        $c.CompletionMatches.CompletionText | Should -Contain 'Fin'
-        $c.CompletionMatches.CompletionText | Should -Contain 'SigPipe'
+        $c.CompletionMatches.CompletionText | Should -Be $variants
+        $c = TabExpansion2 -inputScript 'Test-WriteAfterRst -Variant Fin, Si' -cursorColumn 'Test-WriteAfterRst -Variant Fin, Si'.Length
+        $c.CompletionMatches.CompletionText | Should -Be 'SigPipe'
+    }
+
+    It 'names every variant in the error for an unknown one, and in its docs page' {
+        $variants = @(Get-SocketScenario | Where-Object Cmdlet -EQ 'Test-WriteAfterRst' | ForEach-Object MemberName)
+        $err = $null
+        try { Test-WriteAfterRst -Variant Sideways -ErrorAction Stop } catch { $err = $_ }
+        "$err" | Should -BeLike "*Unknown variant 'Sideways'. Test-WriteAfterRst -Variant takes: $($variants -join ', ').*"
+        $page = Get-Content (Join-Path $RepoRoot 'docs/Test-WriteAfterRst.md') -Raw
+        $accepted = [regex]::Match($page, '(?ms)^### -Variant.*?^Accepted values: (.*?)$').Groups[1].Value.Trim()
+        ($accepted -split ',\s*') | Should -Be $variants
+    }
+
+    It 'takes a variant in any case' {
+        (@(Test-WriteAfterRst -Variant fin)[0]).Scenario | Should -Be 'WriteAfterFin'
     }
 }

@@ -84,6 +84,20 @@ public sealed class ScenarioContext
         return observation;
     }
 
+    /// <summary><see cref="CallAsync(int, string, string, Func{CancellationToken, ValueTask{int}}, Socket?, int?, bool)"/> for a declared step.</summary>
+    public Task<Observation> CallAsync(ScenarioStep step, Func<CancellationToken, ValueTask<int>> call,
+        Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
+        CallAsync(step.Number, step.Actor, step.Operation, call, stateOf, boundMs, isReceive);
+
+    /// <summary><see cref="MeasureAsync(int, string, string, Func{CancellationToken, ValueTask{int}}, Socket?, int?, bool)"/> for a declared step.</summary>
+    public Task<Observation> MeasureAsync(ScenarioStep step, Func<CancellationToken, ValueTask<int>> call,
+        Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
+        MeasureAsync(step.Number, step.Actor, step.Operation, call, stateOf, boundMs, isReceive);
+
+    /// <summary><see cref="Event(int, string, string, string, double, string, double?)"/> for a declared step.</summary>
+    public Observation Event(ScenarioStep step, string result, double elapsedMs, string note, double? atMs = null) =>
+        Event(step.Number, step.Actor, step.Operation, result, elapsedMs, note, atMs);
+
     /// <summary>Fill the observed error fields from a real SocketException.</summary>
     public static void FillError(Observation observation, SocketException ex)
     {

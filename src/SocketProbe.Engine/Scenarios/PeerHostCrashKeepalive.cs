@@ -7,6 +7,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerHostCrashKeepalive : LabScenario
 {
     public override string Name => "PeerHostCrashKeepalive";
+    public override string MemberName => "HostCrash";
     public override string Description => "The peer host goes silent while the client idles with SO_KEEPALIVE: unanswered probes end the connection.";
     public override string Textbook => "recv ETIMEDOUT after keepalive probes";
     public override string Cmdlet => "Invoke-PeerCrash";

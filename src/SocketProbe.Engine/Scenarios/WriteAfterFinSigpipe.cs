@@ -17,6 +17,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class WriteAfterFinSigpipe : Scenario
 {
     public override string Name => "WriteAfterFinSigpipe";
+    public override string MemberName => "SigPipe";
     public override string Description => "A writer with the default SIGPIPE disposition writes after its peer closed: the second write kills it by signal 13.";
     public override string Textbook => "2nd send EPIPE; a process with default SIGPIPE dies by signal 13 (Stevens UNP 5.13)";
     public override string Cmdlet => "Test-WriteAfterRst";
