@@ -47,10 +47,14 @@ public sealed class LabNetwork
         return lab;
     }
 
-    /// <summary>The peer host goes silent: every packet to or from it is dropped.</summary>
+    /// <summary>
+    /// The peer host goes silent: every packet to or from it is dropped. On arrival (input hook),
+    /// not on the way out: the packets still cross the wire, as to a real dead host, so -Capture
+    /// shows the retransmissions nobody answers.
+    /// </summary>
     public void Silence(IPAddress host) =>
-        Nft($"add rule inet {Table} output {Family(host)} daddr {host} drop comment \"silent-host\"\n" +
-            $"add rule inet {Table} output {Family(host)} saddr {host} drop comment \"silent-host\"\n");
+        Nft($"add rule inet {Table} input {Family(host)} daddr {host} drop comment \"silent-host\"\n" +
+            $"add rule inet {Table} input {Family(host)} saddr {host} drop comment \"silent-host\"\n");
 
     /// <summary>A router answers every packet to the host with ICMP host unreachable (ICMPv6 address unreachable).</summary>
     public void RejectHostUnreachable(IPAddress host) =>

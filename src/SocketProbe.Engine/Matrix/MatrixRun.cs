@@ -76,7 +76,7 @@ public sealed class MatrixRun
     {
         FinishedAtMs = atMs;
         Exception = failure;
-        Observation? skipped = Observations.FirstOrDefault(o => o.Result == Results.Skipped);
+        Observation? skipped = Observations.FirstOrDefault(o => o.Result == Results.Skipped && o.Actor is not (Actors.Wire or Actors.Kernel));
         (Status, Reason) = failure is not null ? (MatrixRunStatus.Failed, failure.Message)
             : skipped is not null ? (MatrixRunStatus.Skipped, skipped.Note)
             : (MatrixRunStatus.Completed, null);

@@ -50,6 +50,7 @@ public sealed class SendBufferFull : Scenario
                 c.ReceiveBufferSize = AskedBufferBytes;
             }).ConfigureAwait(false);
         Socket client = pair.Client, peer = pair.Peer;
+        context.Own(client); // -Capture: its segments are this run's
         client.Blocking = false;
         context.Logger.LogInformation("Connected {Client} -> {Peer}; the peer never reads", client.LocalEndPoint, client.RemoteEndPoint);
 
