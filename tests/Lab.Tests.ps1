@@ -271,7 +271,8 @@ Describe 'A lab process that stops, or dies' -Tag Lab -Skip:(-not $IsLinux) {
     BeforeAll {
         function Get-LabProcessId {
             # The lab: our descendant running the peer program in lab mode (no fork: unshare execs it).
-            @(Get-OwnDescendant | Where-Object CommandLine -Match 'SocketProbe\.Peer\.dll lab ' | ForEach-Object Id)
+            @(Get-OwnDescendant | Where-Object { $_.CommandLine -match 'SocketProbe\.Peer\.dll lab ' -and $_.CommandLine -notmatch '^\S*(unshare|setpriv) ' } |
+                ForEach-Object Id)
         }
         function Start-InRunspace {
             param([string] $Command)
