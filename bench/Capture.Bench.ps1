@@ -30,8 +30,9 @@ $catalog = [SocketProbe.Engine.ScenarioCatalog]::All | Where-Object { -not $Scen
 
 function Invoke-Run {
     param([string] $Name, [switch] $Capture)
+    $DebugPreference = 'Continue'   # not -Debug: that asks for confirmation in older hosts
     $clock = [Diagnostics.Stopwatch]::StartNew()
-    $all = @(Invoke-SocketScenario -Name $Name -Capture:$Capture -Debug 5>&1)
+    $all = @(Invoke-SocketScenario -Name $Name -Capture:$Capture 5>&1)
     $wall = $clock.Elapsed.TotalMilliseconds
     $own = $all | Where-Object { $_ -is [Management.Automation.DebugRecord] -and $_.Message -match 'Capture for \w+: (\d+) of (\d+) packets.*open ([\d.]+) ms, finish ([\d.]+) ms' } |
         Select-Object -First 1 | ForEach-Object { [pscustomobject]@{ Kept = [int]$Matches[1]; Seen = [int]$Matches[2]; OpenMs = [double]$Matches[3]; FinishMs = [double]$Matches[4] } }

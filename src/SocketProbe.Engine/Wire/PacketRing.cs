@@ -31,6 +31,11 @@ internal sealed unsafe class PacketRing : IDisposable
     /// <summary>What the filter keeps of a packet: the IP and TCP headers with options, or an ICMP error and its quote.</summary>
     private const uint SnapLength = 176;
 
+    private const int SOCK_NONBLOCK = 0x800, SO_RCVBUF = 8, SO_RCVBUFFORCE = 33, MSG_TRUNC = 0x20, MSG_DONTWAIT = 0x40;
+    private const nint SIOCGSTAMPNS = 0x8907;
+    /// <summary>Receive buffer of a ring-less socket: the kernel charges a whole skb per packet (64 KiB on lo), so room for hundreds.</summary>
+    private const int PlainBufferBytes = 32 * 1024 * 1024;
+
     private readonly int _fd;
     private readonly byte* _ring;
     private readonly nint _ringLength;
@@ -89,10 +94,55 @@ internal sealed unsafe class PacketRing : IDisposable
         }
     }
 
-    /// <summary>Move every packet the kernel has put in the ring since the last drain into <paramref name="into"/>; the ring's frames go back to the kernel.</summary>
+    /// <summary>
+    /// A socket without ring, on every interface, for a process that lives for one run (the lab):
+    /// setting up a ring and binding to one interface each wait for an RCU grace period in the
+    /// kernel (synchronize_net(), 7-15 ms measured here), this does neither; only its close waits
+    /// for one. Bursts are absorbed by a large receive buffer (SO_RCVBUFFORCE where allowed) and
+    /// the caller's periodic drain.
+    /// </summary>
+    public static PacketRing OpenPlain()
+    {
+        if (!OperatingSystem.IsLinux())
+            throw new WireUnavailableException("capture uses a Linux AF_PACKET socket; no capture technique on this platform yet");
+        int loopback = (int)if_nametoindex("lo");
+        // Protocol ETH_P_ALL at creation: receiving from now on, so nothing needs binding (and no grace period).
+        int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, ETH_P_ALL_BE);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new WireUnavailableException(errno == 1
+                ? "capture needs root or CAP_NET_RAW to open an AF_PACKET socket (socket: EPERM, Operation not permitted)"
+                : $"socket(AF_PACKET) failed: errno {errno}");
+        }
+        try
+        {
+            AttachFilter(fd, loopback);
+            int size = PlainBufferBytes;
+            if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(int)) != 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(int));
+            // The first SIOCGSTAMPNS turns on receive timestamps (sock_enable_timestamp): from then on
+            // each packet's own arrival time is what SIOCGSTAMPNS gives after its recvfrom.
+            long* stamp = stackalloc long[2];
+            ioctl(fd, SIOCGSTAMPNS, stamp);
+            return new PacketRing(fd, null, 0, loopback);
+        }
+        catch
+        {
+            close(fd);
+            throw;
+        }
+    }
+
+    /// <summary>Move every packet the kernel has queued since the last drain into <paramref name="into"/> (ring frames go back to the kernel).</summary>
     public void Drain(List<Frame> into)
     {
         if (_disposed) return;
+        if (_ring is null)
+        {
+            DrainPlain(into);
+            return;
+        }
         for (int seen = 0; seen < FrameCount; seen++)
         {
             byte* frame = _ring + (nint)_next * FrameSize;
@@ -113,6 +163,26 @@ internal sealed unsafe class PacketRing : IDisposable
         }
     }
 
+    private void DrainPlain(List<Frame> into)
+    {
+        var buffer = stackalloc byte[(int)SnapLength];
+        SockaddrLl from;
+        long* stamp = stackalloc long[2];
+        // Bounded: at most what a 32 MiB buffer can hold in one drain.
+        for (int i = 0; i < 100_000; i++)
+        {
+            int length = sizeof(SockaddrLl);
+            nint got = recvfrom(_fd, buffer, (nint)SnapLength, MSG_TRUNC | MSG_DONTWAIT, &from, &length);
+            if (got < 0) return; // EAGAIN: nothing more queued
+            // The filter already drops lo's outgoing copies; a packet queued before it was attached may still be one.
+            if (from.PacketType == PACKET_OUTGOING && from.IfIndex == _loopbackIndex) continue;
+            long nanoseconds = ioctl(_fd, SIOCGSTAMPNS, stamp) == 0 ? stamp[0] * 1_000_000_000L + stamp[1] : WireCapture.UnixNowNanoseconds();
+            int kept = (int)Math.Min(got, (nint)SnapLength);
+            into.Add(new Frame(nanoseconds, (ushort)((from.Protocol >> 8) | (from.Protocol << 8)), (int)got,
+                new ReadOnlySpan<byte>(buffer, kept).ToArray()));
+        }
+    }
+
     /// <summary>Packets the kernel dropped because the ring was full, since the last call.</summary>
     public uint Dropped()
     {
@@ -126,7 +196,7 @@ internal sealed unsafe class PacketRing : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        munmap(_ring, _ringLength);
+        if (_ring is not null) munmap(_ring, _ringLength);
         close(_fd);
     }
 
@@ -214,6 +284,8 @@ internal sealed unsafe class PacketRing : IDisposable
     [DllImport("libc", SetLastError = true)] private static extern void* mmap(void* address, nint length, int protection, int flags, int fd, nint offset);
     [DllImport("libc", SetLastError = true)] private static extern int munmap(void* address, nint length);
     [DllImport("libc", SetLastError = true)] private static extern int close(int fd);
+    [DllImport("libc", SetLastError = true)] private static extern nint recvfrom(int fd, void* buffer, nint length, int flags, void* address, int* addressLength);
+    [DllImport("libc", SetLastError = true)] private static extern int ioctl(int fd, nint request, void* argument);
     [DllImport("libc", SetLastError = true)] private static extern uint if_nametoindex(string name);
 }
 

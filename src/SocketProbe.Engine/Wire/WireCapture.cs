@@ -23,6 +23,9 @@ public sealed class WireCapture : IDisposable
     /// <summary>Start capturing on <paramref name="interfaceName"/> ("lo", or "any" for every interface). Throws <see cref="WireUnavailableException"/> with the reason.</summary>
     public static WireCapture Start(string interfaceName) => new(PacketRing.Open(interfaceName));
 
+    /// <summary>Start capturing on every interface without a ring: no kernel grace period to open (for a process that lives one run: the lab).</summary>
+    public static WireCapture StartPlain() => new(PacketRing.OpenPlain());
+
     /// <summary>Null when this process may capture on lo; otherwise why not (opens and closes a ring).</summary>
     public static string? WhyUnavailable()
     {
