@@ -68,7 +68,7 @@ function Get-PwshCommand {
 
 function Invoke-Build {
     $bin = Join-Path $root 'bin'
-    foreach ($project in 'src/SocketProbe/SocketProbe.csproj', 'src/SocketProbe.Peer/SocketProbe.Peer.csproj') {
+    foreach ($project in 'src/SocketProbe.Loader/SocketProbe.Loader.csproj', 'src/SocketProbe/SocketProbe.csproj', 'src/SocketProbe.Peer/SocketProbe.Peer.csproj') {
         Invoke-Native dotnet @('publish', (Join-Path $root $project), '-c', $Configuration, '-o', $bin, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
     }
     Write-Host "Built into $bin"
@@ -176,7 +176,7 @@ function Invoke-Package {
     $target = Join-Path $root "output/SocketProbe/$($manifest.ModuleVersion)"
     Remove-Item -Recurse -Force $target -ErrorAction Ignore
     New-Item -ItemType Directory -Force -Path $target | Out-Null
-    Copy-Item (Join-Path $root 'SocketProbe.psd1') $target
+    foreach ($file in 'SocketProbe.psd1', 'SocketProbe.psm1', 'LICENSE', 'CHANGELOG.md') { Copy-Item (Join-Path $root $file) $target }
     Copy-Item -Recurse (Join-Path $root 'bin') (Join-Path $target 'bin')
     Copy-Item -Recurse (Join-Path $root 'en-US') (Join-Path $target 'en-US')
     Get-ChildItem (Join-Path $target 'bin') -Filter '*.pdb' | Remove-Item
