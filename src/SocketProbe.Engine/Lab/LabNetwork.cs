@@ -9,7 +9,7 @@ namespace SocketProbe.Engine.Lab;
 /// namespace), and nft rules that make the peer's address silent or unreachable. Only ever used
 /// inside a namespace the lab created: nothing here touches the host's network.
 /// </summary>
-public sealed class LabNetwork
+public sealed partial class LabNetwork
 {
     /// <summary>The peer host's address: loopback range, inside the lab namespace only.</summary>
     public static readonly IPAddress PeerHost = IPAddress.Parse("127.13.0.2");
