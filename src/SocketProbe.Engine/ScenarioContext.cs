@@ -129,8 +129,10 @@ public sealed class ScenarioContext
             : null;
         if (expected is not null && observation.Result != Results.Skipped)
         {
-            observation.Expected = expected.Describe();
-            observation.Matches = expected.Agrees(observation);
+            // A step driven by a kernel timer must also come at the time the request's timers give it.
+            TimeWindow? window = expected.WindowFor(Request);
+            observation.Expected = expected.Describe(window);
+            observation.Matches = expected.Agrees(observation, window);
         }
         Logger.LogDebug("{Scenario} step {Step}: {Actor} {Operation} -> {Result} {ErrnoName} in {Elapsed:F3} ms",
             Scenario.Name, observation.Step, observation.Actor, observation.Operation, observation.Result,

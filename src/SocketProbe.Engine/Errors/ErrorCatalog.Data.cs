@@ -61,8 +61,9 @@ public static partial class ErrorCatalog
             S("PeerKilledWithUnreadData", "PeerAbort", "PeerReboot", "WriteAfterReset", "UdpPortUnreachable")),
 
         new("ECONNABORTED", "The local stack aborted the connection.",
-            "On accept (POSIX): a client completed the handshake and then reset before the server accepted; Linux usually drops such a " +
-            "connection without reporting it (see ResetBeforeAccept). On Windows WSAECONNABORTED (10053) is common on send or receive " +
+            "On accept (POSIX): a client completed the handshake and then reset before the server accepted. Linux does not report it " +
+            "there: accept() succeeds and the first read gives ECONNRESET (see ResetBeforeAccept); only a reset that arrives before the " +
+            "handshake completes (the connection still in SYN_RECV) is dropped silently. On Windows WSAECONNABORTED (10053) is common on send or receive " +
             "after the local stack gave up on the connection (retransmission timeout) or after writing to a connection the peer reset.",
             new[]
             {
