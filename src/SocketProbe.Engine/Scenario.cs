@@ -35,10 +35,11 @@ public abstract class Scenario
 
     /// <summary>
     /// The kernel timer (or our own bound) the scenario sits out with <paramref name="request"/>'s
-    /// values, in ms; 0 when it waits for none. Only a planning hint: the matrix starts the longest
-    /// waits first so they overlap everything else. Never an observed value.
+    /// values, in ms; 0 when it waits for none; null when not declared (a lab scenario may well wait).
+    /// Only a planning hint: the matrix starts the longest waits first so they overlap everything
+    /// else. Never an observed value.
     /// </summary>
-    public virtual double ExpectedWaitMs(ScenarioRequest request) => 0;
+    public virtual double? ExpectedWaitMs(ScenarioRequest request) => NeedsLab ? null : 0;
 
     /// <summary>A wait of the kernel's defaults (no value in the request): minutes, so it goes first.</summary>
     protected const double KernelDefaultWaitMs = 120_000;

@@ -50,9 +50,13 @@ public static class MatrixRunner
         // runs (quick, little CPU); the lab runs that wait for no timer last: each starts a runtime in a
         // namespace, and started at once with the long ones they held those off their timers (the
         // matrix's wall was the longest wait plus ~1.5 s of contended lab starts).
+        // Lab runs that declare no wait go first, in catalogue order (they may hold the longest timers),
+        // then the declared waits, longest first.
         var startOrder = runs
-            .OrderByDescending(r => r.ScenarioDefinition.ExpectedWaitMs(options.NewRequest(r.Family)))
-            .ThenBy(r => r.ScenarioDefinition.NeedsLab ? 1 : 0)
+            .Select(r => (Run: r, Wait: r.ScenarioDefinition.ExpectedWaitMs(options.NewRequest(r.Family))))
+            .OrderBy(x => x.Wait is null ? 0 : x.Wait > 0 ? 1 : x.Run.ScenarioDefinition.NeedsLab ? 3 : 2)
+            .ThenByDescending(x => x.Wait ?? 0)
+            .Select(x => x.Run)
             .ToList();
         bool bothFamilies = options.AddressFamilies.Distinct().Count() > 1;
         string Label(MatrixRun r) => bothFamilies ? $"{r.Scenario} ({r.AddressFamily})" : r.Scenario;

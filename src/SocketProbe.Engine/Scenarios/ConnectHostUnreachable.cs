@@ -7,6 +7,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class ConnectHostUnreachable : LabScenario
 {
     public override string Name => "ConnectHostUnreachable";
+    public override double? ExpectedWaitMs(ScenarioRequest request) => 0;   // an immediate answer (ICMP, no route, RST)
     public override string Description => "A router answers every SYN with ICMP host unreachable.";
     public override string Textbook => "EHOSTUNREACH";
     public override string Cmdlet => "Test-TcpRefused";

@@ -7,7 +7,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerHostCrashKeepalive : LabScenario
 {
     public override string Name => "PeerHostCrashKeepalive";
-    public override double ExpectedWaitMs(ScenarioRequest request) =>
+    public override double? ExpectedWaitMs(ScenarioRequest request) =>
         request is { KeepAliveIdleSeconds: int idle, KeepAliveIntervalSeconds: int interval, KeepAliveCount: int count }
             ? (idle + interval * count) * 1000.0 : KernelDefaultWaitMs;
     public override string MemberName => "HostCrash";
