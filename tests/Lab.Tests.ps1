@@ -19,6 +19,13 @@ Describe 'Lab scenario <Name>' -Tag Lab -Skip:(-not $IsLinux) -ForEach @(
     @{ Name = 'PeerHostCrashKeepalive'; Run = { Invoke-PeerCrash -Mode HostCrash -ClientAction Keepalive }; Final = 'Receive Error ETIMEDOUT'; MinMs = 2500 }
     @{ Name = 'PeerReboot'; Run = { Invoke-PeerCrash -Mode Reboot }; Final = 'Send Error EPIPE' }
     @{ Name = 'IcmpUnreachableEstablished'; Run = { Invoke-PeerCrash -Mode IcmpUnreachable }; Final = 'Receive Error EHOSTUNREACH'; MinMs = 2900 }
+    @{ Name = 'AcceptOverflowReset'; Run = { Test-TcpRefused -Scenario AcceptOverflowReset }; Final = 'Receive Error ECONNRESET' }
+    @{ Name = 'HalfOpenSynRecv'; Run = { Test-TcpRefused -Scenario HalfOpenSynRecv }; Final = 'Send Error EPIPE' }
+    @{ Name = 'EphemeralPortExhaustion'; Run = { Test-TcpRefused -Scenario EphemeralPortExhaustion }; Final = 'Connect Error EADDRNOTAVAIL' }
+    @{ Name = 'MiddleboxIdleReset'; Run = { Invoke-PeerCrash -Mode MiddleboxReset }; Final = 'Send Error EPIPE' }
+    @{ Name = 'MiddleboxIdleDrop'; Run = { Invoke-PeerCrash -Mode MiddleboxDrop }; Final = 'Send Error EPIPE' }
+    @{ Name = 'MtuBlackhole'; Run = { Invoke-PeerCrash -Mode MtuBlackhole }; Final = 'Receive Error ETIMEDOUT'; MinMs = 2900 }
+    @{ Name = 'MtuBlackholeProbing'; Run = { Invoke-PeerCrash -Mode MtuBlackholeProbing }; Final = 'Receive Success '; MinMs = 2900 }
 ) {
     BeforeAll {
         $script:namespaces = Get-NetNamespaceIds
@@ -70,11 +77,86 @@ Describe 'Lab facts the docs rely on' -Tag Lab -Skip:(-not $IsLinux) {
     }
 }
 
+Describe 'Production causes in the lab: what Linux really did' -Tag Lab -Skip:(-not $IsLinux) {
+    It 'AcceptOverflowReset: the held ACK left the server in SYN_RECV, two connections filled backlog 1, the released ACK drew RST' {
+        $o = Test-TcpRefused -Scenario AcceptOverflowReset
+        ($o | Where-Object Step -EQ 2).Note | Should -Match 'SYN_RECV'
+        ($o | Where-Object Step -EQ 4).Note | Should -Match 'accept queue 2 of backlog 1'
+        $reset = $o | Where-Object Step -EQ 7
+        $reset.Errno | Should -Be 104
+        $reset.ElapsedMs | Should -BeLessThan 1000 -Because 'the RST answers the client''s first segment, no timer is involved'
+    }
+
+    It 'HalfOpenSynRecv: the server''s request expired after its SYN-ACK retries (TCP_SYNCNT 1: about 3 s), then the first segment drew RST' {
+        $o = Test-TcpRefused -Scenario HalfOpenSynRecv
+        $expired = $o | Where-Object Step -EQ 3
+        $expired.Result | Should -Be 'Success'
+        $expired.ElapsedMs | Should -BeGreaterThan 2500
+        $expired.Note | Should -Match 'gone from /proc/net/tcp'
+        ($o | Where-Object Step -EQ 6).ErrnoName | Should -Be 'ECONNRESET'
+    }
+
+    It 'EphemeralPortExhaustion: two ports, two connections; the third connect and one after a close fail locally, TIME_WAIT holding the port' {
+        $o = Test-TcpRefused -Scenario EphemeralPortExhaustion
+        $ports = @($o | Where-Object { $_.Step -in 2, 3 } | ForEach-Object { [int]($_.Note -replace '^local port (\d+).*$', '$1') })
+        $ports.Count | Should -Be 2
+        $ports[0] | Should -Not -Be $ports[1]
+        ($o | Where-Object Step -EQ 4).Note | Should -Match '^LOCAL error'
+        ($o | Where-Object Step -EQ 6).Note | Should -Match "port $($ports[0]) is now TIME_WAIT"
+        $held = $o | Where-Object Step -EQ 7
+        $held.Errno | Should -Be 99
+        $held.Note | Should -Match '^LOCAL error.*TIME_WAIT'
+    }
+
+    It 'MiddleboxIdleReset: after the idle the firewall had forgotten the flow; its forged RST reset the client while the server stayed ESTABLISHED' {
+        $o = Invoke-PeerCrash -Mode MiddleboxReset -MiddleboxTimeoutSeconds 2
+        ($o | Where-Object Step -EQ 2).Note | Should -Match 'knows the flow: yes'
+        $idle = $o | Where-Object Step -EQ 4
+        $idle.ElapsedMs | Should -BeGreaterThan 2000 -Because 'the client stays idle longer than the 2 s middlebox timeout'
+        $idle.Note | Should -Match 'knows the flow: no'
+        $read = $o | Where-Object Step -EQ 6
+        $read.ErrnoName | Should -Be 'ECONNRESET'
+        $read.Note | Should -Match "server's socket: ESTABLISHED"
+    }
+
+    It 'MiddleboxIdleDrop: the dropped write ends in ETIMEDOUT at TCP_USER_TIMEOUT, the server still ESTABLISHED' {
+        $o = Invoke-PeerCrash -Mode MiddleboxDrop -UserTimeoutMs 2000
+        $read = $o | Where-Object Step -EQ 6
+        $read.ErrnoName | Should -Be 'ETIMEDOUT'
+        $read.ElapsedMs | Should -BeGreaterThan 1900
+        $read.Note | Should -Match "server's socket: ESTABLISHED"
+    }
+
+    It 'MtuBlackhole: the small write arrived, nothing of the large one did, and the read timed out' {
+        $o = Invoke-PeerCrash -Mode MtuBlackhole
+        ($o | Where-Object Step -EQ 5).Bytes | Should -BeGreaterThan 0
+        ($o | Where-Object Step -EQ 6).Bytes | Should -Be 8192
+        ($o | Where-Object Step -EQ 7).Note | Should -Match '0 bytes unread'
+    }
+
+    It 'MtuBlackholeProbing: tcp_mtu_probing=1 lowered the MSS under the path''s MTU and the whole large write arrived' {
+        $o = Invoke-PeerCrash -Mode MtuBlackholeProbing
+        $arrived = $o | Where-Object Step -EQ 7
+        $arrived.Actor | Should -Be 'Peer'
+        $arrived.Bytes | Should -Be 8192
+        $m = [regex]::Match($arrived.Note, 'MSS went from (\d+) to (\d+)')
+        $m.Success | Should -BeTrue
+        [int]$m.Groups[2].Value | Should -BeLessThan ([int]$m.Groups[1].Value)
+        [int]$m.Groups[2].Value | Should -BeLessThan (1400 - 40)
+    }
+
+    It 'rejects a middlebox timeout out of range' {
+        { Invoke-PeerCrash -Mode MiddleboxReset -MiddleboxTimeoutSeconds 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,SocketProbe.Commands.InvokePeerCrashCommand'
+    }
+}
+
 Describe 'Stopping a lab scenario midway (Ctrl+C)' -Tag Lab -Skip:(-not $IsLinux) {
     It 'stops <Command> after <DelayMs> ms and leaves nothing behind' -TestCases @(
         @{ Command = 'Invoke-PeerCrash -Mode HostCrash -ClientAction Send'; DelayMs = 100 }
         @{ Command = 'Invoke-PeerCrash -Mode HostCrash -ClientAction Send'; DelayMs = 1500 }
         @{ Command = 'Test-TcpRefused -Scenario ConnectTimeout'; DelayMs = 800 }
+        @{ Command = 'Invoke-PeerCrash -Mode MiddleboxDrop'; DelayMs = 600 }
+        @{ Command = 'Test-TcpRefused -Scenario HalfOpenSynRecv'; DelayMs = 1200 }
     ) {
         param($Command, $DelayMs)
         $namespaces = Get-NetNamespaceIds

@@ -13,7 +13,7 @@ namespace SocketProbe.Engine.Lab;
 /// inside a namespace the lab created, and it proves that first (<see cref="LabEnvironment.RequireOwnNamespace"/>):
 /// nothing here touches the host's network.
 /// </summary>
-public sealed class LabNetwork
+public sealed partial class LabNetwork
 {
     /// <summary>The peer host's address: loopback range, inside the lab namespace only.</summary>
     public static readonly IPAddress PeerHost = IPAddress.Parse("127.13.0.2");

@@ -52,6 +52,14 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
     [ValidateRange(1, 3_600_000)]
     public int IdleWaitMs { get; set; } = 2_000;
 
+    /// <summary>
+    /// The lab middlebox's idle timeout for MiddleboxReset and MiddleboxDrop (conntrack's
+    /// nf_conntrack_tcp_timeout_established, seconds): 350 plays an AWS NLB, 240 Azure Load Balancer's default.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1, 86_400)]
+    public int MiddleboxTimeoutSeconds { get; set; } = 1;
+
     /// <summary>Leave the kernel's own timers (a host crash then takes about 15 minutes to surface).</summary>
     [Parameter]
     public SwitchParameter KernelDefaults { get; set; }
@@ -78,6 +86,7 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
                 UserTimeoutMs = UserTimeoutMs, KeepAliveIdleSeconds = KeepAliveIdleSeconds,
                 KeepAliveIntervalSeconds = KeepAliveIntervalSeconds, KeepAliveCount = KeepAliveCount, IdleWaitMs = IdleWaitMs,
                 Capture = Capture,
+                MiddleboxTimeoutSeconds = MiddleboxTimeoutSeconds,
             };
             if (KernelDefaults) request.UseKernelDefaults();
             return request;
