@@ -234,3 +234,24 @@ Describe '-Capture without the right to capture' -Skip:(-not $IsLinux) {
         ($rest -join '; ') | Should -Be ((@($without | ForEach-Object { "$($_.Step) $($_.Actor) $($_.Operation) $($_.Result) $($_.ErrnoName)" })) -join '; ')
     }
 }
+
+Describe '-Capture on Watch-TcpConnection (loopback)' -Skip:(-not $IsLinux) {
+    It 'a connection the server resets: the RST''s TTL is the SYN-ACK''s, ResetFrom Peer' {
+        if ($script:CannotCapture) { Set-ItResult -Skipped -Because $script:CannotCapture; return }
+        $listener = New-LoopbackListener
+        try {
+            $job = Start-ThreadJob {
+                param($l)
+                $s = $l.AcceptSocket(); Start-Sleep -Milliseconds 300
+                $s.LingerState = [Net.Sockets.LingerOption]::new($true, 0); $s.Close()
+            } -ArgumentList $listener
+            $r = @(Watch-TcpConnection -ComputerName 127.0.0.1 -Port $listener.LocalEndpoint.Port -HoldSeconds 5 -Capture)
+            $job | Wait-Job -Timeout 10 | Remove-Job -Force
+        } finally { $listener.Stop() }
+        $r.Count | Should -Be 1
+        "$($r[0].Fate)" | Should -Be 'Reset'
+        $r[0].SynAckTtl | Should -Be 64
+        $r[0].ResetTtl | Should -Be 64
+        $r[0].ResetFrom | Should -Be 'Peer'
+    }
+}

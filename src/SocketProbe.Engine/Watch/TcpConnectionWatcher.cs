@@ -25,6 +25,10 @@ public static class TcpConnectionWatcher
         int ended = 0;
         void Emit(WatchResult result)
         {
+            if (request.Wire is not null && result.LocalPort is int localPort && IPAddress.TryParse(result.LocalAddress, out IPAddress? localAddress) &&
+                IPAddress.TryParse(result.Address, out IPAddress? target) &&
+                request.Wire.Inspect(new IPEndPoint(localAddress, localPort), new IPEndPoint(target, result.Port)) is Wire.WireVerdict v)
+                (result.SynAckTtl, result.ResetTtl, result.ResetFrom, result.IcmpFrom) = (v.SynAckTtl, v.ResetTtl, v.ResetFrom, v.IcmpFrom);
             lock (gate) sink(result);
             Interlocked.Increment(ref ended);
         }

@@ -14,6 +14,9 @@ public sealed class WatchRequest
     /// <summary>Connections held per address.</summary>
     public int Count { get; set; } = 1;
 
+    /// <summary>-Capture: a capture session that adds SynAckTtl, ResetTtl, ResetFrom, IcmpFrom to each result; null captures nothing.</summary>
+    public Wire.ProbeWire? Wire { get; set; }
+
     /// <summary>How long each connection is held before it is reported Alive and closed.</summary>
     public int HoldSeconds { get; set; } = 300;
 

@@ -32,6 +32,14 @@ public sealed class WatchResult
     public DateTime Timestamp { get; set; }
     public string? LocalAddress { get; set; }
     public int? LocalPort { get; set; }
+    /// <summary>-Capture: TTL (IPv6: hop limit) of the target's SYN-ACK on this connection.</summary>
+    public int? SynAckTtl { get; set; }
+    /// <summary>-Capture: TTL (IPv6: hop limit) of the RST that ended it.</summary>
+    public int? ResetTtl { get; set; }
+    /// <summary>-Capture: Peer (as many hops away as the SYN-ACK), Path (not: forged on the way), Unknown; empty without a RST.</summary>
+    public string? ResetFrom { get; set; }
+    /// <summary>-Capture: the router (or host) whose ICMP error answered this connection.</summary>
+    public string? IcmpFrom { get; set; }
     /// <summary>TCP_INFO at the end (Linux): the state, consecutive retransmissions, unanswered probes, smoothed RTT.</summary>
     public string? TcpState { get; set; }
     public int? Retransmits { get; set; }

@@ -17,6 +17,7 @@ public sealed class ProbeWire : IDisposable
     private readonly object _lock = new();
     private readonly List<WireSegment> _segments = new();
     private readonly Dictionary<IPAddress, int> _synAckTtl = new();
+    private readonly Dictionary<(IPAddress Source, int SourcePort, int DestinationPort), int> _flowSynAck = new();
 
     private ProbeWire(WireCapture? capture, string? unavailable)
     {
@@ -36,36 +37,52 @@ public sealed class ProbeWire : IDisposable
     /// <summary>Fill the wire fields of <paramref name="result"/> from the segments of its flow (local endpoint to target).</summary>
     public void Annotate(ProbeResult result, IPEndPoint? local, IPEndPoint target)
     {
-        if (_capture is null || local is null) return;
+        if (Inspect(local, target) is not WireVerdict v) return;
+        (result.SynAckTtl, result.ResetTtl, result.ResetFrom, result.IcmpFrom) = (v.SynAckTtl, v.ResetTtl, v.ResetFrom, v.IcmpFrom);
+    }
+
+    /// <summary>The wire's answer for one flow: its SYN-ACK's and RST's TTL, where the RST came from, the router of an ICMP error. Null when not capturing.</summary>
+    public WireVerdict? Inspect(IPEndPoint? local, IPEndPoint target)
+    {
+        if (_capture is null || local is null) return null;
         List<WireSegment> fresh = _capture.Take();
         lock (_lock)
         {
             foreach (WireSegment s in fresh)
             {
-                // Only what a verdict needs is kept (the capture sees every interface's traffic).
-                if (WireRows.IsSynAck(s)) _synAckTtl[s.Source] = s.Ttl;
-                if (WireRows.IsSynAck(s) || s.Has(WireSegment.Rst) || s.Protocol == WireProtocol.Icmp) _segments.Add(s);
+                // Only what a verdict needs is kept (the capture sees every interface's traffic). A flow's
+                // SYN-ACK TTL is kept apart: a held connection (Watch-TcpConnection) may end long after it.
+                if (WireRows.IsSynAck(s))
+                {
+                    _synAckTtl[s.Source] = s.Ttl;
+                    if (_flowSynAck.Count > 100_000) _flowSynAck.Clear();
+                    _flowSynAck.TryAdd((s.Source, s.SourcePort, s.DestinationPort), s.Ttl);
+                }
+                if (s.Has(WireSegment.Rst) || s.Protocol == WireProtocol.Icmp) _segments.Add(s);
             }
             long cutoff = WireCapture.UnixNowNanoseconds() - KeepNanoseconds;
             _segments.RemoveAll(s => s.UnixNanoseconds < cutoff);
 
-            var fromTarget = _segments.Where(s => s.Protocol == WireProtocol.Tcp && s.SourcePort == target.Port &&
-                s.DestinationPort == local.Port && s.Source.Equals(target.Address)).ToList();
-            WireSegment? synAck = fromTarget.FirstOrDefault(WireRows.IsSynAck);
-            WireSegment? reset = fromTarget.FirstOrDefault(s => s.Has(WireSegment.Rst));
-            result.SynAckTtl = synAck?.Ttl;
-            result.ResetTtl = reset?.Ttl;
+            var key = (target.Address, target.Port, local.Port);
+            int? synAck = _flowSynAck.TryGetValue(key, out int own) ? own : null;
+            _flowSynAck.Remove(key);
+            WireSegment? reset = _segments.FirstOrDefault(s => s.Protocol == WireProtocol.Tcp && s.Has(WireSegment.Rst) &&
+                s.SourcePort == target.Port && s.DestinationPort == local.Port && s.Source.Equals(target.Address));
+            string? from = null;
             if (reset is not null)
             {
-                int? reference = synAck?.Ttl ?? (_synAckTtl.TryGetValue(target.Address, out int t) ? t : null);
-                result.ResetFrom = WireRows.Judge(reference, reset.Ttl).ToString();
+                int? reference = synAck ?? (_synAckTtl.TryGetValue(target.Address, out int t) ? t : null);
+                from = WireRows.Judge(reference, reset.Ttl).ToString();
             }
             WireSegment? icmp = _segments.FirstOrDefault(s => s.Protocol == WireProtocol.Icmp && s.QuotedProtocol == WireProtocol.Tcp &&
                 s.QuotedSourcePort == local.Port && s.QuotedDestinationPort == target.Port && target.Address.Equals(s.QuotedDestination));
-            result.IcmpFrom = icmp?.Source.ToString();
-            _segments.RemoveAll(s => fromTarget.Contains(s) || ReferenceEquals(s, icmp));
+            _segments.RemoveAll(s => ReferenceEquals(s, reset) || ReferenceEquals(s, icmp));
+            return new WireVerdict(synAck, reset?.Ttl, from, icmp?.Source.ToString());
         }
     }
 
     public void Dispose() => _capture?.Dispose();
 }
+
+/// <summary>What the wire said about one flow (see <see cref="ProbeWire.Inspect"/>).</summary>
+public sealed record WireVerdict(int? SynAckTtl, int? ResetTtl, string? ResetFrom, string? IcmpFrom);

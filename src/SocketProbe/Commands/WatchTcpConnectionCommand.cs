@@ -63,6 +63,10 @@ public sealed class WatchTcpConnectionCommand : SocketProbeCmdlet
     [ValidateRange(1, 600_000)]
     public int TimeoutMs { get; set; } = 5_000;
 
+    /// <summary>Capture the connections' segments: SynAckTtl, ResetTtl, ResetFrom (Peer or Path) and IcmpFrom on each result.</summary>
+    [Parameter]
+    public SwitchParameter Capture { get; set; }
+
     private bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
     protected override void BeginProcessing()
@@ -95,6 +99,9 @@ public sealed class WatchTcpConnectionCommand : SocketProbeCmdlet
                 KeepAliveCount = Given(nameof(KeepAliveCount)) ? KeepAliveCount : null,
                 ConnectTimeoutMs = TimeoutMs,
             };
+            using Engine.Wire.ProbeWire? wire = Capture ? Engine.Wire.ProbeWire.Start() : null;
+            if (wire?.Unavailable is string why) WriteWarning($"-Capture: nothing captured: {why}");
+            request.Wire = wire;
             RunEngine(async (queue, logger, token) =>
             {
                 const string activity = "Watch-TcpConnection";
