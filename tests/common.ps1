@@ -221,3 +221,6 @@ function Select-SocketCall {
     # process ends, segments and counters are not.
     process { if ([SocketProbe.Engine.Operations]::IsSocketCall($_.Actor, $_.Operation)) { $_ } }
 }
+
+# Misbehaving loopback servers of the tests' own (reset, close, silent, idle close, echo).
+. (Join-Path $PSScriptRoot 'TestServers.ps1')

@@ -1,0 +1,201 @@
+# Find-TcpIdleTimeout: a server's own idle close on loopback (servers of the test's own), and in a
+# namespace of the test's own a stateful middlebox that forgets idle flows after 3 s and then
+# forges an RST (Reset) or drops (Silent): tests/lab/IdleTimeout-InLab.ps1, which also watches one
+# connection through the same box with Watch-TcpConnection. No test asserts speed.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    function Get-SocketCount { @(Get-ChildItem "/proc/$PID/fd" -ErrorAction Ignore | Where-Object { $_.LinkTarget -like 'socket:*' }).Count }
+
+    function Invoke-IdleLab {
+        # Run the lab script inside a network namespace of its own; returns its JSON report.
+        param([string] $Mode)
+        $out = Join-Path $TestDrive "idle-$Mode.json"
+        $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+        $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+        & unshare --map-root-user --net --fork --kill-child=SIGKILL $pwsh @pwshArgs -NoProfile -NonInteractive `
+            -File (Join-Path $PSScriptRoot 'lab/IdleTimeout-InLab.ps1') $RepoRoot $out $Mode
+        [pscustomobject]@{ Exit = $LASTEXITCODE; Report = if (Test-Path $out) { Get-Content -Raw $out | ConvertFrom-Json } }
+    }
+}
+
+Describe 'Find-TcpIdleTimeout on loopback' -Skip:(-not $IsLinux) {
+    It 'a server that closes after 3 s idle is found as Closed, within 1 s, over <Family> (probe <ProbeWith>)' -TestCases @(
+        @{ Family = 'IPv4'; ProbeWith = 'KeepAlive' }
+        @{ Family = 'IPv6'; ProbeWith = 'KeepAlive' }
+        @{ Family = 'IPv4'; ProbeWith = 'Send' }
+    ) {
+        param($Family, $ProbeWith)
+        $server = New-TestServer -Behavior IdleClose -IdleCloseMs 3000 -Family $Family
+        try {
+            $target = if ($Family -eq 'IPv6') { '::1' } else { '127.0.0.1' }
+            $extra = if ($ProbeWith -eq 'Send') { @{ ProbeWith = 'Send'; Send = "`n" } } else { @{} }
+            $all = @(Find-TcpIdleTimeout -ComputerName $target -Port $server.Port -MaxSeconds 8 -Detailed @extra)
+        }
+        finally { $server.Dispose() }
+        $r = @($all | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleTimeoutResult] })
+        $rows = @($all | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleConnectionResult] })
+        $r.Count | Should -Be 1
+        $r[0].Kind | Should -Be 'Closed'
+        $r[0].AddressFamily | Should -Be $Family
+        $r[0].ProbeWith | Should -Be $ProbeWith
+        $r[0].LongestAliveSeconds | Should -BeIn 2, 3
+        $r[0].ShortestDeadSeconds | Should -BeIn 3, 4
+        $r[0].ObservedSeconds | Should -BeGreaterThan 2.5 -Because 'the FIN came when the server''s 3 s idle timer ran out'
+        $r[0].ObservedSeconds | Should -BeLessThan 4.5
+        $r[0].RecommendedIdleSeconds | Should -BeLessThan $r[0].LongestAliveSeconds
+        $r[0].Recommendation | Should -Match 'server closes'
+        $r[0].Tried | Should -BeLessOrEqual 8
+        $rows.Count | Should -Be $r[0].Tried
+        ($rows | Where-Object IdleSeconds -EQ $r[0].ShortestDeadSeconds).Verdict | Should -Be 'Closed'
+        ($rows | Where-Object IdleSeconds -EQ 1).Verdict | Should -Be 'Alive'
+    }
+
+    It 'a healthy server: Kind None, every connection alive up to -MaxSeconds' {
+        $server = New-TestServer -Behavior Silent
+        try { $r = Find-TcpIdleTimeout 127.0.0.1 $server.Port -MaxSeconds 2 } finally { $server.Dispose() }
+        $r.Kind | Should -Be 'None'
+        $r.LongestAliveSeconds | Should -Be 2
+        $r.ShortestDeadSeconds | Should -BeNullOrEmpty
+        $r.RecommendedIdleSeconds | Should -BeNullOrEmpty
+        $r.Tried | Should -Be 2
+    }
+
+    It 'a closed port: Kind NotConnected, with the reason' {
+        $port = Get-ClosedLoopbackPort
+        $r = Find-TcpIdleTimeout 127.0.0.1 $port -MaxSeconds 2
+        $r.Kind | Should -Be 'NotConnected'
+        $r.Message | Should -Match 'ECONNREFUSED'
+    }
+
+    It 'one answer per address of localhost' {
+        $v4 = New-TestServer -Behavior Silent -Family IPv4
+        $v6 = [SocketProbeTests.MisbehavingServer]::new('Silent', [Net.IPAddress]::IPv6Loopback, 0)
+        try {
+            # Two servers on two ports: the IPv4 one is named by port, so the IPv6 answer there is NotConnected or None.
+            $r = @(Find-TcpIdleTimeout -ComputerName localhost -Port $v4.Port -MaxSeconds 1)
+        }
+        finally { $v4.Dispose(); $v6.Dispose() }
+        ($r | Where-Object AddressFamily -EQ 'IPv4').Kind | Should -Be 'None'
+        $r.Count | Should -BeGreaterOrEqual 1
+    }
+}
+
+Describe 'Find-TcpIdleTimeout bad input' {
+    It '<Case> is a clear error' -TestCases @(
+        @{ Case = '-MaxSeconds below -ResolutionSeconds'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -MaxSeconds 5 -ResolutionSeconds 10 }; Id = 'MaxBelowResolution' }
+        @{ Case = '-Send with -ProbeWith KeepAlive'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -ProbeWith KeepAlive -Send 'x' }; Id = 'SendWithKeepAlive' }
+        @{ Case = '-Send with the default probe'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -Send 'x' }; Id = 'SendWithKeepAlive' }
+        @{ Case = '-ProbeWith Send without -Send'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -ProbeWith Send }; Id = 'SendProbeWithoutSend' }
+        @{ Case = 'an empty target'; Script = { Find-TcpIdleTimeout -ComputerName ' ' -Port 80 }; Id = 'ParameterArgumentValidationError' }
+        @{ Case = 'a negative -MaxSeconds'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -MaxSeconds -1 }; Id = 'ParameterArgumentValidationError' }
+        @{ Case = 'a negative -ResolutionSeconds'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -ResolutionSeconds -1 }; Id = 'ParameterArgumentValidationError' }
+        @{ Case = 'a -MaxSeconds above TCP_KEEPIDLE''s ceiling'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -MaxSeconds 40000 }; Id = 'ParameterArgumentValidationError' }
+        @{ Case = '-ThrottleLimit 0'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -ThrottleLimit 0 }; Id = 'ParameterArgumentValidationError' }
+    ) {
+        param($Case, $Script, $Id)
+        $err = $null
+        try { & $Script } catch { $err = $_ }
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeLike "$Id*"
+        $err.CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData' # validation attributes say InvalidData
+    }
+
+    It 'a target without a port is a non-terminating error' {
+        $r = @(Find-TcpIdleTimeout 127.0.0.1 -ErrorVariable e -ErrorAction SilentlyContinue)
+        $r.Count | Should -Be 0
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'NoPort*'
+    }
+}
+
+Describe 'Stopping Find-TcpIdleTimeout midway on loopback (Ctrl+C)' -Skip:(-not $IsLinux) {
+    It 'stops promptly and leaves no socket behind' {
+        $server = New-TestServer -Behavior Silent
+        try {
+            $before = Get-SocketCount
+            $ps = [PowerShell]::Create()
+            try {
+                $null = $ps.AddScript("Import-Module '$RepoRoot/SocketProbe.psd1'; Find-TcpIdleTimeout 127.0.0.1 -Port $($server.Port) -MaxSeconds 30")
+                $handle = $ps.BeginInvoke()
+                Start-Sleep -Milliseconds 1500
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                $ps.Stop()
+                $clock.ElapsedMilliseconds | Should -BeLessThan 5000
+                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+                @($ps.Streams.Error | Where-Object { $_.Exception -isnot [Management.Automation.PipelineStoppedException] }) | Should -BeNullOrEmpty
+            }
+            finally { $ps.Dispose() }
+            $server.Held | Should -BeGreaterThan 0 -Because 'the search had connections open when it was stopped'
+            $deadline = [DateTime]::UtcNow.AddSeconds(3)
+            while ((Get-SocketCount) -gt $before + $server.Held -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            Get-SocketCount | Should -Be ($before + $server.Held)
+        }
+        finally { $server.Dispose() }
+    }
+}
+
+Describe 'Find-TcpIdleTimeout behind a lab middlebox that forgets idle flows after 3 s' -Tag Lab -Skip:(-not $IsLinux -or [bool]$script:LabUnavailable) {
+    BeforeAll {
+        $script:namespaces = Get-NetNamespaceIds
+        $script:peers = Get-PeerProcessCount
+        $script:labs = @{}
+        foreach ($mode in 'Reset', 'Drop', 'Stop') { $script:labs[$mode] = Invoke-IdleLab -Mode $mode }
+    }
+
+    It 'the lab ran inside its namespace (<Mode>), with the 3 s conntrack timeout, and left its rules as it set them' -TestCases @(
+        @{ Mode = 'Reset' }, @{ Mode = 'Drop' }, @{ Mode = 'Stop' }
+    ) {
+        param($Mode)
+        $lab = $script:labs[$Mode]
+        $lab.Exit | Should -Be 0
+        $lab.Report.Timeout | Should -Be '3'
+        $lab.Report.RulesUnchanged | Should -BeTrue
+    }
+
+    It 'finds the 3 s timeout within 1 s as <Kind> (nft <Mode>)' -TestCases @(
+        @{ Mode = 'Reset'; Kind = 'Reset'; Verdict = 'Reset'; ErrnoName = 'ECONNRESET' }
+        @{ Mode = 'Drop'; Kind = 'Silent'; Verdict = 'Silent'; ErrnoName = 'ETIMEDOUT' }
+    ) {
+        param($Mode, $Kind, $Verdict, $ErrnoName)
+        $a = $script:labs[$Mode].Report.Answer
+        $a.Kind | Should -Be $Kind
+        $a.ShortestDeadSeconds | Should -BeIn 2, 3, 4
+        $a.LongestAliveSeconds | Should -BeIn 2, 3
+        $a.LongestAliveSeconds | Should -BeLessThan $a.ShortestDeadSeconds
+        $a.RecommendedIdleSeconds | Should -BeLessThan $a.LongestAliveSeconds
+        $a.Recommendation | Should -Match 'keepalive'
+        $dead = $script:labs[$Mode].Report.Rows | Where-Object IdleSeconds -EQ $a.ShortestDeadSeconds
+        $dead.Verdict | Should -Be $Verdict
+        $dead.ErrnoName | Should -Be $ErrnoName
+        $dead.Operation | Should -Be 'Receive'
+        ($script:labs[$Mode].Report.Rows | Where-Object IdleSeconds -EQ 1).Verdict | Should -Be 'Alive'
+    }
+
+    It 'Watch-TcpConnection with keepalive after 5 s idle through the same box: <Fate> (<ErrnoName>)' -TestCases @(
+        @{ Mode = 'Reset'; Fate = 'Reset'; ErrnoName = 'ECONNRESET'; MinMs = 4500 }
+        @{ Mode = 'Drop'; Fate = 'TimedOut'; ErrnoName = 'ETIMEDOUT'; MinMs = 6500 }
+    ) {
+        param($Mode, $Fate, $ErrnoName, $MinMs)
+        $w = $script:labs[$Mode].Report.Watch
+        $w.Fate | Should -Be $Fate
+        $w.ErrnoName | Should -Be $ErrnoName
+        $w.Operation | Should -Be 'Receive'
+        $w.AfterMs | Should -BeGreaterThan $MinMs -Because 'the keepalive probe goes out after 5 s idle (then 2 probes 1 s apart when dropped)'
+        $w.AfterMs | Should -BeLessThan 15000
+        $w.TcpState | Should -Be 'CLOSE'
+    }
+
+    It 'stopped midway, it leaves no client socket and no error' {
+        $r = $script:labs['Stop'].Report
+        $r.State | Should -Be 'Stopped'
+        $r.Errors | Should -BeNullOrEmpty
+        $r.StopMs | Should -BeLessThan 5000
+        $r.SocketsDuring | Should -BeGreaterThan $r.SocketsBefore
+        $r.SocketsAfter | Should -Be ($r.SocketsBefore + $r.ServerHeld) -Because 'only the server''s own accepted sockets remain'
+    }
+
+    It 'leaves no namespace, nft table or process behind' {
+        Wait-LabGone -Before $script:namespaces | Should -BeNullOrEmpty
+        Get-HostNftTables | Should -BeNullOrEmpty
+        Get-PeerProcessCount | Should -Be $script:peers
+    }
+}
