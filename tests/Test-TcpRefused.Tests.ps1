@@ -201,6 +201,23 @@ Describe 'Test-TcpRefused reproduce mode (ConnectRefused)' {
     }
 }
 
+Describe 'Test-TcpRefused -Scenario comes from the catalogue' {
+    It 'completes -Scenario with the members of its family, and only those' {
+        $family = @(Get-SocketScenario | Where-Object Cmdlet -EQ 'Test-TcpRefused' | ForEach-Object MemberName)
+        $family | Should -Contain 'ConnectRefused'
+        $line = 'Test-TcpRefused -Scenario '
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be $family
+        $line = 'Test-TcpRefused -Scenario Peer'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -BeNullOrEmpty -Because 'PeerExit belongs to Invoke-PeerCrash'
+    }
+
+    It 'names its family in the error for a scenario of another family' {
+        $err = $null
+        try { Test-TcpRefused -Scenario PeerExit -ErrorAction Stop } catch { $err = $_ }
+        "$err" | Should -Match "Unknown scenario 'PeerExit'\. Test-TcpRefused -Scenario takes: ConnectRefused, "
+    }
+}
+
 Describe 'Test-TcpRefused bad input' {
     It 'rejects <Case> with a parameter binding error' -TestCases @(
         @{ Case = 'an unknown scenario'; Splat = @{ Scenario = 'NoSuchScenario' }; Pattern = 'Unknown scenario' }
@@ -481,7 +498,7 @@ Describe 'Test-TcpRefused probe mode' {
         $r | Export-Csv -Path $csv -NoTypeInformation
         $back = @(Import-Csv -Path $csv)
         $back.Count | Should -Be 2
-        ($back[0].PSObject.Properties.Name -join ',') | Should -Be 'Target,Address,AddressFamily,Port,Sequence,Timestamp,Outcome,Reason,SocketError,Errno,ErrnoName,Message,DnsMs,ConnectMs,LocalAddress,LocalPort,AfterConnect,FirstByteMs,BytesRead,Banner'
+        ($back[0].PSObject.Properties.Name -join ',') | Should -Be 'Target,Address,AddressFamily,Port,Sequence,Timestamp,Outcome,Reason,SocketError,Errno,ErrnoName,Message,DnsMs,ConnectMs,LocalAddress,LocalPort,AfterConnect,FirstByteMs,BytesRead,Banner,SynAckTtl,ResetTtl,ResetFrom,IcmpFrom'
         $back.Outcome | Should -Be 'Refused', 'Refused'
         [double]$back[0].ConnectMs | Should -Be $r[0].ConnectMs
     }
@@ -1007,6 +1024,40 @@ Describe 'Test-TcpRefused loopback connect-phase scenarios (Linux)' -Skip:(-not 
         $o = @(Test-TcpRefused -Scenario $Scenario -AddressFamily $Family)
         (($o | ForEach-Object { "$($_.Result) $($_.ErrnoName)".Trim() }) -join ',') | Should -Be $Expect
         $o | ForEach-Object { $_.Matches | Should -BeTrue -Because "step $($_.Step) is documented for Linux" }
+    }
+
+    # After the handshake: what the client of a server that resets, closes, stays silent or restarts really sees.
+    It '<Scenario> over <Family>: <Expect>' -TestCases @(
+        foreach ($family in 'IPv4', 'IPv6') {
+            @{ Scenario = 'AcceptThenReset'; Family = $family
+                Expect = '1 Client Connect Success; 2 Peer Accept Success; 3 Peer Close Success; 4 Client Receive Error ECONNRESET; 5 Client Send Error EPIPE' }
+            @{ Scenario = 'AcceptThenClose'; Family = $family
+                Expect = '1 Client Connect Success; 2 Peer Accept Success; 3 Peer Close Success; 4 Client Receive EndOfStream; 5 Client Send Success; 6 Client Send Error EPIPE' }
+            @{ Scenario = 'AcceptThenSilent'; Family = $family
+                Expect = '1 Client Connect Success; 2 Peer Accept Success; 3 Client Send Success; 4 Client Receive TimedOut' }
+            @{ Scenario = 'ListenerClosedWithQueue'; Family = $family
+                Expect = '1 Client Connect Success; 2 Client Connect Success; 3 Peer Close Success; 4 Client Receive Error ECONNRESET; 5 Client Send Error EPIPE; 6 Client Receive Error ECONNRESET; 7 Client Send Error EPIPE' }
+        }
+    ) {
+        param($Scenario, $Family, $Expect)
+        $o = @(Test-TcpRefused -Scenario $Scenario -AddressFamily $Family)
+        (($o | ForEach-Object { "$($_.Step) $($_.Actor) $($_.Operation) $($_.Result) $($_.ErrnoName)".Trim() }) -join '; ') | Should -Be $Expect
+        $o.Scenario | Sort-Object -Unique | Should -Be $Scenario
+        $o.AddressFamily | Sort-Object -Unique | Should -Be $Family
+        $o | ForEach-Object { $_.Expected | Should -Not -BeNullOrEmpty; $_.Matches | Should -BeTrue -Because "step $($_.Step) is documented for Linux" }
+    }
+
+    It 'AcceptThenSilent: the silent read is ended by our own bound, with no errno' {
+        $read = Test-TcpRefused -Scenario AcceptThenSilent | Where-Object Step -EQ 4
+        $read.Errno | Should -BeNullOrEmpty
+        $read.ElapsedMs | Should -BeGreaterOrEqual 450
+        $read.Note | Should -Match 'our own bound of 500 ms'
+    }
+
+    It 'ListenerClosedWithQueue: both queued clients were reset by the close, not by anything they did' {
+        $o = @(Test-TcpRefused -Scenario ListenerClosedWithQueue)
+        ($o | Where-Object Step -In 4, 6).Note | ForEach-Object { $_ | Should -Match 'the RST was pending \(POLLERR\) [\d.]+ ms after the listener''s close' }
+        ($o | Where-Object Step -In 4, 6).TcpState | Sort-Object -Unique | Should -Be 'CLOSE'
     }
 
     It 'ResetBeforeAccept: Linux accept() succeeds where Stevens says ECONNABORTED' {

@@ -30,6 +30,9 @@ public sealed class ScenarioRequest
     /// <summary>How long an idle client waits to show that nothing happens (our own bound).</summary>
     public int IdleWaitMs { get; set; } = 2_000;
 
+    /// <summary>Capture the run's own segments and the ICMP errors about them as Wire rows (-Capture).</summary>
+    public bool Capture { get; set; }
+
     /// <summary>Leave every kernel timer at the system's default (a run may take minutes).</summary>
     public void UseKernelDefaults()
     {

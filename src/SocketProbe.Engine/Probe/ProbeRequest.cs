@@ -39,6 +39,8 @@ public sealed class ProbeRequest
 
     /// <summary>Bind each probe socket to this local port (0: the kernel chooses).</summary>
     public int SourcePort { get; set; }
+    /// <summary>-Capture: a capture session that annotates each attempt with TTLs and the RST's origin; null captures nothing.</summary>
+    public Wire.ProbeWire? Wire { get; set; }
 
     public void Validate()
     {

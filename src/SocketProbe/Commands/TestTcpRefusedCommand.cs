@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Net.Sockets;
 using SocketProbe.Engine;
 using SocketProbe.Engine.Probe;
+using SocketProbe.Engine.Wire;
 
 namespace SocketProbe.Commands;
 
@@ -33,8 +34,8 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
 
     [Parameter(ParameterSetName = ReproduceSet, Position = 0)]
     [ValidateNotNullOrEmpty]
-    [ValidateScenarioName(Cmdlet = "Test-TcpRefused")]
-    [ArgumentCompleter(typeof(ScenarioNameCompleter))]
+    [ValidateFamilyMember(FrontDoors.TestTcpRefused)]
+    [ArgumentCompleter(typeof(FamilyMemberCompleter))]
     public string Scenario { get; set; } = "ConnectRefused";
 
     // Not positional: a first positional argument already means -Scenario in the default set.
@@ -140,6 +141,11 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     [Parameter(ParameterSetName = HealthySet)]
     [ValidateRange(1, 65535)]
     public int SourcePort { get; set; }
+
+    /// <summary>Reproduce: the run's segments as Wire rows. Probe: SynAckTtl, ResetTtl, ResetFrom, IcmpFrom on each attempt.</summary>
+    [Parameter(ParameterSetName = ReproduceSet)]
+    [Parameter(ParameterSetName = ProbeSet)]
+    public SwitchParameter Capture { get; set; }
 
     private bool IsProbe => ParameterSetName != ReproduceSet;
 
@@ -277,10 +283,10 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
 
     private void Reproduce()
     {
-        Scenario scenario = ScenarioCatalog.Find(Scenario)!;
+        Scenario scenario = ScenarioCatalog.FindMember(FrontDoors.TestTcpRefused, Scenario)!;
         RunScenarios(new[] { scenario }, AddressFamily, family =>
         {
-            var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, SynRetries = SynRetries };
+            var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, SynRetries = SynRetries, Capture = Capture };
             if (KernelDefaults) request.UseKernelDefaults();
             return request;
         });
@@ -312,6 +318,9 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
         var local = new LocalErrorTally();
         var tally = new ProbeTally();
         bool finished = false;
+        using ProbeWire? wire = Capture ? ProbeWire.Start() : null;
+        if (wire?.Unavailable is string why) WriteWarning($"-Capture: nothing captured: {why}");
+        request.Wire = wire;
         try
         {
             RunEngine(async (queue, logger, token) =>
