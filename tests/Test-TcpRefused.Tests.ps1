@@ -36,6 +36,85 @@ BeforeAll {
         [pscustomobject]@{ Listener = $listener; Filler = $filler; Port = $listener.LocalEndPoint.Port }
     }
 
+    # Loopback servers of the test's own that do one thing to every connection they accept:
+    # Reset (SO_LINGER 0 close: RST), Close (FIN), Silent (hold, never write), Banner (write
+    # "SSH-2.0-Test\r\n" at once), Http (read a request to the blank line, answer, close).
+    if (-not ('ProbeTestServer' -as [type])) {
+    Add-Type -TypeDefinition @'
+    using System;
+    using System.Net;
+    using System.Net.Sockets;
+    using System.Text;
+    using System.Threading;
+    using System.Threading.Tasks;
+    using System.Collections.Generic;
+    // A loopback server of the test's own that does one thing to every connection it accepts.
+    public sealed class ProbeTestServer : IDisposable
+    {
+        private readonly Socket _listener;
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+        private readonly List<Socket> _held = new List<Socket>();
+        private readonly Task _loop;
+        public string Mode { get; }
+        public int Port { get; }
+        public ProbeTestServer(string mode, IPAddress address)
+        {
+            Mode = mode;
+            _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            _listener.Bind(new IPEndPoint(address, 0));
+            _listener.Listen(64);
+            Port = ((IPEndPoint)_listener.LocalEndPoint).Port;
+            _loop = Task.Run(Loop);
+        }
+        private async Task Loop()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                Socket c;
+                try { c = await _listener.AcceptAsync(_stop.Token); } catch { return; }
+                try
+                {
+                    switch (Mode)
+                    {
+                        case "Reset": c.LingerState = new LingerOption(true, 0); c.Close(); break;   // RST
+                        case "Close": c.Shutdown(SocketShutdown.Both); c.Close(); break;             // FIN
+                        case "Silent": lock (_held) _held.Add(c); break;                              // nothing, ever
+                        case "Banner": c.Send(Encoding.ASCII.GetBytes("SSH-2.0-Test\r\n")); lock (_held) _held.Add(c); break;
+                        case "Http": _ = Http(c); break;
+                    }
+                }
+                catch (SocketException) { c.Dispose(); }
+            }
+        }
+        private async Task Http(Socket c)
+        {
+            lock (_held) _held.Add(c);
+            var buffer = new byte[4096];
+            var request = new StringBuilder();
+            try
+            {
+                while (!request.ToString().Contains("\r\n\r\n"))
+                {
+                    int n = await c.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                    if (n == 0) return;
+                    request.Append(Encoding.ASCII.GetString(buffer, 0, n));
+                }
+                c.Send(Encoding.ASCII.GetBytes("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n"));
+                c.Shutdown(SocketShutdown.Send);
+            }
+            catch { }
+        }
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Dispose();
+            try { _loop.Wait(2000); } catch { }
+            lock (_held) foreach (var s in _held) s.Dispose();
+        }
+    }
+'@
+    }
+
     function Get-SocketCount {
         # Sockets this process holds (Linux): /proc/<pid>/fd links named socket:[inode].
         @(Get-ChildItem "/proc/$PID/fd" -ErrorAction Ignore | Where-Object { $_.LinkTarget -like 'socket:*' }).Count
@@ -186,7 +265,7 @@ Describe 'Test-TcpRefused probe mode' {
             $_.Sequence | Should -Be 1
             $_.ConnectMs | Should -BeGreaterThan 0
             $_.DnsMs | Should -Be 0
-            $_.Timestamp.Kind | Should -Be 'Utc'
+            $_.Timestamp | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$'
             $_.LocalAddress | Should -Be $_.Address
             $_.LocalPort | Should -BeGreaterThan 0
         }
@@ -285,28 +364,32 @@ Describe 'Test-TcpRefused probe mode' {
     It 'runs -Count rounds, numbered by Sequence, -IntervalMs apart' {
         $r = @(Test-TcpRefused -ComputerName 127.0.0.1 -Port $Closed -Count 3 -IntervalMs 100)
         $r.Sequence | Should -Be 1, 2, 3
-        ($r[1].Timestamp - $r[0].Timestamp).TotalMilliseconds | Should -BeGreaterOrEqual 90
-        ($r[2].Timestamp - $r[1].Timestamp).TotalMilliseconds | Should -BeGreaterOrEqual 90
+        $t = $r | ForEach-Object { [DateTimeOffset]$_.Timestamp }
+        ($t[1] - $t[0]).TotalMilliseconds | Should -BeGreaterOrEqual 90
+        ($t[2] - $t[1]).TotalMilliseconds | Should -BeGreaterOrEqual 90
     }
 
-    It 'gives -Summary statistics per target:port' {
+    It 'gives -Summary statistics per target:port:address' {
         $s = @(Test-TcpRefused -ComputerName localhost -Port $Closed, $Open -Count 4 -IntervalMs 0 -Summary)
-        $s.Count | Should -Be 2
+        $s.Count | Should -Be 4
         $s[0] | Should -BeOfType ([SocketProbe.Engine.Probe.ProbeSummary])
-        $closedRow, $openRow = $s
-        $closedRow.Port | Should -Be $Closed
-        $closedRow.Addresses | Should -Be '127.0.0.1, ::1'
-        $closedRow.Sent | Should -Be 8
-        $closedRow.Refused | Should -Be 8
-        $closedRow.Open | Should -Be 0
-        $closedRow.LossPercent | Should -Be 100
-        $closedRow.LongestOutage | Should -Be 8
-        $closedRow.OutageStart | Should -BeLessOrEqual $closedRow.OutageEnd
-        $openRow.Open | Should -Be 8
-        $openRow.LossPercent | Should -Be 0
-        $openRow.LongestOutage | Should -Be 0
+        ($s | ForEach-Object { "$($_.Port) $($_.Address) $($_.AddressFamily)" }) | Should -Be @(
+            "$Closed 127.0.0.1 IPv4", "$Closed ::1 IPv6", "$Open 127.0.0.1 IPv4", "$Open ::1 IPv6")
+        foreach ($closedRow in $s[0..1]) {
+            $closedRow.Sent | Should -Be 4
+            $closedRow.Refused | Should -Be 4
+            $closedRow.Open | Should -Be 0
+            $closedRow.LossPercent | Should -Be 100
+            $closedRow.LongestOutage | Should -Be 4
+            $closedRow.OutageStart | Should -BeLessOrEqual $closedRow.OutageEnd
+        }
+        foreach ($openRow in $s[2..3]) {
+            $openRow.Open | Should -Be 4
+            $openRow.LossPercent | Should -Be 0
+            $openRow.LongestOutage | Should -Be 0
+        }
         foreach ($row in $s) {
-            $row.Answered | Should -Be 8
+            $row.Answered | Should -Be 4
             $row.MinMs | Should -BeGreaterThan 0
             $row.MinMs | Should -BeLessOrEqual $row.P50Ms
             $row.P50Ms | Should -BeLessOrEqual $row.P95Ms
@@ -319,6 +402,7 @@ Describe 'Test-TcpRefused probe mode' {
     It 'computes the -Summary figures from the attempts' {
         # The statistics function -Summary uses, applied to attempts we also check by hand.
         $attempts = @(Test-TcpRefused -ComputerName localhost -Port $Closed -Count 5 -IntervalMs 0)
+        $attempts = @($attempts | Where-Object Address -EQ '127.0.0.1')
         $summary = [SocketProbe.Engine.Probe.ProbeStatistics]::Summarize([SocketProbe.Engine.Probe.ProbeResult[]]$attempts)[0]
         $times = @($attempts.ConnectMs | Sort-Object)
         $summary.Sent | Should -Be $attempts.Count
@@ -414,7 +498,7 @@ Describe 'Test-TcpRefused probe mode' {
         $r | Export-Csv -Path $csv -NoTypeInformation
         $back = @(Import-Csv -Path $csv)
         $back.Count | Should -Be 2
-        ($back[0].PSObject.Properties.Name -join ',') | Should -Be 'Target,Address,AddressFamily,Port,Sequence,Timestamp,Outcome,Reason,SocketError,Errno,ErrnoName,Message,DnsMs,ConnectMs,LocalAddress,LocalPort,SynAckTtl,ResetTtl,ResetFrom,IcmpFrom'
+        ($back[0].PSObject.Properties.Name -join ',') | Should -Be 'Target,Address,AddressFamily,Port,Sequence,Timestamp,Outcome,Reason,SocketError,Errno,ErrnoName,Message,DnsMs,ConnectMs,LocalAddress,LocalPort,AfterConnect,FirstByteMs,BytesRead,Banner,SynAckTtl,ResetTtl,ResetFrom,IcmpFrom'
         $back.Outcome | Should -Be 'Refused', 'Refused'
         [double]$back[0].ConnectMs | Should -Be $r[0].ConnectMs
     }
@@ -425,7 +509,7 @@ Describe 'Test-TcpRefused probe mode' {
     }
 
     It 'has a default table view for <Kind>' -TestCases @(
-        @{ Kind = 'attempts'; Splat = @{}; Header = 'Outcome'; Word = 'conn-refused' }
+        @{ Kind = 'attempts'; Splat = @{}; Header = 'Outcome'; Word = 'ECONNREFUSED' }
         @{ Kind = 'summaries'; Splat = @{ Summary = $true }; Header = 'Loss%'; Word = '100.0' }
     ) {
         param($Kind, $Splat, $Header, $Word)
@@ -586,6 +670,248 @@ Describe 'Test-TcpRefused output back-pressure' {
     }
 }
 
+# ---------------------------------------------------------------------------------------------
+# Issue 12: what happens after accept (-ReadMs, -Send). Every server is the test's own, on loopback.
+# ---------------------------------------------------------------------------------------------
+
+Describe 'Test-TcpRefused -ReadMs: what the server does after the handshake' {
+    BeforeAll {
+        $script:Servers = @{}
+        foreach ($family in 'IPv4', 'IPv6') {
+            $address = if ($family -eq 'IPv6') { [Net.IPAddress]::IPv6Loopback } else { [Net.IPAddress]::Loopback }
+            foreach ($mode in 'Reset', 'Close', 'Silent', 'Banner', 'Http') { $Servers["$mode$family"] = [ProbeTestServer]::new($mode, $address) }
+        }
+        $script:Head = "HEAD / HTTP/1.0`r`n`r`n"
+    }
+    AfterAll { $Servers.Values | ForEach-Object Dispose }
+
+    It 'gives four different answers to -ReadMs 500 -Send HEAD over <Family>: Reset, Closed, Open/Silent, Open/Data' -TestCases @(
+        @{ Family = 'IPv4'; Address = '127.0.0.1' }
+        @{ Family = 'IPv6'; Address = '::1' }
+    ) {
+        param($Family, $Address)
+        $ports = 'Reset', 'Close', 'Silent', 'Http' | ForEach-Object { $Servers["$_$Family"].Port }
+        $r = @(Test-TcpRefused -ComputerName $Address -Port $ports -ReadMs 500 -Send $Head)
+        ($r | ForEach-Object { "$($_.Outcome)/$($_.AfterConnect)" }) | Should -Be 'Reset/Reset', 'Closed/Closed', 'Open/Silent', 'Open/Data'
+        $reset, $closed, $silent, $http = $r
+        $reset.Reason | Should -Be 'reset'
+        $reset.ErrnoName | Should -Be 'ECONNRESET'
+        $closed.Reason | Should -Be 'fin'
+        $closed.BytesRead | Should -Be 0
+        $closed.FirstByteMs | Should -BeGreaterOrEqual 0
+        $silent.Reason | Should -Be 'syn-ack'
+        $silent.BytesRead | Should -Be 0
+        $silent.FirstByteMs | Should -BeNullOrEmpty
+        $silent.Message | Should -Match '500'
+        $http.Banner | Should -BeLike 'HTTP/1.0 200 OK\r\n*'
+        $http.BytesRead | Should -Be 38
+        $http.FirstByteMs | Should -BeGreaterThan 0
+        $http.FirstByteMs | Should -BeLessThan 500
+    }
+
+    It 'reads a banner sent without being asked, and escapes its control bytes (<Family>)' -TestCases @(
+        @{ Family = 'IPv4'; Address = '127.0.0.1' }
+        @{ Family = 'IPv6'; Address = '::1' }
+    ) {
+        param($Family, $Address)
+        $r = Test-TcpRefused -ComputerName $Address -Port $Servers["Banner$Family"].Port -ReadMs 500
+        $r.Outcome | Should -Be 'Open'
+        $r.AfterConnect | Should -Be 'Data'
+        $r.Banner | Should -BeExactly 'SSH-2.0-Test\r\n'
+        $r.BytesRead | Should -Be 14
+    }
+
+    It 'says Reset for a server that resets on accept even without -ReadMs (the RST beats the connect), never Open' {
+        $r = @(Test-TcpRefused -ComputerName 127.0.0.1 -Port $Servers['ResetIPv4'].Port -Count 3 -IntervalMs 0)
+        # The RST may arrive just after connect() returned: then the handshake alone looked Open.
+        # Without -ReadMs that is all a connect can see; -ReadMs is what tells (test above).
+        $r.Outcome | ForEach-Object { $_ | Should -BeIn 'Reset', 'Open' }
+        $r | Where-Object Outcome -EQ 'Reset' | ForEach-Object { $_.ErrnoName | Should -Be 'ECONNRESET' }
+        $r | ForEach-Object { $_.AfterConnect | Should -BeNullOrEmpty }
+    }
+
+    It 'leaves AfterConnect, FirstByteMs, BytesRead and Banner empty without -ReadMs' {
+        $r = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Servers['BannerIPv4'].Port
+        $r.Outcome | Should -Be 'Open'
+        foreach ($name in 'AfterConnect', 'FirstByteMs', 'BytesRead', 'Banner') { $r.$name | Should -BeNullOrEmpty -Because $name }
+    }
+
+    It 'counts Reset, Closed, Data and Silent in -Summary, per address' {
+        $ports = 'Reset', 'Close', 'Silent', 'Banner' | ForEach-Object { $Servers["${_}IPv4"].Port }
+        $s = @(Test-TcpRefused -ComputerName 127.0.0.1 -Port $ports -ReadMs 300 -Count 2 -IntervalMs 0 -Summary)
+        $s.Count | Should -Be 4
+        ($s | ForEach-Object { "$($_.Reset) $($_.Closed) $($_.Open) $($_.Silent) $($_.Data) $($_.LossPercent)" }) |
+            Should -Be '2 0 0 0 0 100', '0 2 0 0 0 100', '0 0 2 2 0 0', '0 0 2 0 2 0'
+    }
+
+    It 'refuses -Send without -ReadMs: sending without reading tells nothing' {
+        $err = $null
+        try { Test-TcpRefused -ComputerName 127.0.0.1 -Port 80 -Send 'x' -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'SendWithoutReadMs,SocketProbe.Commands.TestTcpRefusedCommand'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        "$err" | Should -Match '-ReadMs'
+    }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Issue 17: honest health verdicts, totals of a stopped run, which port wins, source binding,
+# unambiguous CSV/JSON, 80-column views.
+# ---------------------------------------------------------------------------------------------
+
+Describe 'Test-TcpRefused -Healthy and scheduled probes' {
+    BeforeAll {
+        $script:Up = New-LoopbackListener -Family IPv4
+        $script:UpPort = $Up.LocalEndpoint.Port
+        $script:Pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+        $script:PwshArgs = @(if ((Split-Path -Leaf $Pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+        $script:ResetServer = [ProbeTestServer]::new('Reset', [Net.IPAddress]::Loopback)
+    }
+    AfterAll { $Up.Stop(); $ResetServer.Dispose() }
+
+    It 'is true only for an endpoint that answered Open every time: <Case>' -TestCases @(
+        @{ Case = 'open'; Target = { "127.0.0.1:$UpPort" }; Extra = @{}; Expected = $true }
+        @{ Case = 'closed (refused)'; Target = { "127.0.0.1:$(Get-ClosedLoopbackPort)" }; Extra = @{}; Expected = $false }
+        @{ Case = 'reset after accept, with -ReadMs'; Target = { "127.0.0.1:$($ResetServer.Port)" }; Extra = @{ ReadMs = 300 }; Expected = $false }
+        @{ Case = 'open on IPv4 but refused on IPv6 (localhost)'; Target = { "localhost:$UpPort" }; Extra = @{}; Expected = $false }
+    ) {
+        param($Case, $Target, $Extra, $Expected)
+        $v = @(Test-TcpRefused -ComputerName (& $Target) -Healthy @Extra)
+        $v.Count | Should -Be 1
+        $v[0] | Should -BeOfType ([bool])
+        $v[0] | Should -Be $Expected
+    }
+
+    It 'is false for a host that never answers (SYNs dropped), where -Quiet is false too' -Skip:(-not $IsLinux) {
+        $silent = New-SilentPort
+        try {
+            Test-TcpRefused -ComputerName 127.0.0.1 -Port $silent.Port -TimeoutMs 300 -Healthy | Should -BeFalse
+            Test-TcpRefused -ComputerName 127.0.0.1 -Port $silent.Port -TimeoutMs 300 -Quiet | Should -BeFalse
+        }
+        finally { $silent.Filler.Dispose(); $silent.Listener.Dispose() }
+    }
+
+    It 'gives the exit code of the documented recipe: 0 for a healthy target, 1 for <Case>' -TestCases @(
+        @{ Case = 'a healthy target'; Port = { $UpPort }; Exit = 0 }
+        @{ Case = 'a dead target'; Port = { Get-ClosedLoopbackPort }; Exit = 1 }
+    ) {
+        param($Case, $Port, $Exit)
+        # The recipe of docs/Test-TcpRefused.md ("Health checks for cron, systemd timers and Task Scheduler").
+        $script = Join-Path $TestDrive 'check.ps1'
+        @"
+param([string] `$Target, [int] `$Port)
+Import-Module '$(Join-Path $RepoRoot 'SocketProbe.psd1')'
+`$verdicts = @(Test-TcpRefused -ComputerName `$Target -Port `$Port -Healthy -Count 2 -IntervalMs 100 -TimeoutMs 2000)
+if (`$verdicts.Count -eq 0 -or `$verdicts -contains `$false) { exit 1 }
+exit 0
+"@ | Set-Content -Path $script
+        & $Pwsh @PwshArgs -NoProfile -NonInteractive -File $script 127.0.0.1 (& $Port)
+        $LASTEXITCODE | Should -Be $Exit
+    }
+
+    It 'gives the totals so far when -Continuous -Summary is stopped with Ctrl+C' -Skip:(-not $IsLinux) {
+        $closed = Get-ClosedLoopbackPort
+        $psi = [Diagnostics.ProcessStartInfo]::new($Pwsh)
+        foreach ($a in @($PwshArgs) + @('-NoProfile', '-NonInteractive', '-Command',
+                "Import-Module '$(Join-Path $RepoRoot 'SocketProbe.psd1')'; Test-TcpRefused -ComputerName 127.0.0.1 -Port $closed -Continuous -Summary -IntervalMs 100")) {
+            $psi.ArgumentList.Add($a)
+        }
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $p = [Diagnostics.Process]::Start($psi)
+        try {
+            $stdout = $p.StandardOutput.ReadToEndAsync()
+            $stderr = $p.StandardError.ReadToEndAsync()
+            Start-Sleep -Milliseconds 2500   # module load and a dozen rounds
+            & kill -INT $p.Id                 # what Ctrl+C sends
+            $p.WaitForExit(10000) | Should -BeTrue
+            $text = $stdout.Result
+            $text | Should -Match 'totals when stopped'
+            $row = $text -split "`n" | Where-Object { $_ -match "^127\.0\.0\.1:$closed\s" }
+            $row | Should -Not -BeNullOrEmpty
+            $fields = -split $row   # Target Address Sent Open Refused ...
+            $sent = [int]$fields[2]
+            $sent | Should -BeGreaterThan 1
+            [int]$fields[4] | Should -Be $sent -Because 'every attempt to a closed port was refused'
+            $stderr.Result | Should -Not -Match 'Parameter set cannot be resolved'
+        }
+        finally { if (-not $p.HasExited) { $p.Kill() }; $p.Dispose() }
+    }
+}
+
+Describe 'Test-TcpRefused ports, source binding and output formats' {
+    BeforeAll {
+        $script:Up = New-LoopbackListener -Family IPv4
+        $script:UpPort = $Up.LocalEndpoint.Port
+    }
+    AfterAll { $Up.Stop() }
+
+    It 'warns that the port written in host:port wins over -Port' {
+        $r = @(Test-TcpRefused -ComputerName "127.0.0.1:$UpPort" -Port 1 -WarningVariable warned -WarningAction SilentlyContinue)
+        $r.Port | Should -Be $UpPort
+        "$warned" | Should -Match "the port in the name \($UpPort\) wins; -Port 1 is not used"
+    }
+
+    It 'binds the probe socket to -SourceAddress (127.0.0.2 to 127.0.0.1) and -SourcePort' -Skip:(-not $IsLinux) {
+        $r = Test-TcpRefused -ComputerName 127.0.0.1 -Port $UpPort -SourceAddress 127.0.0.2
+        $r.Outcome | Should -Be 'Open'
+        $r.LocalAddress | Should -Be '127.0.0.2'
+        $free = Get-ClosedLoopbackPort
+        $r = Test-TcpRefused -ComputerName 127.0.0.1 -Port $UpPort -SourceAddress 127.0.0.2 -SourcePort $free
+        $r.LocalPort | Should -Be $free
+        $r.Outcome | Should -Be 'Open'
+        # localhost with an IPv4 source: only the IPv4 address is probed.
+        @(Test-TcpRefused -ComputerName localhost -Port $UpPort -SourceAddress 127.0.0.2) | ForEach-Object Address | Should -Be '127.0.0.1'
+    }
+
+    It 'refuses a -SourceAddress <Case>' -TestCases @(
+        @{ Case = 'that is not on this machine'; Splat = @{ ComputerName = '127.0.0.1'; SourceAddress = '192.0.2.1' }; Id = 'SourceAddressNotLocal' }
+        @{ Case = 'of the other family than -AddressFamily'; Splat = @{ ComputerName = '127.0.0.1'; SourceAddress = '::1'; AddressFamily = 'IPv4' }; Id = 'SourceAddressFamilyMismatch' }
+        @{ Case = 'of the other family than the target'; Splat = @{ ComputerName = '127.0.0.1'; SourceAddress = '::1' }; Id = 'AddressFamilyMismatch' }
+    ) {
+        param($Case, $Splat, $Id)
+        $err = $null
+        try { Test-TcpRefused @Splat -Port 80 -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be "$Id,SocketProbe.Commands.TestTcpRefusedCommand"
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+    }
+
+    It 'writes ISO 8601 UTC times with milliseconds and outcome names to CSV and JSON, and reads them back' {
+        $iso = '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$'
+        $r = @(Test-TcpRefused -ComputerName 127.0.0.1 -Port (Get-ClosedLoopbackPort), $UpPort)
+        $json = $r | ConvertTo-Json
+        $json | Should -Match '"Outcome": "Refused"'
+        $json | Should -Not -Match '"Outcome": \d'
+        $back = $json | ConvertFrom-Json
+        $back[0].Outcome | Should -Be 'Refused'
+        $back[1].Outcome | Should -Be 'Open'
+        # ConvertFrom-Json turns an ISO string into a DateTime: the same instant, to the millisecond.
+        ([DateTimeOffset]$back[0].Timestamp).UtcDateTime.ToString('yyyy-MM-ddTHH:mm:ss.fffZ') | Should -Be $r[0].Timestamp
+        $csv = Join-Path $TestDrive 'times.csv'
+        $r | Export-Csv -Path $csv
+        $rows = @(Import-Csv -Path $csv)
+        $rows[0].Timestamp | Should -Match $iso
+        $rows[0].Timestamp | Should -Be $r[0].Timestamp
+        $rows.Outcome | Should -Be 'Refused', 'Open'
+
+        $s = @(Test-TcpRefused -ComputerName 127.0.0.1 -Port (Get-ClosedLoopbackPort) -Count 2 -IntervalMs 0 -Summary)
+        $s | Export-Csv -Path $csv
+        $row = Import-Csv -Path $csv
+        foreach ($name in 'FirstAttempt', 'LastAttempt', 'OutageStart', 'OutageEnd') { $row.$name | Should -Match $iso }
+        ($s | ConvertTo-Json | ConvertFrom-Json).Refused | Should -Be 2
+    }
+
+    It 'fits the <Kind> view in 80 columns, nothing squeezed away' -TestCases @(
+        @{ Kind = 'attempt'; Splat = @{}; Words = 'ConnectMs', 'ErrnoName', 'ECONNREFUSED', 'Refused', ' v4 ', ' v6 ', 'localhost' }
+        @{ Kind = 'summary'; Splat = @{ Summary = $true; Count = 2; IntervalMs = 0 }; Words = 'Loss%', 'AvgMs', 'Outcomes', 'Refused 2', '::1', '127.0.0.1', 'localhost:' }
+    ) {
+        param($Kind, $Splat, $Words)
+        $text = Test-TcpRefused -ComputerName localhost -Port (Get-ClosedLoopbackPort) @Splat | Out-String -Width 80
+        foreach ($line in $text -split "`r?`n") { $line.Length | Should -BeLessOrEqual 80 }
+        foreach ($w in $Words) { $text | Should -Match ([regex]::Escape($w)) }
+        $text | Should -Not -Match '…\s*$' -Because 'no column is cut to an ellipsis at the end of a line'
+    }
+}
+
 Describe 'Test-TcpRefused probe mode bad input' {
     It 'rejects <Case> with a parameter binding error' -TestCases @(
         @{ Case = 'port 0'; Splat = @{ ComputerName = 'localhost'; Port = 0 }; Pattern = 'Port' }
@@ -598,6 +924,13 @@ Describe 'Test-TcpRefused probe mode bad input' {
         @{ Case = 'ThrottleLimit 0'; Splat = @{ ComputerName = 'localhost'; Port = 80; ThrottleLimit = 0 }; Pattern = 'ThrottleLimit' }
         @{ Case = 'ThrottleLimit 1025'; Splat = @{ ComputerName = 'localhost'; Port = 80; ThrottleLimit = 1025 }; Pattern = 'ThrottleLimit' }
         @{ Case = 'an unknown family'; Splat = @{ ComputerName = 'localhost'; Port = 80; AddressFamily = 'IPX' }; Pattern = 'AddressFamily' }
+        @{ Case = 'ReadMs 0'; Splat = @{ ComputerName = 'localhost'; Port = 80; ReadMs = 0 }; Pattern = 'ReadMs' }
+        @{ Case = 'ReadMs -1'; Splat = @{ ComputerName = 'localhost'; Port = 80; ReadMs = -1 }; Pattern = 'ReadMs' }
+        @{ Case = 'ReadMs 600001'; Splat = @{ ComputerName = 'localhost'; Port = 80; ReadMs = 600001 }; Pattern = 'ReadMs' }
+        @{ Case = 'an empty -Send'; Splat = @{ ComputerName = 'localhost'; Port = 80; ReadMs = 100; Send = '' }; Pattern = 'Send' }
+        @{ Case = 'SourcePort 0'; Splat = @{ ComputerName = 'localhost'; Port = 80; SourcePort = 0 }; Pattern = 'SourcePort' }
+        @{ Case = 'SourcePort 65536'; Splat = @{ ComputerName = 'localhost'; Port = 80; SourcePort = 65536 }; Pattern = 'SourcePort' }
+        @{ Case = 'a SourceAddress that is no address'; Splat = @{ ComputerName = 'localhost'; Port = 80; SourceAddress = 'not-an-ip' }; Pattern = 'SourceAddress' }
     ) {
         param($Case, $Splat, $Pattern)
         $err = $null
@@ -610,10 +943,12 @@ Describe 'Test-TcpRefused probe mode bad input' {
         "$err" | Should -Not -Match '   at '
     }
 
-    It 'rejects -Quiet with -Summary, and -Continuous with -Quiet, as unresolvable parameter sets' -TestCases @(
+    It 'rejects -Quiet with -Summary or -Healthy, and -Continuous with -Quiet or -Healthy, as unresolvable parameter sets' -TestCases @(
         @{ Splat = @{ Quiet = $true; Summary = $true } }
+        @{ Splat = @{ Quiet = $true; Healthy = $true } }
+        @{ Splat = @{ Summary = $true; Healthy = $true } }
         @{ Splat = @{ Quiet = $true; Continuous = $true } }
-        @{ Splat = @{ Summary = $true; Continuous = $true } }
+        @{ Splat = @{ Healthy = $true; Continuous = $true } }
     ) {
         param($Splat)
         $err = $null

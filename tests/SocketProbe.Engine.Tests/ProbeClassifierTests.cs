@@ -22,7 +22,7 @@ public class ProbeClassifierTests
     [InlineData(SocketError.TooManyOpenSockets, ProbeOutcome.LocalError, "local-limit")]
     [InlineData(SocketError.NoBufferSpaceAvailable, ProbeOutcome.LocalError, "local-limit")]
     [InlineData(SocketError.AddressFamilyNotSupported, ProbeOutcome.LocalError, "local-limit")]
-    [InlineData(SocketError.ConnectionReset, ProbeOutcome.Error, "error")]
+    [InlineData(SocketError.ConnectionReset, ProbeOutcome.Reset, "reset")] // an RST that beat the connect's completion
     public void Maps_the_socket_error_to_outcome_and_nmap_reason(SocketError error, ProbeOutcome outcome, string reason)
     {
         var (o, r) = ProbeClassifier.Classify(error);

@@ -13,8 +13,8 @@ public class ProbeStatisticsTests
         Port = port,
         Address = outcome == ProbeOutcome.NameNotResolved ? null : address,
         Sequence = sequence,
-        Timestamp = T0.AddSeconds(sequence),
-        Outcome = outcome,
+        Started = T0.AddSeconds(sequence),
+        Kind = outcome,
         ConnectMs = outcome == ProbeOutcome.NameNotResolved ? null : ms,
     };
 
@@ -32,19 +32,24 @@ public class ProbeStatisticsTests
             Attempt(7, ProbeOutcome.Error, 0.2),
             Attempt(8, ProbeOutcome.Open, 4.0),
         };
-        var s = Assert.Single(ProbeStatistics.Summarize(attempts));
-        Assert.Equal(("h", 80, 8), (s.Target, s.Port, s.Sent));
+        var both = ProbeStatistics.Summarize(attempts);
+        Assert.Equal(2, both.Count);
+        var s = both[0];
+        Assert.Equal(("h", 80, 7), (s.Target, s.Port, s.Sent));
         Assert.Equal(2, s.Open);
         Assert.Equal(1, s.Refused);
         Assert.Equal(1, s.TimedOut);
         Assert.Equal(1, s.HostUnreachable);
         Assert.Equal(1, s.NetworkUnreachable);
-        Assert.Equal(1, s.NameNotResolved);
         Assert.Equal(1, s.Error);
-        Assert.Equal(75.0, s.LossPercent);
-        Assert.Equal("10.0.0.1", s.Addresses);
-        Assert.Equal(T0.AddSeconds(1), s.FirstAttempt);
-        Assert.Equal(T0.AddSeconds(8), s.LastAttempt);
+        Assert.Equal(100.0 * 5 / 7, s.LossPercent);
+        // The round in which the name gave no address has a row of its own, Address empty.
+        var unresolved = both[1];
+        Assert.Null(unresolved.Address);
+        Assert.Equal((1, 1, 100.0), (unresolved.Sent, unresolved.NameNotResolved, unresolved.LossPercent));
+        Assert.Equal("10.0.0.1", s.Address);
+        Assert.Equal(T0.AddSeconds(1), s.FirstAttemptTime);
+        Assert.Equal(T0.AddSeconds(8), s.LastAttemptTime);
     }
 
     [Fact]
@@ -105,8 +110,8 @@ public class ProbeStatisticsTests
         }, 1.0)).ToArray();
         var s = ProbeStatistics.Summarize(attempts)[0];
         Assert.Equal(3, s.LongestOutage);
-        Assert.Equal(T0.AddSeconds(4), s.OutageStart);
-        Assert.Equal(T0.AddSeconds(6), s.OutageEnd);
+        Assert.Equal(T0.AddSeconds(4), s.OutageStartTime);
+        Assert.Equal(T0.AddSeconds(6), s.OutageEndTime);
     }
 
     [Fact]
@@ -114,12 +119,12 @@ public class ProbeStatisticsTests
     {
         var s = ProbeStatistics.Summarize(new[] { Attempt(1, ProbeOutcome.Open, 1), Attempt(2, ProbeOutcome.Open, 1) })[0];
         Assert.Equal(0, s.LongestOutage);
-        Assert.Null(s.OutageStart);
-        Assert.Null(s.OutageEnd);
+        Assert.Null(s.OutageStartTime);
+        Assert.Null(s.OutageEndTime);
     }
 
     [Fact]
-    public void Groups_per_target_and_port_in_first_seen_order_across_addresses()
+    public void Groups_per_target_port_and_address_in_first_seen_order()
     {
         var attempts = new[]
         {
@@ -131,11 +136,11 @@ public class ProbeStatisticsTests
             Attempt(2, ProbeOutcome.Open, 1, "a", 80, "127.0.0.1"),
         };
         var summaries = ProbeStatistics.Summarize(attempts);
-        Assert.Equal(new[] { ("b", 22), ("a", 80) }, summaries.Select(s => (s.Target, s.Port)));
-        Assert.Equal(4, summaries[0].Sent);
-        Assert.Equal("127.0.0.1, ::1", summaries[0].Addresses);
-        // Runs are counted in output order within each round: R, R, R, then Open.
-        Assert.Equal(3, summaries[0].LongestOutage);
+        // Per address: an IPv4-only failure does not read as 50 % loss of the name.
+        Assert.Equal(new[] { ("b", 22, "127.0.0.1"), ("b", 22, "::1"), ("a", 80, "127.0.0.1") }, summaries.Select(s => (s.Target, s.Port, s.Address!)));
+        Assert.Equal(new[] { 2, 2, 2 }, summaries.Select(s => s.Sent));
+        Assert.Equal(new double?[] { 100.0, 50.0, 0.0 }, summaries.Select(s => s.LossPercent));
+        Assert.Equal(new[] { 2, 1, 0 }, summaries.Select(s => s.LongestOutage));
     }
 
     [Fact]
@@ -144,7 +149,7 @@ public class ProbeStatisticsTests
         var attempts = new[] { Attempt(3, ProbeOutcome.Refused, 1), Attempt(1, ProbeOutcome.Refused, 1), Attempt(2, ProbeOutcome.Open, 1) };
         var s = ProbeStatistics.Summarize(attempts)[0];
         Assert.Equal(1, s.LongestOutage);
-        Assert.Equal(T0.AddSeconds(1), s.OutageStart);
+        Assert.Equal(T0.AddSeconds(1), s.OutageStartTime);
     }
 
     [Fact]
@@ -195,5 +200,55 @@ public class ProbeStatisticsTests
         // A refused attempt next to a local failure: the target refused, and nothing of the target's said otherwise.
         var mixed = new[] { Attempt(1, ProbeOutcome.LocalError, null), Attempt(2, ProbeOutcome.Refused, 1.0) };
         Assert.True(Assert.Single(ProbeStatistics.Verdicts(mixed)).Refused);
+    }
+
+    [Fact]
+    public void Every_outcome_has_its_count_Reset_and_Closed_included()
+    {
+        var attempts = new[]
+        {
+            Attempt(1, ProbeOutcome.Reset, 1.0), Attempt(2, ProbeOutcome.Closed, 1.0), Attempt(3, ProbeOutcome.Error, 1.0),
+            Attempt(4, ProbeOutcome.Open, 1.0), Attempt(5, ProbeOutcome.Open, 1.0),
+        };
+        attempts[3].After = AfterConnectKind.Data;
+        attempts[4].After = AfterConnectKind.Silent;
+        var s = Assert.Single(ProbeStatistics.Summarize(attempts));
+        Assert.Equal((1, 1, 1, 2, 1, 1), (s.Reset, s.Closed, s.Error, s.Open, s.Data, s.Silent));
+        Assert.Equal(60.0, s.LossPercent);
+        Assert.Equal(4, s.Answered); // the handshake completed for Reset and Closed too: their connect times count
+    }
+
+    [Fact]
+    public void Healthy_is_true_only_when_every_attempt_the_target_answered_was_Open()
+    {
+        var attempts = new[]
+        {
+            Attempt(1, ProbeOutcome.Open, 1, "ok", 1), Attempt(2, ProbeOutcome.Open, 1, "ok", 1),
+            Attempt(1, ProbeOutcome.Open, 1, "reset", 2), Attempt(2, ProbeOutcome.Reset, 1, "reset", 2),
+            Attempt(1, ProbeOutcome.TimedOut, 1, "dead", 3),
+            Attempt(1, ProbeOutcome.Refused, 1, "refused", 4),
+            Attempt(1, ProbeOutcome.Open, 1, "half", 5, "127.0.0.1"), Attempt(1, ProbeOutcome.Refused, 1, "half", 5, "::1"),
+            Attempt(1, ProbeOutcome.LocalError, null, "unknown", 6),
+            Attempt(1, ProbeOutcome.LocalError, null, "mostly", 7), Attempt(2, ProbeOutcome.Open, 1, "mostly", 7),
+            Attempt(1, ProbeOutcome.NameNotResolved, null, "noname", 8),
+        };
+        Assert.Equal(new[]
+        {
+            ("ok", 1, true), ("reset", 2, false), ("dead", 3, false), ("refused", 4, false), ("half", 5, false),
+            ("unknown", 6, false), ("mostly", 7, true), ("noname", 8, false),
+        }, ProbeStatistics.Healthy(attempts));
+    }
+
+    [Fact]
+    public void Times_are_ISO_8601_UTC_with_milliseconds_and_outcomes_are_names()
+    {
+        var r = new ProbeResult { Started = new DateTime(2026, 12, 2, 0, 56, 58, 123, DateTimeKind.Utc).AddTicks(4567), Kind = ProbeOutcome.Reset };
+        Assert.Equal("2026-12-02T00:56:58.123Z", r.Timestamp);
+        Assert.Equal("Reset", r.Outcome);
+        r.Timestamp = "2026-12-02T00:56:58.123Z";
+        Assert.Equal(DateTimeKind.Utc, r.Started.Kind);
+        Assert.Equal(123, r.Started.Millisecond);
+        var s = Assert.Single(ProbeStatistics.Summarize(new[] { Attempt(1, ProbeOutcome.TimedOut, 1) }));
+        Assert.Equal("2026-01-01T00:00:01.000Z", s.OutageStart);
     }
 }

@@ -76,14 +76,15 @@ public sealed class ProberTests : IDisposable
         {
             ("127.0.0.1", closed, ProbeOutcome.Refused), ("::1", closed, ProbeOutcome.Refused),
             ("127.0.0.1", open, ProbeOutcome.Open), ("::1", open, ProbeOutcome.Open),
-        }, results.Select(r => (r.Address!, r.Port, r.Outcome)));
+        }, results.Select(r => (r.Address!, r.Port, r.Kind)));
         foreach (var r in results)
         {
             Assert.Equal("localhost", r.Target);
             Assert.Equal(1, r.Sequence);
             Assert.Equal(0, r.DnsMs);
             Assert.True(r.ConnectMs > 0);
-            Assert.Equal(DateTimeKind.Utc, r.Timestamp.Kind);
+            Assert.Equal(DateTimeKind.Utc, r.Started.Kind);
+            Assert.EndsWith("Z", r.Timestamp);
             Assert.Equal(r.Address, r.LocalAddress);
             Assert.InRange(r.LocalPort ?? 0, 1, 65535);
             Assert.Equal(r.Address == "::1" ? "IPv6" : "IPv4", r.AddressFamily);
@@ -112,7 +113,7 @@ public sealed class ProberTests : IDisposable
         });
         var r = Assert.Single(results);
         Assert.Equal("::1", r.Address);
-        Assert.Equal(ProbeOutcome.Refused, r.Outcome);
+        Assert.Equal(ProbeOutcome.Refused, r.Kind);
     }
 
     [Fact]
@@ -129,7 +130,7 @@ public sealed class ProberTests : IDisposable
         Assert.Equal(new[] { (1, 1), (1, 2), (2, 1), (2, 2) }, results.Select(r => (r.Sequence, r.Port)));
         Assert.All(results, r =>
         {
-            Assert.Equal(ProbeOutcome.NameNotResolved, r.Outcome);
+            Assert.Equal(ProbeOutcome.NameNotResolved, r.Kind);
             Assert.Equal("no-resolve", r.Reason);
             Assert.Equal("HostNotFound", r.SocketError);
             Assert.False(string.IsNullOrEmpty(r.Message));
@@ -146,7 +147,7 @@ public sealed class ProberTests : IDisposable
         var clock = Stopwatch.StartNew();
         var results = await Run(new ProbeRequest { Tasks = new[] { new ProbeTask(Target("slow.test"), new[] { 1 }) }, TimeoutMs = 200 }, hanging);
         var r = Assert.Single(results);
-        Assert.Equal(ProbeOutcome.NameNotResolved, r.Outcome);
+        Assert.Equal(ProbeOutcome.NameNotResolved, r.Kind);
         Assert.Contains("200 ms", r.Message);
         Assert.InRange(r.DnsMs, 150, 5000);
         Assert.InRange(clock.ElapsedMilliseconds, 150, 5000);
@@ -162,7 +163,7 @@ public sealed class ProberTests : IDisposable
             AddressFamily = AddressFamily.InterNetworkV6,
         }, v4only);
         var r = Assert.Single(results);
-        Assert.Equal(ProbeOutcome.NameNotResolved, r.Outcome);
+        Assert.Equal(ProbeOutcome.NameNotResolved, r.Kind);
         Assert.Contains("no IPv6 address", r.Message);
         Assert.Null(r.SocketError);
     }
@@ -174,7 +175,7 @@ public sealed class ProberTests : IDisposable
         ProbeResolver.Lookup three = (_, _) => Task.FromResult(new[] { IPAddress.Parse("127.0.0.3"), IPAddress.IPv6Loopback, IPAddress.Parse("127.0.0.2") });
         var results = await Run(new ProbeRequest { Tasks = new[] { new ProbeTask(Target("multi.test"), new[] { closed }) } }, three);
         Assert.Equal(new[] { "127.0.0.3", "::1", "127.0.0.2" }, results.Select(r => r.Address));
-        Assert.All(results, r => Assert.Equal(ProbeOutcome.Refused, r.Outcome));
+        Assert.All(results, r => Assert.Equal(ProbeOutcome.Refused, r.Kind));
         Assert.All(results, r => Assert.True(r.DnsMs > 0));
     }
 
@@ -189,7 +190,7 @@ public sealed class ProberTests : IDisposable
             Tasks = new[] { new ProbeTask(Target("127.0.0.1"), new[] { silent, closed }) },
             TimeoutMs = 300,
         });
-        Assert.Equal(new[] { (silent, ProbeOutcome.TimedOut), (closed, ProbeOutcome.Refused) }, results.Select(r => (r.Port, r.Outcome)));
+        Assert.Equal(new[] { (silent, ProbeOutcome.TimedOut), (closed, ProbeOutcome.Refused) }, results.Select(r => (r.Port, r.Kind)));
         var timedOut = results[0];
         Assert.Equal("no-response", timedOut.Reason);
         Assert.Null(timedOut.Errno);
@@ -198,7 +199,7 @@ public sealed class ProberTests : IDisposable
         Assert.InRange(timedOut.ConnectMs!.Value, 290, 5000);
         Assert.NotNull(timedOut.LocalPort);
         // Both ran at once: the refused attempt started before the silent one was given up.
-        Assert.True(results[1].Timestamp < timedOut.Timestamp.AddMilliseconds(250));
+        Assert.True(results[1].Started < timedOut.Started.AddMilliseconds(250));
         Assert.InRange(clock.ElapsedMilliseconds, 290, 5000);
     }
 
@@ -231,7 +232,7 @@ public sealed class ProberTests : IDisposable
         Assert.Equal(new[] { 1, 2, 3 }, results.Select(r => r.Sequence));
         for (int i = 1; i < results.Count; i++)
         {
-            Assert.True((results[i].Timestamp - results[i - 1].Timestamp).TotalMilliseconds >= 140);
+            Assert.True((results[i].Started - results[i - 1].Started).TotalMilliseconds >= 140);
         }
     }
 
@@ -269,6 +270,50 @@ public sealed class ProberTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = target, ThrottleLimit = 0 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = new[] { new ProbeTask(Target("h"), new[] { 65536 }) } }.Validate());
         Assert.Throws<ArgumentException>(() => new ProbeRequest { Tasks = new[] { new ProbeTask(Target("h"), Array.Empty<int>()) } }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = target, ReadMs = 0 }.Validate());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = target, ReadMs = 600_001 }.Validate());
+        Assert.Throws<ArgumentException>(() => new ProbeRequest { Tasks = target, Send = new byte[] { 1 } }.Validate());
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x53, 0x53, 0x48, 0x0d, 0x0a }, "SSH\\r\\n")]
+    [InlineData(new byte[] { 0x00, 0x09, 0x5c, 0x7f, 0xff }, "\\x00\\t\\\\\\x7F\\xFF")]
+    public void Banner_bytes_become_printable_text_with_escapes(byte[] bytes, string text) =>
+        Assert.Equal(text, Prober.Printable(bytes));
+
+    [Fact]
+    public async Task ReadMs_tells_reset_close_silence_and_data_apart()
+    {
+        var reset = Listen(IPAddress.Loopback);
+        var close = Listen(IPAddress.Loopback);
+        var silent = Listen(IPAddress.Loopback);
+        var data = Listen(IPAddress.Loopback);
+        var serving = Task.Run(async () =>
+        {
+            var r = await reset.AcceptAsync();
+            r.LingerState = new LingerOption(true, 0);
+            r.Close();
+            var c = await close.AcceptAsync();
+            c.Shutdown(SocketShutdown.Both);
+            c.Close();
+            _owned.Add(await silent.AcceptAsync());
+            var d = await data.AcceptAsync();
+            _owned.Add(d);
+            d.Send(new byte[] { (byte)'h', (byte)'i', (byte)'\n' });
+        });
+        var results = await Run(new ProbeRequest
+        {
+            Tasks = new[] { new ProbeTask(Target("127.0.0.1"), new[] { PortOf(reset), PortOf(close), PortOf(silent), PortOf(data) }) },
+            ReadMs = 300,
+            ThrottleLimit = 1, // one after the other, as the server accepts them
+        });
+        await serving.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(new[] { ProbeOutcome.Reset, ProbeOutcome.Closed, ProbeOutcome.Open, ProbeOutcome.Open }, results.Select(r => r.Kind));
+        Assert.Equal(new AfterConnectKind?[] { AfterConnectKind.Reset, AfterConnectKind.Closed, AfterConnectKind.Silent, AfterConnectKind.Data }, results.Select(r => r.After));
+        Assert.Equal("hi\\n", results[3].Banner);
+        Assert.Equal(3, results[3].BytesRead);
+        Assert.NotNull(results[3].FirstByteMs);
+        Assert.Equal("ECONNRESET", OperatingSystem.IsLinux() ? results[0].ErrnoName : "ECONNRESET");
     }
 }
 

@@ -19,7 +19,8 @@ internal static partial class LocalLimit
         SocketError.TooManyOpenSockets or        // EMFILE and ENFILE (.NET folds both into this one)
         SocketError.NoBufferSpaceAvailable or    // ENOBUFS, ENOMEM
         SocketError.AddressNotAvailable or       // EADDRNOTAVAIL: no ephemeral port left for this destination
-        SocketError.AddressFamilyNotSupported;   // EAFNOSUPPORT: this host makes no socket of the family
+        SocketError.AddressFamilyNotSupported or // EAFNOSUPPORT: this host makes no socket of the family
+        SocketError.AddressAlreadyInUse;         // EADDRINUSE: -SourcePort is taken (or its tuple in TIME_WAIT)
 
     /// <summary>What each local limit means, for the Message of a LocalError row.</summary>
     public static string Describe(string? errnoName) => errnoName switch
@@ -29,6 +30,7 @@ internal static partial class LocalLimit
         "ENOBUFS" => "the kernel had no buffer space for the socket",
         "ENOMEM" => "the kernel had no memory for the socket",
         "EADDRNOTAVAIL" => "no local port was free for this destination (ip_local_port_range exhausted, or ports in TIME_WAIT)",
+        "EADDRINUSE" or "WSAEADDRINUSE" => "the source address and port are in use (-SourcePort: another socket, or the last connection's TIME_WAIT)",
         "EAFNOSUPPORT" or "WSAEAFNOSUPPORT" => "this host cannot make a socket of this address family (IPv6 switched off?)",
         "WSAEMFILE" => "this process has too many open sockets",
         "WSAENOBUFS" => "no buffer space (or no ephemeral port) was available",

@@ -25,6 +25,26 @@ public enum ProbeOutcome
     /// about the target; -Summary counts it apart, and it never counts as loss.
     /// </summary>
     LocalError,
+    /// <summary>
+    /// The handshake completed, then the far side reset: ECONNRESET on the read (with -ReadMs), or on
+    /// the connect itself when the RST beat the connect's completion (a server that accepts and aborts).
+    /// </summary>
+    Reset,
+    /// <summary>The handshake completed, then the far side closed (FIN) before sending any byte (-ReadMs).</summary>
+    Closed,
+}
+
+/// <summary>What the server did after the handshake, within -ReadMs.</summary>
+public enum AfterConnectKind
+{
+    /// <summary>It sent bytes (a banner, or the answer to -Send).</summary>
+    Data,
+    /// <summary>It kept the connection open and sent nothing within the window.</summary>
+    Silent,
+    /// <summary>It closed the connection (FIN, the read gave end of stream) before any byte.</summary>
+    Closed,
+    /// <summary>It reset the connection (RST: ECONNRESET, or EPIPE on -Send) before any byte.</summary>
+    Reset,
 }
 
 /// <summary>Maps what the socket call really returned to an outcome and nmap's reason word.</summary>
@@ -42,12 +62,18 @@ public static class ProbeClassifier
     public const string LocalLimit = "local-limit";
     /// <summary>Not an nmap word: the kernel connected the socket to itself (source == destination).</summary>
     public const string SelfConnect = "self-connect";
+    /// <summary>nmap's word for an RST; here an RST after the handshake.</summary>
+    public const string ResetWord = "reset";
+    /// <summary>Not an nmap word: the server closed (FIN) before sending anything.</summary>
+    public const string Fin = "fin";
 
     /// <summary>Outcome and reason of a connect that failed with <paramref name="error"/>.</summary>
     public static (ProbeOutcome Outcome, string Reason) Classify(SocketError error) => error switch
     {
         SocketError.Success => (ProbeOutcome.Open, SynAck),
         SocketError.ConnectionRefused => (ProbeOutcome.Refused, ConnRefused),
+        // An RST that arrives after the SYN-ACK, before connect() returned: the handshake completed.
+        SocketError.ConnectionReset => (ProbeOutcome.Reset, ResetWord),
         // The kernel gave up after its own SYN retries (ETIMEDOUT): still nobody answered.
         SocketError.TimedOut => (ProbeOutcome.TimedOut, NoResponse),
         SocketError.HostUnreachable or SocketError.HostDown => (ProbeOutcome.HostUnreachable, HostUnreach),

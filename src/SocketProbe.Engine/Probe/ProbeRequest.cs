@@ -28,6 +28,17 @@ public sealed class ProbeRequest
     /// <summary>How many connect attempts (and lookups) may be in flight at once.</summary>
     public int ThrottleLimit { get; set; } = 64;
 
+    /// <summary>After a connect, read for up to this long to see what the server does (null: stop at connect).</summary>
+    public int? ReadMs { get; set; }
+
+    /// <summary>Bytes sent right after the connect, before reading (needs <see cref="ReadMs"/>).</summary>
+    public byte[]? Send { get; set; }
+
+    /// <summary>Bind each probe socket to this local address first (null: the kernel chooses).</summary>
+    public System.Net.IPAddress? SourceAddress { get; set; }
+
+    /// <summary>Bind each probe socket to this local port (0: the kernel chooses).</summary>
+    public int SourcePort { get; set; }
     /// <summary>-Capture: a capture session that annotates each attempt with TTLs and the RST's origin; null captures nothing.</summary>
     public Wire.ProbeWire? Wire { get; set; }
 
@@ -36,6 +47,9 @@ public sealed class ProbeRequest
         if (TimeoutMs < 1) throw new ArgumentOutOfRangeException(nameof(TimeoutMs), TimeoutMs, "must be at least 1 ms");
         if (!Continuous && Count < 1) throw new ArgumentOutOfRangeException(nameof(Count), Count, "must be at least 1");
         if (IntervalMs < 0) throw new ArgumentOutOfRangeException(nameof(IntervalMs), IntervalMs, "must not be negative");
+        if (ReadMs is int read && (read < 1 || read > 600_000)) throw new ArgumentOutOfRangeException(nameof(ReadMs), read, "must be 1-600000 ms");
+        if (Send is { Length: > 0 } && ReadMs is null) throw new ArgumentException("Send needs ReadMs: what the server answers is only seen by reading", nameof(Send));
+        if (SourcePort < 0 || SourcePort > 65535) throw new ArgumentOutOfRangeException(nameof(SourcePort), SourcePort, "ports are 0-65535");
         if (ThrottleLimit < 1) throw new ArgumentOutOfRangeException(nameof(ThrottleLimit), ThrottleLimit, "must be at least 1");
         foreach (var task in Tasks)
         {

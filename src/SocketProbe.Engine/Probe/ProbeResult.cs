@@ -1,11 +1,32 @@
+using System.Globalization;
+
 namespace SocketProbe.Engine.Probe;
 
 /// <summary>
 /// One connect attempt to one address of one target on one port, as it really happened. Every
-/// property is a scalar so Export-Csv and Format-Table need no help.
+/// property is a scalar so Export-Csv and Format-Table need no help. Outcome and AfterConnect are
+/// the enum names and Timestamp an ISO 8601 UTC string with milliseconds, so that CSV and JSON say
+/// the same unambiguous thing (Export-Csv would write a DateTime in the culture's format without
+/// milliseconds or zone, ConvertTo-Json an enum as its number); the engine works on <see cref="Kind"/>,
+/// <see cref="After"/> and <see cref="Started"/>.
 /// </summary>
 public sealed class ProbeResult
 {
+    /// <summary>The format of every probe time: 2026-12-02T00:56:58.123Z.</summary>
+    public const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+
+    public static string? Iso(DateTime? time) => time is { } t
+        ? (t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t).ToString(TimeFormat, CultureInfo.InvariantCulture)
+        : null;
+
+    public static DateTime? ParseIso(string? text) => string.IsNullOrEmpty(text)
+        ? null
+        : DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+
+    internal ProbeOutcome Kind { get; set; }
+    internal AfterConnectKind? After { get; set; }
+    internal DateTime Started { get; set; }
+
     /// <summary>The host as written, without its port (a name or an IP literal).</summary>
     public string Target { get; set; } = "";
     /// <summary>The address connected to; empty when the name gave none.</summary>
@@ -16,8 +37,17 @@ public sealed class ProbeResult
     /// <summary>Round number, 1-based: -Count 3 gives 1, 2, 3 for every target/port/address.</summary>
     public int Sequence { get; set; }
     /// <summary>When the attempt started (UTC); for NameNotResolved, when the lookup started.</summary>
-    public DateTime Timestamp { get; set; }
-    public ProbeOutcome Outcome { get; set; }
+    public string Timestamp
+    {
+        get => Iso(Started)!;
+        set => Started = ParseIso(value) ?? default;
+    }
+    /// <summary>Open, Refused, TimedOut, HostUnreachable, NetworkUnreachable, NameNotResolved, Error, LocalError, Reset, Closed (<see cref="ProbeOutcome"/>).</summary>
+    public string Outcome
+    {
+        get => Kind.ToString();
+        set => Kind = Enum.Parse<ProbeOutcome>(value, ignoreCase: true);
+    }
     /// <summary>nmap's reason word: syn-ack, conn-refused, no-response, host-unreach, net-unreach (no-resolve, error: ours).</summary>
     public string Reason { get; set; } = "";
     /// <summary>System.Net.Sockets.SocketError name as .NET on this platform reported it; empty when the call succeeded or our own bound ran out.</summary>
@@ -34,6 +64,18 @@ public sealed class ProbeResult
     /// <summary>Source address the kernel chose for the attempt (getsockname), where it had chosen one.</summary>
     public string? LocalAddress { get; set; }
     public int? LocalPort { get; set; }
+    /// <summary>With -ReadMs: what the server did after the handshake (Data, Silent, Closed, Reset); empty without it.</summary>
+    public string? AfterConnect
+    {
+        get => After?.ToString();
+        set => After = string.IsNullOrEmpty(value) ? null : Enum.Parse<AfterConnectKind>(value, ignoreCase: true);
+    }
+    /// <summary>With -ReadMs: ms from the connect's completion to the first byte (or to the FIN/RST); empty when none came.</summary>
+    public double? FirstByteMs { get; set; }
+    /// <summary>With -ReadMs: bytes read (the first answer, and what had already arrived with it).</summary>
+    public int? BytesRead { get; set; }
+    /// <summary>With -ReadMs: the first bytes (at most 64) as printable text; \r \n \t \\ and \xNN for the rest.</summary>
+    public string? Banner { get; set; }
     /// <summary>-Capture: TTL (IPv6: hop limit) of the target's SYN-ACK on this attempt's flow.</summary>
     public int? SynAckTtl { get; set; }
     /// <summary>-Capture: TTL (IPv6: hop limit) of the RST that answered this attempt.</summary>
@@ -44,5 +86,6 @@ public sealed class ProbeResult
     public string? IcmpFrom { get; set; }
 
     public override string ToString() =>
-        $"{Target} {Address} port {Port} #{Sequence}: {Outcome} ({Reason}){(ConnectMs is double ms ? $" {ms:F3} ms" : "")}";
+        $"{Target} {Address} port {Port} #{Sequence}: {Outcome} ({Reason}){(ConnectMs is double ms ? $" {ms:F3} ms" : "")}" +
+        (After is { } after ? $", then {after}{(BytesRead > 0 ? $" ({BytesRead} bytes)" : "")}" : "");
 }

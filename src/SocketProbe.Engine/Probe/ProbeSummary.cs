@@ -1,13 +1,19 @@
 namespace SocketProbe.Engine.Probe;
 
-/// <summary>Statistics of every attempt to one target:port (all its addresses, all rounds).</summary>
+/// <summary>
+/// Statistics of every attempt to one address of one target:port, over all rounds. Per address, not
+/// per name: an IPv4-only service behind a name with an IPv6 address too shows one healthy row and
+/// one failing row, instead of 50 % loss. A name that gave no address has one row with Address empty.
+/// </summary>
 public sealed class ProbeSummary
 {
     public string Target { get; set; } = "";
     public int Port { get; set; }
-    /// <summary>The addresses tried, in first-seen order, comma-separated.</summary>
-    public string? Addresses { get; set; }
-    /// <summary>Attempts made (one per address per round; one per round when the name gave no address).</summary>
+    /// <summary>The address tried; empty for the rounds in which the name gave no address.</summary>
+    public string? Address { get; set; }
+    /// <summary>IPv4 or IPv6; empty when the name gave no address.</summary>
+    public string? AddressFamily { get; set; }
+    /// <summary>Attempts made (one per round).</summary>
     public int Sent { get; set; }
     public int Open { get; set; }
     public int Refused { get; set; }
@@ -15,12 +21,20 @@ public sealed class ProbeSummary
     public int HostUnreachable { get; set; }
     public int NetworkUnreachable { get; set; }
     public int NameNotResolved { get; set; }
+    /// <summary>Handshakes the server then reset (-ReadMs; or an RST that beat the connect's completion).</summary>
+    public int Reset { get; set; }
+    /// <summary>Handshakes the server then closed with FIN before any byte (-ReadMs).</summary>
+    public int Closed { get; set; }
+    /// <summary>Open attempts in which the server sent bytes within -ReadMs.</summary>
+    public int Data { get; set; }
+    /// <summary>Open attempts in which the server stayed silent for all of -ReadMs.</summary>
+    public int Silent { get; set; }
     public int Error { get; set; }
     /// <summary>Attempts our own side could not make (a local limit, a self-connect): not the target's, not loss.</summary>
     public int LocalError { get; set; }
     /// <summary>Share of the target's attempts (all but LocalError) that did not end Open, in percent (0-100); empty when there were none.</summary>
     public double? LossPercent { get; set; }
-    /// <summary>Attempts the target's own TCP stack answered (Open or Refused): the ones the times below are over.</summary>
+    /// <summary>Attempts the target's own TCP stack answered (Open, Refused, Reset, Closed): the ones the times below are over.</summary>
     public int Answered { get; set; }
     public double? MinMs { get; set; }
     public double? AvgMs { get; set; }
@@ -31,110 +45,176 @@ public sealed class ProbeSummary
     public double? P95Ms { get; set; }
     /// <summary>Longest run of consecutive attempts that did not end Open.</summary>
     public int LongestOutage { get; set; }
-    /// <summary>Timestamp (UTC) of the first attempt of that run.</summary>
-    public DateTime? OutageStart { get; set; }
-    /// <summary>Timestamp (UTC) of the last attempt of that run.</summary>
-    public DateTime? OutageEnd { get; set; }
-    public DateTime? FirstAttempt { get; set; }
-    public DateTime? LastAttempt { get; set; }
+    /// <summary>Timestamp of the first attempt of that run (ISO 8601 UTC, as ProbeResult.Timestamp).</summary>
+    public string? OutageStart { get => ProbeResult.Iso(OutageStartTime); set => OutageStartTime = ProbeResult.ParseIso(value); }
+    /// <summary>Timestamp of the last attempt of that run.</summary>
+    public string? OutageEnd { get => ProbeResult.Iso(OutageEndTime); set => OutageEndTime = ProbeResult.ParseIso(value); }
+    public string? FirstAttempt { get => ProbeResult.Iso(FirstAttemptTime); set => FirstAttemptTime = ProbeResult.ParseIso(value); }
+    public string? LastAttempt { get => ProbeResult.Iso(LastAttemptTime); set => LastAttemptTime = ProbeResult.ParseIso(value); }
 
-    public override string ToString() => $"{Target}:{Port} sent {Sent}, open {Open}, refused {Refused}, loss {LossPercent:F1}%";
+    internal DateTime? OutageStartTime { get; set; }
+    internal DateTime? OutageEndTime { get; set; }
+    internal DateTime? FirstAttemptTime { get; set; }
+    internal DateTime? LastAttemptTime { get; set; }
+
+    public override string ToString() => $"{Target}:{Port} {Address} sent {Sent}, open {Open}, refused {Refused}, loss {LossPercent:F1}%";
 }
 
-/// <summary>Pure functions over attempts: the -Summary statistics and the -Quiet verdict.</summary>
-public static class ProbeStatistics
+/// <summary>
+/// Running statistics, one attempt at a time: what -Summary, -Quiet and -Healthy keep instead of
+/// every attempt, so a -Continuous run holds one counter set per address (and one double per
+/// answered attempt, for the percentiles) rather than every result. Attempts must be added in
+/// Sequence order (the prober's output order).
+/// </summary>
+public sealed class ProbeTally
 {
-    /// <summary>
-    /// One summary per target:port, in the order they first appear. Attempts are taken in
-    /// Sequence order (stable within a round), which is the order runs of failures are counted in.
-    /// Times (min/avg/max/p50/p95) are over the answered attempts (Open, Refused), as ping's times
-    /// are over replies: a timed-out attempt's ConnectMs is our bound, not a round trip.
-    /// </summary>
-    public static IReadOnlyList<ProbeSummary> Summarize(IEnumerable<ProbeResult> attempts)
+    private sealed class Group
     {
-        var groups = new List<(string Target, int Port, List<ProbeResult> Attempts)>();
-        var index = new Dictionary<(string, int), int>();
-        foreach (var a in attempts)
-        {
-            var key = (a.Target, a.Port);
-            if (!index.TryGetValue(key, out int i))
-            {
-                i = groups.Count;
-                index[key] = i;
-                groups.Add((a.Target, a.Port, new List<ProbeResult>()));
-            }
-            groups[i].Attempts.Add(a);
-        }
-        return groups.Select(g => SummarizeOne(g.Target, g.Port, g.Attempts)).ToList();
+        public required ProbeSummary Summary;
+        public readonly List<double> Times = new();
+        public int Run;
+        public DateTime? RunStart;
     }
 
-    private static ProbeSummary SummarizeOne(string target, int port, List<ProbeResult> given)
+    private sealed class Verdict
     {
-        // OrderBy is stable: within a round the attempts keep their output order.
-        var attempts = given.OrderBy(a => a.Sequence).ToList();
-        var s = new ProbeSummary
+        public bool AllRefused = true;
+        public bool AllOpen = true;
+        public int Seen;
+    }
+
+    private readonly List<Group> _groups = new();
+    private readonly Dictionary<(string, int, string?), Group> _index = new();
+    private readonly List<(string Target, int Port)> _order = new();
+    private readonly Dictionary<(string, int), Verdict> _verdicts = new();
+
+    public void Add(ProbeResult a)
+    {
+        lock (_groups)
         {
-            Target = target,
-            Port = port,
-            Sent = attempts.Count,
-            Addresses = string.Join(", ", attempts.Select(a => a.Address).Where(a => !string.IsNullOrEmpty(a)).Distinct()),
-            FirstAttempt = attempts.Count > 0 ? attempts.Min(a => a.Timestamp) : null,
-            LastAttempt = attempts.Count > 0 ? attempts.Max(a => a.Timestamp) : null,
-        };
-        if (s.Addresses.Length == 0) s.Addresses = null;
-        foreach (var a in attempts)
-        {
-            switch (a.Outcome)
+            var key = (a.Target, a.Port, a.Address);
+            if (!_index.TryGetValue(key, out var g))
             {
-                case ProbeOutcome.Open: s.Open++; break;
-                case ProbeOutcome.Refused: s.Refused++; break;
-                case ProbeOutcome.TimedOut: s.TimedOut++; break;
-                case ProbeOutcome.HostUnreachable: s.HostUnreachable++; break;
-                case ProbeOutcome.NetworkUnreachable: s.NetworkUnreachable++; break;
-                case ProbeOutcome.NameNotResolved: s.NameNotResolved++; break;
-                case ProbeOutcome.LocalError: s.LocalError++; break;
-                default: s.Error++; break;
+                g = new Group { Summary = new ProbeSummary { Target = a.Target, Port = a.Port, Address = a.Address, AddressFamily = a.AddressFamily } };
+                _index[key] = g;
+                _groups.Add(g);
+            }
+            Count(g, a);
+            var vkey = (a.Target, a.Port);
+            if (!_verdicts.TryGetValue(vkey, out var v))
+            {
+                v = new Verdict();
+                _verdicts[vkey] = v;
+                _order.Add(vkey);
+            }
+            if (ProbeClassifier.IsTargets(a.Kind))
+            {
+                v.Seen++;
+                v.AllRefused &= a.Kind == ProbeOutcome.Refused;
+                v.AllOpen &= a.Kind == ProbeOutcome.Open;
             }
         }
+    }
+
+    private static void Count(Group g, ProbeResult a)
+    {
+        var s = g.Summary;
+        s.Sent++;
+        s.FirstAttemptTime = s.FirstAttemptTime is { } first && first <= a.Started ? first : a.Started;
+        s.LastAttemptTime = s.LastAttemptTime is { } last && last >= a.Started ? last : a.Started;
+        switch (a.Kind)
+        {
+            case ProbeOutcome.Open: s.Open++; break;
+            case ProbeOutcome.Refused: s.Refused++; break;
+            case ProbeOutcome.TimedOut: s.TimedOut++; break;
+            case ProbeOutcome.HostUnreachable: s.HostUnreachable++; break;
+            case ProbeOutcome.NetworkUnreachable: s.NetworkUnreachable++; break;
+            case ProbeOutcome.NameNotResolved: s.NameNotResolved++; break;
+            case ProbeOutcome.Reset: s.Reset++; break;
+            case ProbeOutcome.Closed: s.Closed++; break;
+            case ProbeOutcome.LocalError: s.LocalError++; break;
+            default: s.Error++; break;
+        }
+        if (a.After == AfterConnectKind.Data) s.Data++;
+        if (a.After == AfterConnectKind.Silent) s.Silent++;
+        if (a.Kind is ProbeOutcome.Open or ProbeOutcome.Refused or ProbeOutcome.Reset or ProbeOutcome.Closed && a.ConnectMs is double ms)
+        {
+            g.Times.Add(ms);
+        }
+        // Our own failures neither start, extend nor end an outage of the target.
+        if (a.Kind == ProbeOutcome.LocalError) return;
+        if (a.Kind == ProbeOutcome.Open)
+        {
+            g.Run = 0;
+            return;
+        }
+        if (g.Run == 0) g.RunStart = a.Started;
+        g.Run++;
+        if (g.Run > s.LongestOutage)
+        {
+            s.LongestOutage = g.Run;
+            s.OutageStartTime = g.RunStart;
+            s.OutageEndTime = a.Started;
+        }
+    }
+
+    /// <summary>One summary per target:port:address, in the order they first appeared.</summary>
+    public IReadOnlyList<ProbeSummary> Summaries()
+    {
+        lock (_groups)
+        {
+            return _groups.Select(Finish).ToList();
+        }
+    }
+
+    private static ProbeSummary Finish(Group g)
+    {
+        var s = g.Summary;
         int targets = s.Sent - s.LocalError;
         s.LossPercent = targets == 0 ? null : 100.0 * (targets - s.Open) / targets;
-
-        var times = attempts
-            .Where(a => a.Outcome is ProbeOutcome.Open or ProbeOutcome.Refused && a.ConnectMs.HasValue)
-            .Select(a => a.ConnectMs!.Value)
-            .OrderBy(ms => ms)
-            .ToArray();
+        var times = g.Times.OrderBy(ms => ms).ToArray();
         s.Answered = times.Length;
         if (times.Length > 0)
         {
             s.MinMs = times[0];
             s.MaxMs = times[^1];
             s.AvgMs = times.Average();
-            s.P50Ms = NearestRank(times, 50);
-            s.P95Ms = NearestRank(times, 95);
-        }
-
-        int run = 0;
-        DateTime? runStart = null;
-        foreach (var a in attempts)
-        {
-            // Our own failures neither start, extend nor end an outage of the target.
-            if (a.Outcome == ProbeOutcome.LocalError) continue;
-            if (a.Outcome == ProbeOutcome.Open)
-            {
-                run = 0;
-                continue;
-            }
-            if (run == 0) runStart = a.Timestamp;
-            run++;
-            if (run > s.LongestOutage)
-            {
-                s.LongestOutage = run;
-                s.OutageStart = runStart;
-                s.OutageEnd = a.Timestamp;
-            }
+            s.P50Ms = ProbeStatistics.NearestRank(times, 50);
+            s.P95Ms = ProbeStatistics.NearestRank(times, 95);
         }
         return s;
+    }
+
+    /// <summary>The -Quiet verdict per target:port: see <see cref="ProbeStatistics.Verdicts"/>.</summary>
+    public IReadOnlyList<(string Target, int Port, bool Refused)> Refused()
+    {
+        lock (_groups) return _order.Select(k => (k.Target, k.Port, _verdicts[k].AllRefused && _verdicts[k].Seen > 0)).ToList();
+    }
+
+    /// <summary>The -Healthy verdict per target:port: see <see cref="ProbeStatistics.Healthy"/>.</summary>
+    public IReadOnlyList<(string Target, int Port, bool Healthy)> Healthy()
+    {
+        lock (_groups) return _order.Select(k => (k.Target, k.Port, _verdicts[k].AllOpen && _verdicts[k].Seen > 0)).ToList();
+    }
+}
+
+/// <summary>Pure functions over attempts: the -Summary statistics and the -Quiet / -Healthy verdicts.</summary>
+public static class ProbeStatistics
+{
+    /// <summary>
+    /// One summary per target:port:address, in the order they first appear. Attempts are taken in
+    /// Sequence order (stable within a round), which is the order runs of failures are counted in.
+    /// Times (min/avg/max/p50/p95) are over the answered attempts (Open, Refused, Reset, Closed), as
+    /// ping's times are over replies: a timed-out attempt's ConnectMs is our bound, not a round trip.
+    /// </summary>
+    public static IReadOnlyList<ProbeSummary> Summarize(IEnumerable<ProbeResult> attempts) => Tally(attempts).Summaries();
+
+    private static ProbeTally Tally(IEnumerable<ProbeResult> attempts)
+    {
+        var tally = new ProbeTally();
+        // OrderBy is stable: within a round the attempts keep their output order.
+        foreach (var a in attempts.OrderBy(a => a.Sequence)) tally.Add(a);
+        return tally;
     }
 
     /// <summary>Nearest-rank percentile of sorted values: the ceil(p/100 * n)-th smallest.</summary>
@@ -152,21 +232,13 @@ public static class ProbeStatistics
     /// say nothing about the target and are left out; with nothing else left the answer is false
     /// (nothing was seen refusing).
     /// </summary>
-    public static IReadOnlyList<(string Target, int Port, bool Refused)> Verdicts(IEnumerable<ProbeResult> attempts)
-    {
-        var order = new List<(string, int)>();
-        var refused = new Dictionary<(string, int), (bool All, int Seen)>();
-        foreach (var a in attempts)
-        {
-            var key = (a.Target, a.Port);
-            if (!refused.TryGetValue(key, out var so))
-            {
-                order.Add(key);
-                so = (true, 0);
-            }
-            if (a.Outcome == ProbeOutcome.LocalError) { refused[key] = so; continue; }
-            refused[key] = (so.All && a.Outcome == ProbeOutcome.Refused, so.Seen + 1);
-        }
-        return order.Select(k => (k.Item1, k.Item2, refused[k].All && refused[k].Seen > 0)).ToList();
-    }
+    public static IReadOnlyList<(string Target, int Port, bool Refused)> Verdicts(IEnumerable<ProbeResult> attempts) => Tally(attempts).Refused();
+
+    /// <summary>
+    /// The -Healthy verdict, one per target:port in first-seen order: true only when every attempt
+    /// the target answered for ended Open, on every address, every round (with -ReadMs, Open means it
+    /// neither reset nor closed: Data or Silent); false for anything else, and false when no attempt
+    /// reached the target at all (LocalError only): a health check that could not look is not healthy.
+    /// </summary>
+    public static IReadOnlyList<(string Target, int Port, bool Healthy)> Healthy(IEnumerable<ProbeResult> attempts) => Tally(attempts).Healthy();
 }

@@ -45,6 +45,25 @@ public static class Prober
         }
     }
 
+    /// <summary>Bytes as printable ASCII: \r \n \t \\ escaped, anything else outside 0x20-0x7E as \xNN.</summary>
+    public static string Printable(ReadOnlySpan<byte> bytes)
+    {
+        var text = new System.Text.StringBuilder(bytes.Length + 8);
+        foreach (byte b in bytes)
+        {
+            switch (b)
+            {
+                case (byte)'\r': text.Append("\\r"); break;
+                case (byte)'\n': text.Append("\\n"); break;
+                case (byte)'\t': text.Append("\\t"); break;
+                case (byte)'\\': text.Append("\\\\"); break;
+                case >= 0x20 and < 0x7F: text.Append((char)b); break;
+                default: text.Append("\\x").Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)); break;
+            }
+        }
+        return text.ToString();
+    }
+
     private sealed class Round
     {
         private readonly ProbeRequest _request;
@@ -153,8 +172,8 @@ public static class Prober
             Target = target.Host,
             Port = port,
             Sequence = _sequence,
-            Timestamp = resolution.Timestamp,
-            Outcome = ProbeOutcome.NameNotResolved,
+            Started = resolution.Timestamp,
+            Kind = ProbeOutcome.NameNotResolved,
             Reason = ProbeClassifier.NoResolve,
             SocketError = resolution.Error?.ToString(),
             // .NET does not pass getaddrinfo's EAI code on (NativeErrorCode is its own marker on Unix),
@@ -183,7 +202,7 @@ public static class Prober
                     Port = port,
                     Sequence = _sequence,
                     DnsMs = dnsMs,
-                    Timestamp = DateTime.UtcNow,
+                    Started = DateTime.UtcNow,
                 };
                 var endpoint = new IPEndPoint(address, port);
                 TimeSpan bound = TimeSpan.FromMilliseconds(_request.TimeoutMs);
@@ -195,7 +214,7 @@ public static class Prober
                     tries++;
                     Clear(result);
                     TimeSpan left = tries == 1 ? bound : bound - Stopwatch.GetElapsedTime(started);
-                    Socket? socket = Create(address.AddressFamily, result);
+                    Socket? socket = Create(address.AddressFamily, result, _request);
                     if (socket is not null)
                     {
                         using (socket)
@@ -204,17 +223,26 @@ public static class Prober
                             IPEndPoint? local = SocketName.Local(socket);
                             result.LocalAddress = local?.Address.ToString();
                             result.LocalPort = local?.Port;
-                            if (result.Outcome == ProbeOutcome.Open && endpoint.Equals(local))
+                            if (result.Kind == ProbeOutcome.Open && endpoint.Equals(local))
                             {
                                 // TCP self-connect (simultaneous open with itself): the kernel chose the
                                 // target port as our source port on the target's own address. Nobody
                                 // answered; the socket did. Never Open.
                                 selfConnects++;
-                                (result.Outcome, result.Reason) = (ProbeOutcome.LocalError, ProbeClassifier.SelfConnect);
+                                (result.Kind, result.Reason) = (ProbeOutcome.LocalError, ProbeClassifier.SelfConnect);
+                            }
+                            else if (result.Kind == ProbeOutcome.Open && _request.ReadMs is int readMs)
+                            {
+                                await AfterConnectAsync(socket, result, readMs).ConfigureAwait(false);
+                            }
+                            else if (result.Kind == ProbeOutcome.Reset && _request.ReadMs is not null)
+                            {
+                                // The RST beat the connect's completion: the server reset right after the handshake.
+                                result.After = AfterConnectKind.Reset;
                             }
                         }
                     }
-                    if (result.Outcome != ProbeOutcome.LocalError || !Retryable(result)) break;
+                    if (result.Kind != ProbeOutcome.LocalError || !Retryable(result)) break;
                     if (bound - Stopwatch.GetElapsedTime(started) <= backoff) break;
                     await Task.Delay(backoff, _token).ConfigureAwait(false);
                     backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 100));
@@ -222,9 +250,9 @@ public static class Prober
                 if (tries > 1)
                 {
                     _logger.LogDebug("{Address} port {Port}: {Tries} tries ({SelfConnects} self-connects) before {Outcome}",
-                        address, port, tries, selfConnects, result.Outcome);
+                        address, port, tries, selfConnects, result.Kind);
                 }
-                if (result.Outcome == ProbeOutcome.LocalError)
+                if (result.Kind == ProbeOutcome.LocalError)
                 {
                     double ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                     string what = result.Reason == ProbeClassifier.SelfConnect
@@ -254,21 +282,35 @@ public static class Prober
             result.ConnectMs = null;
             result.LocalAddress = null;
             result.LocalPort = null;
+            result.After = null;
+            result.FirstByteMs = null;
+            result.BytesRead = null;
+            result.Banner = null;
         }
 
         /// <summary>A self-connect or a limit that may clear (descriptors, buffers, ports): worth another try.</summary>
         private static bool Retryable(ProbeResult result) =>
             result.Reason == ProbeClassifier.SelfConnect || result.SocketError != nameof(System.Net.Sockets.SocketError.AddressFamilyNotSupported);
 
-        /// <summary>A new socket, or null with the failure in <paramref name="result"/> (nothing was sent).</summary>
-        private static Socket? Create(AddressFamily family, ProbeResult result)
+        /// <summary>A new socket (bound to -SourceAddress/-SourcePort when asked), or null with the failure in <paramref name="result"/> (nothing was sent).</summary>
+        private static Socket? Create(AddressFamily family, ProbeResult result, ProbeRequest request)
         {
+            Socket? socket = null;
             try
             {
-                return new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+                socket = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+                if (request.SourceAddress is not null || request.SourcePort != 0)
+                {
+                    // SO_REUSEADDR: several attempts of a round may share -SourcePort (their destinations differ).
+                    if (request.SourcePort != 0) socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                    IPAddress local = request.SourceAddress ?? (family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
+                    socket.Bind(new IPEndPoint(local, request.SourcePort));
+                }
+                return socket;
             }
             catch (SocketException ex)
             {
+                socket?.Dispose();
                 Fail(result, ex);
                 if (ex.SocketErrorCode == System.Net.Sockets.SocketError.TooManyOpenSockets && LocalLimit.SocketErrno(family) is int errno and > 0)
                 {
@@ -289,7 +331,7 @@ public static class Prober
             {
                 await socket.ConnectAsync(endpoint, bound.Token).ConfigureAwait(false);
                 result.ConnectMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                (result.Outcome, result.Reason) = (ProbeOutcome.Open, ProbeClassifier.SynAck);
+                (result.Kind, result.Reason) = (ProbeOutcome.Open, ProbeClassifier.SynAck);
             }
             catch (SocketException ex)
             {
@@ -299,16 +341,81 @@ public static class Prober
             catch (OperationCanceledException) when (!_token.IsCancellationRequested)
             {
                 result.ConnectMs = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                (result.Outcome, result.Reason) = (ProbeOutcome.TimedOut, ProbeClassifier.NoResponse);
+                (result.Kind, result.Reason) = (ProbeOutcome.TimedOut, ProbeClassifier.NoResponse);
                 result.Message = $"no answer within our bound of {_request.TimeoutMs} ms; the kernel returned nothing";
             }
         }
 
-        private static void Fail(ProbeResult result, SocketException ex)
+        /// <summary>
+        /// -ReadMs: send -Send if given, then read until the server answers (Data), closes (FIN before
+        /// any byte: Closed), resets (Reset), or the window ends (Silent). Only the first answer is
+        /// waited for; bytes that already arrived with it are read too, without waiting.
+        /// </summary>
+        private async Task AfterConnectAsync(Socket socket, ProbeResult result, int readMs)
         {
-            (result.Outcome, result.Reason) = ProbeClassifier.Classify(ex.SocketErrorCode);
-            result.SocketError = ex.SocketErrorCode.ToString();
+            long connected = Stopwatch.GetTimestamp();
+            using var window = CancellationTokenSource.CreateLinkedTokenSource(_token);
+            window.CancelAfter(readMs);
+            byte[] buffer = new byte[4096];
+            int total = 0;
+            try
+            {
+                if (_request.Send is { Length: > 0 } payload)
+                {
+                    int sent = 0;
+                    while (sent < payload.Length)
+                    {
+                        sent += await socket.SendAsync(payload.AsMemory(sent), SocketFlags.None, window.Token).ConfigureAwait(false);
+                    }
+                }
+                int n = await socket.ReceiveAsync(buffer, SocketFlags.None, window.Token).ConfigureAwait(false);
+                result.FirstByteMs = Stopwatch.GetElapsedTime(connected).TotalMilliseconds;
+                if (n == 0)
+                {
+                    (result.Kind, result.Reason, result.After) = (ProbeOutcome.Closed, ProbeClassifier.Fin, AfterConnectKind.Closed);
+                    result.Message = "the server closed the connection (FIN) before sending anything";
+                    result.BytesRead = 0;
+                    return;
+                }
+                total = n;
+                result.Banner = Printable(buffer.AsSpan(0, Math.Min(n, 64)));
+                // What came with the first answer, without waiting for more.
+                while (total < 1 << 20 && socket.Available > 0)
+                {
+                    int more = socket.Receive(buffer, Math.Min(buffer.Length, socket.Available), SocketFlags.None);
+                    if (more <= 0) break;
+                    total += more;
+                }
+                result.After = AfterConnectKind.Data;
+                result.BytesRead = total;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.Shutdown)
+            {
+                // ECONNRESET on the read, or EPIPE (.NET: Shutdown) on -Send after the peer's RST.
+                result.FirstByteMs = Stopwatch.GetElapsedTime(connected).TotalMilliseconds;
+                (result.Kind, result.Reason, result.After) = (ProbeOutcome.Reset, ProbeClassifier.ResetWord, AfterConnectKind.Reset);
+                Fail(result, ex, classify: false);
+                result.BytesRead = total;
+            }
+            catch (SocketException ex)
+            {
+                // Anything else after the handshake (ETIMEDOUT while sending, EHOSTUNREACH...): an Error, with its errno.
+                Fail(result, ex, classify: false);
+                (result.Kind, result.Reason) = (ProbeOutcome.Error, ProbeClassifier.Error);
+                result.BytesRead = total;
+            }
+            catch (OperationCanceledException) when (!_token.IsCancellationRequested)
+            {
+                (result.After, result.BytesRead) = (AfterConnectKind.Silent, 0);
+                result.Message = $"connected; the server sent nothing within -ReadMs {readMs}";
+            }
+        }
+
+        private static void Fail(ProbeResult result, SocketException ex, bool classify = true)
+        {
+            if (classify) (result.Kind, result.Reason) = ProbeClassifier.Classify(ex.SocketErrorCode);
             // On Unix .NET rebuilds the errno from SocketError (SocketErrorPal.Unix.cs); on Windows it is the WSA code.
+            result.SocketError = ex.SocketErrorCode.ToString();
             result.Errno = ex.NativeErrorCode;
             result.ErrnoName = ErrorCatalog.NameOf(PlatformInfo.Current, ex.NativeErrorCode);
             result.Message = ex.Message;

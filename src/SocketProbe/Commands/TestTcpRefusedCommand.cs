@@ -11,12 +11,13 @@ namespace SocketProbe.Commands;
 /// Test-TcpRefused: the connect-phase failures. Without a target it reproduces ConnectRefused (or
 /// another connect-phase scenario) on loopback and emits one observation per socket call. With
 /// -ComputerName it probes real targets and emits one result per connect attempt (or, with
-/// -Summary, statistics per target:port; with -Quiet, one bool per target:port, true = refused).
+/// -Summary, statistics per target:port:address; with -Quiet, one bool per target:port, true =
+/// refused; with -Healthy, one bool per target:port, true only when every attempt ended Open).
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "TcpRefused", DefaultParameterSetName = ReproduceSet)]
 [OutputType(typeof(Observation), ParameterSetName = new[] { ReproduceSet })]
 [OutputType(typeof(ProbeResult), ParameterSetName = new[] { ProbeSet })]
-[OutputType(typeof(bool), ParameterSetName = new[] { QuietSet })]
+[OutputType(typeof(bool), ParameterSetName = new[] { QuietSet, HealthySet })]
 [OutputType(typeof(ProbeSummary), ParameterSetName = new[] { SummarySet })]
 public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
 {
@@ -24,6 +25,8 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     private const string ProbeSet = "Probe";
     private const string QuietSet = "ProbeQuiet";
     private const string SummarySet = "ProbeSummary";
+    private const string HealthySet = "ProbeHealthy";
+    private static readonly string[] ProbeSets = { ProbeSet, QuietSet, SummarySet, HealthySet };
 
     // Targets gathered from every pipeline record; probed together in EndProcessing (see there).
     private readonly List<ProbeTask> _tasks = new();
@@ -48,6 +51,7 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     [Parameter(ParameterSetName = ProbeSet, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = QuietSet, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = SummarySet, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = HealthySet, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("TargetName", "HostName", "CN")]
     [TargetInput]
     [ValidateTargetText]
@@ -56,6 +60,7 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     [Parameter(ParameterSetName = ProbeSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = QuietSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = SummarySet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = HealthySet, ValueFromPipelineByPropertyName = true)]
     [PortList]
     [ValidateRange(1, 65535)]
     public int[] Port { get; set; } = Array.Empty<int>();
@@ -72,21 +77,26 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     [Parameter(ParameterSetName = ProbeSet)]
     [Parameter(ParameterSetName = QuietSet)]
     [Parameter(ParameterSetName = SummarySet)]
+    [Parameter(ParameterSetName = HealthySet)]
     [ValidateRange(1, int.MaxValue)]
     public int Count { get; set; } = 1;
 
+    /// <summary>Rounds until Ctrl+C. With -Summary, the totals so far are written to the host when stopped.</summary>
     [Parameter(ParameterSetName = ProbeSet)]
+    [Parameter(ParameterSetName = SummarySet)]
     public SwitchParameter Continuous { get; set; }
 
     [Parameter(ParameterSetName = ProbeSet)]
     [Parameter(ParameterSetName = QuietSet)]
     [Parameter(ParameterSetName = SummarySet)]
+    [Parameter(ParameterSetName = HealthySet)]
     [ValidateRange(0, 86_400_000)]
     public int IntervalMs { get; set; } = 1_000;
 
     [Parameter(ParameterSetName = ProbeSet)]
     [Parameter(ParameterSetName = QuietSet)]
     [Parameter(ParameterSetName = SummarySet)]
+    [Parameter(ParameterSetName = HealthySet)]
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = 64;
 
@@ -95,6 +105,42 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
 
     [Parameter(ParameterSetName = SummarySet, Mandatory = true)]
     public SwitchParameter Summary { get; set; }
+
+    /// <summary>One bool per target:port: true only when every attempt ended Open (with -ReadMs: not Reset or Closed).</summary>
+    [Parameter(ParameterSetName = HealthySet, Mandatory = true)]
+    public SwitchParameter Healthy { get; set; }
+
+    /// <summary>After each connect, read for up to this many ms: Open (Data or Silent), Closed or Reset.</summary>
+    [Parameter(ParameterSetName = ProbeSet)]
+    [Parameter(ParameterSetName = QuietSet)]
+    [Parameter(ParameterSetName = SummarySet)]
+    [Parameter(ParameterSetName = HealthySet)]
+    [ValidateRange(1, 600_000)]
+    public int ReadMs { get; set; }
+
+    /// <summary>Text sent (UTF-8) right after each connect, before reading; needs -ReadMs.</summary>
+    [Parameter(ParameterSetName = ProbeSet)]
+    [Parameter(ParameterSetName = QuietSet)]
+    [Parameter(ParameterSetName = SummarySet)]
+    [Parameter(ParameterSetName = HealthySet)]
+    [ValidateNotNullOrEmpty]
+    public string? Send { get; set; }
+
+    /// <summary>Local address each probe socket is bound to (a multi-homed host's interface; to match a capture).</summary>
+    [Parameter(ParameterSetName = ProbeSet)]
+    [Parameter(ParameterSetName = QuietSet)]
+    [Parameter(ParameterSetName = SummarySet)]
+    [Parameter(ParameterSetName = HealthySet)]
+    [ValidateNotNull]
+    public System.Net.IPAddress? SourceAddress { get; set; }
+
+    /// <summary>Local port each probe socket is bound to (SO_REUSEADDR); absent: the kernel chooses.</summary>
+    [Parameter(ParameterSetName = ProbeSet)]
+    [Parameter(ParameterSetName = QuietSet)]
+    [Parameter(ParameterSetName = SummarySet)]
+    [Parameter(ParameterSetName = HealthySet)]
+    [ValidateRange(1, 65535)]
+    public int SourcePort { get; set; }
 
     /// <summary>Reproduce: the run's segments as Wire rows. Probe: SynAckTtl, ResetTtl, ResetFrom, IcmpFrom on each attempt.</summary>
     [Parameter(ParameterSetName = ReproduceSet)]
@@ -111,6 +157,41 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
         {
             ThrowInvalidArgument("-Count and -Continuous cannot be used together: -Continuous runs rounds until Ctrl+C.",
                 "CountWithContinuous", Count);
+        }
+        if (Send is not null && !Given(nameof(ReadMs)))
+        {
+            // Sending without reading tells nothing: the answer (or the RST it draws) is only seen by a read.
+            ThrowInvalidArgument("-Send needs -ReadMs: what the server does with the bytes is only seen by reading. Add e.g. -ReadMs 1000.",
+                "SendWithoutReadMs", Send);
+        }
+        if (SourceAddress is not null)
+        {
+            if (SourceAddress.IsIPv4MappedToIPv6) SourceAddress = SourceAddress.MapToIPv4();
+            IPFamily own = SourceAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPFamily.IPv6 : IPFamily.IPv4;
+            if (Given(nameof(AddressFamily)) && AddressFamily != IPFamily.Any && AddressFamily != own)
+            {
+                ThrowInvalidArgument($"-SourceAddress {SourceAddress} is {own}, but -AddressFamily is {AddressFamily}.", "SourceAddressFamilyMismatch", SourceAddress);
+            }
+            if (WhyNotLocal(SourceAddress) is { } why)
+            {
+                ThrowInvalidArgument($"-SourceAddress {SourceAddress} cannot be bound on this machine ({why}): give one of its own addresses.",
+                    "SourceAddressNotLocal", SourceAddress);
+            }
+        }
+    }
+
+    /// <summary>Why a socket cannot bind to <paramref name="address"/> here (null: it can).</summary>
+    private static string? WhyNotLocal(System.Net.IPAddress address)
+    {
+        try
+        {
+            using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(new System.Net.IPEndPoint(address, 0));
+            return null;
+        }
+        catch (SocketException ex)
+        {
+            return $"{ex.SocketErrorCode}: {ex.Message}";
         }
     }
 
@@ -132,17 +213,18 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
         }
         if (target!.Literal is { } literal && ProbeFamily() is { } family && literal.AddressFamily != family)
         {
-            WriteTargetError($"'{text}' is an {(literal.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4")} address, but -AddressFamily is {AddressFamily}.",
+            WriteTargetError($"'{text}' is an {(literal.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4")} address, but " +
+                (SourceAddress is not null ? $"-SourceAddress {SourceAddress} is not." : $"-AddressFamily is {AddressFamily}."),
                 "AddressFamilyMismatch", text);
             return;
         }
         int[] ports;
         if (target.Port is int own)
         {
-            // The port written in the name wins over -Port for that target.
+            // The port written in the name wins over -Port for that target, and the user is told so.
             if (Port.Length > 0 && !(Port.Length == 1 && Port[0] == own))
             {
-                WriteVerbose($"{text}: the port in the name ({own}) is used; -Port {string.Join(",", Port)} is ignored for this target.");
+                WriteWarning($"'{text}': the port in the name ({own}) wins; -Port {string.Join(",", Port)} is not used for this target.");
             }
             ports = new[] { own };
         }
@@ -175,6 +257,8 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
 
     private AddressFamily? ProbeFamily()
     {
+        // -SourceAddress binds every socket to one family: only that family's addresses can be probed.
+        if (SourceAddress is not null) return SourceAddress.AddressFamily;
         IPFamily family = Given(nameof(AddressFamily)) ? AddressFamily : IPFamily.Any;
         return family switch
         {
@@ -225,46 +309,84 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
             Continuous = Continuous,
             IntervalMs = IntervalMs,
             ThrottleLimit = ThrottleLimit,
+            ReadMs = Given(nameof(ReadMs)) ? ReadMs : null,
+            Send = Send is null ? null : System.Text.Encoding.UTF8.GetBytes(Send),
+            SourceAddress = SourceAddress,
+            SourcePort = SourcePort,
         };
         string set = ParameterSetName;
         var local = new LocalErrorTally();
+        var tally = new ProbeTally();
+        bool finished = false;
         using ProbeWire? wire = Capture ? ProbeWire.Start() : null;
         if (wire?.Unavailable is string why) WriteWarning($"-Capture: nothing captured: {why}");
         request.Wire = wire;
-        RunEngine(async (queue, logger, token) =>
+        try
         {
-            if (set == ProbeSet)
+            RunEngine(async (queue, logger, token) =>
             {
-                try
+                if (set == ProbeSet)
                 {
-                    await Prober.RunAsync(request, r => { local.Add(r); queue.Add(r); }, logger, token).ConfigureAwait(false);
+                    try
+                    {
+                        await Prober.RunAsync(request, r => { local.Add(r); queue.Add(r); }, logger, token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        if (local.Warning() is { } warning) queue.Add(new WarningItem(warning));
+                    }
+                    return;
                 }
-                finally
+                // -Summary, -Quiet and -Healthy answer at the end: show the rounds going by meanwhile.
+                string rounds = request.Continuous ? "until Ctrl+C" : $"{request.Count} rounds";
+                string activity = $"Probing {request.Tasks.Count} target(s), {rounds}";
+                void RoundDone(int round) => queue.Add(new ProgressItem(new ProgressRecord(1, "Test-TcpRefused", activity)
                 {
-                    if (local.Warning() is { } warning) queue.Add(new WarningItem(warning));
+                    StatusDescription = request.Continuous ? $"Round {round} done" : $"Round {round} of {request.Count} done",
+                    PercentComplete = request.Continuous ? -1 : (int)(100L * round / request.Count),
+                    RecordType = !request.Continuous && round == request.Count ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+                }));
+                await Prober.RunAsync(request, r => { local.Add(r); tally.Add(r); }, logger, token,
+                    roundDone: request.Count > 1 || request.Continuous ? RoundDone : null).ConfigureAwait(false);
+                finished = true;
+                if (local.Warning() is { } localWarning) queue.Add(new WarningItem(localWarning));
+                switch (set)
+                {
+                    case SummarySet:
+                        foreach (var summary in tally.Summaries()) queue.Add(summary);
+                        break;
+                    case HealthySet:
+                        foreach (var verdict in tally.Healthy()) queue.Add(verdict.Healthy);
+                        break;
+                    default:
+                        foreach (var verdict in tally.Refused()) queue.Add(verdict.Refused);
+                        break;
                 }
-                return;
-            }
-            // -Summary and -Quiet answer at the end: show the rounds going by meanwhile.
-            var attempts = new List<ProbeResult>();
-            string activity = $"Probing {request.Tasks.Count} target(s), {request.Count} rounds";
-            void RoundDone(int round) => queue.Add(new ProgressItem(new ProgressRecord(1, "Test-TcpRefused", activity)
-            {
-                StatusDescription = $"Round {round} of {request.Count} done",
-                PercentComplete = (int)(100L * round / request.Count),
-                RecordType = round == request.Count ? ProgressRecordType.Completed : ProgressRecordType.Processing,
-            }));
-            await Prober.RunAsync(request, r => { local.Add(r); attempts.Add(r); }, logger, token, roundDone: request.Count > 1 ? RoundDone : null).ConfigureAwait(false);
-            if (local.Warning() is { } localWarning) queue.Add(new WarningItem(localWarning));
-            if (set == SummarySet)
-            {
-                foreach (var summary in ProbeStatistics.Summarize(attempts)) queue.Add(summary);
-            }
-            else
-            {
-                foreach (var verdict in ProbeStatistics.Verdicts(attempts)) queue.Add(verdict.Refused);
-            }
-        });
+            });
+        }
+        finally
+        {
+            // -Continuous -Summary stopped by Ctrl+C: PowerShell takes no more output objects from a
+            // stopping pipeline, so the totals so far go to the host, as ping prints its statistics.
+            if (set == SummarySet && Continuous && !finished) WriteTotalsToHost(tally.Summaries(), local.Warning());
+        }
+    }
+
+    private void WriteTotalsToHost(IReadOnlyList<ProbeSummary> summaries, string? warning)
+    {
+        if (summaries.Count == 0) return;
+        try
+        {
+            var ui = Host.UI;
+            ui.WriteLine("");
+            ui.WriteLine("Test-TcpRefused totals when stopped (-Continuous -Summary):");
+            ui.WriteLine(ProbeSummaryText.Table(summaries));
+            if (warning is not null) ui.WriteLine(warning);
+        }
+        catch (Exception e) when (e is PipelineStoppedException or NotImplementedException or System.Management.Automation.Host.HostException or InvalidOperationException)
+        {
+            // A host without a UI: nothing more can be said.
+        }
     }
 }
 
@@ -276,7 +398,7 @@ internal sealed class LocalErrorTally
 
     public void Add(ProbeResult result)
     {
-        if (result.Outcome != ProbeOutcome.LocalError) return;
+        if (result.Outcome != nameof(ProbeOutcome.LocalError)) return;
         string cause = result.Reason == ProbeClassifier.SelfConnect ? "self-connect" : result.ErrnoName ?? result.SocketError ?? "unknown";
         lock (_byCause)
         {
