@@ -488,7 +488,8 @@ foreach ($round in 1, 2) {
     It 'the PowerShell route to the peer runs no code from its path (a module under a directory named with quotes)' {
         $dir = Join-Path $TestDrive "it’s a 'quoted' ‘dir’/SocketProbe"
         New-Item -ItemType Directory -Path $dir | Out-Null
-        Copy-Item $script:Manifest $dir
+        # The module as Package lays it out (build.ps1 Invoke-Package).
+        foreach ($file in 'SocketProbe.psd1', 'SocketProbe.psm1') { if (Test-Path (Join-Path $RepoRoot $file)) { Copy-Item (Join-Path $RepoRoot $file) $dir } }
         Copy-Item -Recurse (Join-Path $RepoRoot 'bin') (Join-Path $dir 'bin')
         if (Test-Path (Join-Path $RepoRoot 'en-US')) { Copy-Item -Recurse (Join-Path $RepoRoot 'en-US') (Join-Path $dir 'en-US') }
         $env:SP_MODULE = Join-Path $dir 'SocketProbe.psd1'
