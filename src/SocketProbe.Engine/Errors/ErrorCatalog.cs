@@ -213,6 +213,8 @@ public sealed class ErrorInfo
     public string Causes { get; init; } = "";
     /// <summary>Catalogue scenarios that reproduce it, comma-separated.</summary>
     public string Scenarios { get; init; } = "";
+    /// <summary>The kernel counters that usually move with this error, on each side of the connection (Get-TcpCounter).</summary>
+    public string? Counters => ErrorCatalog.CountersFor(Key);
     public string Source { get; init; } = "";
 
     public override string ToString() => Name is null ? $"{Key} ({Platform}: none)" : $"{Name} ({Platform} {Number})";

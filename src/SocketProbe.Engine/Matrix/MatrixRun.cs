@@ -34,12 +34,12 @@ public sealed class MatrixRun
     public string Scenario => ScenarioDefinition.Name;
     public string AddressFamily { get; }
     public MatrixRunStatus Status { get; private set; } = MatrixRunStatus.Pending;
-    /// <summary>Observations that are real steps (not the Skipped row).</summary>
-    public int Steps => Observations.Count(o => o.Result != Results.Skipped);
+    /// <summary>Observations that are real steps (not the Skipped row, not the Kernel counters row).</summary>
+    public int Steps => Observations.Count(o => o.Result != Results.Skipped && o.Actor != Actors.Kernel);
     public int Matched => Observations.Count(o => o.Matches == true);
     public int Differ => Observations.Count(o => o.Matches == false);
     /// <summary>Steps this platform documents nothing for.</summary>
-    public int Undocumented => Observations.Count(o => o.Matches is null && o.Result != Results.Skipped);
+    public int Undocumented => Observations.Count(o => o.Matches is null && o.Result != Results.Skipped && o.Actor != Actors.Kernel);
     /// <summary>Milliseconds from the matrix's start to this run's start (it waits for a free slot first).</summary>
     public double StartedAtMs { get; private set; }
     /// <summary>Milliseconds from the matrix's start to this run's end.</summary>
