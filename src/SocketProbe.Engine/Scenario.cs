@@ -18,6 +18,13 @@ public abstract class Scenario
     /// <summary>The cmdlet that is the front door to this scenario's family.</summary>
     public abstract string Cmdlet { get; }
 
+    /// <summary>
+    /// Its name within its family: the value its front door takes (Invoke-PeerCrash -Mode,
+    /// Test-WriteAfterRst -Variant, Test-TcpRefused -Scenario). Defaults to <see cref="Name"/>.
+    /// Two members of one family may share it only if they play different client actions.
+    /// </summary>
+    public virtual string MemberName => Name;
+
     /// <summary>Needs the Linux namespace lab (DESIGN.md §5).</summary>
     public virtual bool NeedsLab => false;
 

@@ -26,6 +26,7 @@ public static class ScenarioInstruments
     public static IReadOnlyList<IScenarioInstrument> All { get; } = new IScenarioInstrument[]
     {
         new Counters.CounterInstrument(),
+        new Wire.WireInstrument(),
     };
 
     /// <summary>Run <paramref name="body"/> with every applicable instrument watching it.</summary>
