@@ -39,7 +39,20 @@ BeforeDiscovery {
 
 Describe 'Invoke-SocketScenario <Name> on <Family> loopback (Linux)' -Skip:(-not $IsLinux) -ForEach $script:Runs {
     BeforeAll {
-        $script:o = @(Invoke-SocketScenario -Name $Name -AddressFamily $Family)
+        $script:all = @(Invoke-SocketScenario -Name $Name -AddressFamily $Family)
+        # The scenario's own rows; the Kernel row (the counters that moved) is checked on its own below.
+        $script:o = @($script:all | Where-Object Actor -NE 'Kernel')
+    }
+
+    It 'ends with one Kernel Counters row, numbered after the last step, that is not a socket call' {
+        $k = @($script:all | Where-Object Actor -EQ 'Kernel')
+        $k.Count | Should -Be 1
+        $script:all[-1] | Should -Be $k[0]
+        $k[0].Step | Should -Be ($Steps.Count + 1)
+        $k[0].Operation | Should -Be 'Counters'
+        $k[0].Note | Should -Match 'host-wide'
+        $k[0].Expected | Should -BeNullOrEmpty
+        $k[0].Matches | Should -BeNullOrEmpty
     }
 
     It 'emits one observation per step, in call order' {
@@ -197,7 +210,7 @@ Describe 'Invoke-SocketScenario, any platform' {
     }
 
     It 'runs both families with -AddressFamily Any' {
-        $o = @(Invoke-SocketScenario ByteOrderMismatch -AddressFamily Any)
+        $o = @(Invoke-SocketScenario ByteOrderMismatch -AddressFamily Any | Where-Object Actor -NE 'Kernel')
         $o.Count | Should -Be 4
     }
 

@@ -42,9 +42,19 @@ Describe 'Lab scenario <Name>' -Tag Lab -Skip:(-not $IsLinux) -ForEach @(
     }
 
     It 'ends with <Final>, after the kernel timer it waits for' {
-        $last = $script:o[-1]
+        $last = @($script:o | Where-Object Actor -NE 'Kernel')[-1]
         "$($last.Operation) $($last.Result) $($last.ErrnoName)" | Should -Be $Final
         if ($MinMs) { $last.ElapsedMs | Should -BeGreaterThan $MinMs -Because 'the error comes from the kernel timer, not at once' }
+    }
+
+    It 'closes with the counters it moved, exact: measured in its own namespace' {
+        $k = @($script:o | Where-Object Actor -EQ 'Kernel')
+        $k.Count | Should -Be 1
+        $k[0].Step | Should -Be ($script:o.Count) -Because 'the counters row is numbered after the last step'
+        $k[0].Operation | Should -Be 'Counters'
+        $k[0].Note | Should -Match '\(exact: the lab''s own network namespace'
+        $k[0].Expected | Should -BeNullOrEmpty
+        $k[0].Matches | Should -BeNullOrEmpty
     }
 
     It 'leaves no namespace, nft table or peer process behind' {

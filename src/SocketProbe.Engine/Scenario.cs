@@ -30,6 +30,14 @@ public abstract class Scenario
 
     public abstract IReadOnlyList<Expectation> Expectations { get; }
 
+    /// <summary>
+    /// The kernel counters this scenario moves, per platform, with the kernel source and the figure
+    /// measured in a namespace of its own (Get-SocketScenario's Counters, Get-TcpCounter's Scenarios).
+    /// Each scenario overrides it in its own file; none by default.
+    /// </summary>
+    public virtual IReadOnlyList<CounterExpectation> Counters =>
+        Array.Empty<CounterExpectation>();
+
     /// <summary>Client actions this scenario can play; the first is its default.</summary>
     public virtual IReadOnlyList<ClientAction> ClientActions { get; } = new[] { ClientAction.Default };
 

@@ -37,6 +37,11 @@ public sealed class ScenarioContext
     /// <summary>Milliseconds since this run started: every row's <see cref="Observation.AtMs"/> is on this clock.</summary>
     public double NowMs => _clock.Elapsed.TotalMilliseconds;
 
+    private int _lastStep;
+
+    /// <summary>The highest Step emitted so far (0 before the first row): instruments number their row after it.</summary>
+    public int LastStep => Volatile.Read(ref _lastStep);
+
     /// <summary>
     /// Run one socket call, timed alone, bounded by <paramref name="boundMs"/> (default: the request's
     /// call timeout). The call returns the bytes it moved (or -1 when it moves none).
@@ -137,6 +142,8 @@ public sealed class ScenarioContext
         Logger.LogDebug("{Scenario} step {Step}: {Actor} {Operation} -> {Result} {ErrnoName} in {Elapsed:F3} ms",
             Scenario.Name, observation.Step, observation.Actor, observation.Operation, observation.Result,
             observation.ErrnoName, observation.ElapsedMs);
+        for (int seen = LastStep; observation.Step > seen; seen = LastStep)
+            if (Interlocked.CompareExchange(ref _lastStep, observation.Step, seen) == seen) break;
         lock (_holdLock)
         {
             if (_held is not null)

@@ -221,6 +221,8 @@ public sealed class ErrorInfo
     public string Causes { get; init; } = "";
     /// <summary>Catalogue scenarios that reproduce it, comma-separated.</summary>
     public string Scenarios { get; init; } = "";
+    /// <summary>The kernel counters that usually move with this error, on each side of the connection (Get-TcpCounter).</summary>
+    public string? Counters => ErrorCatalog.CountersFor(Key);
     public string Source { get; init; } = "";
     /// <summary>The SocketProbe command that tells this error's causes apart (with the endpoint a log line named).</summary>
     public string NextStep { get; init; } = "";

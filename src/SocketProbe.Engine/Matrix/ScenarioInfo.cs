@@ -25,6 +25,13 @@ public sealed class ScenarioInfo
     /// <summary>Why it is Skipped here (default request); null when it can run.</summary>
     public string? WhyNot { get; init; }
     public IReadOnlyList<Expectation> Expectations { get; init; } = Array.Empty<Expectation>();
+    /// <summary>
+    /// The kernel counters the scenario moves, per platform, with the kernel source and the figure measured
+    /// in a namespace of its own: "Linux: TcpAttemptFails +1 (...); TcpOutRsts +1 (...) | Windows: ...".
+    /// </summary>
+    public string Counters { get; init; } = "";
+    /// <summary>The counter rows themselves.</summary>
+    public IReadOnlyList<CounterExpectation> CounterExpectations { get; init; } = Array.Empty<CounterExpectation>();
 
     public static ScenarioInfo From(Scenario scenario)
     {
@@ -45,6 +52,8 @@ public sealed class ScenarioInfo
             CanRunHere = whyNot is null,
             WhyNot = whyNot,
             Expectations = scenario.Expectations,
+            Counters = DescribeCounters(scenario),
+            CounterExpectations = scenario.Counters,
         };
     }
 
@@ -66,6 +75,14 @@ public sealed class ScenarioInfo
             return $"{e.Step} {e.Actor} {e.Operation}{when}: {what}{mark}";
         }));
         return noneVerified ? $"documented, not verified: {text}" : text;
+    }
+
+    /// <summary>"Linux: TcpOutRsts +1 (cause; source); ... | Windows: ..." per platform; "none documented" when it has none.</summary>
+    public static string DescribeCounters(Scenario scenario)
+    {
+        if (scenario.Counters.Count == 0) return "none documented";
+        return string.Join(" | ", scenario.Counters.GroupBy(c => c.Platform).OrderBy(g => g.Key)
+            .Select(g => $"{g.Key}: {string.Join("; ", g.Select(c => c.Describe()))}"));
     }
 
     public override string ToString() => Name;

@@ -92,4 +92,15 @@ public sealed class AcceptOverflowReset : LabScenario
             foreach (Socket s in fillers) s.Dispose();
         }
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured alone in a
+    // namespace of its own (two runs); segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpOutRsts", 3, "an RST sent by this run (to a segment for no socket, or by an aborting socket)", "net/ipv4/tcp_ipv4.c tcp_v4_send_reset(); net/ipv4/tcp_output.c tcp_send_active_reset()"),
+        CounterExpectation.Linux("TcpEstabResets", 3, "established connections of the run reset or aborted", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+        CounterExpectation.Linux("TcpExtEmbryonicRsts", 1, "an RST for a connection still in SYN_RECV", "net/ipv4/tcp_minisocks.c tcp_check_req()"),
+        CounterExpectation.Linux("TcpExtListenOverflows", 1, "the final ACK found the accept queue full", "net/ipv4/tcp_ipv4.c tcp_v4_syn_recv_sock() exit_overflow"),
+        CounterExpectation.Linux("TcpExtListenDrops", 1, "the same drop, as a listener drop", "include/net/tcp.h tcp_listendrop()"),
+    };
 }

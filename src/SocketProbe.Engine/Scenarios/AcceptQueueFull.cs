@@ -64,4 +64,19 @@ public sealed class AcceptQueueFull : Scenario
             foreach (Socket s in sockets) s.Dispose();
         }
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpExtListenOverflows", 3, "handshakes (SYN or final ACK) dropped because the accept queue was full", "net/ipv4/tcp_input.c tcp_conn_request(); net/ipv4/tcp_ipv4.c tcp_v4_syn_recv_sock()"),
+        CounterExpectation.Linux("TcpExtListenDrops", 3, "the same drops, counted as listener drops", "include/net/tcp.h tcp_listendrop()"),
+        CounterExpectation.Linux("TcpRetransSegs", 2, "the waiting client retransmits its SYN", "net/ipv4/tcp_output.c __tcp_retransmit_skb()"),
+        CounterExpectation.Linux("TcpExtTCPSynRetrans", 2, "the same retransmissions, as SYN retransmits", "net/ipv4/tcp_output.c __tcp_retransmit_skb()"),
+        CounterExpectation.Linux("TcpExtTCPTimeouts", 3, "the SYN retransmission timer expiring", "net/ipv4/tcp_timer.c tcp_retransmit_timer()"),
+        CounterExpectation.Linux("TcpAttemptFails", 1, "the stalled connect gives up", "net/ipv4/tcp.c tcp_done() from SYN_SENT"),
+        CounterExpectation.Linux("TcpExtTCPAbortOnTimeout", 1, "its SYN retries ran out: ETIMEDOUT", "net/ipv4/tcp_timer.c tcp_write_err()"),
+        CounterExpectation.Linux("TcpOutRsts", 2, "the queued connections reset when the listener closes at the end of the run", "net/ipv4/inet_connection_sock.c inet_csk_listen_stop() -> net/ipv4/tcp_output.c tcp_send_active_reset()"),
+        CounterExpectation.Linux("TcpEstabResets", 2, "those queued clients reset", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+    };
 }

@@ -71,4 +71,13 @@ public sealed class AcceptThenClose : Scenario
         var again = await context.MeasureAsync(WriteAgain, SocketCalls.Send(client, new byte[16]), stateOf: client).ConfigureAwait(false);
         context.Emit(again.WithNote(arrival));
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured alone in a
+    // namespace of its own (two runs); segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpOutRsts", 1, "an RST sent by this run (to a segment for no socket, or by an aborting socket)", "net/ipv4/tcp_ipv4.c tcp_v4_send_reset(); net/ipv4/tcp_output.c tcp_send_active_reset()"),
+        CounterExpectation.Linux("TcpEstabResets", 1, "established connections of the run reset or aborted", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+        new(OsPlatform.Linux, "TcpExtTCPAbortOnData", null, "data met a socket already closed in FIN_WAIT (or a zero-linger close); 0 or 1 side by side: +1 in two runs alone", "net/ipv4/tcp_input.c tcp_rcv_state_process(); net/ipv4/tcp.c __tcp_close(); measured in a namespace of its own on Linux 6.18", Verified: true),
+    };
 }

@@ -61,4 +61,13 @@ public sealed class AcceptThenSilent : Scenario
         await context.CallAsync(Read, SocketCalls.Receive(client, buffer), stateOf: client,
             boundMs: Math.Min(SilentWaitMs, context.Request.CallTimeoutMs), isReceive: true).ConfigureAwait(false);
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured alone in a
+    // namespace of its own (two runs); segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpOutRsts", 1, "an RST sent by this run (to a segment for no socket, or by an aborting socket)", "net/ipv4/tcp_ipv4.c tcp_v4_send_reset(); net/ipv4/tcp_output.c tcp_send_active_reset()"),
+        CounterExpectation.Linux("TcpEstabResets", 2, "established connections of the run reset or aborted", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+        CounterExpectation.Linux("TcpExtTCPAbortOnClose", 1, "a socket closed with unread data: RST instead of FIN", "net/ipv4/tcp.c __tcp_close(): data_was_unread"),
+    };
 }

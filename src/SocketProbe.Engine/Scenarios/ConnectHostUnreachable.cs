@@ -29,4 +29,13 @@ public sealed class ConnectHostUnreachable : LabScenario
         SocketOptions.SynRetries(client, context.Request.SynRetries, context.Logger);
         await LabSteps.ConnectAsync(context, 2, client, LabNetwork.PeerHost, 7).ConfigureAwait(false);
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("IcmpOutDestUnreachs", 1, "the lab's router (nft reject) answers the SYN with ICMP host unreachable", "net/ipv4/icmp.c __icmp_send() from nft reject"),
+        CounterExpectation.Linux("IcmpInDestUnreachs", 1, "the client receives it: connect() fails EHOSTUNREACH", "net/ipv4/icmp.c icmp_unreach() -> tcp_v4_err()"),
+        CounterExpectation.Linux("TcpExtLockDroppedIcmps", 1, "the ICMP arrived while the socket was locked by the connecting thread: kept as a soft error", "net/ipv4/tcp_ipv4.c tcp_v4_err()"),
+    };
 }

@@ -26,4 +26,11 @@ public sealed class ConnectNoRoute : LabScenario
         lab.RequireNoRoute(LabNetwork.Unroutable);
         await LabSteps.ConnectAsync(context, 1, client, LabNetwork.Unroutable, 80).ConfigureAwait(false);
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("IpOutNoRoutes", 1, "connect() finds no route to 192.0.2.1: ENETUNREACH before any SYN", "net/ipv4/route.c ip_route_output_key_hash_rcu() (IPSTATS_MIB_OUTNOROUTES)"),
+    };
 }

@@ -37,4 +37,14 @@ public sealed class ConnectRefused : Scenario
             async token => { await client.ConnectAsync(new IPEndPoint(loopback, port), token).ConfigureAwait(false); return -1; },
             stateOf: client).ConfigureAwait(false);
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpAttemptFails", 1, "the client's SYN_SENT socket is closed by the RST", "net/ipv4/tcp.c tcp_done() from SYN_SENT"),
+        CounterExpectation.Linux("TcpOutRsts", 1, "the RST that refuses the SYN (no socket on the port)", "net/ipv4/tcp_ipv4.c tcp_v4_send_reset()"),
+        CounterExpectation.Documented(OsPlatform.Windows, "TcpAttemptFails", "RFC 4022 tcpAttemptFails: SYN_SENT -> CLOSED", "iphlpapi GetTcpStatisticsEx2 MIB_TCPSTATS2.dwAttemptFails"),
+        CounterExpectation.Documented(OsPlatform.Windows, "TcpOutRsts", "the RST that refuses the SYN", "iphlpapi GetTcpStatisticsEx2 MIB_TCPSTATS2.dwOutRsts"),
+    };
 }

@@ -29,4 +29,15 @@ public sealed class ConnectTimeout : LabScenario
         SocketOptions.SynRetries(client, context.Request.SynRetries, context.Logger);
         await LabSteps.ConnectAsync(context, 2, client, LabNetwork.PeerHost, 7).ConfigureAwait(false);
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpAttemptFails", 1, "the SYN_SENT socket gives up", "net/ipv4/tcp.c tcp_done() from SYN_SENT"),
+        CounterExpectation.Linux("TcpExtTCPAbortOnTimeout", 1, "TCP_SYNCNT SYN retries ran out: ETIMEDOUT", "net/ipv4/tcp_timer.c tcp_write_err() from tcp_write_timeout()"),
+        CounterExpectation.Linux("TcpRetransSegs", 2, "the SYN sent again (TCP_SYNCNT 2 in the default run)", "net/ipv4/tcp_output.c __tcp_retransmit_skb()"),
+        CounterExpectation.Linux("TcpExtTCPSynRetrans", 2, "the same retransmissions, counted as SYN retransmits", "net/ipv4/tcp_output.c __tcp_retransmit_skb() (TCPHDR_SYN)"),
+        CounterExpectation.Linux("TcpExtTCPTimeouts", 3, "each expiry of the SYN retransmission timer, the last one included", "net/ipv4/tcp_timer.c tcp_retransmit_timer()"),
+    };
 }

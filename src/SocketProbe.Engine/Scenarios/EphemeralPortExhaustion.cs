@@ -109,4 +109,11 @@ public sealed class EphemeralPortExhaustion : LabScenario
             foreach (Socket s in clients) s.Dispose();
         }
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured alone in a
+    // namespace of its own (two runs); segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpExtTW", 2, "orderly closes entering TIME_WAIT; no reset, abort or retransmit moves", "net/ipv4/inet_timewait_sock.c __inet_twsk_schedule()"),
+    };
 }

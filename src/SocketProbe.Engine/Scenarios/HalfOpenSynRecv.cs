@@ -76,4 +76,15 @@ public sealed class HalfOpenSynRecv : LabScenario
         await context.CallAsync(Receive, SocketCalls.Receive(client, buffer), client, isReceive: true).ConfigureAwait(false);
         await context.CallAsync(SendAgain, SocketCalls.Send(client, LabSteps.Payload), client).ConfigureAwait(false);
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured alone in a
+    // namespace of its own (two runs); segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpOutRsts", 1, "an RST sent by this run (to a segment for no socket, or by an aborting socket)", "net/ipv4/tcp_ipv4.c tcp_v4_send_reset(); net/ipv4/tcp_output.c tcp_send_active_reset()"),
+        CounterExpectation.Linux("TcpEstabResets", 1, "established connections of the run reset or aborted", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+        CounterExpectation.Linux("TcpRetransSegs", 1, "segments retransmitted into the fault", "net/ipv4/tcp_output.c __tcp_retransmit_skb()"),
+        CounterExpectation.Linux("TcpExtTCPSynRetrans", 1, "the SYN-ACK retransmitted", "net/ipv4/tcp_output.c tcp_rtx_synack()"),
+        CounterExpectation.Linux("TcpExtTCPTimeouts", 2, "retransmission timer expiries", "net/ipv4/tcp_timer.c tcp_retransmit_timer(), tcp_syn_ack_timeout()"),
+    };
 }

@@ -41,4 +41,18 @@ public sealed class IcmpUnreachableEstablished : LabScenario
         await LabSteps.SendAsync(context, 3, client).ConfigureAwait(false);
         await LabSteps.ReceiveAsync(context, 4, client).ConfigureAwait(false);
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("IcmpOutDestUnreachs", 18, "the lab router answers every retransmission with ICMP host unreachable (timer-driven: about one per 200 ms of TCP_USER_TIMEOUT)", "net/ipv4/icmp.c __icmp_send()"),
+        CounterExpectation.Linux("IcmpInDestUnreachs", 18, "the client receives each one: a soft error (sk_err_soft), the retransmissions go on", "net/ipv4/icmp.c icmp_unreach() -> tcp_v4_err()"),
+        CounterExpectation.Linux("TcpRetransSegs", 16, "the unacknowledged write retransmitted until TCP_USER_TIMEOUT: each ICMP reverts the RTO backoff (RFC 6069), so about every 200 ms", "net/ipv4/tcp_output.c __tcp_retransmit_skb()"),
+        CounterExpectation.Linux("TcpExtTCPTimeouts", 16, "each retransmission timer expiry", "net/ipv4/tcp_timer.c tcp_retransmit_timer()"),
+        CounterExpectation.Linux("TcpExtTCPLossProbes", 1, "a tail loss probe before the first timeout", "net/ipv4/tcp_output.c tcp_send_loss_probe()"),
+        CounterExpectation.Linux("TcpExtTCPAbortOnTimeout", 1, "TCP_USER_TIMEOUT ran out: the soft error EHOSTUNREACH is reported", "net/ipv4/tcp_timer.c tcp_write_err()"),
+        CounterExpectation.Linux("TcpOutRsts", 1, "the peer's socket reset at the end of the run", "net/ipv4/tcp_output.c tcp_send_active_reset()"),
+        CounterExpectation.Linux("TcpEstabResets", 1, "the client's connection closed by the timeout", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+    };
 }

@@ -47,4 +47,15 @@ public sealed class MtuBlackhole : MtuBlackholeScenario
         var read = await context.MeasureAsync(Receive, SocketCalls.Receive(client, buffer), client, isReceive: true).ConfigureAwait(false);
         context.Emit(read.WithNote($"{LabSteps.ServerSide(server)}: nothing of the large write arrived; the client's MSS stayed {SegmentSize(client)} (TCP_MAXSEG)"));
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured alone in a
+    // namespace of its own (two runs); segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpOutRsts", 1, "an RST sent by this run (to a segment for no socket, or by an aborting socket)", "net/ipv4/tcp_ipv4.c tcp_v4_send_reset(); net/ipv4/tcp_output.c tcp_send_active_reset()"),
+        CounterExpectation.Linux("TcpEstabResets", 1, "established connections of the run reset or aborted", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+        CounterExpectation.Linux("TcpExtTCPAbortOnTimeout", 1, "the kernel gave up: ETIMEDOUT", "net/ipv4/tcp_timer.c tcp_write_err()"),
+        CounterExpectation.Linux("TcpRetransSegs", 4, "segments retransmitted into the fault", "net/ipv4/tcp_output.c __tcp_retransmit_skb()"),
+        CounterExpectation.Linux("TcpExtTCPTimeouts", 4, "retransmission timer expiries", "net/ipv4/tcp_timer.c tcp_retransmit_timer(), tcp_syn_ack_timeout()"),
+    };
 }

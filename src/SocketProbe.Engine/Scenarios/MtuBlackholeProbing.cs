@@ -48,4 +48,12 @@ public sealed class MtuBlackholeProbing : MtuBlackholeScenario
             ? $"the whole large write arrived: the client's MSS went from {mssBefore} to {after} (TCP_MAXSEG), under the path's {PathMtu}"
             : $"{read.Bytes ?? 0} of {LargeWrite} bytes arrived; the client's MSS is {after} (TCP_MAXSEG)"));
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured alone in a
+    // namespace of its own (two runs); segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpRetransSegs", 14, "segments retransmitted into the fault", "net/ipv4/tcp_output.c __tcp_retransmit_skb()"),
+        CounterExpectation.Linux("TcpExtTCPTimeouts", 4, "retransmission timer expiries", "net/ipv4/tcp_timer.c tcp_retransmit_timer(), tcp_syn_ack_timeout()"),
+    };
 }

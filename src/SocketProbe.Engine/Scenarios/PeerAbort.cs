@@ -25,4 +25,15 @@ public sealed class PeerAbort : PeerCrashScenario
             Note = "SO_LINGER {on, 0} then close(): abortive close",
         });
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpExtTCPAbortOnData", 1, "SO_LINGER {on, 0} close: Linux counts a zero-linger abort as AbortOnData, not AbortOnLinger", "net/ipv4/tcp.c __tcp_close(): SO_LINGER {on, 0} -> tcp_disconnect()"),
+        CounterExpectation.Linux("TcpOutRsts", 1, "the RST that close sends", "net/ipv4/tcp_output.c tcp_send_active_reset()"),
+        CounterExpectation.Linux("TcpEstabResets", 2, "both ends reset", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+        CounterExpectation.Documented(OsPlatform.Windows, "TcpOutRsts", "the abortive close sends RST", "iphlpapi GetTcpStatisticsEx2 MIB_TCPSTATS2.dwOutRsts"),
+        CounterExpectation.Documented(OsPlatform.Windows, "TcpEstabResets", "RFC 4022 tcpEstabResets", "iphlpapi GetTcpStatisticsEx2 MIB_TCPSTATS2.dwEstabResets"),
+    };
 }

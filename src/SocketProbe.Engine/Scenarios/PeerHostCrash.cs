@@ -48,4 +48,12 @@ public sealed class PeerHostCrash : LabScenario
         await LabSteps.SendAsync(context, 3, client).ConfigureAwait(false);
         await LabSteps.ReceiveAsync(context, 4, client).ConfigureAwait(false);
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpExtTCPAbortOnTimeout", 1, "the unacknowledged write ran out of TCP_USER_TIMEOUT: ETIMEDOUT", "net/ipv4/tcp_timer.c tcp_write_err() from tcp_write_timeout()"),
+        CounterExpectation.Linux("TcpEstabResets", 1, "the client's established connection closed by the timeout", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+    };
 }

@@ -35,4 +35,15 @@ public sealed class PeerHostCrashKeepalive : LabScenario
         LabSteps.Fault(context, 2, "HostCrash", $"nft drops every packet to and from {LabNetwork.PeerHost}", () => lab.Silence(LabNetwork.PeerHost));
         await LabSteps.ReceiveAsync(context, 3, client).ConfigureAwait(false);
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpExtTCPKeepAlive", 2, "keepalive probes sent into the silence (TCP_KEEPCNT 2)", "net/ipv4/tcp_timer.c tcp_keepalive_timer() -> tcp_write_wakeup()"),
+        CounterExpectation.Linux("TcpExtTCPAbortOnTimeout", 1, "the probes went unanswered: ETIMEDOUT", "net/ipv4/tcp_timer.c tcp_write_err() from tcp_keepalive_timer()"),
+        CounterExpectation.Linux("TcpOutRsts", 1, "Linux 6.x sends an RST when keepalive gives up (the silent host drops it)", "net/ipv4/tcp_timer.c tcp_keepalive_timer() -> net/ipv4/tcp_output.c tcp_send_active_reset()"),
+        new(OsPlatform.Linux, "TcpExtTCPAbortFailed", null, "0 or 1: that RST could not be sent: nft drops it on output (1 before the lab dropped the silent host's input too, 0 after)", "net/ipv4/tcp_output.c tcp_send_active_reset(); measured in a namespace of its own on Linux 6.18", Verified: true),
+        CounterExpectation.Linux("TcpEstabResets", 1, "the client's connection closed", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+    };
 }

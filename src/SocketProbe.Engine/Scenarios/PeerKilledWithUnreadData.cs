@@ -21,4 +21,13 @@ public sealed class PeerKilledWithUnreadData : PeerCrashScenario
     protected override Task<Observation> FateAsync(ScenarioContext context, PeerProcess peer, int step) =>
         ObserveExitAsync(context, peer, step, "Kill",
             () => { peer.Signal(Libc.SIGKILL); return Task.CompletedTask; }, "kill(peer, SIGKILL) with bytes unread");
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpExtTCPAbortOnClose", 1, "the peer's socket is closed (by its process's death) with unread bytes: RST instead of FIN", "net/ipv4/tcp.c __tcp_close(): data_was_unread"),
+        CounterExpectation.Linux("TcpOutRsts", 1, "that RST", "net/ipv4/tcp_output.c tcp_send_active_reset()"),
+        CounterExpectation.Linux("TcpEstabResets", 2, "both ends reset", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+    };
 }

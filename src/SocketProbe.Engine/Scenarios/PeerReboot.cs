@@ -42,4 +42,14 @@ public sealed class PeerReboot : LabScenario
         await LabSteps.ReceiveAsync(context, 6, client).ConfigureAwait(false);
         await LabSteps.SendAsync(context, 7, client).ConfigureAwait(false);
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpOutRsts", 2, "the rebooted peer knows no connection: its kernel answers the client's write with RST; and the old peer socket's abort", "net/ipv4/tcp_ipv4.c tcp_v4_send_reset(); net/ipv4/tcp_output.c tcp_send_active_reset()"),
+        CounterExpectation.Linux("TcpExtTCPAbortOnData", 1, "the peer process's socket aborted (SO_LINGER {on, 0}) while the host was silent", "net/ipv4/tcp.c __tcp_close(): SO_LINGER {on, 0} -> tcp_disconnect()"),
+        new(OsPlatform.Linux, "TcpExtTCPAbortFailed", null, "0 or 1: that abort's RST dropped by the silent-host rule (1 before the lab dropped the silent host's input too, 0 after)", "net/ipv4/tcp_output.c tcp_send_active_reset(); measured in a namespace of its own on Linux 6.18", Verified: true),
+        CounterExpectation.Linux("TcpEstabResets", 2, "both ends' connections reset", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+    };
 }

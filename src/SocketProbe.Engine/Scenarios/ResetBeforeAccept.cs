@@ -74,4 +74,13 @@ public sealed class ResetBeforeAccept : Scenario
             accepted?.Dispose();
         }
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpExtTCPAbortOnData", 1, "the client's SO_LINGER {on, 0} close after the handshake", "net/ipv4/tcp.c __tcp_close(): SO_LINGER {on, 0} -> tcp_disconnect()"),
+        CounterExpectation.Linux("TcpOutRsts", 1, "the RST that close sends", "net/ipv4/tcp_output.c tcp_send_active_reset()"),
+        CounterExpectation.Linux("TcpEstabResets", 2, "both ends of the established connection reset (client aborts; queued server child receives the RST)", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+    };
 }

@@ -119,4 +119,13 @@ public sealed class SendBufferFull : Scenario
                 : "no send() call was made within our own bound",
         };
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpExtTCPAbortOnClose", 1, "the peer that never read closes with unread bytes: RST", "net/ipv4/tcp.c __tcp_close(): data_was_unread"),
+        CounterExpectation.Linux("TcpOutRsts", 1, "that RST", "net/ipv4/tcp_output.c tcp_send_active_reset()"),
+        CounterExpectation.Linux("TcpEstabResets", 1, "the client's connection reset", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+    };
 }

@@ -64,4 +64,14 @@ public sealed class UdpPortUnreachable : Scenario
         probe.Bind(new IPEndPoint(address, 0));
         return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("UdpNoPorts", 1, "the datagram to a port nobody binds (IPv4 run; Udp6NoPorts over IPv6)", "net/ipv4/udp.c __udp4_lib_rcv()"),
+        CounterExpectation.Linux("IcmpOutDestUnreachs", 1, "the kernel answers ICMP port unreachable (Icmp6OutDestUnreachs over IPv6)", "net/ipv4/icmp.c __icmp_send()"),
+        CounterExpectation.Linux("IcmpInDestUnreachs", 1, "the client socket receives it: the next receive fails ECONNREFUSED (Icmp6InDestUnreachs over IPv6)", "net/ipv4/icmp.c icmp_unreach() -> udp_err()"),
+        CounterExpectation.Documented(OsPlatform.Windows, "UdpNoPorts", "the datagram to a port nobody binds", "iphlpapi GetUdpStatisticsEx2 MIB_UDPSTATS2.dwNoPorts"),
+    };
 }

@@ -85,4 +85,13 @@ public sealed class WriteAfterReset : Scenario
         await context.CallAsync(5, "Client", "Send", SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
         await context.CallAsync(6, "Client", "Receive", SocketCalls.Receive(client, inbox), stateOf: client, isReceive: true).ConfigureAwait(false);
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
+    // namespace of its own; segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpExtTCPAbortOnData", 1, "the peer aborts with SO_LINGER {on, 0}", "net/ipv4/tcp.c __tcp_close(): SO_LINGER {on, 0} -> tcp_disconnect()"),
+        CounterExpectation.Linux("TcpOutRsts", 1, "its RST", "net/ipv4/tcp_output.c tcp_send_active_reset()"),
+        CounterExpectation.Linux("TcpEstabResets", 2, "both ends reset", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+    };
 }

@@ -1,0 +1,217 @@
+namespace SocketProbe.Engine.Counters;
+
+/// <summary>What one counter counts, in plain words, and where the kernel counts it.</summary>
+/// <param name="Name">nstat's name (Linux), or this module's name for the Windows / macOS figure.</param>
+/// <param name="Meaning">What makes the kernel count it.</param>
+/// <param name="Source">The kernel function (file) that increments it, or the API / RFC for other platforms.</param>
+public sealed record CounterMeaning(string Name, string Meaning, string Source);
+
+/// <summary>
+/// The meanings of the counters this module knows, checked against the Linux source (net/ipv4/*.c,
+/// include/uapi/linux/snmp.h; Linux 6.x), and the lead counters the default view shows first:
+/// resets, aborts, queue overflows, retransmits and timeouts — what an ops reader looks at first
+/// when clients see resets or time-outs.
+/// </summary>
+public static class CounterCatalog
+{
+    private const string Out = "net/ipv4/tcp_output.c";
+    private const string Inp = "net/ipv4/tcp_input.c";
+    private const string Tmr = "net/ipv4/tcp_timer.c";
+    private const string Tcp = "net/ipv4/tcp.c";
+    private const string V4 = "net/ipv4/tcp_ipv4.c (tcp_ipv6.c for IPv6)";
+    private const string Mini = "net/ipv4/tcp_minisocks.c";
+
+    /// <summary>Shown first, in this order, by Get-TcpCounter and in a scenario's Counters note.</summary>
+    public static IReadOnlyList<string> Lead { get; } = new[]
+    {
+        "TcpOutRsts", "TcpEstabResets", "TcpAttemptFails",
+        "TcpExtTCPAbortOnData", "TcpExtTCPAbortOnClose", "TcpExtTCPAbortOnLinger", "TcpExtTCPAbortOnTimeout",
+        "TcpExtTCPAbortOnMemory", "TcpExtTCPAbortFailed", "TcpExtEmbryonicRsts",
+        "TcpExtListenOverflows", "TcpExtListenDrops", "TcpExtTCPReqQFullDrop", "TcpExtTCPBacklogDrop",
+        "TcpRetransSegs", "TcpExtTCPSynRetrans", "TcpExtTCPTimeouts", "TcpExtTCPLossProbes", "TcpExtTCPKeepAlive",
+        "UdpNoPorts", "Udp6NoPorts", "IcmpInDestUnreachs", "IcmpOutDestUnreachs", "Icmp6InDestUnreachs", "Icmp6OutDestUnreachs",
+        "IpOutNoRoutes", "Ip6OutNoRoutes",
+        // Windows and macOS names of the same kinds of event.
+        "Tcp6OutRsts", "Tcp6EstabResets", "Tcp6AttemptFails", "Tcp6RetransSegs",
+        "tcps_drops", "tcps_conndrops", "tcps_timeoutdrop", "tcps_keepdrops", "tcps_listendrop", "tcps_rexmttimeo", "tcps_sndrexmitpack",
+    };
+
+    private static readonly CounterMeaning[] Known =
+    {
+        // --- Tcp: (RFC 1213 MIB-II, /proc/net/snmp) ---
+        new("TcpActiveOpens", "connect() sent a SYN: a connection attempt began (SYN_SENT).", $"{Out} tcp_connect()"),
+        new("TcpPassiveOpens", "A listener completed a handshake and created the new connection's socket (before accept()).", $"{Mini} tcp_create_openreq_child()"),
+        new("TcpAttemptFails", "A connection died before it was established: a SYN_SENT or SYN_RECV socket closed (refused by RST, timed out, unreachable), or an RST/SYN hit a pending handshake.",
+            $"{Tcp} tcp_done() (state SYN_SENT/SYN_RECV); {Mini} tcp_check_req() (RST or SYN on a request)"),
+        new("TcpEstabResets", "An ESTABLISHED or CLOSE_WAIT connection went straight to CLOSED: reset received or sent, or aborted (timeout, SO_LINGER 0).",
+            $"{Tcp} tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+        new("TcpInSegs", "Segments received, errors included.", $"{V4} tcp_v4_rcv()"),
+        new("TcpOutSegs", "Segments sent, not counting retransmissions of data (RSTs sent without a socket count too).", $"{Out} __tcp_transmit_skb(); {V4} tcp_v4_send_reset()"),
+        new("TcpRetransSegs", "Segments retransmitted: data, SYN or SYN-ACK sent again because no ACK came in time or loss was detected.",
+            $"{Out} __tcp_retransmit_skb(), tcp_rtx_synack()"),
+        new("TcpInErrs", "Segments received in error (bad checksum, too short, bad header) and dropped.", $"{V4} tcp_v4_rcv() csum_error/bad_packet"),
+        new("TcpOutRsts", "RSTs sent: an answer to a segment for no socket (closed port, forgotten connection), or an abort by a socket (close with unread data, SO_LINGER 0, keepalive or linger2 give-up).",
+            $"{V4} tcp_v4_send_reset(); {Out} tcp_send_active_reset()"),
+        new("TcpInCsumErrors", "Segments received with a bad TCP checksum.", $"{V4} tcp_v4_rcv() csum_error"),
+
+        // --- TcpExt: (/proc/net/netstat) ---
+        new("TcpExtSyncookiesSent", "SYN queue full: answered a SYN with a SYN cookie instead of remembering it.", $"{Inp} tcp_conn_request() / net/ipv4/syncookies.c"),
+        new("TcpExtSyncookiesRecv", "An ACK carried a valid SYN cookie and became a connection.", "net/ipv4/syncookies.c cookie_v4_check()"),
+        new("TcpExtSyncookiesFailed", "An ACK to a listener carried an invalid SYN cookie.", "net/ipv4/syncookies.c cookie_v4_check()"),
+        new("TcpExtEmbryonicRsts", "An RST (or SYN) arrived for a connection still in SYN_RECV: the client reset a handshake before it completed.", $"{Mini} tcp_check_req() embryonic_reset"),
+        new("TcpExtTW", "A connection closed in order entered TIME_WAIT (for the usual 60 s; a shorter wait counts as TWKilled).", "net/ipv4/inet_timewait_sock.c __inet_twsk_schedule() from tcp_minisocks.c tcp_time_wait()"),
+        new("TcpExtTWRecycled", "A TIME_WAIT connection was reused for a new connection with the same ports.", "net/ipv4/inet_hashtables.c __inet_check_established()"),
+        new("TcpExtTWKilled", "A connection entered a TIME_WAIT shorter than 4 s (PAWS-shortened), so it is killed early.", "net/ipv4/inet_timewait_sock.c __inet_twsk_schedule()"),
+        new("TcpExtLockDroppedIcmps", "An ICMP error arrived while the socket was locked by its user: kept as a soft error instead of acted on.", $"{V4} tcp_v4_err()"),
+        new("TcpExtDelayedACKs", "The delayed-ACK timer fired and sent an ACK that had been held back.", $"{Tmr} tcp_delack_timer_handler()"),
+        new("TcpExtDelayedACKLocked", "The delayed-ACK timer found the socket busy (owned by the user) and had to wait.", $"{Tmr} tcp_delack_timer()"),
+        new("TcpExtDelayedACKLost", "A duplicate of already-received data arrived: our earlier ACK was probably lost.", $"{Inp} tcp_send_dupack()"),
+        new("TcpExtListenOverflows", "A listener's accept queue was full: an arriving SYN, or the final ACK of a handshake, was dropped (the application does not accept() fast enough, or the backlog is too small).",
+            $"{Inp} tcp_conn_request(); {V4} tcp_v4_syn_recv_sock() exit_overflow"),
+        new("TcpExtListenDrops", "Anything a listener dropped: accept-queue overflows plus other failures to create the connection (memory, no route).", "include/net/tcp.h tcp_listendrop()"),
+        new("TcpExtTCPHPHits", "Data segments taken by the receive fast path (header prediction).", $"{Inp} tcp_rcv_established()"),
+        new("TcpExtTCPPureAcks", "ACKs without data received.", $"{Inp} tcp_ack()"),
+        new("TcpExtTCPHPAcks", "ACKs received on the fast path.", $"{Inp} tcp_ack()"),
+        new("TcpExtTCPAbortOnData", "An abort that throws data away: data arrived for a socket already closed by the application (orphaned in FIN_WAIT), or close() with SO_LINGER {on, 0}. An RST is sent.",
+            $"{Inp} tcp_rcv_state_process() (FIN_WAIT1/2 with RCV_SHUTDOWN); {Tcp} __tcp_close() (zero linger -> tcp_disconnect())"),
+        new("TcpExtTCPAbortOnClose", "close() with unread data in the receive buffer: the kernel sends RST instead of FIN (RFC 2525 2.17).", $"{Tcp} __tcp_close() data_was_unread"),
+        new("TcpExtTCPAbortOnMemory", "An orphaned connection was aborted because TCP memory or the orphan limit was exceeded.", $"{Tcp} __tcp_close() tcp_check_oom(); {Tmr} tcp_out_of_resources()"),
+        new("TcpExtTCPAbortOnTimeout", "The kernel gave up on a connection: retransmissions (tcp_retries2, TCP_USER_TIMEOUT), SYN retries (tcp_syn_retries) or keepalive probes ran out.",
+            $"{Tmr} tcp_write_err() from tcp_write_timeout(), tcp_keepalive_timer(), tcp_probe_timer()"),
+        new("TcpExtTCPAbortOnLinger", "A socket closed with TCP_LINGER2 < 0 reached FIN_WAIT2 and was reset instead of waiting for the peer's FIN.",
+            $"{Tcp} __tcp_close(); {Inp} tcp_rcv_state_process() FIN_WAIT1 with linger2 < 0"),
+        new("TcpExtTCPAbortFailed", "The kernel wanted to send an RST but could not (no memory for the segment).", $"{Out} tcp_send_active_reset()"),
+        new("TcpExtTCPMemoryPressures", "TCP entered memory pressure (tcp_mem).", "net/core/sock.c sk_enter_memory_pressure()"),
+        new("TcpExtTCPLossProbes", "A tail loss probe was sent: the last segment was resent early because no ACK came.", $"{Out} tcp_send_loss_probe()"),
+        new("TcpExtTCPLossProbeRecovery", "A tail loss probe repaired a loss.", $"{Inp} tcp_process_tlp_ack()"),
+        new("TcpExtTCPSpuriousRTOs", "A retransmission timeout turned out spurious (F-RTO).", $"{Inp} tcp_process_loss()"),
+        new("TcpExtTCPSynRetrans", "A SYN or SYN-ACK was retransmitted: the other side did not answer the handshake in time.",
+            $"{Out} __tcp_retransmit_skb() (SYN), tcp_rtx_synack()"),
+        new("TcpExtTCPTimeouts", "A retransmission timer expired (data or SYN in SYN_SENT), or a SYN-ACK timed out waiting for the final ACK.",
+            $"{Tmr} tcp_retransmit_timer(), tcp_syn_ack_timeout()"),
+        new("TcpExtTcpTimeoutRehash", "After a retransmission timeout the kernel changed the connection's flow label / hash to try another path.", $"{Tmr} tcp_write_timeout() sk_rethink_txhash()"),
+        new("TcpExtTCPBacklogDrop", "A segment was dropped because the socket's backlog (while the application held the lock) was full.", $"{V4} tcp_add_backlog()"),
+        new("TcpExtTCPReqQFullDrop", "SYN queue full and no SYN cookies: an arriving SYN was dropped.", $"{Inp} tcp_syn_flood_action()"),
+        new("TcpExtTCPReqQFullDoCookies", "SYN queue full: a SYN cookie was sent.", $"{Inp} tcp_syn_flood_action()"),
+        new("TcpExtTCPRcvCoalesce", "A received segment was merged into the previous one in the receive queue.", $"{Inp} tcp_try_coalesce()"),
+        new("TcpExtTCPOFOQueue", "A segment arrived out of order and was queued.", $"{Inp} tcp_data_queue_ofo()"),
+        new("TcpExtTCPOrigDataSent", "Data segments sent for the first time (not retransmissions).", $"{Out} tcp_event_new_data_sent()"),
+        new("TcpExtTCPDelivered", "Segments the peer acknowledged (delivered), including the SYN.", $"{Inp} tcp_count_delivered()"),
+        new("TcpExtTCPAutoCorking", "A small send was held back to be merged with the next (auto corking).", $"{Tcp} tcp_should_autocork()"),
+        new("TcpExtTCPWantZeroWindowAdv", "The receive buffer was too full to open the window, but a zero window was not yet announced.", $"{Out} tcp_select_window()"),
+        new("TcpExtTCPToZeroWindowAdv", "The kernel announced a zero receive window: the application is not reading.", $"{Out} tcp_select_window()"),
+        new("TcpExtTCPFromZeroWindowAdv", "The receive window opened again after a zero window.", $"{Out} tcp_select_window()"),
+        new("TcpExtTCPZeroWindowDrop", "Data arrived while our receive window was zero and was dropped.", $"{Inp} tcp_data_queue()"),
+        new("TcpExtTCPRcvQDrop", "Data dropped: no receive buffer memory for it.", $"{Inp} tcp_data_queue()"),
+        new("TcpExtTCPWinProbe", "A zero-window probe was sent: the peer advertised a zero window and we have data for it.", $"{Out} tcp_write_wakeup(LINUX_MIB_TCPWINPROBE) from {Tmr} tcp_probe_timer()"),
+        new("TcpExtTCPKeepAlive", "A keepalive probe was sent on an idle connection with SO_KEEPALIVE.", $"{Tmr} tcp_keepalive_timer() -> tcp_write_wakeup(LINUX_MIB_TCPKEEPALIVE)"),
+        new("TcpExtTCPChallengeACK", "A challenge ACK was sent for a suspicious RST or SYN inside the window (RFC 5961).", $"{Inp} tcp_send_challenge_ack()"),
+        new("TcpExtTCPSYNChallenge", "A SYN arrived on an established connection and was answered with a challenge ACK.", $"{Inp} tcp_validate_incoming()"),
+        new("TcpExtTCPACKSkippedSynRecv", "A rate-limited ACK in SYN_RECV was not sent.", $"{Mini} tcp_check_req()"),
+        new("TcpExtTCPRetransFail", "A retransmission could not be sent (local congestion, no memory, no route).", $"{Out} tcp_retransmit_skb()"),
+        new("TcpExtTCPMTUPFail", "Path MTU probing: a probe was lost.", $"{Inp} tcp_mtup_probe_failed()"),
+        new("TcpExtTCPMTUPSuccess", "Path MTU probing: a larger size worked.", $"{Inp} tcp_mtup_probe_success()"),
+        new("TcpExtTCPDSACKRecv", "The peer reported a duplicate segment (D-SACK): we retransmitted what it already had.", $"{Inp} tcp_check_dsack()"),
+        new("TcpExtTCPDSACKOldSent", "We reported a duplicate (D-SACK) of old data.", $"{Inp} tcp_dsack_set()"),
+        new("TcpExtTCPOrigDataSentBytes", "Bytes of new data sent.", $"{Out} tcp_event_new_data_sent()"),
+        new("TcpExtPAWSEstab", "A segment on an established connection failed the timestamp check (PAWS) and was dropped.", $"{Inp} tcp_validate_incoming()"),
+        new("TcpExtOutOfWindowIcmps", "An ICMP error quoting a sequence number outside the window was ignored.", $"{V4} tcp_v4_err()"),
+        new("TcpExtTCPSackRecovery", "Loss recovery with SACK started.", $"{Inp} tcp_enter_recovery()"),
+        new("TcpExtTCPLostRetransmit", "A retransmitted segment was lost again.", $"{Inp} tcp_mark_lost_retrans()"),
+
+        // --- Ip / IpExt ---
+        new("IpInReceives", "IPv4 packets received from every interface, loopback included.", "net/ipv4/ip_input.c ip_rcv_core()"),
+        new("IpInDelivers", "IPv4 packets handed to TCP, UDP, ICMP and other protocols.", "net/ipv4/ip_input.c ip_local_deliver_finish()"),
+        new("IpOutRequests", "IPv4 packets the protocols asked to send.", "net/ipv4/ip_output.c ip_local_out()"),
+        new("IpOutTransmits", "IPv4 packets sent out to a device.", "net/ipv4/ip_output.c ip_finish_output2()"),
+        new("IpOutNoRoutes", "An IPv4 packet (or connect()) found no route: ENETUNREACH.", "net/ipv4/route.c ip_route_output_key_hash_rcu(); net/ipv4/ip_output.c"),
+        new("IpInDiscards", "IPv4 packets received and dropped for lack of resources.", "net/ipv4/ip_input.c"),
+        new("IpOutDiscards", "IPv4 packets to send that were dropped (a firewall rule drop counts here too).", "net/ipv4/ip_output.c"),
+        new("IpExtInOctets", "Bytes of IPv4 received.", "net/ipv4/ip_input.c ip_rcv_core()"),
+        new("IpExtOutOctets", "Bytes of IPv4 sent.", "net/ipv4/ip_output.c"),
+        new("IpExtInNoECTPkts", "IPv4 packets received without ECN.", "net/ipv4/ip_input.c ip_rcv_core()"),
+
+        // --- Icmp ---
+        new("IcmpInMsgs", "ICMP messages received.", "net/ipv4/icmp.c icmp_rcv()"),
+        new("IcmpOutMsgs", "ICMP messages sent.", "net/ipv4/icmp.c icmp_push_reply()"),
+        new("IcmpInDestUnreachs", "ICMP destination unreachable received (port, host or network unreachable, frag needed).", "net/ipv4/icmp.c icmp_rcv() -> icmp_unreach()"),
+        new("IcmpOutDestUnreachs", "ICMP destination unreachable sent: a UDP port nobody binds, or a firewall reject rule.", "net/ipv4/icmp.c __icmp_send()"),
+        new("IcmpMsgInType3", "ICMP type 3 (destination unreachable) received.", "net/ipv4/icmp.c icmp_rcv() ICMPMSGIN_INC_STATS"),
+        new("IcmpMsgOutType3", "ICMP type 3 (destination unreachable) sent.", "net/ipv4/icmp.c ICMPMSGOUT_INC_STATS"),
+        new("IcmpOutRateLimitHost", "An ICMP error was not sent: the per-host rate limit (icmp_ratelimit) held it back.", "net/ipv4/icmp.c icmpv4_xrlim_allow()"),
+        new("IcmpOutRateLimitGlobal", "An ICMP error was not sent: the global rate limit (icmp_msgs_per_sec) held it back.", "net/ipv4/icmp.c icmp_global_allow()"),
+
+        // --- Udp ---
+        new("UdpInDatagrams", "UDP datagrams delivered to a socket.", "net/ipv4/udp.c udp_queue_rcv_one_skb()"),
+        new("UdpNoPorts", "A UDP datagram arrived for a port nobody binds; the kernel answers ICMP port unreachable.", "net/ipv4/udp.c __udp4_lib_rcv()"),
+        new("UdpInErrors", "UDP datagrams dropped on receive (bad checksum, full buffer).", "net/ipv4/udp.c"),
+        new("UdpOutDatagrams", "UDP datagrams sent.", "net/ipv4/udp.c udp_send_skb()"),
+        new("UdpRcvbufErrors", "UDP datagrams dropped: the socket's receive buffer was full.", "net/ipv4/udp.c __udp_queue_rcv_skb()"),
+        new("UdpSndbufErrors", "UDP sends that failed for lack of send buffer.", "net/ipv4/udp.c udp_send_skb()"),
+
+        // --- IPv6 (/proc/net/snmp6): TCP over IPv6 counts in Tcp* above ---
+        new("Ip6InReceives", "IPv6 packets received.", "net/ipv6/ip6_input.c ip6_rcv_core()"),
+        new("Ip6InDelivers", "IPv6 packets handed to the protocols.", "net/ipv6/ip6_input.c"),
+        new("Ip6OutRequests", "IPv6 packets the protocols asked to send.", "net/ipv6/ip6_output.c"),
+        new("Ip6OutTransmits", "IPv6 packets sent out to a device.", "net/ipv6/ip6_output.c"),
+        new("Ip6OutNoRoutes", "An IPv6 packet (or connect()) found no route.", "net/ipv6/route.c ip6_pkt_drop()"),
+        new("Ip6InOctets", "Bytes of IPv6 received.", "net/ipv6/ip6_input.c"),
+        new("Ip6OutOctets", "Bytes of IPv6 sent.", "net/ipv6/ip6_output.c"),
+        new("Ip6InNoECTPkts", "IPv6 packets received without ECN.", "net/ipv6/ip6_input.c"),
+        new("Icmp6InMsgs", "ICMPv6 messages received.", "net/ipv6/icmp.c icmpv6_rcv()"),
+        new("Icmp6OutMsgs", "ICMPv6 messages sent.", "net/ipv6/icmp.c"),
+        new("Icmp6InDestUnreachs", "ICMPv6 destination unreachable received.", "net/ipv6/icmp.c icmpv6_rcv()"),
+        new("Icmp6OutDestUnreachs", "ICMPv6 destination unreachable sent (UDP port nobody binds, firewall reject).", "net/ipv6/icmp.c icmp6_send()"),
+        new("Icmp6InType1", "ICMPv6 type 1 (destination unreachable) received.", "net/ipv6/icmp.c"),
+        new("Icmp6OutType1", "ICMPv6 type 1 (destination unreachable) sent.", "net/ipv6/icmp.c"),
+        new("Udp6InDatagrams", "UDP datagrams over IPv6 delivered to a socket.", "net/ipv6/udp.c"),
+        new("Udp6NoPorts", "A UDP datagram over IPv6 arrived for a port nobody binds (ICMPv6 port unreachable answers).", "net/ipv6/udp.c __udp6_lib_rcv()"),
+        new("Udp6OutDatagrams", "UDP datagrams sent over IPv6.", "net/ipv6/udp.c"),
+        new("Udp6InErrors", "UDP datagrams over IPv6 dropped on receive.", "net/ipv6/udp.c"),
+
+        // --- Windows (iphlpapi; documented, not verified) ---
+        new("Tcp6AttemptFails", "Windows, IPv6: connections that failed before they were established (RFC 4022 tcpAttemptFails).", "iphlpapi GetTcpStatisticsEx2(AF_INET6) MIB_TCPSTATS2.dwAttemptFails"),
+        new("Tcp6EstabResets", "Windows, IPv6: established connections reset (RFC 4022 tcpEstabResets).", "iphlpapi GetTcpStatisticsEx2(AF_INET6) dwEstabResets"),
+        new("Tcp6OutRsts", "Windows, IPv6: RSTs sent (RFC 4022 tcpOutRsts).", "iphlpapi GetTcpStatisticsEx2(AF_INET6) dwOutRsts"),
+        new("Tcp6RetransSegs", "Windows, IPv6: segments retransmitted.", "iphlpapi GetTcpStatisticsEx2(AF_INET6) dwRetransSegs"),
+
+        // --- macOS (xnu struct tcpstat; documented, not verified) ---
+        new("tcps_connattempt", "macOS: connections initiated (connect()).", "xnu bsd/netinet/tcp_usrreq.c; struct tcpstat"),
+        new("tcps_accepts", "macOS: connections accepted by a listener.", "xnu bsd/netinet/tcp_input.c"),
+        new("tcps_drops", "macOS: established connections dropped (reset or aborted).", "xnu bsd/netinet/tcp_subr.c tcp_drop()"),
+        new("tcps_conndrops", "macOS: embryonic connections dropped (before established).", "xnu bsd/netinet/tcp_subr.c tcp_drop()"),
+        new("tcps_timeoutdrop", "macOS: connections dropped by the retransmission timeout.", "xnu bsd/netinet/tcp_timer.c"),
+        new("tcps_keepdrops", "macOS: connections dropped because keepalive probes went unanswered.", "xnu bsd/netinet/tcp_timer.c"),
+        new("tcps_rexmttimeo", "macOS: retransmission timeouts.", "xnu bsd/netinet/tcp_timer.c"),
+        new("tcps_sndrexmitpack", "macOS: data packets retransmitted.", "xnu bsd/netinet/tcp_output.c"),
+        new("tcps_listendrop", "macOS: listen queue overflows.", "xnu bsd/netinet/tcp_input.c"),
+        new("tcps_rcvafterclose", "macOS: packets received after the socket was closed (answered by RST).", "xnu bsd/netinet/tcp_input.c"),
+    };
+
+    private static readonly Dictionary<string, CounterMeaning> ByName =
+        Known.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
+
+    private static readonly Dictionary<string, int> LeadRank =
+        Lead.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i, StringComparer.OrdinalIgnoreCase);
+
+    public static IReadOnlyList<CounterMeaning> All => Known;
+
+    public static CounterMeaning? Find(string name) => ByName.TryGetValue(name, out var m) ? m : null;
+
+    /// <summary>Lead counters first (in <see cref="Lead"/> order), then the rest in the order given.</summary>
+    public static IEnumerable<T> InViewOrder<T>(IEnumerable<T> items, Func<T, string> name) =>
+        items.Select((item, i) => (item, i))
+             .OrderBy(x => LeadRank.TryGetValue(name(x.item), out int r) ? r : Lead.Count + x.i)
+             .Select(x => x.item);
+
+    public static bool IsLead(string name) => LeadRank.ContainsKey(name);
+
+    /// <summary>The catalogue scenarios measured (on this platform) to move this counter.</summary>
+    public static IReadOnlyList<string> ScenariosMoving(string name, OsPlatform platform) =>
+        ScenarioCatalog.All.Where(s => s.Counters.Any(c => c.Platform == platform &&
+            string.Equals(c.Counter, name, StringComparison.OrdinalIgnoreCase))).Select(s => s.Name).ToList();
+
+    /// <summary>"TcpExtTCPAbortOnData +1, TcpOutRsts +1" in view order: what moved, stable order.</summary>
+    public static string Describe(IEnumerable<KeyValuePair<string, long>> moved) =>
+        string.Join(", ", InViewOrder(moved, m => m.Key).Select(m => $"{m.Key} {(m.Value >= 0 ? "+" : "")}{m.Value}"));
+}
