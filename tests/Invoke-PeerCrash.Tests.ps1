@@ -1,3 +1,8 @@
+BeforeDiscovery {
+    # The test cases below are read from the catalogue at discovery.
+    . (Join-Path $PSScriptRoot 'common.ps1')
+}
+
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
 }
@@ -9,10 +14,11 @@ Describe 'Invoke-PeerCrash with a real peer process' {
         Get-PeerProcessCount | Should -Be $script:peersBefore -Because 'no peer process may be left behind'
     }
 
+    # The cases come from the catalogue: every loopback member of the Invoke-PeerCrash family, every client action it plays.
     It '-Mode <Mode> -ClientAction <Action> over <Family>: every Linux step matches what was observed' -Skip:(-not $IsLinux) -TestCases @(
-        foreach ($mode in 'Exit', 'Kill', 'KillWithUnreadData', 'Abort', 'Shutdown') {
-            foreach ($action in 'Receive', 'Send') {
-                foreach ($family in 'IPv4', 'IPv6') { @{ Mode = $mode; Action = $action; Family = $family } }
+        foreach ($s in Get-SocketScenario | Where-Object { $_.Cmdlet -eq 'Invoke-PeerCrash' -and -not $_.NeedsLab }) {
+            foreach ($action in $s.ClientActions -split ', ') {
+                foreach ($family in 'IPv4', 'IPv6') { @{ Mode = $s.MemberName; Action = $action; Family = $family } }
             }
         }
     ) {
@@ -71,8 +77,9 @@ Describe 'Invoke-PeerCrash with a real peer process' {
         param($DelayMs)
         $ps = [PowerShell]::Create()
         try {
-            # Back-to-back runs: most of the time a peer process is alive when the stop lands.
-            $null = $ps.AddScript("Import-Module '$RepoRoot/SocketProbe.psd1'; 1..50 | ForEach-Object { Invoke-PeerCrash -Mode KillWithUnreadData }")
+            # Back-to-back runs: most of the time a peer process is alive when the stop lands. Enough
+            # of them to outlast the longest delay with the NativeAOT peer (~15 ms a run).
+            $null = $ps.AddScript("Import-Module '$RepoRoot/SocketProbe.psd1'; 1..400 | ForEach-Object { Invoke-PeerCrash -Mode KillWithUnreadData }")
             $null = $ps.BeginInvoke()
             Start-Sleep -Milliseconds $DelayMs
             $clock = [Diagnostics.Stopwatch]::StartNew()
@@ -87,7 +94,8 @@ Describe 'Invoke-PeerCrash with a real peer process' {
 
 Describe 'Invoke-PeerCrash bad input' {
     It 'rejects <Case>' -TestCases @(
-        @{ Case = 'an unknown mode'; Splat = @{ Mode = 'Explode' }; Id = 'CannotConvertArgumentNoMessage*' }
+        @{ Case = 'an unknown mode'; Splat = @{ Mode = 'Explode' }; Id = 'ParameterArgumentValidationError*' }
+        @{ Case = 'an empty mode'; Splat = @{ Mode = '' }; Id = 'ParameterArgumentValidationError*' }
         @{ Case = 'a client action the mode cannot play'; Splat = @{ Mode = 'Exit'; ClientAction = 'Keepalive' }; Id = 'ClientActionNotSupported*' }
         @{ Case = 'TimeoutMs 0'; Splat = @{ TimeoutMs = 0 }; Id = 'ParameterArgumentValidationError*' }
     ) {
@@ -97,5 +105,44 @@ Describe 'Invoke-PeerCrash bad input' {
         $err | Should -Not -BeNullOrEmpty
         $err.FullyQualifiedErrorId | Should -BeLike $Id
         $err.CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData'
+    }
+}
+
+Describe 'Invoke-PeerCrash -Mode comes from the catalogue' {
+    BeforeAll {
+        $script:modes = @(Get-SocketScenario | Where-Object Cmdlet -EQ 'Invoke-PeerCrash' | ForEach-Object MemberName | Select-Object -Unique)
+    }
+
+    It 'keeps every mode it has always had' {
+        foreach ($m in 'Exit', 'Kill', 'KillWithUnreadData', 'Abort', 'Shutdown', 'HostCrash', 'Reboot', 'IcmpUnreachable') { $modes | Should -Contain $m }
+    }
+
+    It 'completes -Mode with every member of its family, and only those' {
+        $line = 'Invoke-PeerCrash -Mode '
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be $modes
+        $line = 'Invoke-PeerCrash -Mode Kil'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be 'Kill', 'KillWithUnreadData'
+        $line = 'SocketProbe\Invoke-PeerCrash Abo'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be 'Abort'
+    }
+
+    It 'names every mode in the error for an unknown one' {
+        $err = $null
+        try { Invoke-PeerCrash -Mode Explode -ErrorAction Stop } catch { $err = $_ }
+        "$err" | Should -BeLike "*Unknown mode 'Explode'. Invoke-PeerCrash -Mode takes: $($modes -join ', ').*"
+        "$err" | Should -Not -Match '   at '
+    }
+
+    It 'takes a mode in any case, and HostCrash -ClientAction Keepalive picks its own scenario' {
+        $info = Get-SocketScenario PeerHostCrashKeepalive
+        $info.FrontDoor | Should -Be 'Invoke-PeerCrash -Mode HostCrash -ClientAction Keepalive'
+        (Get-SocketScenario PeerExit).FrontDoor | Should -Be 'Invoke-PeerCrash -Mode Exit'
+        (@(Invoke-PeerCrash -Mode exit -ClientAction Send)[0]).Scenario | Should -Be 'PeerExit'
+    }
+
+    It 'documents every mode in docs/Invoke-PeerCrash.md' {
+        $page = Get-Content (Join-Path $RepoRoot 'docs/Invoke-PeerCrash.md') -Raw
+        $accepted = [regex]::Match($page, '(?ms)^### -Mode.*?^Accepted values: (.*?)$').Groups[1].Value.Trim()
+        ($accepted -split ',\s*') | Should -Be $modes
     }
 }

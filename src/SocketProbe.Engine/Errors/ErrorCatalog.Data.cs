@@ -35,7 +35,9 @@ public static partial class ErrorCatalog
     {
         new("ECONNREFUSED", "Nobody listens on that address and port: the peer answered the SYN with RST.",
             "Nothing listens on the port (service stopped, crashed, not started yet, or bound to another address such as 127.0.0.1 only), " +
-            "or a firewall rejects with TCP RST. Arrives at once, unlike a timeout. On a connected UDP socket Linux and macOS report it " +
+            "or a firewall rejects with TCP RST. On macOS and FreeBSD a firewall that rejects with ICMP administratively-prohibited also reads " +
+            "as refused (xnu tcp_ctlinput() -> tcp_drop_syn_sent(): ECONNREFUSED in SYN_SENT). Arrives at once on Linux and macOS, unlike a timeout; " +
+            "Windows re-sends the SYN after the RST (KB 175523), so there it takes about 1-2 s. On a connected UDP socket Linux and macOS report it " +
             "on the next send or receive after an ICMP port unreachable; Windows reports that UDP case as WSAECONNRESET (10054).",
             new[]
             {
@@ -59,8 +61,9 @@ public static partial class ErrorCatalog
             S("PeerKilledWithUnreadData", "PeerAbort", "PeerReboot", "WriteAfterReset", "UdpPortUnreachable")),
 
         new("ECONNABORTED", "The local stack aborted the connection.",
-            "On accept (POSIX): a client completed the handshake and then reset before the server accepted; Linux usually drops such a " +
-            "connection without reporting it (see ResetBeforeAccept). On Windows WSAECONNABORTED (10053) is common on send or receive " +
+            "On accept (POSIX): a client completed the handshake and then reset before the server accepted. Linux does not report it " +
+            "there: accept() succeeds and the first read gives ECONNRESET (see ResetBeforeAccept); only a reset that arrives before the " +
+            "handshake completes (the connection still in SYN_RECV) is dropped silently. On Windows WSAECONNABORTED (10053) is common on send or receive " +
             "after the local stack gave up on the connection (retransmission timeout) or after writing to a connection the peer reset.",
             new[]
             {

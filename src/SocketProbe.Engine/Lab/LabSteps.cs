@@ -98,4 +98,70 @@ internal static class LabSteps
             Note = $"while silent: SO_LINGER {{on, 0}} close (its RST dropped), then kill(peer, SIGKILL): {status.Describe()}; no connection state is left",
         });
     }
+
+    /// <summary>A fault made real by the lab (an nft rule, a sysctl), reported as a row that is not a socket call.</summary>
+    public static Observation Fault(ScenarioContext context, ScenarioStep step, string note, Action act)
+    {
+        var clock = Stopwatch.StartNew();
+        act();
+        return context.Event(step, Results.Success, clock.Elapsed.TotalMilliseconds, note);
+    }
+
+    /// <summary>A listener of the lab's own (this process plays the server) on the peer host address.</summary>
+    public static Socket Listen(int backlog) => Loopback.Listen(LabNetwork.PeerHost, backlog);
+
+    /// <summary>A client socket bound to an ephemeral port first, so a fault can name its flow before the connect.</summary>
+    public static Socket BoundClient(out int port)
+    {
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            port = ((IPEndPoint)client.LocalEndPoint!).Port;
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>connect(2) shaped for <see cref="ScenarioContext.MeasureAsync(ScenarioStep, Func{CancellationToken, ValueTask{int}}, Socket?, int?, bool)"/>.</summary>
+    public static Func<CancellationToken, ValueTask<int>> Connect(Socket client, EndPoint server) =>
+        async token =>
+        {
+            await client.ConnectAsync(server, token).ConfigureAwait(false);
+            return -1;
+        };
+
+    /// <summary>The server's accept(2) as the peer's step; the accepted socket, or null when the accept failed.</summary>
+    public static async Task<Socket?> AcceptAsync(ScenarioContext context, ScenarioStep step, Socket listener, Socket client)
+    {
+        Socket? accepted = null;
+        var accept = await context.CallAsync(step, async token =>
+        {
+            accepted = await listener.AcceptAsync(token).ConfigureAwait(false);
+            return -1;
+        }, client).ConfigureAwait(false);
+        if (accept.Result == Results.Success) return accepted;
+        accepted?.Dispose();
+        return null;
+    }
+
+    /// <summary>What the server's socket looks like, for a Note: its TCP state and the bytes waiting unread.</summary>
+    public static string ServerSide(Socket server) =>
+        $"the server's socket: {TcpInfo.StateOf(server) ?? "unknown"} (TCP_INFO), {server.Available} bytes unread";
+
+    /// <summary>Wait, bounded, until <paramref name="done"/> holds (a /proc table changed); false when the bound ran out.</summary>
+    public static async Task<bool> WaitUntilAsync(Func<bool> done, int boundMs, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!done())
+        {
+            if (clock.ElapsedMilliseconds >= boundMs) return false;
+            await Task.Delay(10, cancellation).ConfigureAwait(false);
+        }
+        return true;
+    }
 }

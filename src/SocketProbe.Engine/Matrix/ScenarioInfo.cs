@@ -11,6 +11,10 @@ public sealed class ScenarioInfo
     public string Description { get; init; } = "";
     public string Textbook { get; init; } = "";
     public string Cmdlet { get; init; } = "";
+    /// <summary>Its name within its family: the value of Cmdlet's -Mode, -Variant or -Scenario.</summary>
+    public string MemberName { get; init; } = "";
+    /// <summary>The command line that runs it at its front door, e.g. "Invoke-PeerCrash -Mode Exit".</summary>
+    public string FrontDoor { get; init; } = "";
     public bool NeedsLab { get; init; }
     /// <summary>Client actions it plays, the default (the one the matrix runs) first, e.g. "Receive, Send".</summary>
     public string ClientActions { get; init; } = "";
@@ -31,6 +35,8 @@ public sealed class ScenarioInfo
             Description = scenario.Description,
             Textbook = scenario.Textbook,
             Cmdlet = scenario.Cmdlet,
+            MemberName = scenario.MemberName,
+            FrontDoor = FrontDoors.CommandFor(scenario),
             NeedsLab = scenario.NeedsLab,
             ClientActions = string.Join(", ", scenario.ClientActions),
             Linux = Describe(scenario, OsPlatform.Linux),

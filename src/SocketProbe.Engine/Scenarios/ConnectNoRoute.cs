@@ -7,6 +7,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class ConnectNoRoute : LabScenario
 {
     public override string Name => "ConnectNoRoute";
+    public override double? ExpectedWaitMs(ScenarioRequest request) => 0;   // an immediate answer (ICMP, no route, RST)
     public override string Description => "Connect to an address with no route: the local kernel fails the connect without sending a packet.";
     public override string Textbook => "ENETUNREACH";
     public override string Cmdlet => "Test-TcpRefused";

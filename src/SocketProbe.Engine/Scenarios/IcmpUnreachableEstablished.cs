@@ -10,6 +10,8 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class IcmpUnreachableEstablished : LabScenario
 {
     public override string Name => "IcmpUnreachableEstablished";
+    public override double? ExpectedWaitMs(ScenarioRequest request) => request.UserTimeoutMs ?? KernelDefaultWaitMs;
+    public override string MemberName => "IcmpUnreachable";
     public override string Description => "A router answers an established connection's segments with ICMP host unreachable: a soft error until the retransmissions give up.";
     public override string Textbook => "soft error; send ends EHOSTUNREACH or ETIMEDOUT";
     public override string Cmdlet => "Invoke-PeerCrash";
@@ -20,8 +22,10 @@ public sealed class IcmpUnreachableEstablished : LabScenario
         new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null, "the handshake completes; observed on Linux 6.18", Verified: true),
         new(OsPlatform.Linux, 3, "Client", "Send", "Success", null, "the local kernel queues the bytes; observed on Linux 6.18", Verified: true),
         new(OsPlatform.Linux, 4, "Client", "Receive", "Error", "EHOSTUNREACH",
-            "tcp_v4_err(): ICMP unreachable on an established socket only sets sk_err_soft; tcp_write_err() reports it (not ETIMEDOUT) when TCP_USER_TIMEOUT ends the retransmits; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.MacOS, 4, "Client", "Receive", "Error", "EHOSTUNREACH|ETIMEDOUT", "Stevens UNP 5.14 / TCPv2 (BSD soft errors: reported at time-out)", Verified: false),
+            "tcp_v4_err(): ICMP unreachable on an established socket only sets sk_err_soft; tcp_write_err() reports it (not ETIMEDOUT) when TCP_USER_TIMEOUT ends the retransmits; observed on Linux 6.18", Verified: true)
+            { Window = r => TimeWindow.AfterTimer(r.UserTimeoutMs) },
+        new(OsPlatform.MacOS, 4, "Client", "Receive", "Error", "ETIMEDOUT",
+            "xnu bsd/netinet/tcp_subr.c tcp_notify(): in ESTABLISHED, EHOSTUNREACH/ENETUNREACH/EHOSTDOWN are ignored (only the cached route is freed; no soft error is kept), so the retransmit timer ends with ETIMEDOUT (tcp_timer.c)", Verified: false),
         new(OsPlatform.Windows, 4, "Client", "Receive", "Error", "WSAECONNABORTED|WSAEHOSTUNREACH", "Windows Sockets Error Codes", Verified: false),
     };
 

@@ -7,6 +7,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerAbort : PeerCrashScenario
 {
     public override string Name => "PeerAbort";
+    public override string MemberName => "Abort";
     public override string Description => "The peer sets SO_LINGER {on, 0} and closes its socket: the kernel sends RST, not FIN.";
     public override string Textbook => "RST: recv ECONNRESET";
 

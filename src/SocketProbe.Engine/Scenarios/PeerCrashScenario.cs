@@ -10,8 +10,7 @@ namespace SocketProbe.Engine.Scenarios;
 /// The shared flow of the loopback crash scenarios: a real peer process (SocketProbe.Peer serve)
 /// accepts the client's connection, then meets its fate (exit, kill, abort, SIGTERM); the client
 /// then reads or writes and we record what each call really returns.
-/// Steps: Connect; [Send the unread bytes]; the peer's fate; then per client action
-///   Receive: Receive, Send, Send, Receive      Send: Send, Send, Receive
+/// Steps: declared once in PeerCrashSteps (Connect; [Send the unread bytes]; the fate; then per client action).
 /// </summary>
 public abstract class PeerCrashScenario : Scenario
 {
@@ -19,7 +18,7 @@ public abstract class PeerCrashScenario : Scenario
 
     public override string Cmdlet => "Invoke-PeerCrash";
 
-    public override IReadOnlyList<ClientAction> ClientActions { get; } = new[] { ClientAction.Receive, ClientAction.Send };
+    public override IReadOnlyList<ClientAction> ClientActions => PeerCrashSteps.Actions;
 
     /// <summary>Leave bytes unread in the peer's receive buffer before its fate.</summary>
     protected virtual bool LeavesUnreadData => false;
@@ -38,8 +37,8 @@ public abstract class PeerCrashScenario : Scenario
         int port = int.Parse(await peer.ExpectAsync("LISTENING", 5_000, context.Cancellation).ConfigureAwait(false));
 
         using var client = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
-        int step = 1;
-        var connect = await context.CallAsync(step++, "Client", "Connect", async token =>
+        var steps = PeerCrashSteps.For(LeavesUnreadData, context.Request.ClientAction);
+        var connect = await context.CallAsync(steps.Connect, async token =>
         {
             await client.ConnectAsync(new IPEndPoint(Loopback.For(family), port), token).ConfigureAwait(false);
             return -1;
@@ -47,22 +46,22 @@ public abstract class PeerCrashScenario : Scenario
         if (connect.Result != Results.Success) return;
         await peer.ExpectAsync("ACCEPTED", 5_000, context.Cancellation).ConfigureAwait(false);
 
-        if (LeavesUnreadData)
+        if (steps.SendUnread is { } sendUnread)
         {
-            await SendAsync(context, client, step++).ConfigureAwait(false);
+            await SendAsync(context, client, sendUnread).ConfigureAwait(false);
             await peer.SendAsync($"unread {Payload.Length}").ConfigureAwait(false);
             string unread = await peer.ExpectAsync("UNREAD", 6_000, context.Cancellation).ConfigureAwait(false);
             context.Logger.LogInformation("Peer holds {Bytes} unread bytes", unread);
         }
 
-        await FateAsync(context, peer, step++).ConfigureAwait(false);
+        await FateAsync(context, peer, steps.FateNumber).ConfigureAwait(false);
 
-        if (context.Request.ClientAction == ClientAction.Receive)
-            await ReceiveAsync(context, client, step++).ConfigureAwait(false);
-        await SendAsync(context, client, step++).ConfigureAwait(false);
+        if (steps.FirstReceive is { } firstReceive)
+            await ReceiveAsync(context, client, firstReceive).ConfigureAwait(false);
+        await SendAsync(context, client, steps.FirstSend).ConfigureAwait(false);
         await WaitForResetAsync(client, context).ConfigureAwait(false);
-        await SendAsync(context, client, step++).ConfigureAwait(false);
-        await ReceiveAsync(context, client, step++).ConfigureAwait(false);
+        await SendAsync(context, client, steps.SecondSend).ConfigureAwait(false);
+        await ReceiveAsync(context, client, steps.LastReceive).ConfigureAwait(false);
     }
 
     /// <summary>Observe a process fate: the act, then the OS's report of the peer's end (from waitpid).</summary>
@@ -84,14 +83,14 @@ public abstract class PeerCrashScenario : Scenario
         });
     }
 
-    private static Task<Observation> SendAsync(ScenarioContext context, Socket client, int step) =>
-        context.CallAsync(step, "Client", "Send",
+    private static Task<Observation> SendAsync(ScenarioContext context, Socket client, ScenarioStep step) =>
+        context.CallAsync(step,
             async token => await client.SendAsync(Payload, SocketFlags.None, token).ConfigureAwait(false), client);
 
-    private static Task<Observation> ReceiveAsync(ScenarioContext context, Socket client, int step)
+    private static Task<Observation> ReceiveAsync(ScenarioContext context, Socket client, ScenarioStep step)
     {
         var buffer = new byte[4096];
-        return context.CallAsync(step, "Client", "Receive",
+        return context.CallAsync(step,
             async token => await client.ReceiveAsync(buffer, SocketFlags.None, token).ConfigureAwait(false),
             client, isReceive: true);
     }

@@ -6,6 +6,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerExit : PeerCrashScenario
 {
     public override string Name => "PeerExit";
+    public override string MemberName => "Exit";
     public override string Description => "The peer process exits normally; the kernel closes its socket with FIN.";
     public override string Textbook => "recv 0 (EOF); 1st send ok, peer answers RST; 2nd send EPIPE";
 

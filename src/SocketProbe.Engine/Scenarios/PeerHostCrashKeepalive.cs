@@ -7,6 +7,10 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerHostCrashKeepalive : LabScenario
 {
     public override string Name => "PeerHostCrashKeepalive";
+    public override double? ExpectedWaitMs(ScenarioRequest request) =>
+        request is { KeepAliveIdleSeconds: int idle, KeepAliveIntervalSeconds: int interval, KeepAliveCount: int count }
+            ? (idle + interval * count) * 1000.0 : KernelDefaultWaitMs;
+    public override string MemberName => "HostCrash";
     public override string Description => "The peer host goes silent while the client idles with SO_KEEPALIVE: unanswered probes end the connection.";
     public override string Textbook => "recv ETIMEDOUT after keepalive probes";
     public override string Cmdlet => "Invoke-PeerCrash";
@@ -16,7 +20,8 @@ public sealed class PeerHostCrashKeepalive : LabScenario
     {
         new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null, "the handshake completes; observed on Linux 6.18", Verified: true),
         new(OsPlatform.Linux, 3, "Client", "Receive", "Error", "ETIMEDOUT",
-            "tcp_keepalive_timer(): TCP_KEEPCNT probes unanswered -> tcp_write_err() ETIMEDOUT; observed on Linux 6.18", Verified: true),
+            "tcp_keepalive_timer(): TCP_KEEPCNT probes unanswered -> tcp_write_err() ETIMEDOUT; observed on Linux 6.18", Verified: true)
+            { Window = r => TimeWindow.AfterKeepalive(r.KeepAliveIdleSeconds, r.KeepAliveIntervalSeconds, r.KeepAliveCount) },
         new(OsPlatform.MacOS, 3, "Client", "Receive", "Error", "ETIMEDOUT", "tcp(4) TCP_KEEPALIVE/TCP_KEEPCNT; Stevens UNP 7.5 SO_KEEPALIVE", Verified: false),
         new(OsPlatform.Windows, 3, "Client", "Receive", "Error", "WSAENETRESET|WSAECONNABORTED", "SO_KEEPALIVE docs: a failed keepalive gives WSAENETRESET 10052", Verified: false),
     };

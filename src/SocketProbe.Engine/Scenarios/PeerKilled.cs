@@ -7,6 +7,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerKilled : PeerCrashScenario
 {
     public override string Name => "PeerKilled";
+    public override string MemberName => "Kill";
     public override string Description => "The peer process is killed by SIGKILL with nothing unread; the kernel closes its socket with FIN.";
     public override string Textbook => "as PeerExit (kernel sends FIN)";
 

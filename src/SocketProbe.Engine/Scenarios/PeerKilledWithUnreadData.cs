@@ -7,6 +7,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerKilledWithUnreadData : PeerCrashScenario
 {
     public override string Name => "PeerKilledWithUnreadData";
+    public override string MemberName => "KillWithUnreadData";
     public override string Description => "The peer process is killed with unread bytes in its receive buffer: the kernel sends RST instead of FIN.";
     public override string Textbook => "RST at once: recv ECONNRESET";
 

@@ -10,6 +10,8 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerReboot : LabScenario
 {
     public override string Name => "PeerReboot";
+    public override double? ExpectedWaitMs(ScenarioRequest request) => 0;   // an immediate answer (ICMP, no route, RST)
+    public override string MemberName => "Reboot";
     public override string Description => "The peer host crashes and comes back with no connection state: the client's next segment is answered by RST.";
     public override string Textbook => "next send answered by RST: ECONNRESET";
     public override string Cmdlet => "Invoke-PeerCrash";

@@ -7,6 +7,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerShutdown : PeerCrashScenario
 {
     public override string Name => "PeerShutdown";
+    public override string MemberName => "Shutdown";
     public override string Description => "The peer process receives SIGTERM, as at system shutdown; its socket closes with FIN.";
     public override string Textbook => "FIN, as PeerExit";
 

@@ -12,6 +12,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class WriteAfterFin : Scenario
 {
     public override string Name => "WriteAfterFin";
+    public override string MemberName => "Fin";
     public override string Description => "The peer closes normally (FIN); the client's first write is accepted and answered by RST; later writes fail.";
     public override string Textbook => "1st send ok, peer answers RST; 2nd send EPIPE (SIGPIPE by default)";
     public override string Cmdlet => "Test-WriteAfterRst";
@@ -35,12 +36,12 @@ public sealed class WriteAfterFin : Scenario
         new(OsPlatform.MacOS, 2, "Peer", "Receive", "Success", null, "recv(2) macOS man page", Verified: false),
         new(OsPlatform.MacOS, 3, "Peer", "Close", "Success", null, "close(2) macOS man page", Verified: false),
         new(OsPlatform.MacOS, 4, "Client", "Send", "Success", null, "shutdown(2)/send(2): a half-closed connection still sends", Verified: false),
-        new(OsPlatform.MacOS, 5, "Client", "Send", "Error", "EPIPE|ECONNRESET",
-            "write(2) macOS man page: [EPIPE] SOCK_STREAM socket not connected to a peer, [ECONNRESET]", Verified: false),
+        new(OsPlatform.MacOS, 5, "Client", "Send", "Error", "EPIPE",
+            "xnu bsd/netinet/tcp_input.c: the RST in CLOSE_WAIT sets so_error = ECONNRESET and tcp_close() -> soisdisconnected() sets SS_CANTSENDMORE; bsd/kern/uipc_socket.c sosendcheck() tests SS_CANTSENDMORE (EPIPE) before so_error, which stays pending", Verified: false),
         new(OsPlatform.MacOS, 6, "Client", "Send", "Error", "EPIPE",
-            "write(2) macOS man page: [EPIPE] SOCK_STREAM socket not connected to a peer", Verified: false),
-        new(OsPlatform.MacOS, 7, "Client", "Receive", "EndOfStream|Error", null,
-            "recv(2) macOS man page: 0 at end of stream, or [ECONNRESET]", Verified: false),
+            "xnu sosendcheck(): SS_CANTSENDMORE -> EPIPE", Verified: false),
+        new(OsPlatform.MacOS, 7, "Client", "Receive", "Error", "ECONNRESET",
+            "xnu soreceive() reports the pending so_error (ECONNRESET) before SS_CANTRCVMORE's 0; FreeBSD tcp-testsuite state-event-engine/rcv-rst-close-wait: SO_ERROR ECONNRESET (Linux gives EPIPE here)", Verified: false),
 
         new(OsPlatform.Windows, 1, "Client", "Send", "Success", null, "send function (winsock2.h)", Verified: false),
         new(OsPlatform.Windows, 2, "Peer", "Receive", "Success", null, "recv function (winsock2.h)", Verified: false),

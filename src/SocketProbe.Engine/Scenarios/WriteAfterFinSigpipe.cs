@@ -17,6 +17,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class WriteAfterFinSigpipe : Scenario
 {
     public override string Name => "WriteAfterFinSigpipe";
+    public override string MemberName => "SigPipe";
     public override string Description => "A writer with the default SIGPIPE disposition writes after its peer closed: the second write kills it by signal 13.";
     public override string Textbook => "2nd send EPIPE; a process with default SIGPIPE dies by signal 13 (Stevens UNP 5.13)";
     public override string Cmdlet => "Test-WriteAfterRst";
@@ -52,6 +53,7 @@ public sealed class WriteAfterFinSigpipe : Scenario
             context.Logger, context.Cancellation).ConfigureAwait(false);
         await writer.ExpectAsync("CONNECTED", 5_000, context.Cancellation).ConfigureAwait(false);
         Socket accepted = await listener.AcceptAsync(context.Cancellation).ConfigureAwait(false);
+        context.Own(accepted); // -Capture: the accepted socket plays the client here
         context.Emit(new Observation
         {
             Step = 1, Actor = "Peer", Operation = "Connect", Result = Results.Success, ElapsedMs = clock.Elapsed.TotalMilliseconds,

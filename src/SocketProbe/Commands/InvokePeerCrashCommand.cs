@@ -11,8 +11,12 @@ namespace SocketProbe.Commands;
 [OutputType(typeof(Observation))]
 public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
 {
+    /// <summary>A member of the Invoke-PeerCrash family in the catalogue (Scenario.MemberName): Exit, Kill, ..., HostCrash, ...</summary>
     [Parameter(Position = 0)]
-    public PeerCrashMode Mode { get; set; } = PeerCrashMode.KillWithUnreadData;
+    [ValidateNotNullOrEmpty]
+    [ValidateFamilyMember(FrontDoors.InvokePeerCrash)]
+    [ArgumentCompleter(typeof(FamilyMemberCompleter))]
+    public string Mode { get; set; } = "KillWithUnreadData";
 
     [Parameter]
     public ClientAction ClientAction { get; set; } = ClientAction.Default;
@@ -48,57 +52,45 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
     [ValidateRange(1, 3_600_000)]
     public int IdleWaitMs { get; set; } = 2_000;
 
+    /// <summary>
+    /// The lab middlebox's idle timeout for MiddleboxReset and MiddleboxDrop (conntrack's
+    /// nf_conntrack_tcp_timeout_established, seconds): 350 plays an AWS NLB, 240 Azure Load Balancer's default.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1, 86_400)]
+    public int MiddleboxTimeoutSeconds { get; set; } = 1;
+
     /// <summary>Leave the kernel's own timers (a host crash then takes about 15 minutes to surface).</summary>
     [Parameter]
     public SwitchParameter KernelDefaults { get; set; }
 
+    /// <summary>Add the run's own segments and ICMP errors as Wire rows, in time order among the calls.</summary>
+    [Parameter]
+    public SwitchParameter Capture { get; set; }
+
     protected override void EndProcessing()
     {
-        Scenario scenario = ScenarioCatalog.Find(ScenarioFor(Mode, ClientAction))!;
-        if (ClientAction != ClientAction.Default && !scenario.ClientActions.Contains(ClientAction))
-            ThrowInvalidArgument($"-Mode {Mode} plays the client actions {string.Join(", ", scenario.ClientActions)}, not {ClientAction}.",
+        // The catalogue resolves the mode; a mode shared by several scenarios (HostCrash) is told apart by the client action.
+        Scenario? scenario = ScenarioCatalog.FindMember(FrontDoors.InvokePeerCrash, Mode, ClientAction);
+        if (scenario is null)
+        {
+            var plays = ScenarioCatalog.Members(FrontDoors.InvokePeerCrash, Mode).SelectMany(s => s.ClientActions).Distinct();
+            ThrowInvalidArgument($"-Mode {Mode} plays the client actions {string.Join(", ", plays)}, not {ClientAction}.",
                 "ClientActionNotSupported", ClientAction);
-        RunScenarios(new[] { scenario }, AddressFamily, family =>
+        }
+        RunScenarios(new[] { scenario! }, AddressFamily, family =>
         {
             var request = new ScenarioRequest
             {
                 AddressFamily = family, CallTimeoutMs = TimeoutMs, ClientAction = ClientAction,
                 UserTimeoutMs = UserTimeoutMs, KeepAliveIdleSeconds = KeepAliveIdleSeconds,
                 KeepAliveIntervalSeconds = KeepAliveIntervalSeconds, KeepAliveCount = KeepAliveCount, IdleWaitMs = IdleWaitMs,
+                Capture = Capture,
+                MiddleboxTimeoutSeconds = MiddleboxTimeoutSeconds,
             };
             if (KernelDefaults) request.UseKernelDefaults();
             return request;
         });
         base.EndProcessing();
     }
-
-    /// <summary>The catalogue scenario behind each mode (the keepalive client makes a host crash its own scenario).</summary>
-    private static string ScenarioFor(PeerCrashMode mode, ClientAction action) => mode switch
-    {
-        PeerCrashMode.Exit => "PeerExit",
-        PeerCrashMode.Kill => "PeerKilled",
-        PeerCrashMode.KillWithUnreadData => "PeerKilledWithUnreadData",
-        PeerCrashMode.Abort => "PeerAbort",
-        PeerCrashMode.Shutdown => "PeerShutdown",
-        PeerCrashMode.HostCrash => action == ClientAction.Keepalive ? "PeerHostCrashKeepalive" : "PeerHostCrash",
-        PeerCrashMode.Reboot => "PeerReboot",
-        PeerCrashMode.IcmpUnreachable => "IcmpUnreachableEstablished",
-        _ => throw new ArgumentOutOfRangeException(nameof(mode)),
-    };
-}
-
-/// <summary>How the peer fails (Invoke-PeerCrash -Mode).</summary>
-public enum PeerCrashMode
-{
-    Exit,
-    Kill,
-    KillWithUnreadData,
-    Abort,
-    Shutdown,
-    /// <summary>The peer host goes silent (lab).</summary>
-    HostCrash,
-    /// <summary>The peer host crashes and comes back without connection state (lab).</summary>
-    Reboot,
-    /// <summary>A router answers with ICMP host unreachable while established (lab).</summary>
-    IcmpUnreachable,
 }

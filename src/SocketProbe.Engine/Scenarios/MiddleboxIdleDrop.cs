@@ -1,0 +1,31 @@
+namespace SocketProbe.Engine.Scenarios;
+
+/// <summary>
+/// A stateful firewall forgets an idle flow and silently drops its next segments (as Azure Load
+/// Balancer does by default after 4 minutes idle): the client's write is accepted, retransmitted
+/// into nothing, and its read gives ETIMEDOUT at TCP_USER_TIMEOUT; the server stays ESTABLISHED.
+/// </summary>
+public sealed class MiddleboxIdleDrop : MiddleboxIdleScenario
+{
+    private const string Observed = "observed on Linux 6.18";
+
+    public override string Name => "MiddleboxIdleDrop";
+    public override string MemberName => "MiddleboxDrop";
+    public override string Description => "A stateful firewall forgets an idle flow and drops its next segments: the write is accepted, the read gives ETIMEDOUT at TCP_USER_TIMEOUT, the server stays ESTABLISHED.";
+    public override string Textbook => "not in the textbook: as a crashed peer host, retransmits then ETIMEDOUT (Stevens UNP 5.14)";
+    protected override bool Resets => false;
+
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
+    {
+        Connect.Linux("Success", null, "conntrack tracks the handshake: the entry becomes ESTABLISHED; " + Observed),
+        Accept.Linux("Success", null, "inet_csk_accept() hands over the established child; " + Observed),
+        Send.Linux("Success", null, "tcp_sendmsg_locked() queues the bytes; nothing acknowledges them; " + Observed),
+        Receive.Linux("Error", "ETIMEDOUT",
+            "the expired conntrack entry is not found and tcp_new() refuses a non-SYN (nf_conntrack_tcp_loose 0): ct state invalid, nft drop; " +
+            "tcp_write_timeout(): unacknowledged data older than TCP_USER_TIMEOUT -> tcp_write_err() ETIMEDOUT; " + Observed),
+        SendAgain.Linux("Error", "EPIPE", "tcp_done() set SEND_SHUTDOWN: sk_stream_error() EPIPE; " + Observed),
+
+        Receive.MacOS("Error", "ETIMEDOUT", "Stevens UNP 5.14 (BSD: retransmits, then ETIMEDOUT); tcp(4) TCP_RXT_CONNDROPTIME"),
+        Receive.Windows("Error", "WSAECONNABORTED|WSAETIMEDOUT", "Windows Sockets Error Codes: 10053 after retransmission time-out; TCP_MAXRT"),
+    };
+}
