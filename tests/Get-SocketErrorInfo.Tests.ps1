@@ -198,7 +198,7 @@ Describe 'Get-SocketErrorInfo output is flat' {
         $back = @(Import-Csv -Path $csv)
         $back.Count | Should -Be 6
         ($back[0].PSObject.Properties.Name -join ',') |
-            Should -Be 'Key,Platform,Name,Number,Message,SocketError,NativeErrorCode,Summary,Causes,Scenarios,Source'
+            Should -Be 'Key,Platform,Name,Number,Message,SocketError,NativeErrorCode,Summary,Causes,Scenarios,Source,NextStep,Runtime,Matched,PatternSource,Note,LinePlatform'
         $back.Key | Should -Be @($rows.Key)
         $back.Platform | Should -Be @($rows.Platform | ForEach-Object ToString)
         [int]$back[2].Number | Should -Be 10054
@@ -207,5 +207,91 @@ Describe 'Get-SocketErrorInfo output is flat' {
         $back[5].Number | Should -BeNullOrEmpty
         $back[5].Message | Should -Be $rows[5].Message
         (Get-Content -Raw $csv) | Should -Not -Match 'System\.(Collections|Object)'
+    }
+}
+
+Describe 'Get-SocketErrorInfo reads whole log lines' {
+    It 'explains a <Family> line as <Key>, naming <Runtime>' -TestCases @(
+        @{ Family = 'Node.js'; Line = 'Error: read ECONNRESET'; Key = 'ECONNRESET'; Runtime = 'Node.js' }
+        @{ Family = 'Node.js connect'; Line = 'Error: connect ECONNREFUSED 127.0.0.1:6379'; Key = 'ECONNREFUSED'; Runtime = 'Node.js' }
+        @{ Family = 'Python'; Line = '[Errno 104] Connection reset by peer'; Key = 'ECONNRESET'; Runtime = 'Python' }
+        @{ Family = 'Java'; Line = 'java.net.SocketException: Connection reset'; Key = 'ECONNRESET'; Runtime = 'Java' }
+        @{ Family = 'Java write'; Line = 'java.net.SocketException: Broken pipe (Write failed)'; Key = 'EPIPE'; Runtime = 'Java' }
+        @{ Family = 'Go read'; Line = 'read tcp 10.0.0.5:51234->10.0.0.9:5432: read: connection reset by peer'; Key = 'ECONNRESET'; Runtime = 'Go' }
+        @{ Family = 'Go write'; Line = 'write tcp 10.0.0.5:51234->10.0.0.9:5432: write: broken pipe'; Key = 'EPIPE'; Runtime = 'Go' }
+        @{ Family = 'Windows'; Line = 'An existing connection was forcibly closed by the remote host'; Key = 'ECONNRESET'; Runtime = 'Windows' }
+        @{ Family = '.NET'; Line = 'System.Net.Sockets.SocketException (111): Connection refused'; Key = 'ECONNREFUSED'; Runtime = '.NET' }
+        @{ Family = 'curl'; Line = 'curl: (56) Recv failure: Connection reset by peer'; Key = 'ECONNRESET'; Runtime = 'curl' }
+        @{ Family = 'nginx'; Line = '*1 upstream prematurely closed connection while reading response header from upstream'; Key = 'EOF'; Runtime = 'nginx' }
+        @{ Family = 'Envoy'; Line = 'upstream connect error or disconnect/reset before headers. reset reason: connection failure'; Key = 'ECONNREFUSED'; Runtime = 'Envoy' }
+        @{ Family = 'PostgreSQL'; Line = 'psql: error: connection to server at "db" (10.0.0.9), port 5432 failed: Connection refused'; Key = 'ECONNREFUSED'; Runtime = 'PostgreSQL' }
+        @{ Family = 'MySQL'; Line = 'ERROR 2006 (HY000): MySQL server has gone away'; Key = 'EOF'; Runtime = 'MySQL' }
+        @{ Family = 'musl'; Line = 'wget: can''t connect to remote host (10.0.0.9): Host is unreachable'; Key = 'EHOSTUNREACH'; Runtime = 'musl' }
+    ) {
+        param($Family, $Line, $Key, $Runtime)
+        $rows = @(Get-SocketErrorInfo $Line)
+        $rows.Count | Should -Be 3
+        $rows.Key | Sort-Object -Unique | Should -Be $Key
+        $rows.Platform | Should -Be @('Linux', 'MacOS', 'Windows')
+        $rows[0].Runtime | Should -Match ([regex]::Escape($Runtime))
+        $rows[0].Matched | Should -Not -BeNullOrEmpty
+        $rows[0].PatternSource | Should -Not -BeNullOrEmpty
+        $rows[0].NextStep | Should -Match '^(Test-TcpRefused|Invoke-SocketScenario) '
+    }
+
+    It 'takes lines from the pipeline (Get-Content of a log) and writes each error once per platform' {
+        $log = Join-Path $TestDrive 'app.log'
+        Set-Content -Path $log -Value @(
+            '2026-12-02T01:02:03Z ERROR Error: read ECONNRESET'
+            '2026-12-02T01:02:04Z ERROR dial tcp 10.0.0.9:5432: connect: connection refused'
+        )
+        $rows = @(Get-Content $log | Get-SocketErrorInfo -Platform Linux)
+        $rows.Key | Should -Be @('ECONNRESET', 'ECONNREFUSED')
+        $rows[1].Runtime | Should -Match 'Go'
+        $rows[1].NextStep | Should -Match '^Test-TcpRefused -ComputerName 10\.0\.0\.9 -Port 5432 '
+    }
+
+    It 'still says ObjectNotFound for a line with no socket error' {
+        Get-SocketErrorInfo 'GET /index.html 200 1024' -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        "$($err[0])" | Should -Match 'log line'
+    }
+}
+
+Describe 'Get-SocketErrorInfo with results piped in' {
+    It 'explains a refused probe result, with the probed endpoint in the next step' {
+        $port = Get-ClosedLoopbackPort
+        $result = Test-TcpRefused -ComputerName 127.0.0.1 -Port $port
+        $result.Outcome | Should -Be 'Refused'
+        $rows = @($result | Get-SocketErrorInfo)
+        $rows.Key | Sort-Object -Unique | Should -Be 'ECONNREFUSED'
+        $rows[0].NextStep | Should -Match "^Test-TcpRefused -ComputerName 127\.0\.0\.1 -Port $port "
+    }
+
+    It 'explains any object with ErrnoName, Errno or SocketError (<Case>)' -TestCases @(
+        @{ Case = 'ErrnoName'; Object = [pscustomobject]@{ Target = 'db'; Port = 5432; ErrnoName = 'ECONNRESET' }; Key = 'ECONNRESET' }
+        @{ Case = 'Errno on Windows'; Object = [pscustomobject]@{ Errno = 10054; SocketError = 'ConnectionReset'; Platform = 'Windows 10.0' }; Key = 'ECONNRESET' }
+        @{ Case = 'SocketError only'; Object = [pscustomobject]@{ SocketError = 'TimedOut' }; Key = 'ETIMEDOUT' }
+    ) {
+        param($Case, $Object, $Key)
+        @($Object | Get-SocketErrorInfo).Key | Sort-Object -Unique | Should -Be $Key
+    }
+
+    It 'says nothing (only Verbose) for a result without an error' {
+        $open = [pscustomobject]@{ Target = 'db'; Port = 5432; ErrnoName = $null; Errno = $null; SocketError = $null }
+        $open | Get-SocketErrorInfo -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Get-SocketErrorInfo default view' {
+    It 'shows the causes and the next step once per error, not once per platform, within 80 columns' {
+        $text = Get-SocketErrorInfo 'read tcp 10.0.0.5:51234->10.0.0.9:5432: read: connection reset by peer' | Out-String -Width 80
+        ([regex]::Matches($text, 'Causes:')).Count | Should -Be 1
+        ([regex]::Matches($text, 'Next:')).Count | Should -Be 1
+        $text | Should -Match 'Seen as:\s+Go'
+        $text | Should -Match 'Next:\s+Test-TcpRefused -ComputerName 10\.0\.0\.9 -Port 5432'
+        $text | Should -Match 'Linux\s+ECONNRESET\s+104\s+ConnectionReset\s+Connection reset by peer'
+        foreach ($line in $text -split "`r?`n") { $line.Length | Should -BeLessOrEqual 80 }
     }
 }

@@ -60,6 +60,38 @@ Describe 'Get-SocketScenario' {
         $s | Where-Object { -not $_.NeedsLab -and -not $_.CanRunHere } | Should -BeNullOrEmpty
     }
 
+    It 'names each scenario''s front door, and the front door runs that scenario' -ForEach @(
+        @{ Name = 'AcceptThenReset'; FrontDoor = 'Test-TcpRefused -Scenario AcceptThenReset' }
+        @{ Name = 'AcceptThenClose'; FrontDoor = 'Test-TcpRefused -Scenario AcceptThenClose' }
+        @{ Name = 'AcceptThenSilent'; FrontDoor = 'Test-TcpRefused -Scenario AcceptThenSilent' }
+        @{ Name = 'ListenerClosedWithQueue'; FrontDoor = 'Test-TcpRefused -Scenario ListenerClosedWithQueue' }
+        @{ Name = 'ServerClosesUnreadRequest'; FrontDoor = 'Test-WriteAfterRst -Variant UnreadRequest' }
+        @{ Name = 'WriteAfterShutdown'; FrontDoor = 'Test-WriteAfterRst -Variant Shutdown' }
+        @{ Name = 'ServerIdleClose'; FrontDoor = 'Test-WriteAfterRst -Variant IdleClose' }
+        @{ Name = 'PeerExit'; FrontDoor = 'Invoke-PeerCrash -Mode Exit' }
+    ) {
+        $s = Get-SocketScenario $Name
+        $s.FrontDoor | Should -Be $FrontDoor
+        $s.NeedsLab | Should -BeFalse
+        foreach ($p in 'Linux', 'MacOS', 'Windows') { $s.$p | Should -Not -Be 'none documented' -Because "$Name documents $p" }
+        $cmd, $param, $value = $FrontDoor -split ' '
+        $splat = @{ $param = $value; AddressFamily = 'IPv6' }
+        $o = @(& $cmd @splat)
+        $o.Scenario | Sort-Object -Unique | Should -Be $Name
+        if ($IsLinux) { $o | Select-SocketCall | Where-Object Matches -NE $true | Should -BeNullOrEmpty }
+    }
+
+    It 'every scenario of a family is reachable from its front door by its MemberName' {
+        foreach ($s in $All) {
+            $line = $s.FrontDoor
+            $cmd, $param, $value = $line -split ' ' | Select-Object -First 3
+            $cmd | Should -Be $s.Cmdlet
+            $value | Should -Be $s.MemberName
+            $completion = TabExpansion2 -inputScript "$cmd $param " -cursorColumn "$cmd $param ".Length
+            $completion.CompletionMatches.CompletionText | Should -Contain $s.MemberName -Because "$line must complete"
+        }
+    }
+
     It 'takes wildcards, in any letter case' {
         (Get-SocketScenario -Name 'peer*').Name | Should -Be @($Catalogue.Name -like 'Peer*')
         (Get-SocketScenario Connect*, *Refused).Name -join ',' | Should -Be 'ConnectRefused,ConnectNoRoute,ConnectHostUnreachable,ConnectTimeout'

@@ -1,3 +1,8 @@
+BeforeDiscovery {
+    # The test cases below are read from the catalogue at discovery.
+    . (Join-Path $PSScriptRoot 'common.ps1')
+}
+
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
 }

@@ -443,6 +443,149 @@ Describe 'Test-TcpRefused probe mode' {
     }
 }
 
+# ---------------------------------------------------------------------------------------------
+# Issue 13: the probe never reports what did not happen. Conditions of our own side (a one-port
+# ephemeral range, IPv6 switched off) are set only inside a network namespace of the test's own;
+# the fd limit only in a child pwsh of the test's own (on its own pid).
+# ---------------------------------------------------------------------------------------------
+
+Describe 'Test-TcpRefused never reports what did not happen' -Skip:(-not $IsLinux) {
+    BeforeAll {
+        $script:Pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+        $script:PwshArgs = @(if ((Split-Path -Leaf $Pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+        & unshare --map-root-user --net true 2>$null
+        $script:NoNamespace = if ($LASTEXITCODE) { 'unshare --map-root-user --net is not allowed here' }
+        $script:Own = $null
+        if (-not $NoNamespace) {
+            $out = Join-Path $TestDrive 'own-side.json'
+            $namespaces = Get-NetNamespaceIds
+            & unshare --map-root-user --net --fork --kill-child=SIGKILL $Pwsh @PwshArgs -NoProfile -NonInteractive `
+                -File (Join-Path $PSScriptRoot 'lab/Probe-OwnSide.ps1') $RepoRoot $out
+            $script:OwnExit = $LASTEXITCODE
+            $script:Own = if (Test-Path $out) { Get-Content -Raw $out | ConvertFrom-Json } else { $null }
+            $script:OwnLeft = Wait-LabGone -Before $namespaces
+        }
+    }
+
+    It 'ran its namespace script and left no namespace behind' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $OwnExit | Should -Be 0
+        $Own | Should -Not -BeNullOrEmpty
+        $OwnLeft | Should -BeNullOrEmpty
+    }
+
+    It 'never says Open for a TCP self-connect (one-port ephemeral range, nothing listening)' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $Own.SelfConnect.Count | Should -Be 3
+        foreach ($r in $Own.SelfConnect) {
+            $r.Outcome | Should -Not -Be 'Open'
+            $r.Outcome | Should -Be 'LocalError'
+            $r.Reason | Should -BeIn 'self-connect', 'local-limit'
+            $r.Message | Should -Match 'says nothing about the target'
+        }
+        # At least one try really was a self-connect (the kernel's choice), and the row says so.
+        ($Own.SelfConnect.Message -join ' ') | Should -Match 'self-connect|connected the socket to itself'
+        $Own.SelfConnectQuiet | Should -BeFalse -Because 'nothing was seen refusing: a local failure is no verdict'
+    }
+
+    It 'reports an exhausted ephemeral range as our own EADDRNOTAVAIL, not as loss of a healthy listener' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $r = $Own.Exhausted[0]
+        $r.Outcome | Should -Be 'LocalError'
+        $r.Reason | Should -Be 'local-limit'
+        $r.ErrnoName | Should -Be 'EADDRNOTAVAIL'
+        $r.Errno | Should -Be 99
+        $Own.ExhaustedWarning | Should -Match 'EADDRNOTAVAIL x1'
+        $Own.ExhaustedSummary.LocalError | Should -Be 2
+        $Own.ExhaustedSummary.Error | Should -Be 0
+        $Own.ExhaustedSummary.LossPercent | Should -BeNullOrEmpty -Because 'no attempt reached the target: no loss figure at all'
+        $Own.ExhaustedSummary.LongestOutage | Should -Be 0
+    }
+
+    It 'answers localhost with 127.0.0.1 only when IPv6 is switched off' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $Own.IPv6Configured | Should -BeFalse -Because 'disable_ipv6 removed ::1 in the namespace'
+        $Own.NoIPv6.Count | Should -Be 1
+        $Own.NoIPv6[0].Address | Should -Be '127.0.0.1'
+        $Own.NoIPv6[0].Outcome | Should -Be 'Open'
+        $Own.NoIPv6Summary.LossPercent | Should -Be 0
+    }
+
+    It 'gives no Error ENFILE row under a low fd limit: 1,000 closed ports all Refused, and a limit that never clears is EMFILE, LocalError' {
+        $busy = @(Get-ListeningPort)
+        $ports = @(20000..21100 | Where-Object { $_ -notin $busy } | Select-Object -First 1000)
+        $out = Join-Path $TestDrive 'fd.json'
+        & $Pwsh @PwshArgs -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'lab/Probe-FdStarved.ps1') $RepoRoot $out ($ports -join ',')
+        $LASTEXITCODE | Should -Be 0
+        $fd = Get-Content -Raw $out | ConvertFrom-Json
+        $fd.Tight.Count | Should -Be 1
+        $fd.Tight[0].Key | Should -Be 'Refused, ECONNREFUSED, 111'
+        $fd.Tight[0].Count | Should -Be 1000
+        $fd.Hogs | Should -BeGreaterThan 0
+        $fd.None[0].Key | Should -Be 'LocalError, EMFILE, 24' -Because '.NET says ENFILE (23); the OS says EMFILE'
+        $fd.None[0].Count | Should -Be 5
+        $fd.NoneMessage | Should -Match 'EMFILE.*says nothing about the target'
+        $fd.NoneWarning | Should -Match 'EMFILE x5'
+        $fd.NoneQuiet | Should -BeFalse
+        $fd.NoneSummary.LocalError | Should -Be 1
+        $fd.NoneSummary.Refused + $fd.NoneSummary.Error | Should -Be 0
+        $fd.NoneSummary.LossPercent | Should -BeNullOrEmpty
+    }
+
+    It 'probes ::ffff:127.0.0.1 as the IPv4 address it maps' {
+        $l = New-LoopbackListener -Family IPv4
+        try {
+            $r = Test-TcpRefused -ComputerName '::ffff:127.0.0.1' -Port $l.LocalEndpoint.Port
+            $r.Outcome | Should -Be 'Open'
+            $r.Target | Should -Be '::ffff:127.0.0.1'
+            $r.Address | Should -Be '127.0.0.1'
+            $r.AddressFamily | Should -Be 'IPv4'
+            (Test-TcpRefused -ComputerName "[::ffff:127.0.0.1]:$($l.LocalEndpoint.Port)").Outcome | Should -Be 'Open'
+        }
+        finally { $l.Stop() }
+    }
+
+    It 'refuses a piped <Case> with an error record instead of coercing it' -TestCases @(
+        @{ Case = 'number'; Value = 1; Pattern = 'Int32 is not a target' }
+        @{ Case = 'hashtable'; Value = @{ ComputerName = '127.0.0.1' }; Pattern = 'Hashtable is not a target' }
+        @{ Case = 'object without a ComputerName property'; Value = [pscustomobject]@{ Server = '127.0.0.1' }; Pattern = 'PSCustomObject is not a target' }
+        @{ Case = 'string "1"'; Value = '1'; Pattern = 'four numbers' }
+    ) {
+        param($Case, $Value, $Pattern)
+        $closed = Get-ClosedLoopbackPort
+        $r = @($Value, '127.0.0.1' | Test-TcpRefused -Port $closed -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $r.Count | Should -Be 1
+        $r[0].Address | Should -Be '127.0.0.1'
+        $errs.Count | Should -Be 1
+        "$($errs[0])" | Should -Match $Pattern
+        $errs[0].CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData'
+        "$($errs[0])" | Should -Not -Match '0\.0\.0\.1|System\.Collections\.Hashtable'
+    }
+
+    It 'still takes an IPAddress object from the pipeline' {
+        $closed = Get-ClosedLoopbackPort
+        ([Net.IPAddress]::Loopback | Test-TcpRefused -Port $closed).Outcome | Should -Be 'Refused'
+    }
+}
+
+Describe 'Test-TcpRefused output back-pressure' {
+    It 'keeps at most the queue''s capacity waiting while the consumer pauses' {
+        $busy = @(Get-ListeningPort)
+        $ports = @(20000..25000 | Where-Object { $_ -notin $busy } | Select-Object -First 4000)
+        $queueType = [SocketProbe.Commands.TestTcpRefusedCommand].Assembly.GetType('SocketProbe.OutputQueue')
+        $capacity = $queueType.GetField('DefaultCapacity').GetValue($null)
+        $seen = 0
+        # The consumer pauses at the first row; 4,000 refusals are ready within the pause.
+        Test-TcpRefused -ComputerName 127.0.0.1 -Port $ports -ThrottleLimit 200 | ForEach-Object {
+            if ($seen++ -eq 0) { Start-Sleep -Milliseconds 1500 }
+        }
+        $seen | Should -Be 4000
+        $high = $queueType.GetProperty('LastHighWaterMark').GetValue($null)
+        $high | Should -BeLessOrEqual $capacity
+        $high | Should -BeGreaterThan ($capacity / 2) -Because 'the producers really filled the queue while the consumer slept'
+    }
+}
+
 Describe 'Test-TcpRefused probe mode bad input' {
     It 'rejects <Case> with a parameter binding error' -TestCases @(
         @{ Case = 'port 0'; Splat = @{ ComputerName = 'localhost'; Port = 0 }; Pattern = 'Port' }
@@ -546,6 +689,40 @@ Describe 'Test-TcpRefused loopback connect-phase scenarios (Linux)' -Skip:(-not 
         $o = @(Test-TcpRefused -Scenario $Scenario -AddressFamily $Family)
         (($o | ForEach-Object { "$($_.Result) $($_.ErrnoName)".Trim() }) -join ',') | Should -Be $Expect
         $o | ForEach-Object { $_.Matches | Should -BeTrue -Because "step $($_.Step) is documented for Linux" }
+    }
+
+    # After the handshake: what the client of a server that resets, closes, stays silent or restarts really sees.
+    It '<Scenario> over <Family>: <Expect>' -TestCases @(
+        foreach ($family in 'IPv4', 'IPv6') {
+            @{ Scenario = 'AcceptThenReset'; Family = $family
+                Expect = '1 Client Connect Success; 2 Peer Accept Success; 3 Peer Close Success; 4 Client Receive Error ECONNRESET; 5 Client Send Error EPIPE' }
+            @{ Scenario = 'AcceptThenClose'; Family = $family
+                Expect = '1 Client Connect Success; 2 Peer Accept Success; 3 Peer Close Success; 4 Client Receive EndOfStream; 5 Client Send Success; 6 Client Send Error EPIPE' }
+            @{ Scenario = 'AcceptThenSilent'; Family = $family
+                Expect = '1 Client Connect Success; 2 Peer Accept Success; 3 Client Send Success; 4 Client Receive TimedOut' }
+            @{ Scenario = 'ListenerClosedWithQueue'; Family = $family
+                Expect = '1 Client Connect Success; 2 Client Connect Success; 3 Peer Close Success; 4 Client Receive Error ECONNRESET; 5 Client Send Error EPIPE; 6 Client Receive Error ECONNRESET; 7 Client Send Error EPIPE' }
+        }
+    ) {
+        param($Scenario, $Family, $Expect)
+        $o = @(Test-TcpRefused -Scenario $Scenario -AddressFamily $Family)
+        (($o | ForEach-Object { "$($_.Step) $($_.Actor) $($_.Operation) $($_.Result) $($_.ErrnoName)".Trim() }) -join '; ') | Should -Be $Expect
+        $o.Scenario | Sort-Object -Unique | Should -Be $Scenario
+        $o.AddressFamily | Sort-Object -Unique | Should -Be $Family
+        $o | ForEach-Object { $_.Expected | Should -Not -BeNullOrEmpty; $_.Matches | Should -BeTrue -Because "step $($_.Step) is documented for Linux" }
+    }
+
+    It 'AcceptThenSilent: the silent read is ended by our own bound, with no errno' {
+        $read = Test-TcpRefused -Scenario AcceptThenSilent | Where-Object Step -EQ 4
+        $read.Errno | Should -BeNullOrEmpty
+        $read.ElapsedMs | Should -BeGreaterOrEqual 450
+        $read.Note | Should -Match 'our own bound of 500 ms'
+    }
+
+    It 'ListenerClosedWithQueue: both queued clients were reset by the close, not by anything they did' {
+        $o = @(Test-TcpRefused -Scenario ListenerClosedWithQueue)
+        ($o | Where-Object Step -In 4, 6).Note | ForEach-Object { $_ | Should -Match 'the RST was pending \(POLLERR\) [\d.]+ ms after the listener''s close' }
+        ($o | Where-Object Step -In 4, 6).TcpState | Sort-Object -Unique | Should -Be 'CLOSE'
     }
 
     It 'ResetBeforeAccept: Linux accept() succeeds where Stevens says ECONNABORTED' {

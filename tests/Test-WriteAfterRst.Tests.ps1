@@ -69,6 +69,64 @@ Describe 'Test-WriteAfterRst -Variant <Variant> on <Family> loopback (Linux)' -S
     }
 }
 
+# The variants after the classic three: what Linux 6.18 returned at each step (observed; the kernel
+# functions are cited in each scenario's Expectations).
+BeforeDiscovery {
+    $script:MoreRuns = foreach ($family in 'IPv4', 'IPv6') {
+        @{ Variant = 'UnreadRequest'; Scenario = 'ServerClosesUnreadRequest'; Family = $family
+            Expect = '1 Client Send Success; 2 Peer Receive Success; 3 Peer Send Success; 4 Peer Close Success; 5 Client Receive Success; 6 Client Receive Error ECONNRESET; 7 Client Receive EndOfStream' }
+        @{ Variant = 'Shutdown'; Scenario = 'WriteAfterShutdown'; Family = $family
+            Expect = '1 Client Shutdown Success; 2 Client Send Error EPIPE; 3 Peer Receive EndOfStream' }
+        @{ Variant = 'IdleClose'; Scenario = 'ServerIdleClose'; Family = $family
+            Expect = '1 Peer Receive TimedOut; 2 Peer Close Success; 3 Client Send Success; 4 Client Receive EndOfStream; 5 Client Send Error EPIPE' }
+    }
+}
+
+Describe 'Test-WriteAfterRst -Variant <Variant> on <Family> loopback (Linux)' -Skip:(-not $IsLinux) -ForEach $script:MoreRuns {
+    BeforeAll {
+        $script:o = @(Test-WriteAfterRst -Variant $Variant -AddressFamily $Family)
+    }
+
+    It 'runs <Scenario>: <Expect>' {
+        (($o | ForEach-Object { "$($_.Step) $($_.Actor) $($_.Operation) $($_.Result) $($_.ErrnoName)".Trim() }) -join '; ') | Should -Be $Expect
+        $o.Scenario | Sort-Object -Unique | Should -Be $Scenario
+        $o.AddressFamily | Sort-Object -Unique | Should -Be $Family
+    }
+
+    It 'matches every documented Linux step' {
+        $o | ForEach-Object { $_.Expected | Should -Not -BeNullOrEmpty; $_.Matches | Should -BeTrue -Because "step $($_.Step) is documented for Linux" }
+    }
+
+    It 'reports EPIPE and ECONNRESET with their Linux numbers' {
+        $o | Where-Object ErrnoName -EQ 'EPIPE' | ForEach-Object { $_.Errno | Should -Be 32; $_.SocketError | Should -Be 'Shutdown' }
+        $o | Where-Object ErrnoName -EQ 'ECONNRESET' | ForEach-Object { $_.Errno | Should -Be 104; $_.SocketError | Should -Be 'ConnectionReset' }
+    }
+}
+
+Describe 'Test-WriteAfterRst: what each new variant shows (Linux)' -Skip:(-not $IsLinux) {
+    It 'UnreadRequest: the whole response is read after the RST, then the reset, then end of stream' {
+        $o = @(Test-WriteAfterRst -Variant UnreadRequest)
+        ($o | Where-Object Step -EQ 4).Note | Should -Match 'closed with 48 request bytes unread'
+        $response = $o | Where-Object Step -EQ 5
+        $response.Bytes | Should -Be ($o | Where-Object Step -EQ 3).Bytes
+        $response.Note | Should -Match 'the whole \d+-byte response, read after the RST; the RST was pending'
+        $response.TcpState | Should -Be 'CLOSE' -Because 'the RST had landed before the read'
+    }
+
+    It 'Shutdown: the EPIPE reaches us because this process ignores SIGPIPE, and nothing was sent' {
+        $o = @(Test-WriteAfterRst -Variant Shutdown)
+        ($o | Where-Object Step -EQ 2).Note | Should -Match 'ignores SIGPIPE'
+        ($o | Where-Object Step -EQ 3).Bytes | Should -Be 0
+    }
+
+    It 'IdleClose: the server waited out its idle timeout; the RST to our write had landed when we read EOF' {
+        $o = @(Test-WriteAfterRst -Variant IdleClose)
+        ($o | Where-Object Step -EQ 1).ElapsedMs | Should -BeGreaterOrEqual 180
+        ($o | Where-Object Step -EQ 4).Note | Should -Match 'the RST was pending \(POLLERR\) [\d.]+ ms after the write'
+        ($o | Where-Object Step -EQ 4).TcpState | Should -Be 'CLOSE'
+    }
+}
+
 Describe 'Test-WriteAfterRst: connection reset by peer vs broken pipe (Linux)' -Skip:(-not $IsLinux) {
     It 'the first failed write says ECONNRESET after an RST on an open connection, EPIPE after FIN then RST' {
         $errors = @(Test-WriteAfterRst | Where-Object Result -EQ 'Error' | Select-Object -First 3)

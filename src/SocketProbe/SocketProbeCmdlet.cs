@@ -24,7 +24,7 @@ public abstract class SocketProbeCmdlet : PSCmdlet
     /// </summary>
     private protected void RunEngine(Func<OutputQueue, ILogger, CancellationToken, Task> work)
     {
-        using var queue = new OutputQueue();
+        using var queue = new OutputQueue(StopToken);
         // Debug lines are always queued: WriteDebug shows them only where the caller's preference asks.
         var logger = new PipelineLogger(queue, LogLevel.Debug);
         Task running = Task.Run(async () =>
@@ -53,8 +53,10 @@ public abstract class SocketProbeCmdlet : PSCmdlet
         {
             if (!running.IsCompleted)
             {
-                // The pipeline stopped under us: cancel the engine and let it release what it holds.
+                // The pipeline stopped under us: cancel the engine (and wake any producer waiting on
+                // the bounded queue) and let it release what it holds.
                 _stop.Cancel();
+                queue.Complete();
                 try { running.Wait(TimeSpan.FromSeconds(15)); } catch (AggregateException) { }
             }
         }
@@ -88,6 +90,9 @@ public abstract class SocketProbeCmdlet : PSCmdlet
                 break;
             case ErrorItem error:
                 WriteError(error.Record);
+                break;
+            case WarningItem warning:
+                WriteWarning(warning.Message);
                 break;
             case InformationItem info:
                 WriteInformation(info.Data, info.Tags);

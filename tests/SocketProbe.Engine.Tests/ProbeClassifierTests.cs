@@ -18,7 +18,10 @@ public class ProbeClassifierTests
     [InlineData(SocketError.TryAgain, ProbeOutcome.NameNotResolved, "no-resolve")]
     [InlineData(SocketError.NoData, ProbeOutcome.NameNotResolved, "no-resolve")]
     [InlineData(SocketError.AccessDenied, ProbeOutcome.Error, "error")]
-    [InlineData(SocketError.AddressNotAvailable, ProbeOutcome.Error, "error")]
+    [InlineData(SocketError.AddressNotAvailable, ProbeOutcome.LocalError, "local-limit")]
+    [InlineData(SocketError.TooManyOpenSockets, ProbeOutcome.LocalError, "local-limit")]
+    [InlineData(SocketError.NoBufferSpaceAvailable, ProbeOutcome.LocalError, "local-limit")]
+    [InlineData(SocketError.AddressFamilyNotSupported, ProbeOutcome.LocalError, "local-limit")]
     [InlineData(SocketError.ConnectionReset, ProbeOutcome.Error, "error")]
     public void Maps_the_socket_error_to_outcome_and_nmap_reason(SocketError error, ProbeOutcome outcome, string reason)
     {

@@ -166,4 +166,34 @@ public class ProbeStatisticsTests
             ("all-refused", 1, true), ("mixed", 2, false), ("open", 3, false), ("silent", 4, false), ("noname", 5, false),
         }, verdicts);
     }
+
+    [Fact]
+    public void LocalError_attempts_are_counted_apart_and_are_neither_loss_nor_outage()
+    {
+        var attempts = new[]
+        {
+            Attempt(1, ProbeOutcome.Open, 1.0),
+            Attempt(2, ProbeOutcome.LocalError, null),
+            Attempt(3, ProbeOutcome.LocalError, null),
+            Attempt(4, ProbeOutcome.Open, 2.0),
+        };
+        var s = Assert.Single(ProbeStatistics.Summarize(attempts));
+        Assert.Equal(4, s.Sent);
+        Assert.Equal(2, s.LocalError);
+        Assert.Equal(0, s.Error);
+        Assert.Equal(0.0, s.LossPercent);
+        Assert.Equal(0, s.LongestOutage);
+    }
+
+    [Fact]
+    public void Only_LocalError_attempts_give_no_loss_figure_and_no_refused_verdict()
+    {
+        var attempts = new[] { Attempt(1, ProbeOutcome.LocalError, null), Attempt(2, ProbeOutcome.LocalError, null) };
+        var s = Assert.Single(ProbeStatistics.Summarize(attempts));
+        Assert.Null(s.LossPercent);
+        Assert.False(Assert.Single(ProbeStatistics.Verdicts(attempts)).Refused);
+        // A refused attempt next to a local failure: the target refused, and nothing of the target's said otherwise.
+        var mixed = new[] { Attempt(1, ProbeOutcome.LocalError, null), Attempt(2, ProbeOutcome.Refused, 1.0) };
+        Assert.True(Assert.Single(ProbeStatistics.Verdicts(mixed)).Refused);
+    }
 }

@@ -55,11 +55,27 @@ public class ProbeTargetTests
     [InlineData("a b", "not a host name")]
     [InlineData("host/path", "not a host name")]
     [InlineData("[::1]:0", "outside 1-65535")]
+    [InlineData("1", "four numbers")]          // inet_aton would make it 0.0.0.1
+    [InlineData("1:80", "four numbers")]
+    [InlineData("127.1", "four numbers")]
+    [InlineData("0x7f000001", "four numbers")]
     public void Rejects_with_a_message(string text, string fragment)
     {
         Assert.False(ProbeTarget.TryParse(text, out var target, out var error));
         Assert.Null(target);
         Assert.Contains(fragment, error);
+    }
+
+    [Theory]
+    [InlineData("::ffff:127.0.0.1", "127.0.0.1", null)]
+    [InlineData("[::ffff:127.0.0.1]:8080", "127.0.0.1", 8080)]
+    public void An_IPv4_mapped_literal_is_an_IPv4_target(string text, string address, int? port)
+    {
+        Assert.True(ProbeTarget.TryParse(text, out var target, out var error), error);
+        Assert.Equal(AddressFamily.InterNetwork, target!.Literal!.AddressFamily);
+        Assert.Equal(address, target.Literal.ToString());
+        Assert.Equal(port, target.Port);
+        Assert.Equal(text.Contains('[') ? "::ffff:127.0.0.1" : text, target.Host); // the target keeps what was written
     }
 
     [Theory]

@@ -35,7 +35,9 @@ public static partial class ErrorCatalog
     {
         new("ECONNREFUSED", "Nobody listens on that address and port: the peer answered the SYN with RST.",
             "Nothing listens on the port (service stopped, crashed, not started yet, or bound to another address such as 127.0.0.1 only), " +
-            "or a firewall rejects with TCP RST. Arrives at once, unlike a timeout. On a connected UDP socket Linux and macOS report it " +
+            "or a firewall rejects with TCP RST. On macOS and FreeBSD a firewall that rejects with ICMP administratively-prohibited also reads " +
+            "as refused (xnu tcp_ctlinput() -> tcp_drop_syn_sent(): ECONNREFUSED in SYN_SENT). Arrives at once on Linux and macOS, unlike a timeout; " +
+            "Windows re-sends the SYN after the RST (KB 175523), so there it takes about 1-2 s. On a connected UDP socket Linux and macOS report it " +
             "on the next send or receive after an ICMP port unreachable; Windows reports that UDP case as WSAECONNRESET (10054).",
             new[]
             {
@@ -59,8 +61,9 @@ public static partial class ErrorCatalog
             S("PeerKilledWithUnreadData", "PeerAbort", "PeerReboot", "WriteAfterReset", "UdpPortUnreachable")),
 
         new("ECONNABORTED", "The local stack aborted the connection.",
-            "On accept (POSIX): a client completed the handshake and then reset before the server accepted; Linux usually drops such a " +
-            "connection without reporting it (see ResetBeforeAccept). On Windows WSAECONNABORTED (10053) is common on send or receive " +
+            "On accept (POSIX): a client completed the handshake and then reset before the server accepted. Linux does not report it " +
+            "there: accept() succeeds and the first read gives ECONNRESET (see ResetBeforeAccept); only a reset that arrives before the " +
+            "handshake completes (the connection still in SYN_RECV) is dropped silently. On Windows WSAECONNABORTED (10053) is common on send or receive " +
             "after the local stack gave up on the connection (retransmission timeout) or after writing to a connection the peer reset.",
             new[]
             {
@@ -351,6 +354,25 @@ public static partial class ErrorCatalog
                     "or WSAENOBUFS (10055).",
                     $"{WinDoc} (no ENFILE equivalent listed)"),
             },
+        },
+
+        // Not an errno anywhere, but the most common line in a log: the peer closed (FIN) and a read returned 0.
+        new("EOF", "The peer closed the connection (FIN): a read returned 0 bytes. No errno on any platform.",
+            "The server (or a proxy) closed the connection: it was idle longer than the server's keep-alive or idle timeout (the " +
+            "keep-alive race: a pooled connection reused just as the server closes it), the server process exited or restarted, or it " +
+            "answered and closed. A read returns 0 (end of stream); the next write is usually accepted and draws RST, after which reads " +
+            "fail with ECONNRESET and writes with EPIPE (Windows: WSAECONNRESET). Runtimes spell it EOF, unexpected EOF, \"prematurely " +
+            "closed\", \"server closed the connection unexpectedly\", \"server has gone away\".",
+            Array.Empty<PlatformError>(),
+            S("PeerExit", "PeerKilled", "PeerShutdown", "WriteAfterFin"))
+        {
+            Gaps = new[]
+            {
+                new PlatformGap(OsPlatform.Linux, "No errno: recv()/read() return 0 (end of stream) after the peer's FIN.", "POSIX recv(3p): \"return 0\" on orderly shutdown; Linux tcp(7)"),
+                new PlatformGap(OsPlatform.MacOS, "No errno: recv()/read() return 0 (end of stream) after the peer's FIN.", "POSIX recv(3p); Apple recv(2)"),
+                new PlatformGap(OsPlatform.Windows, "No WSA code: recv() returns 0 when the connection has been gracefully closed.", "Microsoft recv function (winsock2.h) documentation"),
+            },
+            Aliases = new[] { "EndOfStream" },
         },
 
         // Name resolution: getaddrinfo() returns EAI_* codes (not errnos) on Unix; Windows uses WSA codes.

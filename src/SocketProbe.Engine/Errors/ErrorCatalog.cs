@@ -135,9 +135,13 @@ public static partial class ErrorCatalog
     }
 
     /// <summary>One flat row per platform of an entry (or only <paramref name="platform"/>'s).</summary>
-    public static IEnumerable<ErrorInfo> Explain(ErrorEntry entry, OsPlatform? platform = null)
+    public static IEnumerable<ErrorInfo> Explain(ErrorEntry entry, OsPlatform? platform = null) => Explain(entry, platform, null);
+
+    /// <summary>As <see cref="Explain(ErrorEntry, OsPlatform?)"/>, saying which log-line wording it was recognised from.</summary>
+    public static IEnumerable<ErrorInfo> Explain(ErrorEntry entry, OsPlatform? platform, LogMatch? seen)
     {
         string scenarios = string.Join(",", entry.Scenarios);
+        string next = NextSteps.For(entry, seen?.Host, seen?.Port);
         foreach (var os in AllPlatforms)
         {
             if (platform is not null && platform != os) continue;
@@ -148,6 +152,8 @@ public static partial class ErrorCatalog
                     Key = entry.Key, Platform = os, Name = p.Name, Number = p.Number, Message = p.Message,
                     SocketError = p.DotNetSocketError, NativeErrorCode = p.DotNetNativeErrorCode,
                     Summary = entry.Summary, Causes = entry.Causes, Scenarios = scenarios, Source = p.Source,
+                    NextStep = next, Runtime = seen?.Pattern.Runtime, Matched = seen?.Matched, PatternSource = seen?.Pattern.Source,
+                    Note = seen?.Pattern.Note, LinePlatform = seen?.Platform,
                 };
             }
             else if (entry.GapOn(os) is { } gap)
@@ -156,6 +162,8 @@ public static partial class ErrorCatalog
                 {
                     Key = entry.Key, Platform = os, Message = gap.Statement,
                     Summary = entry.Summary, Causes = entry.Causes, Scenarios = scenarios, Source = gap.Source,
+                    NextStep = next, Runtime = seen?.Pattern.Runtime, Matched = seen?.Matched, PatternSource = seen?.Pattern.Source,
+                    Note = seen?.Pattern.Note, LinePlatform = seen?.Platform,
                 };
             }
         }
@@ -214,6 +222,18 @@ public sealed class ErrorInfo
     /// <summary>Catalogue scenarios that reproduce it, comma-separated.</summary>
     public string Scenarios { get; init; } = "";
     public string Source { get; init; } = "";
+    /// <summary>The SocketProbe command that tells this error's causes apart (with the endpoint a log line named).</summary>
+    public string NextStep { get; init; } = "";
+    /// <summary>For a log line: who prints that wording (Go, Node.js, nginx, glibc strerror…); empty otherwise.</summary>
+    public string? Runtime { get; init; }
+    /// <summary>For a log line: the part of it that was recognised.</summary>
+    public string? Matched { get; init; }
+    /// <summary>For a log line: where that wording comes from (the runtime's source file or documentation).</summary>
+    public string? PatternSource { get; init; }
+    /// <summary>For a log line: what the wording means beyond the error (a runtime's own timeout, a proxy's state letters…).</summary>
+    public string? Note { get; init; }
+    /// <summary>For a log line: the platform its wording or number implies (a Windows text, a Linux errno number), if any.</summary>
+    public OsPlatform? LinePlatform { get; init; }
 
     public override string ToString() => Name is null ? $"{Key} ({Platform}: none)" : $"{Name} ({Platform} {Number})";
 }

@@ -19,6 +19,12 @@ public enum ProbeOutcome
     NameNotResolved,
     /// <summary>Any other socket error; SocketError, Errno and Message say which.</summary>
     Error,
+    /// <summary>
+    /// Our own side failed, not the target: a local limit (EMFILE, ENFILE, ENOBUFS, ENOMEM,
+    /// EADDRNOTAVAIL) that lasted the whole bound, or a TCP self-connect on every try. Says nothing
+    /// about the target; -Summary counts it apart, and it never counts as loss.
+    /// </summary>
+    LocalError,
 }
 
 /// <summary>Maps what the socket call really returned to an outcome and nmap's reason word.</summary>
@@ -32,6 +38,10 @@ public static class ProbeClassifier
     /// <summary>Not an nmap word: nmap stops before scanning a name it cannot resolve.</summary>
     public const string NoResolve = "no-resolve";
     public const string Error = "error";
+    /// <summary>Not an nmap word: our own side ran out of something (the errno says what).</summary>
+    public const string LocalLimit = "local-limit";
+    /// <summary>Not an nmap word: the kernel connected the socket to itself (source == destination).</summary>
+    public const string SelfConnect = "self-connect";
 
     /// <summary>Outcome and reason of a connect that failed with <paramref name="error"/>.</summary>
     public static (ProbeOutcome Outcome, string Reason) Classify(SocketError error) => error switch
@@ -44,6 +54,10 @@ public static class ProbeClassifier
         SocketError.NetworkUnreachable or SocketError.NetworkDown => (ProbeOutcome.NetworkUnreachable, NetUnreach),
         SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData or SocketError.NoRecovery
             => (ProbeOutcome.NameNotResolved, NoResolve),
+        _ when Probe.LocalLimit.IsLocal(error) => (ProbeOutcome.LocalError, LocalLimit),
         _ => (ProbeOutcome.Error, Error),
     };
+
+    /// <summary>True for outcomes that say something about the target (everything but LocalError).</summary>
+    public static bool IsTargets(ProbeOutcome outcome) => outcome != ProbeOutcome.LocalError;
 }

@@ -39,10 +39,12 @@ public static class ProbeResolver
         }
         if (IsLocalhostName(target.Host))
         {
-            var loopbacks = Socket.OSSupportsIPv6
+            var loopbacks = HasIPv6Loopback()
                 ? new[] { IPAddress.Loopback, IPAddress.IPv6Loopback }
                 : new[] { IPAddress.Loopback };
-            return Filter(loopbacks, 0, started, family, target.Host, "RFC 6761 localhost rule; resolver not asked");
+            return Filter(loopbacks, 0, started, family, target.Host,
+                loopbacks.Length == 2 ? "RFC 6761 localhost rule; resolver not asked"
+                    : "RFC 6761 localhost rule; resolver not asked; ::1 is not configured here");
         }
 
         long t0 = Stopwatch.GetTimestamp();
@@ -67,9 +69,34 @@ public static class ProbeResolver
         }
     }
 
+    /// <summary>
+    /// True when this machine really has ::1 now: a socket binds to [::1]:0. Not only "does the OS
+    /// support IPv6" (Socket.OSSupportsIPv6 stays true when net.ipv6.conf.all.disable_ipv6=1 removed
+    /// ::1, and then localhost would get an address that is not there). Only the errors that mean
+    /// "no such address" (EADDRNOTAVAIL) or "no IPv6 at all" (EAFNOSUPPORT) count as absent; any other
+    /// failure (EMFILE under fd pressure) cannot tell, so ::1 stays and its attempt says what happened.
+    /// </summary>
+    public static bool HasIPv6Loopback()
+    {
+        if (!Socket.OSSupportsIPv6) return false;
+        try
+        {
+            using var probe = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+            return true;
+        }
+        catch (SocketException ex)
+        {
+            return ex.SocketErrorCode is not (SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported);
+        }
+    }
+
     private static Resolution Filter(IPAddress[] found, double ms, DateTime started, AddressFamily? family, string host, string source)
     {
-        var kept = found.Where(a => family is null || a.AddressFamily == family).Distinct().ToArray();
+        // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is an IPv4 destination: an IPv6-only socket
+        // cannot reach it (ENETUNREACH), so it is probed as the IPv4 address it maps.
+        var kept = found.Select(a => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a)
+            .Where(a => family is null || a.AddressFamily == family).Distinct().ToArray();
         if (kept.Length == 0)
         {
             string wanted = family == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4";

@@ -16,8 +16,10 @@ public sealed class ProbeSummary
     public int NetworkUnreachable { get; set; }
     public int NameNotResolved { get; set; }
     public int Error { get; set; }
-    /// <summary>Share of attempts that did not end Open, in percent (0-100).</summary>
-    public double LossPercent { get; set; }
+    /// <summary>Attempts our own side could not make (a local limit, a self-connect): not the target's, not loss.</summary>
+    public int LocalError { get; set; }
+    /// <summary>Share of the target's attempts (all but LocalError) that did not end Open, in percent (0-100); empty when there were none.</summary>
+    public double? LossPercent { get; set; }
     /// <summary>Attempts the target's own TCP stack answered (Open or Refused): the ones the times below are over.</summary>
     public int Answered { get; set; }
     public double? MinMs { get; set; }
@@ -90,10 +92,12 @@ public static class ProbeStatistics
                 case ProbeOutcome.HostUnreachable: s.HostUnreachable++; break;
                 case ProbeOutcome.NetworkUnreachable: s.NetworkUnreachable++; break;
                 case ProbeOutcome.NameNotResolved: s.NameNotResolved++; break;
+                case ProbeOutcome.LocalError: s.LocalError++; break;
                 default: s.Error++; break;
             }
         }
-        s.LossPercent = s.Sent == 0 ? 0 : 100.0 * (s.Sent - s.Open) / s.Sent;
+        int targets = s.Sent - s.LocalError;
+        s.LossPercent = targets == 0 ? null : 100.0 * (targets - s.Open) / targets;
 
         var times = attempts
             .Where(a => a.Outcome is ProbeOutcome.Open or ProbeOutcome.Refused && a.ConnectMs.HasValue)
@@ -114,6 +118,8 @@ public static class ProbeStatistics
         DateTime? runStart = null;
         foreach (var a in attempts)
         {
+            // Our own failures neither start, extend nor end an outage of the target.
+            if (a.Outcome == ProbeOutcome.LocalError) continue;
             if (a.Outcome == ProbeOutcome.Open)
             {
                 run = 0;
@@ -142,22 +148,25 @@ public static class ProbeStatistics
     /// <summary>
     /// The -Quiet verdict, one per target:port in first-seen order: true when every attempt to it
     /// ended Refused (the far stack actively refused, on every address, every round); false when
-    /// any attempt ended otherwise (Open, timed out, unreachable, not resolved).
+    /// any attempt ended otherwise (Open, timed out, unreachable, not resolved). LocalError attempts
+    /// say nothing about the target and are left out; with nothing else left the answer is false
+    /// (nothing was seen refusing).
     /// </summary>
     public static IReadOnlyList<(string Target, int Port, bool Refused)> Verdicts(IEnumerable<ProbeResult> attempts)
     {
         var order = new List<(string, int)>();
-        var refused = new Dictionary<(string, int), bool>();
+        var refused = new Dictionary<(string, int), (bool All, int Seen)>();
         foreach (var a in attempts)
         {
             var key = (a.Target, a.Port);
-            if (!refused.TryGetValue(key, out bool all))
+            if (!refused.TryGetValue(key, out var so))
             {
                 order.Add(key);
-                all = true;
+                so = (true, 0);
             }
-            refused[key] = all && a.Outcome == ProbeOutcome.Refused;
+            if (a.Outcome == ProbeOutcome.LocalError) { refused[key] = so; continue; }
+            refused[key] = (so.All && a.Outcome == ProbeOutcome.Refused, so.Seen + 1);
         }
-        return order.Select(k => (k.Item1, k.Item2, refused[k])).ToList();
+        return order.Select(k => (k.Item1, k.Item2, refused[k].All && refused[k].Seen > 0)).ToList();
     }
 }

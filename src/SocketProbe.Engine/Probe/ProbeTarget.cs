@@ -86,6 +86,13 @@ public sealed record ProbeTarget(string Host, int? Port, IPAddress? Literal)
             return false;
         }
         IPAddress? literal = IPAddress.TryParse(host, out var ip) ? ip : null;
+        if (literal is not null && host.Split('.').Length != 4)
+        {
+            // IPAddress.TryParse (inet_aton) reads "1" as 0.0.0.1 and "127.1" as 127.0.0.1: nobody who
+            // writes a lone number means an address, and an all-numeric name is no host name either.
+            error = $"'{host}' is not a host name, and as an IPv4 address it must be written as four numbers (a.b.c.d).";
+            return false;
+        }
         return Finish(s, host, portText, literal, out target, out error);
     }
 
@@ -119,6 +126,8 @@ public sealed record ProbeTarget(string Host, int? Port, IPAddress? Literal)
             }
             port = int.Parse(digits, System.Globalization.CultureInfo.InvariantCulture);
         }
+        // ::ffff:a.b.c.d is an IPv4 destination: probe it as the IPv4 address it maps (the Target keeps what was written).
+        if (literal is { IsIPv4MappedToIPv6: true }) literal = literal.MapToIPv4();
         target = new ProbeTarget(host, port, literal);
         return true;
     }

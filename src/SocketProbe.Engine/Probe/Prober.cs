@@ -165,6 +165,11 @@ public static class Prober
             DnsMs = resolution.DnsMs,
         };
 
+        /// <summary>
+        /// One attempt, bounded by TimeoutMs as a whole. A failure of our own side (a local limit, or
+        /// the kernel connecting the socket to itself) is not the target's answer: back off and try
+        /// again on a new socket while the bound lasts, and if it never clears, say LocalError.
+        /// </summary>
         private async Task<ProbeResult> AttemptAsync(ProbeTarget target, IPAddress address, int port, double dnsMs)
         {
             await _throttle.WaitAsync(_token).ConfigureAwait(false);
@@ -180,23 +185,54 @@ public static class Prober
                     DnsMs = dnsMs,
                     Timestamp = DateTime.UtcNow,
                 };
-                Socket socket;
-                try
+                var endpoint = new IPEndPoint(address, port);
+                TimeSpan bound = TimeSpan.FromMilliseconds(_request.TimeoutMs);
+                long started = Stopwatch.GetTimestamp();
+                TimeSpan backoff = TimeSpan.FromMilliseconds(5);
+                int tries = 0, selfConnects = 0;
+                while (true)
                 {
-                    socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                    tries++;
+                    Clear(result);
+                    TimeSpan left = tries == 1 ? bound : bound - Stopwatch.GetElapsedTime(started);
+                    Socket? socket = Create(address.AddressFamily, result);
+                    if (socket is not null)
+                    {
+                        using (socket)
+                        {
+                            await ConnectAsync(socket, endpoint, result, left).ConfigureAwait(false);
+                            IPEndPoint? local = SocketName.Local(socket);
+                            result.LocalAddress = local?.Address.ToString();
+                            result.LocalPort = local?.Port;
+                            if (result.Outcome == ProbeOutcome.Open && endpoint.Equals(local))
+                            {
+                                // TCP self-connect (simultaneous open with itself): the kernel chose the
+                                // target port as our source port on the target's own address. Nobody
+                                // answered; the socket did. Never Open.
+                                selfConnects++;
+                                (result.Outcome, result.Reason) = (ProbeOutcome.LocalError, ProbeClassifier.SelfConnect);
+                            }
+                        }
+                    }
+                    if (result.Outcome != ProbeOutcome.LocalError || !Retryable(result)) break;
+                    if (bound - Stopwatch.GetElapsedTime(started) <= backoff) break;
+                    await Task.Delay(backoff, _token).ConfigureAwait(false);
+                    backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 100));
                 }
-                catch (SocketException ex)
+                if (tries > 1)
                 {
-                    // e.g. IPv6 switched off on this host: nothing was sent.
-                    Fail(result, ex);
-                    return result;
+                    _logger.LogDebug("{Address} port {Port}: {Tries} tries ({SelfConnects} self-connects) before {Outcome}",
+                        address, port, tries, selfConnects, result.Outcome);
                 }
-                using (socket)
+                if (result.Outcome == ProbeOutcome.LocalError)
                 {
-                    await ConnectAsync(socket, new IPEndPoint(address, port), result).ConfigureAwait(false);
-                    IPEndPoint? local = SocketName.Local(socket);
-                    result.LocalAddress = local?.Address.ToString();
-                    result.LocalPort = local?.Port;
+                    double ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    string what = result.Reason == ProbeClassifier.SelfConnect
+                        ? "the kernel connected the socket to itself (source port = target port on the same address), so nothing here answered"
+                        : $"local limit {result.ErrnoName}: {LocalLimit.Describe(result.ErrnoName)}";
+                    result.Message = $"{what}; {tries} tr{(tries == 1 ? "y" : "ies")} over {ms:F0} ms" +
+                        (selfConnects > 0 && result.Reason != ProbeClassifier.SelfConnect ? $" ({selfConnects} self-connects)" : "") +
+                        ". This says nothing about the target.";
                 }
                 _logger.LogDebug("{Result}", result);
                 return result;
@@ -207,10 +243,45 @@ public static class Prober
             }
         }
 
-        private async Task ConnectAsync(Socket socket, IPEndPoint endpoint, ProbeResult result)
+        private static void Clear(ProbeResult result)
+        {
+            result.SocketError = null;
+            result.Errno = null;
+            result.ErrnoName = null;
+            result.Message = null;
+            result.ConnectMs = null;
+            result.LocalAddress = null;
+            result.LocalPort = null;
+        }
+
+        /// <summary>A self-connect or a limit that may clear (descriptors, buffers, ports): worth another try.</summary>
+        private static bool Retryable(ProbeResult result) =>
+            result.Reason == ProbeClassifier.SelfConnect || result.SocketError != nameof(System.Net.Sockets.SocketError.AddressFamilyNotSupported);
+
+        /// <summary>A new socket, or null with the failure in <paramref name="result"/> (nothing was sent).</summary>
+        private static Socket? Create(AddressFamily family, ProbeResult result)
+        {
+            try
+            {
+                return new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+            }
+            catch (SocketException ex)
+            {
+                Fail(result, ex);
+                if (ex.SocketErrorCode == System.Net.Sockets.SocketError.TooManyOpenSockets && LocalLimit.SocketErrno(family) is int errno and > 0)
+                {
+                    // .NET says ENFILE for EMFILE too: the OS says which it really is.
+                    result.Errno = errno;
+                    result.ErrnoName = ErrorCatalog.NameOf(PlatformInfo.Current, errno);
+                }
+                return null;
+            }
+        }
+
+        private async Task ConnectAsync(Socket socket, IPEndPoint endpoint, ProbeResult result, TimeSpan left)
         {
             using var bound = CancellationTokenSource.CreateLinkedTokenSource(_token);
-            bound.CancelAfter(_request.TimeoutMs);
+            bound.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
             long t0 = Stopwatch.GetTimestamp();
             try
             {

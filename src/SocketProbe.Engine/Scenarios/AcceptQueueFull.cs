@@ -26,8 +26,10 @@ public sealed class AcceptQueueFull : Scenario
         new(OsPlatform.Linux, 2, "Client", "Connect", "Success", null, "backlog 1 holds 2: sk_acceptq_is_full() is ack_backlog > max_ack_backlog; " + Observed, Verified: true),
         new(OsPlatform.Linux, 3, "Client", "Connect", "Error", "ETIMEDOUT",
             "tcp_conn_request() drops the SYN while sk_acceptq_is_full(); the client's SYNs go unanswered until TCP_SYNCNT: tcp_write_err() ETIMEDOUT; " + Observed, Verified: true),
+        new(OsPlatform.MacOS, 2, "Client", "Connect", "Error|TimedOut", "ETIMEDOUT",
+            "xnu bsd/kern/uipc_socket2.c sonewconn_internal(): refuses once so_qlen >= so_qlimit (kern.ipc.soqlimitcompat defaults to 1, so not 1.5 x backlog): backlog 1 holds one connection; tcp_input() then drops the SYN (tcps_listendrop) and connect times out", Verified: false),
         new(OsPlatform.MacOS, 3, "Client", "Connect", "Error|TimedOut", "ETIMEDOUT",
-            "listen(2) macOS man page: further connections are refused or ignored (queue limit 1.5 x backlog)", Verified: false),
+            "xnu sonewconn_internal(): the queue is still full; the SYN is dropped", Verified: false),
         new(OsPlatform.Windows, 3, "Client", "Connect", "Error", "WSAECONNREFUSED",
             "listen function: when the queue is full, WSAECONNREFUSED is returned to the client", Verified: false),
     };

@@ -15,7 +15,8 @@ public sealed class ConnectHostUnreachable : LabScenario
     {
         new(OsPlatform.Linux, 2, "Client", "Connect", "Error", "EHOSTUNREACH",
             "tcp_v4_err(): ICMP host unreachable in SYN_SENT fails the connect with EHOSTUNREACH; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.MacOS, 2, "Client", "Connect", "Error", "EHOSTUNREACH", "connect(2) man page, macOS: [EHOSTUNREACH] 65", Verified: false),
+        new(OsPlatform.MacOS, 2, "Client", "Connect", "Error", "EHOSTUNREACH",
+            "xnu bsd/netinet/tcp_subr.c tcp_notify(): before ESTABLISHED a host-unreachable only sets t_softerror and the SYN is retransmitted; the connect fails with EHOSTUNREACH only after 4 retransmits (t_rxtshift > 3) or when the retries run out (tcp_timer.c: tcp_drop(tp, t_softerror ? t_softerror : ETIMEDOUT)), not at once. FreeBSD tcp-testsuite rcv-icmp/rcv-icmp-hard-error-ignored-ipv4.pkt: SO_ERROR stays 0. (An ICMP admin-prohibited is different: tcp_ctlinput() -> tcp_drop_syn_sent() ECONNREFUSED at once, rcv-icmp-hard-error-host-prohibited-ipv4.pkt)", Verified: false),
         new(OsPlatform.Windows, 2, "Client", "Connect", "Error", "WSAEHOSTUNREACH", "Windows Sockets Error Codes, WSAEHOSTUNREACH 10065", Verified: false),
     };
 

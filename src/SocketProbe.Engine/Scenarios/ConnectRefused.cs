@@ -20,10 +20,10 @@ public sealed class ConnectRefused : Scenario
         new(OsPlatform.Linux, 1, "Client", "Connect", "Error", "ECONNREFUSED",
             "net/ipv4/tcp_input.c tcp_reset(): SYN_SENT -> ECONNREFUSED; observed on Linux 6.18", Verified: true),
         new(OsPlatform.MacOS, 1, "Client", "Connect", "Error", "ECONNREFUSED",
-            "connect(2) man page, macOS: [ECONNREFUSED] 61", Verified: false),
-        // Windows retries the SYN after an RST (about 2 s on loopback) before it gives up.
+            "xnu bsd/netinet/tcp_input.c: an RST in SYN_SENT -> tcp_drop(tp, ECONNREFUSED); connect(2) man page [ECONNREFUSED] 61", Verified: false),
         new(OsPlatform.Windows, 1, "Client", "Connect", "Error", "WSAECONNREFUSED",
-            "Windows Sockets Error Codes, WSAECONNREFUSED 10061", Verified: false),
+            "Windows Sockets Error Codes, WSAECONNREFUSED 10061; KB 175523 (Winsock TCP connection performance to unused ports): after an RST to its SYN " +
+            "Winsock re-sends the SYN up to TcpMaxConnectRetransmissions times at the base time-out, so the error arrives after about 1-2 s, not at once", Verified: false),
     };
 
     protected internal override async Task RunAsync(ScenarioContext context)

@@ -25,8 +25,10 @@ public sealed class ResetBeforeAccept : Scenario
             "inet_csk_accept() returns the queued child even though tcp_reset() already closed it (no ECONNABORTED); " + Observed, Verified: true),
         new(OsPlatform.Linux, 4, "Peer", "Receive", "Error", "ECONNRESET",
             "tcp_reset() set sk_err = ECONNRESET on the child socket; the first read reports it; " + Observed, Verified: true),
-        new(OsPlatform.MacOS, 3, "Peer", "Accept", "Error|TimedOut", "ECONNABORTED",
-            "Stevens UNP 5.11: Berkeley-derived stacks drop the connection from the queue (accept then blocks); accept(2) macOS man page lists ECONNABORTED", Verified: false),
+        new(OsPlatform.MacOS, 3, "Peer", "Accept", "Success", null,
+            "xnu bsd/kern/uipc_socket.c sofreelastref() keeps a reset socket that is on the completed queue (SS_COMP); uipc_syscalls.c accept_nocancel() calls (void) soacceptlock(), discarding tcp_usr_accept()'s ECONNABORTED, and hands the socket over (not Stevens 5.11's ECONNABORTED)", Verified: false),
+        new(OsPlatform.MacOS, 4, "Peer", "Receive", "Error", "ECONNRESET",
+            "xnu bsd/netinet/tcp_input.c: the RST in ESTABLISHED set so_error = ECONNRESET; soreceive() reports so_error first", Verified: false),
         new(OsPlatform.Windows, 3, "Peer", "Accept", "Success|Error", "WSAECONNRESET",
             "accept function: WSAECONNRESET 10054 if the connection was reset before accept", Verified: false),
     };

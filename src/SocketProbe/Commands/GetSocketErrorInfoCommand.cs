@@ -53,9 +53,21 @@ public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
         var entries = ErrorCatalog.Lookup(query, Only, out ErrorMatch how);
         if (entries.Count == 0)
         {
+            // Not a name, number or message: read it as a log line (Go, Node, Java, Python, nginx, Envoy, drivers…).
+            var seen = LogPatterns.Match(query);
+            if (seen.Count > 0)
+            {
+                foreach (var match in seen)
+                {
+                    WriteVerbose($"'{match.Matched}' is {match.Pattern.Runtime}'s wording of {match.Entry.Key} (pattern {match.Pattern.Id}; {match.Pattern.Source})");
+                    Emit(match.Entry, match);
+                }
+                return;
+            }
             string on = Only is { } p ? $" on {p}" : "";
             NotFound($"No socket error matches '{query}'{on}. Give a name (ECONNRESET, WSAECONNRESET), a number (104, 10054, 54), " +
-                "a .NET SocketError name (ConnectionReset) or part of a message (\"connection reset by peer\").", query);
+                "a .NET SocketError name (ConnectionReset), part of a message (\"connection reset by peer\") or a whole log line " +
+                "(\"Error: read ECONNRESET\", \"[Errno 104] Connection reset by peer\").", query);
             return;
         }
         WriteVerbose($"'{query}' matched by {how}: {string.Join(", ", entries.Select(e => e.Key))}");
@@ -86,9 +98,11 @@ public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
                 ExplainObservation(observation);
                 break;
             default:
+                if (ExplainProperties(input)) break;
                 WriteError(new ErrorRecord(
                     new ArgumentException($"Get-SocketErrorInfo cannot explain a {value.GetType().FullName}. Pipe an ErrorRecord, an exception, " +
-                        "a SocketException, an observation, or a name, number or message."),
+                        "a SocketException, an object with ErrnoName, Errno or SocketError properties (observations, probe and watch " +
+                        "results), or a name, number, message or log line."),
                     "UnsupportedInputObject", ErrorCategory.InvalidArgument, input));
                 break;
         }
@@ -138,14 +152,77 @@ public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
         Emit(entries);
     }
 
-    private void Emit(IEnumerable<ErrorEntry> entries)
+    /// <summary>
+    /// Any result that carries ErrnoName, Errno or SocketError (probe and watch results, and the same objects after
+    /// remoting deserialized them): the name first, since it means the same on every platform; then the number with
+    /// the SocketError on the result's platform. Returns false when the object has none of those properties.
+    /// </summary>
+    private bool ExplainProperties(object input)
     {
+        var pso = PSObject.AsPSObject(input);
+        var nameProperty = pso.Properties["ErrnoName"];
+        var errnoProperty = pso.Properties["Errno"];
+        var socketErrorProperty = pso.Properties["SocketError"];
+        if (nameProperty is null && errnoProperty is null && socketErrorProperty is null) return false;
+
+        string? name = Text(nameProperty?.Value);
+        string? socketError = Text(socketErrorProperty?.Value);
+        int? errno = errnoProperty?.Value is { } raw && int.TryParse(Text(raw), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n) ? n : null;
+        string described = Text(pso.Properties["Target"]?.Value) is { } target ? $"{target}:{Text(pso.Properties["Port"]?.Value)}" : pso.ToString();
+        if (name is null && errno is null && (socketError is null || socketError == "Success"))
+        {
+            WriteVerbose($"{described}: no socket error to explain");
+            return true;
+        }
+        OsPlatform platform = Text(pso.Properties["Platform"]?.Value) is { } os ? PlatformOf(os) : PlatformInfo.Current;
+        IReadOnlyList<ErrorEntry> entries = Array.Empty<ErrorEntry>();
+        if (name is not null) entries = ErrorCatalog.Lookup(name, null, out ErrorMatch how) is var byName && how == ErrorMatch.Name ? byName : entries;
+        if (entries.Count == 0 && errno is int code) entries = ErrorCatalog.FromDotNet(platform, code, socketError ?? "");
+        if (entries.Count == 0 && socketError is not null) entries = ErrorCatalog.Lookup(socketError, platform);
+        if (entries.Count == 0)
+        {
+            NotFound($"{described} (ErrnoName {name}, Errno {errno}, SocketError {socketError}) is not in the catalogue.", input);
+            return true;
+        }
+        string? host = Text(pso.Properties["Target"]?.Value) ?? Text(pso.Properties["ComputerName"]?.Value);
+        int? port = int.TryParse(Text(pso.Properties["Port"]?.Value), NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : null;
         foreach (var entry in entries)
         {
             foreach (ErrorInfo row in ErrorCatalog.Explain(entry, Only))
             {
-                WriteObject(row);
+                WriteObject(host is null ? row : WithNextStep(row, NextSteps.For(entry, host, port)));
             }
+        }
+        return true;
+    }
+
+    private static ErrorInfo WithNextStep(ErrorInfo row, string next) => new()
+    {
+        Key = row.Key, Platform = row.Platform, Name = row.Name, Number = row.Number, Message = row.Message, SocketError = row.SocketError,
+        NativeErrorCode = row.NativeErrorCode, Summary = row.Summary, Causes = row.Causes, Scenarios = row.Scenarios, Source = row.Source,
+        NextStep = next,
+    };
+
+    private static string? Text(object? value)
+    {
+        object? v = value is PSObject p ? p.BaseObject : value;
+        string? s = v is null ? null : Convert.ToString(v, CultureInfo.InvariantCulture);
+        return string.IsNullOrWhiteSpace(s) ? null : s;
+    }
+
+    private void Emit(IEnumerable<ErrorEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            Emit(entry, null);
+        }
+    }
+
+    private void Emit(ErrorEntry entry, LogMatch? seen)
+    {
+        foreach (ErrorInfo row in ErrorCatalog.Explain(entry, Only, seen))
+        {
+            WriteObject(row);
         }
     }
 

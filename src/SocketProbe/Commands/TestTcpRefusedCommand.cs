@@ -48,6 +48,7 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     [Parameter(ParameterSetName = QuietSet, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = SummarySet, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("TargetName", "HostName", "CN")]
+    [TargetInput]
     [ValidateTargetText]
     public string[] ComputerName { get; set; } = Array.Empty<string>();
 
@@ -220,11 +221,19 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
             ThrottleLimit = ThrottleLimit,
         };
         string set = ParameterSetName;
+        var local = new LocalErrorTally();
         RunEngine(async (queue, logger, token) =>
         {
             if (set == ProbeSet)
             {
-                await Prober.RunAsync(request, queue.Add, logger, token).ConfigureAwait(false);
+                try
+                {
+                    await Prober.RunAsync(request, r => { local.Add(r); queue.Add(r); }, logger, token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (local.Warning() is { } warning) queue.Add(new WarningItem(warning));
+                }
                 return;
             }
             // -Summary and -Quiet answer at the end: show the rounds going by meanwhile.
@@ -236,7 +245,8 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
                 PercentComplete = (int)(100L * round / request.Count),
                 RecordType = round == request.Count ? ProgressRecordType.Completed : ProgressRecordType.Processing,
             }));
-            await Prober.RunAsync(request, attempts.Add, logger, token, roundDone: request.Count > 1 ? RoundDone : null).ConfigureAwait(false);
+            await Prober.RunAsync(request, r => { local.Add(r); attempts.Add(r); }, logger, token, roundDone: request.Count > 1 ? RoundDone : null).ConfigureAwait(false);
+            if (local.Warning() is { } localWarning) queue.Add(new WarningItem(localWarning));
             if (set == SummarySet)
             {
                 foreach (var summary in ProbeStatistics.Summarize(attempts)) queue.Add(summary);
@@ -247,6 +257,83 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
             }
         });
     }
+}
+
+/// <summary>Counts the attempts our own side could not make, for one warning at the end of the run.</summary>
+internal sealed class LocalErrorTally
+{
+    private readonly Dictionary<string, int> _byCause = new();
+    private int _total;
+
+    public void Add(ProbeResult result)
+    {
+        if (result.Outcome != ProbeOutcome.LocalError) return;
+        string cause = result.Reason == ProbeClassifier.SelfConnect ? "self-connect" : result.ErrnoName ?? result.SocketError ?? "unknown";
+        lock (_byCause)
+        {
+            _total++;
+            _byCause[cause] = _byCause.GetValueOrDefault(cause) + 1;
+        }
+    }
+
+    public string? Warning()
+    {
+        lock (_byCause)
+        {
+            if (_total == 0) return null;
+            string causes = string.Join(", ", _byCause.Select(kv => $"{kv.Key} x{kv.Value}"));
+            return $"{_total} attempt(s) failed on this machine's side ({causes}) even after retrying within -TimeoutMs: " +
+                "they say nothing about the targets (Outcome LocalError; -Summary and -Quiet leave them out). " +
+                "Raise the limit (ulimit -n, ip_local_port_range) or lower -ThrottleLimit.";
+        }
+    }
+}
+
+/// <summary>
+/// Refuses pipeline input that is not a target before PowerShell turns it into a string: a piped
+/// number would become an address (1 -> "1" -> 0.0.0.1) and a hashtable the host name
+/// "System.Collections.Hashtable". Strings and IP addresses pass; an object with a ComputerName
+/// (or alias) property passes unchanged so that binding by property name takes it (Import-Csv).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+public sealed class TargetInputAttribute : ArgumentTransformationAttribute
+{
+    private static readonly string[] Names = { "ComputerName", "TargetName", "HostName", "CN" };
+
+    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+    {
+        object? value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
+        switch (value)
+        {
+            case null or string:
+                return inputData;
+            case System.Net.IPAddress address:
+                return address.ToString();
+            case IDictionary:
+                throw Refuse(value);
+            case IEnumerable many:
+                var texts = new List<string>();
+                foreach (object? item in many)
+                {
+                    object? one = item is PSObject p ? p.BaseObject : item;
+                    texts.Add(one switch
+                    {
+                        string t => t,
+                        System.Net.IPAddress a => a.ToString(),
+                        _ => throw Refuse(one),
+                    });
+                }
+                return texts.ToArray();
+        }
+        // An object whose target is in a property: leave it to binding by property name.
+        var properties = PSObject.AsPSObject(inputData).Properties;
+        if (Names.Any(n => properties[n] is not null)) return inputData;
+        throw Refuse(value);
+    }
+
+    private static ArgumentTransformationMetadataException Refuse(object? value) => new(
+        $"A {(value is null ? "null" : value.GetType().Name)} is not a target. Give a host name or IP address as a string " +
+        "(host, host:port, [IPv6]:port), or objects with a ComputerName property (e.g. from Import-Csv).");
 }
 
 /// <summary>An empty or blank target is a parameter validation error, before any record is probed.</summary>

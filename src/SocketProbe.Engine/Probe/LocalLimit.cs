@@ -1,0 +1,70 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace SocketProbe.Engine.Probe;
+
+/// <summary>
+/// Failures of our own side: this process or this host ran out of something (file descriptors,
+/// buffers, memory, ephemeral ports), or the kernel connected the socket to itself. None of them
+/// says anything about the target, so the prober backs off and retries within the attempt's bound,
+/// and otherwise reports <see cref="ProbeOutcome.LocalError"/>, never an outcome of the target.
+/// </summary>
+internal static partial class LocalLimit
+{
+    // Linux errno numbers (asm-generic/errno-base.h, errno.h).
+    public const int ENOMEM = 12, ENFILE = 23, EMFILE = 24, EADDRNOTAVAIL = 99, ENOBUFS = 105;
+
+    /// <summary>True for the SocketError values .NET gives our own resource failures.</summary>
+    public static bool IsLocal(SocketError error) => error is
+        SocketError.TooManyOpenSockets or        // EMFILE and ENFILE (.NET folds both into this one)
+        SocketError.NoBufferSpaceAvailable or    // ENOBUFS, ENOMEM
+        SocketError.AddressNotAvailable or       // EADDRNOTAVAIL: no ephemeral port left for this destination
+        SocketError.AddressFamilyNotSupported;   // EAFNOSUPPORT: this host makes no socket of the family
+
+    /// <summary>What each local limit means, for the Message of a LocalError row.</summary>
+    public static string Describe(string? errnoName) => errnoName switch
+    {
+        "EMFILE" => "this process has as many open files as its limit allows (ulimit -n)",
+        "ENFILE" => "the system-wide table of open files is full",
+        "ENOBUFS" => "the kernel had no buffer space for the socket",
+        "ENOMEM" => "the kernel had no memory for the socket",
+        "EADDRNOTAVAIL" => "no local port was free for this destination (ip_local_port_range exhausted, or ports in TIME_WAIT)",
+        "EAFNOSUPPORT" or "WSAEAFNOSUPPORT" => "this host cannot make a socket of this address family (IPv6 switched off?)",
+        "WSAEMFILE" => "this process has too many open sockets",
+        "WSAENOBUFS" => "no buffer space (or no ephemeral port) was available",
+        "WSAEADDRNOTAVAIL" => "the local address or port is not available",
+        _ => "a resource of our own side ran out",
+    };
+
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    private static partial int SocketUnix(int domain, int type, int protocol);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int CloseUnix(int fd);
+
+    /// <summary>
+    /// The errno a socket(2) of <paramref name="family"/> gets right now, straight from the OS:
+    /// .NET reports EMFILE as ENFILE (SocketErrorPal.Unix.cs maps both to TooManyOpenSockets and back
+    /// to ENFILE), so after such a failure we ask socket(2) ourselves. 0 when it succeeds now (the
+    /// descriptor is closed at once: the limit was momentary); null where we cannot ask (Windows).
+    /// </summary>
+    public static int? SocketErrno(AddressFamily family)
+    {
+        if (OperatingSystem.IsWindows()) return null;
+        int domain = family == AddressFamily.InterNetworkV6 ? (OperatingSystem.IsMacOS() ? 30 : 10) : 2;
+        try
+        {
+            int fd = SocketUnix(domain, 1 /* SOCK_STREAM */, 0);
+            if (fd >= 0)
+            {
+                CloseUnix(fd);
+                return 0;
+            }
+            return Marshal.GetLastPInvokeError();
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+}

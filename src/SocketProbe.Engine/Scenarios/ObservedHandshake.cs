@@ -1,0 +1,39 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace SocketProbe.Engine.Scenarios;
+
+/// <summary>
+/// Connect and accept as observed steps, for the loopback scenarios whose story starts at the
+/// handshake (AcceptThen*, ListenerClosedWithQueue); LoopbackPair does the same unobserved.
+/// </summary>
+internal static class ObservedHandshake
+{
+    public static Task<Observation> ConnectAsync(ScenarioContext context, ScenarioStep step, Socket client, EndPoint server) =>
+        context.CallAsync(step, async token =>
+        {
+            await client.ConnectAsync(server, token).ConfigureAwait(false);
+            return -1;
+        }, client);
+
+    /// <summary>accept(); the accepted socket, or null when the call failed (its row says how).</summary>
+    public static async Task<Socket?> AcceptAsync(ScenarioContext context, ScenarioStep step, Socket listener, Socket client)
+    {
+        Socket? accepted = null;
+        await context.CallAsync(step, async token =>
+        {
+            accepted = await listener.AcceptAsync(token).ConfigureAwait(false);
+            return -1;
+        }, client).ConfigureAwait(false);
+        return accepted;
+    }
+
+    /// <summary>Let an RST cross loopback: wait (bounded) for the pending socket error it leaves; a sentence for the Note.</summary>
+    public static string WaitForReset(ScenarioContext context, Socket socket, string after, int boundMs = 1_000)
+    {
+        double? ms = LoopbackPair.WaitFor(socket, SelectMode.SelectError, boundMs, context.Cancellation);
+        return ms is double waited
+            ? $"the RST was pending (POLLERR) {waited:F3} ms after {after}"
+            : $"no pending error seen within {boundMs} ms of {after}";
+    }
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace SocketProbe.Engine.Scenarios;
+
+/// <summary>
+/// The keep-alive race: the server closes a connection that stayed idle past its own timeout
+/// (nginx keepalive_timeout, Redis timeout, a database's idle limit) while the client, holding it
+/// in a pool, still thinks it usable. The client's next write is accepted; the server's kernel
+/// answers it with RST; the client's read and its next write say what the platform makes of a FIN
+/// followed by an RST.
+/// </summary>
+public sealed class ServerIdleClose : Scenario
+{
+    /// <summary>The server's idle timeout: it closes a connection that stays silent this long.</summary>
+    internal const int IdleCloseMs = 200;
+
+    private static readonly ScenarioStep IdleWait = new(1, Actors.Peer, "Receive");
+    private static readonly ScenarioStep IdleClose = new(2, Actors.Peer, "Close");
+    private static readonly ScenarioStep Write = new(3, Actors.Client, "Send");
+    private static readonly ScenarioStep Read = new(4, Actors.Client, "Receive");
+    private static readonly ScenarioStep WriteAgain = new(5, Actors.Client, "Send");
+
+    private const string Observed = "observed on Linux 6.18";
+
+    public override string Name => "ServerIdleClose";
+    public override string MemberName => "IdleClose";
+    public override string Description => $"The server closes a connection idle for {IdleCloseMs} ms; the client, unaware, writes (accepted), reads, then writes again.";
+    public override string Textbook => "the keep-alive race: the write succeeds, the read gives EOF or ECONNRESET, the next write fails";
+    public override string Cmdlet => FrontDoors.TestWriteAfterRst;
+
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
+    {
+        IdleWait.Linux("TimedOut", null, $"the client sends nothing: the server's idle wait ({IdleCloseMs} ms, our own bound) ends with nothing read; " + Observed),
+        IdleClose.Linux("Success", null, "net/ipv4/tcp.c __tcp_close(): nothing unread -> FIN; the client goes to CLOSE_WAIT; " + Observed),
+        Write.Linux("Success", null,
+            "CLOSE_WAIT may still send (tcp_sendmsg_locked()); the server's orphaned socket answers the data with RST; " + Observed),
+        Read.Linux("EndOfStream", null,
+            "net/ipv4/tcp.c tcp_recvmsg_locked() checks SOCK_DONE (set by tcp_fin()) before sk_err: the FIN that came first wins and the read returns 0, though tcp_reset() in CLOSE_WAIT left sk_err = EPIPE; " + Observed),
+        WriteAgain.Linux("Error", "EPIPE",
+            "tcp_reset() in CLOSE_WAIT: sk_err = EPIPE, SEND_SHUTDOWN; tcp_sendmsg_locked() -> sk_stream_error() EPIPE; " + Observed),
+
+        IdleWait.MacOS("TimedOut", null, "recv(2) blocks while nothing arrives; our own bound ends it"),
+        IdleClose.MacOS("Success", null, "xnu bsd/netinet/tcp_usrreq.c tcp_disconnect(): nothing unread -> FIN"),
+        Write.MacOS("Success", null, "xnu sosendcheck(): CLOSE_WAIT is not SS_CANTSENDMORE, the bytes are queued"),
+        Read.MacOS("Error", "ECONNRESET",
+            "xnu bsd/netinet/tcp_input.c: RST in CLOSE_WAIT sets so_error = ECONNRESET; bsd/kern/uipc_socket.c soreceive() reports so_error before SS_CANTRCVMORE when nothing is queued"),
+        WriteAgain.MacOS("Error", "EPIPE", "xnu sosendcheck(): SS_CANTSENDMORE (soisdisconnected() in tcp_close) -> EPIPE"),
+
+        IdleWait.Windows("TimedOut", null, "recv function blocks while nothing arrives; our own bound ends it"),
+        IdleClose.Windows("Success", null, "closesocket function: graceful close"),
+        Write.Windows("Success", null, "send function: a successful send does not mean the data arrived"),
+        Read.Windows("Error", "WSAECONNRESET", "recv function: WSAECONNRESET 10054, the virtual circuit was reset by the remote side"),
+        WriteAgain.Windows("Error", "WSAECONNRESET|WSAECONNABORTED", "send function: WSAECONNRESET 10054 / WSAECONNABORTED 10053"),
+    };
+
+    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
+
+    protected internal override async Task RunAsync(ScenarioContext context)
+    {
+        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
+        using var pair = await LoopbackPair.OpenAsync(loopback, context.Request.CallTimeoutMs, context.Cancellation).ConfigureAwait(false);
+        Socket client = pair.Client, server = pair.Peer;
+        var buffer = new byte[256];
+
+        // The server's idle timer: a read bounded by its timeout, as an event loop would arm it.
+        var idle = await context.MeasureAsync(IdleWait, SocketCalls.Receive(server, buffer), stateOf: client,
+            boundMs: IdleCloseMs, isReceive: true).ConfigureAwait(false);
+        context.Emit(idle.WithNote($"the server's idle timeout: {IdleCloseMs} ms without a byte from the client"));
+        var close = await context.MeasureAsync(IdleClose, SocketCalls.Close(server), stateOf: client).ConfigureAwait(false);
+        context.Emit(close.WithNote("the server closes the idle connection (FIN); the pooled client does not look"));
+
+        await context.CallAsync(Write, SocketCalls.Send(client, "GET / HTTP/1.1\r\n\r\n"u8.ToArray()), stateOf: client).ConfigureAwait(false);
+        string arrival = ObservedHandshake.WaitForReset(context, client, "the write");
+        var read = await context.MeasureAsync(Read, SocketCalls.Receive(client, buffer), stateOf: client, isReceive: true).ConfigureAwait(false);
+        context.Emit(read.WithNote(arrival));
+        await context.CallAsync(WriteAgain, SocketCalls.Send(client, new byte[16]), stateOf: client).ConfigureAwait(false);
+    }
+}
