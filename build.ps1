@@ -22,8 +22,17 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    # Pester -Tag filter (e.g. Lab); empty runs everything.
+    # Pester -Tag filter (e.g. Lab, or -Tag Lab,Reliability for either); empty runs everything.
     [string[]] $Tag = @(),
+
+    # Test: the Pester files or folder to run (default: tests/).
+    [string[]] $TestPath = @(),
+
+    # Test: run Pester only, not the xunit tests.
+    [switch] $SkipXunit,
+
+    # Run, Test, Bench, Package: use the build already in bin/ instead of building first.
+    [switch] $NoBuild,
 
     # Benchmarks to run (bench/<Name>.Bench.ps1: Matrix, ProbeSweep, Scenarios, Soak, Startup); wildcards allowed.
     [string[]] $Bench = '*'
@@ -32,9 +41,15 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $root = $PSScriptRoot
+# From a shell (pwsh -File build.ps1 -Tag A,B) a list arrives as the one string 'A,B': split it.
+$Tag = [string[]]@($Tag | ForEach-Object { $_ -split ',' } | ForEach-Object Trim | Where-Object { $_ })
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
 $env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
+# PowerShell's own update check and telemetry load assemblies in the background some seconds after
+# start: descriptors that the leftover checks of the tests would count as ours.
+$env:POWERSHELL_UPDATECHECK = 'Off'
+$env:POWERSHELL_TELEMETRY_OPTOUT = '1'
 
 function Invoke-Native {
     # Run a native command; fail loudly on a non-zero exit code.
@@ -53,7 +68,7 @@ function Get-PwshCommand {
 
 function Invoke-Build {
     $bin = Join-Path $root 'bin'
-    foreach ($project in 'src/SocketProbe/SocketProbe.csproj', 'src/SocketProbe.Peer/SocketProbe.Peer.csproj') {
+    foreach ($project in 'src/SocketProbe.Loader/SocketProbe.Loader.csproj', 'src/SocketProbe/SocketProbe.csproj', 'src/SocketProbe.Peer/SocketProbe.Peer.csproj') {
         Invoke-Native dotnet @('publish', (Join-Path $root $project), '-c', $Configuration, '-o', $bin, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
     }
     Write-Host "Built into $bin"
@@ -79,44 +94,58 @@ function Invoke-Test {
     $results = Join-Path $root 'TestResults'
     New-Item -ItemType Directory -Force -Path $results | Out-Null
     $passed = 0; $failed = 0; $skipped = 0
+    $xunitExit = 0
 
     # xunit: the engine's pure logic.
-    $trx = Join-Path $results 'engine.trx'
-    Remove-Item $trx -ErrorAction Ignore
-    & dotnet test (Join-Path $root 'tests/SocketProbe.Engine.Tests') -c $Configuration --nologo -v quiet `
-        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
-    $xunitExit = $LASTEXITCODE
-    if (-not (Test-Path $trx)) { throw "xunit wrote no results (exit code $xunitExit)" }
-    $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
-    $passed += [int]$counters.passed; $failed += [int]$counters.failed + [int]$counters.error
-    $skipped += [int]$counters.notExecuted
-    Write-Host "xunit: $($counters.passed) passed, $($counters.failed) failed"
+    if (-not $SkipXunit) {
+        $trx = Join-Path $results "engine-$PID.trx"   # per process: a test may run this script inside a run of it
+        Remove-Item $trx -ErrorAction Ignore
+        & dotnet test (Join-Path $root 'tests/SocketProbe.Engine.Tests') -c $Configuration --nologo -v quiet `
+            --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+        $xunitExit = $LASTEXITCODE
+        if (-not (Test-Path $trx)) { throw "xunit wrote no results (exit code $xunitExit)" }
+        $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+        $passed += [int]$counters.passed; $failed += [int]$counters.failed + [int]$counters.error
+        $skipped += [int]$counters.notExecuted
+        Write-Host "xunit: $($counters.passed) passed, $($counters.failed) failed"
+    }
 
     # Pester in a child process, so the module under test never loads into this one.
     $pester = Get-PesterModulePath
-    $summary = Join-Path $results 'pester.json'
+    $summary = Join-Path $results "pester-$PID.json"
     Remove-Item $summary -ErrorAction Ignore
+    # Paths and tags cross into the child as one string each (a native command's arguments are
+    # strings): joined here with a character no path or tag holds, split there.
     $script = {
-        param($PesterPath, $TestsPath, $SummaryPath, $Tags)
+        param($PesterPath, $TestsPaths, $SummaryPath, $Tags)
         Import-Module $PesterPath -Force
         $config = New-PesterConfiguration
-        $config.Run.Path = $TestsPath
+        $config.Run.Path = [string[]]@($TestsPaths -split "`n" | Where-Object { $_ })
         $config.Run.PassThru = $true
         $config.Output.Verbosity = 'Detailed'
-        if ($Tags) { $config.Filter.Tag = $Tags }
+        $tagList = [string[]]@($Tags -split "`n" | Where-Object { $_ })
+        if ($tagList.Count -gt 0) { $config.Filter.Tag = $tagList }
         $run = Invoke-Pester -Configuration $config
         @{ Passed = $run.PassedCount; Failed = $run.FailedCount + $run.FailedBlocksCount + $run.FailedContainersCount; Skipped = $run.SkippedCount } |
             ConvertTo-Json | Set-Content -Path $SummaryPath
     }
     $pwsh, $pwshArgs = Get-PwshCommand
-    & $pwsh @pwshArgs -NoProfile -NonInteractive -Command $script -args $pester, (Join-Path $root 'tests'), $summary, ($Tag -join ',')
+    $paths = if ($TestPath) { @($TestPath | ForEach-Object { (Resolve-Path $_).Path }) } else { @(Join-Path $root 'tests') }
+    & $pwsh @pwshArgs -NoProfile -NonInteractive -Command $script -args $pester, ($paths -join "`n"), $summary, ($Tag -join "`n")
     if (-not (Test-Path $summary)) { throw "Pester wrote no results (exit code $LASTEXITCODE)" }
     $p = Get-Content -Raw $summary | ConvertFrom-Json
     $passed += $p.Passed; $failed += $p.Failed; $skipped += $p.Skipped
     Write-Host "Pester: $($p.Passed) passed, $($p.Failed) failed, $($p.Skipped) skipped"
 
+    # A run that executed no test proved nothing (a tag that matches nothing, an empty folder): it
+    # fails, for Pester and for xunit alike (xunit's tests do not excuse a Pester filter that ran none).
+    $empty = @(
+        if ($p.Passed + $p.Failed -eq 0) { "Pester ran no test (-Tag $($Tag -join ', '), $($paths -join ', '))" }
+        if (-not $SkipXunit -and [int]$counters.passed + [int]$counters.failed + [int]$counters.error -eq 0) { 'xunit ran no test' }
+    )
+    foreach ($e in $empty) { Write-Host "$e`: a run that executes zero tests fails" -ForegroundColor Red }
     Write-Host "$passed passed, $failed failed, $skipped skipped"
-    if ($failed -gt 0 -or $xunitExit -ne 0) { exit 1 }
+    if ($failed -gt 0 -or $xunitExit -ne 0 -or $empty.Count -gt 0) { exit 1 }
 }
 
 function Invoke-Run {
@@ -147,7 +176,7 @@ function Invoke-Package {
     $target = Join-Path $root "output/SocketProbe/$($manifest.ModuleVersion)"
     Remove-Item -Recurse -Force $target -ErrorAction Ignore
     New-Item -ItemType Directory -Force -Path $target | Out-Null
-    Copy-Item (Join-Path $root 'SocketProbe.psd1') $target
+    foreach ($file in 'SocketProbe.psd1', 'SocketProbe.psm1', 'LICENSE', 'CHANGELOG.md') { Copy-Item (Join-Path $root $file) $target }
     Copy-Item -Recurse (Join-Path $root 'bin') (Join-Path $target 'bin')
     Copy-Item -Recurse (Join-Path $root 'en-US') (Join-Path $target 'en-US')
     Get-ChildItem (Join-Path $target 'bin') -Filter '*.pdb' | Remove-Item
@@ -157,7 +186,7 @@ function Invoke-Package {
 $order = 'Build', 'Docs', 'Run', 'Test', 'Bench', 'Package'
 # Run, Test, Bench and Package need a build; the build is cheap when nothing changed.
 $wanted = [Collections.Generic.List[string]]::new([string[]]$Task)
-if (($wanted | Where-Object { $_ -in 'Run', 'Test', 'Bench', 'Package' }) -and 'Build' -notin $wanted) { $wanted.Add('Build') }
+if (-not $NoBuild -and ($wanted | Where-Object { $_ -in 'Run', 'Test', 'Bench', 'Package' }) -and 'Build' -notin $wanted) { $wanted.Add('Build') }
 foreach ($name in $order | Where-Object { $_ -in $wanted }) {
     Write-Host "=== $name" -ForegroundColor Cyan
     & "Invoke-$name"

@@ -143,9 +143,9 @@ function Invoke-TimedScenario {
     a Stopwatch around the whole call. Returns the wall time, the observations, and the peer start
     times the engine logs at Verbose ("Peer process N (serve) ready in X ms").
     #>
-    param([Parameter(Mandatory)][string] $Name)
+    param([Parameter(Mandatory)][string] $Name, [switch] $Capture)
     $clock = [Diagnostics.Stopwatch]::StartNew()
-    $all = @(Invoke-SocketScenario -Name $Name -Verbose 4>&1)
+    $all = @(Invoke-SocketScenario -Name $Name -Capture:$Capture -Verbose 4>&1)
     $wall = $clock.Elapsed.TotalMilliseconds
     $verbose = @($all | Where-Object { $_ -is [Management.Automation.VerboseRecord] })
     $observations = @($all | Where-Object { $_ -is [SocketProbe.Engine.Observation] })
@@ -167,10 +167,10 @@ function Invoke-BenchMatrix {
     cmdlet reports them as MatrixRun records on the information stream), the observation count.
     Without -ThrottleLimit the cmdlet runs with its own default. A failed scenario throws.
     #>
-    param([int] $ThrottleLimit)
+    param([int] $ThrottleLimit, [switch] $Capture)
     $throttle = if ($ThrottleLimit) { @{ ThrottleLimit = $ThrottleLimit } } else { @{} }
     $clock = [Diagnostics.Stopwatch]::StartNew()
-    $observations = @(Get-SocketErrorMatrix @throttle -InformationVariable info -ErrorVariable failed -ErrorAction SilentlyContinue)
+    $observations = @(Get-SocketErrorMatrix @throttle -Capture:$Capture -InformationVariable info -ErrorVariable failed -ErrorAction SilentlyContinue)
     $wall = $clock.Elapsed.TotalMilliseconds
     if ($failed) { throw "matrix scenario failed: $(($failed | ForEach-Object { $_.ToString() }) -join '; ')" }
     $runs = @($info | ForEach-Object MessageData | Where-Object { $_ -is [SocketProbe.Engine.Matrix.MatrixRun] } |

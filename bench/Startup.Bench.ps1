@@ -45,9 +45,11 @@ for ($i = 0; $i -lt $Runs; $i++) {
 }
 
 Import-Module $manifest
-# The engine logs through ILogger; nothing needs its lines here.
-Add-Type -Path (Join-Path $RepoRoot 'bin/Microsoft.Extensions.Logging.Abstractions.dll')
-$logger = [Microsoft.Extensions.Logging.Abstractions.NullLogger]::Instance
+# The engine logs through ILogger; nothing needs its lines here. The ILogger must be the one of the module's own
+# assembly load context (SocketProbe.psm1), not a copy loaded into the default context.
+$moduleContext = [Runtime.Loader.AssemblyLoadContext]::GetLoadContext([SocketProbe.Engine.Lab.PeerProcess].Assembly)
+$logging = $moduleContext.Assemblies | Where-Object { $_.GetName().Name -eq 'Microsoft.Extensions.Logging.Abstractions' }
+$logger = $logging.GetType('Microsoft.Extensions.Logging.Abstractions.NullLogger', $true)::Instance
 
 # The peer process: spawn to READY through the engine (posix_spawn of the dotnet muxer + the Peer program).
 $peer = [Collections.Generic.List[double]]::new()

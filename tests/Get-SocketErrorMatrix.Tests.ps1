@@ -85,21 +85,17 @@ Describe 'Get-SocketErrorMatrix: the whole catalogue in one run' {
         if ($IsLinux) { $back | Where-Object Expected | Where-Object Matches -NE 'True' | Should -BeNullOrEmpty }
     }
 
-    It 'runs scenarios side by side: the wall time is well under the sum of the scenarios (same run)' {
-        $sum = ($Runs | Measure-Object -Property ElapsedMs -Sum).Sum
-        $slowest = ($Runs | Measure-Object -Property ElapsedMs -Maximum).Maximum
-        $ratio = $WallMs / $sum
-        Write-Host ('    matrix {0:N0} ms, slowest scenario {1:N0} ms, sum of scenarios {2:N0} ms, wall/sum {3:N2}, wall/slowest {4:N2}' -f $WallMs, $slowest, $sum, $ratio, ($WallMs / $slowest))
-        $ratio | Should -BeLessThan 0.6
+    It 'runs scenarios side by side: the runs overlap (how much faster that is, bench/ measures)' {
         $Total.ElapsedMs | Should -BeLessOrEqual $WallMs
-        $Total.SumMs | Should -BeGreaterThan ($Total.ElapsedMs * 1.5)
         # Runs overlapped: the slowest started before the first one finished.
         ($Runs | Sort-Object ElapsedMs -Descending)[0].StartedAtMs | Should -BeLessThan (($Runs.FinishedAtMs | Measure-Object -Minimum).Minimum)
     }
 
     It 'reports the totals on the information stream' {
         $Total.Scenarios | Should -Be $Runs.Count
-        $Total.Steps | Should -Be @($Rows | Where-Object Result -NE 'Skipped').Count
+        # Socket calls only: faults, signals and process ends match nothing and are not counted.
+        $Total.Steps | Should -Be @($Rows | Where-Object Result -NE 'Skipped' | Select-SocketCall).Count
+        $Total.Steps | Should -BeLessThan @($Rows | Where-Object Result -NE 'Skipped').Count
         $Total.Matched | Should -Be @($Rows | Where-Object Matches -EQ $true).Count
         $Total.Differ | Should -Be @($Rows | Where-Object Matches -EQ $false).Count
         $Total.ThrottleLimit | Should -Be ([SocketProbe.Engine.Matrix.MatrixRunner]::DefaultThrottleLimit)

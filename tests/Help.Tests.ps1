@@ -269,7 +269,8 @@ Describe 'en-US is generated from docs/' {
         $xml = [xml](Get-Content -Raw (Join-Path $fresh 'SocketProbe.dll-Help.xml'))
         $ns = @{ command = 'http://schemas.microsoft.com/maml/dev/command/2004/10' }
         $names = @(Select-Xml -Xml $xml -XPath '//command:command/command:details/command:name' -Namespace $ns | ForEach-Object { $_.Node.InnerText })
-        $pages = @(Get-ChildItem $DocsPath -Filter '*.md' | Where-Object BaseName -NotLike 'about_*' | ForEach-Object BaseName)
+        # Cmdlet pages only: not the about_ topics, not the module page (docs/SocketProbe.md).
+        $pages = @(Get-ChildItem $DocsPath -Filter '*.md' | Where-Object { $_.BaseName -notlike 'about_*' -and $_.BaseName -ne 'SocketProbe' } | ForEach-Object BaseName)
         ($names | Sort-Object) -join ',' | Should -Be (($pages | Sort-Object) -join ',')
     }
 }

@@ -231,3 +231,194 @@ Describe 'Test-TcpRefused probe outcomes that only the lab can produce' -Tag Lab
         Get-HostNftTables | Should -BeNullOrEmpty
     }
 }
+
+Describe 'The lab proves it left the caller''s network, and a lab that says nothing is no success' -Tag Lab -Skip:(-not $IsLinux) {
+    BeforeAll {
+        # SOCKETPROBE_LAB_PATH names the only directory the lab takes its tools from (LabEnvironment.cs):
+        # real tools linked in, fakes written as scripts.
+        function New-LabToolDir {
+            param([hashtable] $Fake = @{})
+            $dir = Join-Path $TestDrive "tools-$([Guid]::NewGuid().ToString('N'))"
+            New-Item -ItemType Directory -Path $dir | Out-Null
+            foreach ($t in 'unshare', 'ip', 'nft', 'setpriv') {
+                if ($Fake.ContainsKey($t)) {
+                    Set-Content -Path (Join-Path $dir $t) -Value $Fake[$t]
+                    & chmod +x (Join-Path $dir $t)
+                }
+                elseif ($real = [SocketProbe.Engine.Lab.LabEnvironment]::FindTool($t)) {
+                    New-Item -ItemType SymbolicLink -Path (Join-Path $dir $t) -Target $real | Out-Null
+                }
+            }
+            $dir
+        }
+        function Invoke-WithLabPath {
+            param([string] $Dir, [string] $Command, [int] $TimeoutSeconds = 60)
+            $env:SOCKETPROBE_LAB_PATH = $Dir
+            try { Invoke-Bounded $Command -TimeoutSeconds $TimeoutSeconds } finally { Remove-Item Env:SOCKETPROBE_LAB_PATH }
+        }
+        function Get-HostNetworkState {
+            # What the lab must never change here: every nft table of this namespace, and the ICMP rate limit.
+            [pscustomobject]@{
+                Tables    = (@(nft list tables 2>$null) -join "`n")
+                RateLimit = (Get-Content -Raw /proc/sys/net/ipv4/icmp_ratelimit).Trim()
+            }
+        }
+        # Does not isolate: drops unshare's options and runs the command right here. The lab check
+        # ('--map-root-user --net true') passes, as it would with a real unshare.
+        $script:NoIsolation = "#!/bin/sh`n[ `"`$*`" = '--map-root-user --net true' ] && exit 0`nwhile [ `$# -gt 0 ]; do case `"`$1`" in --*) shift;; *) break;; esac; done`nexec `"`$@`""
+        $script:ExitsAtOnce = "#!/bin/sh`nexit 0"
+    }
+
+    It 'refuses to run where unshare did not isolate: an error, no rule, no sysctl changed in this namespace' {
+        $before = Get-HostNetworkState
+        $r = Invoke-WithLabPath (New-LabToolDir @{ unshare = $script:NoIsolation }) 'Invoke-PeerCrash -Mode HostCrash'
+        $after = Get-HostNetworkState
+        $r.Finished | Should -BeTrue
+        $after.Tables | Should -Be $before.Tables
+        $after.RateLimit | Should -Be $before.RateLimit
+        Get-HostNftTables | Should -BeNullOrEmpty
+        $r.Errors.Count | Should -Be 1
+        "$($r.Errors[0])" | Should -Match 'refusing to change the network: this process runs in the caller''s own network namespace'
+        @($r.Output | Where-Object Matches -EQ $true) | Should -BeNullOrEmpty
+        @($r.Output | Where-Object Operation -EQ 'HostCrash') | Should -BeNullOrEmpty -Because 'no fault was applied'
+    }
+
+    It 'an unshare that exits 0 at once is an error, not a shorter success' {
+        $r = Invoke-WithLabPath (New-LabToolDir @{ unshare = $script:ExitsAtOnce }) 'Test-TcpRefused -Scenario ConnectNoRoute'
+        $r.Finished | Should -BeTrue
+        $r.Output | Should -BeNullOrEmpty
+        $r.Errors.Count | Should -Be 1
+        "$($r.Errors[0])" | Should -Match 'lab ended \(exited with code 0.*\) without finishing its run: it reported no step at all'
+    }
+
+    It 'the matrix with such an unshare counts the lab scenario as failed, not as "N match, 0 differ"' {
+        $r = Invoke-WithLabPath (New-LabToolDir @{ unshare = $script:ExitsAtOnce }) @'
+Get-SocketErrorMatrix -Scenario ConnectNoRoute, ConnectRefused -InformationVariable info -ErrorAction SilentlyContinue | Out-Null
+"$($info.MessageData | Where-Object { $_ -is [SocketProbe.Engine.Matrix.MatrixResult] })"
+'@
+        $r.Finished | Should -BeTrue
+        $r.Output[-1] | Should -Match '^2 scenarios, 1 steps, 1 match, 0 differ, 0 skipped, 1 failed'
+    }
+
+    It 'a fault whose nft printed something else is an error, not Success' {
+        $garbage = "#!/bin/sh`ncat >/dev/null`necho 'nothing to see'`nexit 0"
+        $r = Invoke-WithLabPath (New-LabToolDir @{ nft = $garbage }) 'Invoke-PeerCrash -Mode HostCrash'
+        $r.Finished | Should -BeTrue
+        $r.Errors.Count | Should -Be 1
+        "$($r.Errors[0])" | Should -Match 'nft exited 0 but echoed 0 of the 5 objects it was to add'
+        @($r.Output | Where-Object Operation -EQ 'HostCrash') | Should -BeNullOrEmpty
+    }
+
+    It 'a hung nft is killed at its bound: a quick error, nothing left behind' {
+        $peers = Get-PeerProcessCount
+        $r = Invoke-WithLabPath (New-LabToolDir @{ nft = "#!/bin/sh`nexec sleep 300" }) 'Invoke-PeerCrash -Mode HostCrash' -TimeoutSeconds 40
+        $r.Finished | Should -BeTrue -Because 'the nft run has a bound'
+        "$($r.Errors[0])" | Should -Match 'nft --echo --handle -f - did not finish within 5 s and was killed'
+        Get-PeerProcessCount | Should -Be $peers
+    }
+
+    It 'Get-SocketScenario with a hung unshare returns within the check''s bound and says why' {
+        $r = Invoke-WithLabPath (New-LabToolDir @{ unshare = "#!/bin/sh`nexec sleep 300" }) 'Get-SocketScenario' -TimeoutSeconds 40
+        $r.Finished | Should -BeTrue
+        $lab = @($r.Output | Where-Object NeedsLab)
+        $lab.Count | Should -BeGreaterThan 0
+        $lab | ForEach-Object { $_.WhyNot | Should -Match 'creating a network namespace did not finish within 5 s' }
+    }
+
+    It 'a SOCKETPROBE_LAB_PATH that names no directory says so, not "not installed"' {
+        $r = Invoke-WithLabPath (Join-Path $TestDrive 'no-such-dir') 'Invoke-PeerCrash -Mode HostCrash'
+        $r.Output.Count | Should -Be 1
+        $r.Output[0].Result | Should -Be 'Skipped'
+        $r.Output[0].Note | Should -Match 'SOCKETPROBE_LAB_PATH \(.*no-such-dir\) names .*no-such-dir, which is not a directory'
+        $r.Output[0].Note | Should -Not -Match 'not installed'
+    }
+
+    It 'a SOCKETPROBE_LAB_PATH without nft names that directory' {
+        $dir = New-LabToolDir
+        Remove-Item (Join-Path $dir 'nft')
+        $r = Invoke-WithLabPath $dir 'Invoke-PeerCrash -Mode HostCrash'
+        $r.Output[0].Note | Should -Match "needs 'nft' \(nftables\), which is not in SOCKETPROBE_LAB_PATH"
+    }
+
+    It 'takes its tools from the system directories, not from PATH' {
+        $dir = New-LabToolDir @{ unshare = $script:NoIsolation }
+        $path = $env:PATH
+        $env:PATH = "$dir$([IO.Path]::PathSeparator)$path"
+        try { [SocketProbe.Engine.Lab.LabEnvironment]::FindTool('unshare') | Should -Not -BeLike "$dir*" }
+        finally { $env:PATH = $path }
+    }
+}
+
+Describe 'A lab process that stops, or dies' -Tag Lab -Skip:(-not $IsLinux) {
+    BeforeAll {
+        function Get-LabProcessId {
+            # The lab: our descendant running the peer program in lab mode (no fork: unshare execs it).
+            @(Get-OwnDescendant | Where-Object { $_.CommandLine -match 'SocketProbe\.Peer\.dll lab ' -and $_.CommandLine -notmatch '^\S*(unshare|setpriv) ' } |
+                ForEach-Object Id)
+        }
+        function Start-InRunspace {
+            param([string] $Command)
+            $ps = [PowerShell]::Create()
+            $null = $ps.AddScript("Import-Module '$((Join-Path $RepoRoot 'SocketProbe.psd1').Replace("'", "''"))'; $Command")
+            $output = [Management.Automation.PSDataCollection[psobject]]::new()
+            $handle = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]$null, $output)
+            [pscustomobject]@{ PowerShell = $ps; Handle = $handle; Output = $output }
+        }
+        function Wait-Until {
+            param([scriptblock] $Condition, [int] $TimeoutMs = 20000)
+            $deadline = [DateTime]::UtcNow.AddMilliseconds($TimeoutMs)
+            while (-not (& $Condition)) {
+                if ([DateTime]::UtcNow -gt $deadline) { return $false }
+                Start-Sleep -Milliseconds 20
+            }
+            $true
+        }
+    }
+
+    It 'a step whose kernel timer fired while the lab was stopped (SIGSTOP longer than its window) does not match' {
+        $run = Start-InRunspace 'Invoke-PeerCrash -Mode HostCrash -ClientAction Send -UserTimeoutMs 1500'
+        try {
+            # Rows reach the caller at the end; the lab's own /proc/<pid>/net/tcp shows the moment: the
+            # client's connection to 127.13.0.2 (02000D7F) with sent, unacknowledged bytes (tx_queue > 0).
+            Wait-Until { @(Get-LabProcessId).Count -eq 1 } | Should -BeTrue
+            $lab = @(Get-LabProcessId)
+            $sent = Wait-Until {
+                @(Get-Content "/proc/$($lab[0])/net/tcp" -ErrorAction Ignore | Where-Object {
+                        $f = $_.Trim() -split '\s+'
+                        $f.Count -gt 4 -and $f[2] -like '02000D7F:*' -and $f[4] -notlike '00000000:*'
+                    }).Count -gt 0
+            }
+            $sent | Should -BeTrue -Because 'the client sends within the bound'
+            & kill -STOP $lab[0]
+            Start-Sleep -Milliseconds 5000
+            & kill -CONT $lab[0]
+            $run.Handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(60)) | Should -BeTrue
+            $null = $run.PowerShell.EndInvoke($run.Handle)
+        }
+        finally { $run.PowerShell.Dispose() }
+        $receive = @($run.Output | Where-Object Step -EQ 4)
+        $receive.Count | Should -Be 1
+        $receive[0].ElapsedMs | Should -BeGreaterThan 4000
+        $receive[0].Expected | Should -Match 'within 1350-4000 ms'
+        $receive[0].Matches | Should -BeFalse
+    }
+
+    It 'a lab process killed by SIGKILL reads as killed, not as an unshare error' {
+        $run = Start-InRunspace 'Invoke-PeerCrash -Mode HostCrash -ClientAction Idle -IdleWaitMs 5000'
+        try {
+            Wait-Until { @(Get-LabProcessId).Count -eq 1 } | Should -BeTrue
+            $lab = @(Get-LabProcessId)
+            # Its peer up: the run is under way (the idle wait holds it for 5 s).
+            Wait-Until { @(Get-OwnDescendant | Where-Object { $_.ParentId -eq $lab[0] -and $_.CommandLine -match ' serve ' }).Count -gt 0 } | Should -BeTrue
+            Start-Sleep -Milliseconds 300
+            & kill -KILL $lab[0]
+            $run.Handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(30)) | Should -BeTrue
+            $err = $null
+            try { $null = $run.PowerShell.EndInvoke($run.Handle) } catch { $err = $_ }
+            $text = (@($run.PowerShell.Streams.Error) + @($err) | Where-Object { $_ } | ForEach-Object { "$_" }) -join "`n"
+        }
+        finally { $run.PowerShell.Dispose() }
+        $text | Should -Match 'lab process was killed by signal 9 \(SIGKILL\)'
+        $text | Should -Not -Match 'sigprocmask'
+    }
+}

@@ -425,3 +425,82 @@ Describe 'No packet of ours outside loopback and the lab' -Tag 'Reliability' -Sk
         finally { Remove-Item -Recurse -Force $dir }
     }
 }
+
+Describe 'Children leave nothing behind, even on their failure paths' -Tag 'Reliability' -Skip:(-not $IsLinux) {
+    BeforeAll {
+        $script:Pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+        $script:PwshArgs = @(if ((Split-Path -Leaf $script:Pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+    }
+
+    It 'a child that cannot start (out of descriptors half-way through its pipes) leaks no descriptor' {
+        # In a PowerShell of its own: the descriptor limit is lowered so that the stdin pipe fits and
+        # the stdout pipe does not. Values travel by environment; the script is a constant.
+        $env:SP_MODULE = $script:Manifest
+        try {
+            $out = & $script:Pwsh @script:PwshArgs -NoProfile -NonInteractive -Command @'
+Import-Module $env:SP_MODULE
+Add-Type -Namespace SpTest -Name Rlimit -MemberDefinition @"
+[DllImport("libc", SetLastError = true)] public static extern int setrlimit(int resource, long[] rlim);
+[DllImport("libc", SetLastError = true)] public static extern int getrlimit(int resource, long[] rlim);
+"@
+function Get-Fds { @([IO.Directory]::GetFileSystemEntries('/proc/self/fd') | ForEach-Object { [int](Split-Path -Leaf $_) } | Sort-Object) }
+$warm = [SocketProbe.Engine.Lab.ChildProcess]::Start('/bin/true', [string[]]@(), $null); $null = $warm.Exited.Wait(5000); $warm.Dispose()
+Start-Sleep -Milliseconds 300
+$saved = [long[]]::new(2); $null = [SpTest.Rlimit]::getrlimit(7, $saved)
+# Round 1 warms up (the first exception opens the engine's .pdb for its stack trace); round 2 counts.
+foreach ($round in 1, 2) {
+    $open = Get-Fds
+    # The lowest limit with exactly three free descriptor numbers below it.
+    $limit = 0; while ($limit - @($open | Where-Object { $_ -lt $limit }).Count -lt 3) { $limit++ }
+    $null = [SpTest.Rlimit]::setrlimit(7, [long[]]@($limit, $saved[1]))
+    $failed = 0
+    for ($i = 0; $i -lt 10; $i++) { try { ([SocketProbe.Engine.Lab.ChildProcess]::Start('/bin/true', [string[]]@(), $null)).Dispose() } catch { $failed++ } }
+    $null = [SpTest.Rlimit]::setrlimit(7, $saved)
+}
+"$($open.Count) $((Get-Fds).Count) $failed"
+'@
+        }
+        finally { Remove-Item Env:SP_MODULE }
+        $before, $after, $failed = "$($out | Select-Object -Last 1)".Split(' ')
+        [int]$failed | Should -Be 10 -Because "every start had too few descriptors ($out)"
+        [int]$after | Should -Be ([int]$before)
+    }
+
+    It 'peers killed by SIGKILL leave no .NET diagnostics files (clr-debug-pipe-*, dotnet-diagnostic-*)' {
+        $tmp = [IO.Path]::GetTempPath()
+        # A file left by an earlier process with a pid one of ours now reuses is not ours: only new files count.
+        $earlier = @(Get-ChildItem -Path $tmp -Filter 'clr-debug-pipe-*' -ErrorAction Ignore) + @(Get-ChildItem -Path $tmp -Filter 'dotnet-diagnostic-*' -ErrorAction Ignore) |
+            ForEach-Object Name
+        $verbose = @(
+            Invoke-PeerCrash -Mode Kill -Verbose 4>&1
+            if (-not [SocketProbe.Engine.Lab.LabEnvironment]::WhyUnavailable()) { Invoke-PeerCrash -Mode Reboot -Verbose 4>&1 }
+        ) | Where-Object { $_ -is [Management.Automation.VerboseRecord] }
+        # Only the peers this test started: other runs on the machine leave their own files.
+        $pids = @($verbose.Message | Select-String 'Peer process (\d+)' | ForEach-Object { $_.Matches[0].Groups[1].Value } | Sort-Object -Unique)
+        $pids.Count | Should -BeGreaterThan 0
+        $left = foreach ($p in $pids) {
+            Get-ChildItem -Path $tmp -Filter "clr-debug-pipe-$p-*" -ErrorAction Ignore
+            Get-ChildItem -Path $tmp -Filter "dotnet-diagnostic-$p-*" -ErrorAction Ignore
+        }
+        $left | Where-Object Name -NotIn $earlier | Should -BeNullOrEmpty
+    }
+
+    It 'the PowerShell route to the peer runs no code from its path (a module under a directory named with quotes)' {
+        $dir = Join-Path $TestDrive "it’s a 'quoted' ‘dir’/SocketProbe"
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        Copy-Item $script:Manifest $dir
+        Copy-Item -Recurse (Join-Path $RepoRoot 'bin') (Join-Path $dir 'bin')
+        if (Test-Path (Join-Path $RepoRoot 'en-US')) { Copy-Item -Recurse (Join-Path $RepoRoot 'en-US') (Join-Path $dir 'en-US') }
+        $env:SP_MODULE = Join-Path $dir 'SocketProbe.psd1'
+        $env:SOCKETPROBE_PEER_HOST = 'pwsh'
+        try {
+            $json = & $script:Pwsh @script:PwshArgs -NoProfile -NonInteractive -Command 'Import-Module $env:SP_MODULE; Invoke-PeerCrash -Mode Exit | ConvertTo-Json -Compress' 2>&1
+        }
+        finally { Remove-Item Env:SP_MODULE, Env:SOCKETPROBE_PEER_HOST }
+        $rows = @("$json" | ConvertFrom-Json)
+        $rows.Count | Should -BeGreaterThan 1 -Because "$json"
+        $calls = @($rows | Where-Object { [SocketProbe.Engine.Operations]::IsSocketCall($_.Actor, $_.Operation) })
+        $calls.Count | Should -BeGreaterThan 0
+        $calls | Where-Object { $_.Matches -ne $true } | Should -BeNullOrEmpty
+    }
+}

@@ -414,7 +414,7 @@ Describe 'Test-TcpRefused probe mode' {
         $r | Export-Csv -Path $csv -NoTypeInformation
         $back = @(Import-Csv -Path $csv)
         $back.Count | Should -Be 2
-        ($back[0].PSObject.Properties.Name -join ',') | Should -Be 'Target,Address,AddressFamily,Port,Sequence,Timestamp,Outcome,Reason,SocketError,Errno,ErrnoName,Message,DnsMs,ConnectMs,LocalAddress,LocalPort'
+        ($back[0].PSObject.Properties.Name -join ',') | Should -Be 'Target,Address,AddressFamily,Port,Sequence,Timestamp,Outcome,Reason,SocketError,Errno,ErrnoName,Message,DnsMs,ConnectMs,LocalAddress,LocalPort,SynAckTtl,ResetTtl,ResetFrom,IcmpFrom'
         $back.Outcome | Should -Be 'Refused', 'Refused'
         [double]$back[0].ConnectMs | Should -Be $r[0].ConnectMs
     }

@@ -75,4 +75,6 @@ public static class Results
     public const string Killed = "Killed";
     public const string Exited = "Exited";
     public const string Skipped = "Skipped";
+    /// <summary>A segment or ICMP error the capture saw (Actor Wire).</summary>
+    public const string Seen = "Seen";
 }

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using SocketProbe.Engine.Errors;
@@ -14,6 +16,9 @@ public sealed class ScenarioContext
 {
     private readonly Action<Observation> _sink;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly ConcurrentDictionary<(ProtocolType Protocol, int Port), bool> _ports = new();
+    private List<Observation>? _held;
+    private readonly object _holdLock = new();
 
     public ScenarioContext(Scenario scenario, ScenarioRequest request, Action<Observation> sink, ILogger logger, CancellationToken cancellation)
     {
@@ -53,6 +58,7 @@ public sealed class ScenarioContext
         int bound = boundMs ?? Request.CallTimeoutMs;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
         limit.CancelAfter(bound);
+        if (Request.Capture && stateOf is not null) Own(stateOf);
         var clock = Stopwatch.StartNew();
         try
         {
@@ -74,6 +80,7 @@ public sealed class ScenarioContext
         }
         observation.ElapsedMs = clock.Elapsed.TotalMilliseconds;
         if (stateOf is not null) observation.TcpState = TcpInfo.StateOf(stateOf);
+        if (Request.Capture && stateOf is not null) Own(stateOf);
         return observation;
     }
 
@@ -122,15 +129,85 @@ public sealed class ScenarioContext
             : null;
         if (expected is not null && observation.Result != Results.Skipped)
         {
-            observation.Expected = expected.Describe();
-            observation.Matches = expected.Agrees(observation);
+            // A step driven by a kernel timer must also come at the time the request's timers give it.
+            TimeWindow? window = expected.WindowFor(Request);
+            observation.Expected = expected.Describe(window);
+            observation.Matches = expected.Agrees(observation, window);
         }
         Logger.LogDebug("{Scenario} step {Step}: {Actor} {Operation} -> {Result} {ErrnoName} in {Elapsed:F3} ms",
             Scenario.Name, observation.Step, observation.Actor, observation.Operation, observation.Result,
             observation.ErrnoName, observation.ElapsedMs);
+        lock (_holdLock)
+        {
+            if (_held is not null)
+            {
+                _held.Add(observation);
+                return observation;
+            }
+        }
         _sink(observation);
         return observation;
     }
+
+    /// <summary>
+    /// Keep every row from now on until <see cref="ReleaseRows"/> (capture: segments are known only
+    /// at the end, and must come out in time order among the calls).
+    /// </summary>
+    public void HoldRows()
+    {
+        lock (_holdLock) _held ??= new List<Observation>();
+    }
+
+    /// <summary>
+    /// Hand on the held rows sorted by <see cref="Observation.AtMs"/> (stable: rows of one instant keep
+    /// their order). A row that is not a socket call and has no step of its own (a segment) takes the
+    /// step of the call it happened during. Safe to call twice.
+    /// </summary>
+    public void ReleaseRows()
+    {
+        List<Observation>? held;
+        lock (_holdLock)
+        {
+            held = _held;
+            _held = null;
+        }
+        if (held is null) return;
+        int step = 0;
+        foreach (Observation o in held.OrderBy(o => o.AtMs))
+        {
+            if (o.Step == 0 && o.Actor == Actors.Wire) o.Step = step;
+            else if (o.Actor != Actors.Wire && o.Actor != Actors.Kernel) step = o.Step;
+            _sink(o);
+        }
+    }
+
+    /// <summary>
+    /// The ports of this run's own sockets (capture keeps only their flows, so runs side by side never
+    /// mix). Sockets handed to <see cref="CallAsync"/> as stateOf are the client's and are recorded by
+    /// themselves; a scenario records others (a UDP client, a listener) with <see cref="Own(Socket, bool)"/>.
+    /// </summary>
+    public void Own(Socket socket, bool client = true)
+    {
+        if (!Request.Capture) return;
+        try
+        {
+            // getsockname: .NET's LocalEndPoint is null after a failed connect, the kernel still knows the port.
+            if (Probe.SocketName.Local(socket) is IPEndPoint local)
+                _ports.AddOrUpdate((socket.ProtocolType, local.Port), client, (_, was) => was || client);
+            if (socket.Connected && socket.RemoteEndPoint is IPEndPoint remote)
+                _ports.TryAdd((socket.ProtocolType, remote.Port), false);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException) { }
+    }
+
+    /// <summary>A port this run uses (a target it connects to, a listener): its flows are this run's own.</summary>
+    public void Own(ProtocolType protocol, int port)
+    {
+        if (Request.Capture) _ports.TryAdd((protocol, port), false);
+    }
+
+    /// <summary>Is this port one of the run's own (see <see cref="Own(Socket, bool)"/>); is it its client's?</summary>
+    public bool Owns(ProtocolType protocol, int port, out bool client) => _ports.TryGetValue((protocol, port), out client);
 
     /// <summary>
     /// Report something that happened but is not a socket call (a fault the lab applied, a signal

@@ -25,6 +25,7 @@ public static class ScenarioInstruments
     /// <summary>Every instrument, in the order they start (and finish).</summary>
     public static IReadOnlyList<IScenarioInstrument> All { get; } = new IScenarioInstrument[]
     {
+        new Wire.WireInstrument(),
     };
 
     /// <summary>Run <paramref name="body"/> with every applicable instrument watching it.</summary>

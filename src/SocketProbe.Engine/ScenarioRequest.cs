@@ -36,6 +36,8 @@ public sealed class ScenarioRequest
     /// The fault itself, not a timer of the client's: the client stays idle a little longer than this.
     /// </summary>
     public int MiddleboxTimeoutSeconds { get; set; } = 1;
+    /// <summary>Capture the run's own segments and the ICMP errors about them as Wire rows (-Capture).</summary>
+    public bool Capture { get; set; }
 
     /// <summary>Leave every kernel timer at the system's default (a run may take minutes).</summary>
     public void UseKernelDefaults()

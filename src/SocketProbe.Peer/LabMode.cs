@@ -28,6 +28,7 @@ internal static class LabMode
             var network = LabNetwork.Prepare(logger);
             var context = new ScenarioContext(scenario, request, o => Write(new LabMessage { Observation = o }), logger, CancellationToken.None);
             ScenarioInstruments.RunAsync(context, () => scenario.RunInLabAsync(context, network)).GetAwaiter().GetResult();
+            Write(new LabMessage { Done = true });
             return 0;
         }
         catch (Exception ex)

@@ -18,4 +18,12 @@ internal static class IPFamilyExtensions
         IPFamily.IPv6 => new[] { AddressFamily.InterNetworkV6 },
         _ => new[] { AddressFamily.InterNetwork, AddressFamily.InterNetworkV6 },
     };
+
+    /// <summary>The probe engines' filter: null (every address) for Any.</summary>
+    public static AddressFamily? ToProbeFamily(this IPFamily family) => family switch
+    {
+        IPFamily.IPv4 => AddressFamily.InterNetwork,
+        IPFamily.IPv6 => AddressFamily.InterNetworkV6,
+        _ => null,
+    };
 }

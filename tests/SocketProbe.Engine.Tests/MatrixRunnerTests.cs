@@ -37,7 +37,7 @@ public class MatrixRunnerTests
         public override string Cmdlet => "Get-SocketErrorMatrix";
         public override IReadOnlyList<Expectation> Expectations { get; } = new[]
         {
-            new Expectation(PlatformInfo.Current, 1, "Client", "Wait", "Success", null, "test", Verified: true),
+            new Expectation(PlatformInfo.Current, 1, "Client", "Receive", "Success", null, "test", Verified: true),
         };
         public override string? WhyCannotRun(ScenarioRequest request) => _whyNot;
 
@@ -47,11 +47,11 @@ public class MatrixRunnerTests
             try
             {
                 // Step 1 first, the rest after the wait: a run's rows must still leave together.
-                context.Emit(new Observation { Step = 1, Actor = "Client", Operation = "Wait", Result = Results.Success });
+                context.Emit(new Observation { Step = 1, Actor = "Client", Operation = "Receive", Result = Results.Success });
                 await Task.Delay(_delayMs, context.Cancellation);
                 if (_throws is not null) throw _throws;
                 for (int step = 2; step <= _steps; step++)
-                    context.Emit(new Observation { Step = step, Actor = "Client", Operation = "Wait", Result = Results.Success });
+                    context.Emit(new Observation { Step = step, Actor = "Client", Operation = "Receive", Result = Results.Success });
             }
             finally { _probe?.Leave(); }
         }

@@ -18,7 +18,11 @@ public sealed class ChildProcess : IDisposable
     private readonly TaskCompletionSource<ExitStatus> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Process? _process; // Windows only
     private readonly StringBuilder _stderr = new();
+    private readonly Task _stderrDrained;
     private int _disposed;
+
+    /// <summary>The most a tool's stdout may hold for <see cref="RunAsync"/> (the rest is dropped).</summary>
+    public const int MaxOutputChars = 1 << 20;
 
     public int Pid { get; }
     public StreamWriter Input { get; }
@@ -36,7 +40,7 @@ public sealed class ChildProcess : IDisposable
         _process = process;
         Input = new StreamWriter(input, new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
         Output = new StreamReader(output, Encoding.UTF8);
-        _ = DrainStderrAsync(new StreamReader(error, Encoding.UTF8));
+        _stderrDrained = DrainStderrAsync(new StreamReader(error, Encoding.UTF8));
     }
 
     /// <summary>Start <paramref name="file"/> with this process's environment plus <paramref name="environment"/>.</summary>
@@ -45,6 +49,9 @@ public sealed class ChildProcess : IDisposable
         var variables = new Dictionary<string, string>();
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
             variables[(string)e.Key] = (string?)e.Value ?? "";
+        // A child killed by SIGKILL cannot remove its diagnostics IPC files (clr-debug-pipe-*,
+        // dotnet-diagnostic-* in /tmp): .NET children of ours open none. A caller may still override it.
+        variables["DOTNET_EnableDiagnostics"] = "0";
         if (environment is not null)
             foreach (var (key, value) in environment) variables[key] = value;
         if (OperatingSystem.IsWindows()) return StartWithProcessClass(file, arguments, variables);
@@ -58,15 +65,28 @@ public sealed class ChildProcess : IDisposable
     private static class Spawner
     {
         private static readonly System.Collections.Concurrent.BlockingCollection<Action> Work = new();
+        private static readonly object StartLock = new();
+        private static bool _started;
 
-        static Spawner()
+        private static void EnsureStarted()
         {
-            new Thread(() => { foreach (Action a in Work.GetConsumingEnumerable()) a(); })
-            { IsBackground = true, Name = "SocketProbe spawner" }.Start();
+            lock (StartLock)
+            {
+                if (_started) return;
+                // Under memory or thread pressure Start throws; the next spawn tries again (no poisoned type).
+                try
+                {
+                    new Thread(() => { foreach (Action a in Work.GetConsumingEnumerable()) a(); })
+                    { IsBackground = true, Name = "SocketProbe spawner" }.Start();
+                }
+                catch (OutOfMemoryException ex) { throw new InvalidOperationException($"could not start the thread that spawns child processes: {ex.Message}", ex); }
+                _started = true;
+            }
         }
 
         public static T Run<T>(Func<T> spawn)
         {
+            EnsureStarted();
             var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
             Work.Add(() => { try { done.SetResult(spawn()); } catch (Exception ex) { done.SetException(ex); } });
             return done.Task.GetAwaiter().GetResult();
@@ -101,6 +121,57 @@ public sealed class ChildProcess : IDisposable
         _process?.Dispose();
     }
 
+    /// <summary>
+    /// Run <paramref name="file"/> to its end, bounded by <paramref name="timeoutMs"/>: stdin gets
+    /// <paramref name="input"/> (then end of file), stdout and stderr are read while it runs (never a
+    /// ReadToEnd before the wait), and a child still running at the bound is killed and reaped.
+    /// </summary>
+    public static async Task<ToolResult> RunAsync(string file, IReadOnlyList<string> arguments, string? input, int timeoutMs,
+        CancellationToken cancellation, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var clock = Stopwatch.StartNew();
+        using var child = Start(file, arguments, environment);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        limit.CancelAfter(timeoutMs);
+        Task<string> output = child.ReadOutputAsync(limit.Token);
+        try
+        {
+            try
+            {
+                if (input is not null) await child.Input.WriteAsync(input.AsMemory(), limit.Token).ConfigureAwait(false);
+                child.Input.Close();
+            }
+            catch (IOException) { } // it ended (or closed stdin) before reading it all: its status says how
+            ExitStatus status = await child.Exited.WaitAsync(limit.Token).ConfigureAwait(false);
+            // A grandchild may hold the pipes open after the child's end: their text is bounded too.
+            string text = await output.WaitAsync(limit.Token).ConfigureAwait(false);
+            await child._stderrDrained.WaitAsync(limit.Token).ConfigureAwait(false);
+            return new ToolResult(status, text, child.ErrorText, false, clock.Elapsed.TotalMilliseconds);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            child.Dispose();
+            return new ToolResult(child.Exited.IsCompletedSuccessfully ? child.Exited.Result : null, "", child.ErrorText, true,
+                clock.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    private async Task<string> ReadOutputAsync(CancellationToken cancellation)
+    {
+        var text = new StringBuilder();
+        var buffer = new char[4096];
+        try
+        {
+            int n;
+            while ((n = await Output.ReadAsync(buffer.AsMemory(), cancellation).ConfigureAwait(false)) > 0)
+                if (text.Length < MaxOutputChars) text.Append(buffer, 0, Math.Min(n, MaxOutputChars - text.Length));
+        }
+        catch (IOException) { }
+        catch (ObjectDisposedException) { }
+        catch (OperationCanceledException) { }
+        return text.ToString();
+    }
+
     private async Task DrainStderrAsync(StreamReader error)
     {
         try
@@ -120,7 +191,14 @@ public sealed class ChildProcess : IDisposable
         int* stdin = stackalloc int[2];
         int* stdout = stackalloc int[2];
         int* stderr = stackalloc int[2];
-        MakePipe(stdin); MakePipe(stdout); MakePipe(stderr);
+        stdin[0] = stdin[1] = stdout[0] = stdout[1] = stderr[0] = stderr[1] = -1;
+        try { MakePipe(stdin); MakePipe(stdout); MakePipe(stderr); }
+        catch
+        {
+            // Out of descriptors half-way: the pipes already made must not stay open.
+            CloseAll(stdin, stdout, stderr);
+            throw;
+        }
 
         // Opaque libc structures: generous buffers, initialised by libc itself.
         byte* actions = stackalloc byte[512];
@@ -164,15 +242,34 @@ public sealed class ChildProcess : IDisposable
             }
             // The child holds its ends now; ours stay open only on our side.
             Libc.close(stdin[0]); Libc.close(stdout[1]); Libc.close(stderr[1]);
-            // Pipe streams, not FileStreams: on Unix a PipeStream waits on epoll, where a FileStream's
-            // ReadAsync parks a thread-pool thread in a blocking read for as long as the child is quiet.
-            var child = new ChildProcess(pid,
-                new AnonymousPipeClientStream(PipeDirection.Out, new SafePipeHandle(stdin[1], true)),
-                new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(stdout[0], true)),
-                new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(stderr[0], true)),
-                null);
-            child.StartReaper();
-            return child;
+            var handles = new[]
+            {
+                new SafePipeHandle(stdin[1], true), new SafePipeHandle(stdout[0], true), new SafePipeHandle(stderr[0], true),
+            };
+            ChildProcess? child = null;
+            try
+            {
+                // Pipe streams, not FileStreams: on Unix a PipeStream waits on epoll, where a FileStream's
+                // ReadAsync parks a thread-pool thread in a blocking read for as long as the child is quiet.
+                child = new ChildProcess(pid,
+                    new AnonymousPipeClientStream(PipeDirection.Out, handles[0]),
+                    new AnonymousPipeClientStream(PipeDirection.In, handles[1]),
+                    new AnonymousPipeClientStream(PipeDirection.In, handles[2]),
+                    null);
+                child.StartReaper();
+                return child;
+            }
+            catch (Exception ex)
+            {
+                // No watcher for it (no thread could start): the child must not live on unseen, nor its pipes stay open.
+                Libc.kill(pid, Libc.SIGKILL);
+                int status;
+                while (Libc.waitpid(pid, &status, 0) < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR) { }
+                try { child?.Input.Dispose(); } catch (IOException) { }
+                child?.Output.Dispose();
+                foreach (var h in handles) h.Dispose();
+                throw new InvalidOperationException($"could not watch the child {file} (pid {pid}), so it was killed: {ex.Message}", ex);
+            }
         }
         finally
         {
@@ -204,7 +301,11 @@ public sealed class ChildProcess : IDisposable
 
     private static unsafe void MakePipe(int* fds)
     {
-        if (Libc.pipe(fds) != 0) throw new IOException($"pipe failed: errno {Marshal.GetLastPInvokeError()}");
+        if (Libc.pipe(fds) != 0)
+        {
+            fds[0] = fds[1] = -1;
+            throw new IOException($"pipe failed: errno {Marshal.GetLastPInvokeError()}");
+        }
         // Our copies must not leak into other children; dup2 in the child clears the flag on its ends.
         Libc.fcntl(fds[0], Libc.F_SETFD, Libc.FD_CLOEXEC);
         Libc.fcntl(fds[1], Libc.F_SETFD, Libc.FD_CLOEXEC);
@@ -212,7 +313,9 @@ public sealed class ChildProcess : IDisposable
 
     private static unsafe void CloseAll(int* a, int* b, int* c)
     {
-        Libc.close(a[0]); Libc.close(a[1]); Libc.close(b[0]); Libc.close(b[1]); Libc.close(c[0]); Libc.close(c[1]);
+        foreach (int fd in new[] { a[0], a[1], b[0], b[1], c[0], c[1] })
+            if (fd >= 0) Libc.close(fd);
+        a[0] = a[1] = b[0] = b[1] = c[0] = c[1] = -1;
     }
 
     private static unsafe byte* Utf8(string s, List<nint> owned)
@@ -240,4 +343,10 @@ public sealed class ChildProcess : IDisposable
             child._exited.TrySetResult(new ExitStatus(false, process.ExitCode, false, null)), TaskScheduler.Default);
         return child;
     }
+}
+
+/// <summary>How a tool run by <see cref="ChildProcess.RunAsync"/> ended: its status (null when killed at the bound before it ended), its output, and whether the bound ran out.</summary>
+public sealed record ToolResult(ExitStatus? Status, string Output, string Error, bool TimedOut, double ElapsedMs)
+{
+    public bool Succeeded => !TimedOut && Status is { Signaled: false, Code: 0 };
 }

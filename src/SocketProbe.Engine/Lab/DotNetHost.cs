@@ -24,16 +24,19 @@ public static class DotNetHost
 
         string? pwsh = FindPwsh();
         if (pwsh is null) throw new FileNotFoundException("No .NET host found to run the peer program: neither the dotnet muxer nor PowerShell (pwsh).");
-        // Load the peer into a fresh PowerShell; -Command takes no separate arguments, so they go in as literals.
-        string literals = string.Join(",", peerArguments.Select(Quote));
-        string script = $"Add-Type -Path {Quote(peer)}; exit [SocketProbe.Peer.Program]::Main([string[]]@({literals}))";
+        // A fixed script shipped beside the peer loads it and hands it $args: the paths and the peer's
+        // arguments travel as arguments, never as code (a quote in a directory name stays a quote).
+        string script = PeerScript;
+        if (!File.Exists(script)) throw new FileNotFoundException($"The peer's PowerShell host script is missing: {script}. Build the module first (./build.ps1).", script);
         var args = new List<string>();
         if (pwsh.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)) { args.Add(pwsh); pwsh = FindMuxer() ?? pwsh; }
-        args.AddRange(new[] { "-NoProfile", "-NonInteractive", "-Command", script });
+        args.AddRange(new[] { "-NoProfile", "-NonInteractive", "-File", script });
+        args.AddRange(peerArguments);
         return (pwsh, args);
     }
 
-    private static string Quote(string text) => "'" + text.Replace("'", "''") + "'";
+    /// <summary>SocketProbe.Peer.ps1: runs the peer inside PowerShell with the arguments it is given.</summary>
+    public static string PeerScript => Path.Combine(Path.GetDirectoryName(PeerAssembly)!, "SocketProbe.Peer.ps1");
 
     private static string Exe(string name) => OperatingSystem.IsWindows() ? name + ".exe" : name;
 

@@ -1,5 +1,8 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 
 namespace SocketProbe.Engine.Lab;
@@ -7,7 +10,8 @@ namespace SocketProbe.Engine.Lab;
 /// <summary>
 /// The network inside the lab namespace: loopback up, ICMP rate limits off (they are per
 /// namespace), and nft rules that make the peer's address silent or unreachable. Only ever used
-/// inside a namespace the lab created: nothing here touches the host's network.
+/// inside a namespace the lab created, and it proves that first (<see cref="LabEnvironment.RequireOwnNamespace"/>):
+/// nothing here touches the host's network.
 /// </summary>
 public sealed partial class LabNetwork
 {
@@ -17,79 +21,161 @@ public sealed partial class LabNetwork
     /// <summary>An address the lab namespace has no route to (RFC 5737 TEST-NET-1: never routed anywhere).</summary>
     public static readonly IPAddress Unroutable = IPAddress.Parse("192.0.2.1");
 
+    /// <summary>How long one nft or ip run may take before the lab gives up on it (and kills it).</summary>
+    public const int ToolTimeoutMs = 5_000;
+
     private const string Table = "socketprobe_lab";
+    private static readonly Regex Echoed = new(@"^add (table|chain|rule) .*# handle \d+\s*$", RegexOptions.Multiline);
+    private static readonly Regex Added = new(@"^\s*add (table|chain|rule) ", RegexOptions.Multiline);
     private readonly ILogger _logger;
+    private bool _tableMade;
 
     private LabNetwork(ILogger logger) => _logger = logger;
 
-    /// <summary>Prepare the namespace; refuses to run in a namespace it did not make.</summary>
+    /// <summary>Prepare the namespace; refuses (LabException, nothing changed) in a namespace it did not make.</summary>
     public static LabNetwork Prepare(ILogger logger)
     {
-        if (Environment.GetEnvironmentVariable("SOCKETPROBE_IN_LAB") != "1")
-            throw new InvalidOperationException("LabNetwork runs only inside the namespace lab.");
+        LabEnvironment.RequireOwnNamespace();
         var lab = new LabNetwork(logger);
-        lab.Run("ip", "link", "set", "lo", "up");
-        // Several ICMP errors in a row must all be sent: the rate limit is per namespace.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        LoopbackUp();
+        // Several ICMP errors in a row must all be sent: the rate limits are per namespace.
         File.WriteAllText("/proc/sys/net/ipv4/icmp_ratelimit", "0");
-        lab.Nft($"add table inet {Table}\n" +
-                $"add chain inet {Table} output {{ type filter hook output priority 0; policy accept; }}\n" +
-                $"add chain inet {Table} input {{ type filter hook input priority 0; policy accept; }}\n");
+        if (File.Exists("/proc/sys/net/ipv6/icmp/ratelimit")) File.WriteAllText("/proc/sys/net/ipv6/icmp/ratelimit", "0");
+        logger.LogDebug("lab: lo up, ICMP rate limits off ({Ms:F1} ms, no process)", clock.Elapsed.TotalMilliseconds);
+        // The nft table is made with the first fault, in the same nft run (one process per fault).
         return lab;
     }
 
-    /// <summary>The peer host goes silent: every packet to or from it is dropped.</summary>
+    /// <summary>
+    /// The peer host goes silent: every packet to or from it is dropped. On arrival (input hook),
+    /// not on the way out: the packets still cross the wire, as to a real dead host, so -Capture
+    /// shows the retransmissions nobody answers.
+    /// </summary>
     public void Silence(IPAddress host) =>
-        Nft($"add rule inet {Table} output ip daddr {host} drop comment \"silent-host\"\n" +
-            $"add rule inet {Table} output ip saddr {host} drop comment \"silent-host\"\n");
+        Nft($"add rule inet {Table} input {Family(host)} daddr {host} drop comment \"silent-host\"\n" +
+            $"add rule inet {Table} input {Family(host)} saddr {host} drop comment \"silent-host\"\n");
 
-    /// <summary>A router answers every packet to the host with ICMP host unreachable.</summary>
+    /// <summary>A router answers every packet to the host with ICMP host unreachable (ICMPv6 address unreachable).</summary>
     public void RejectHostUnreachable(IPAddress host) =>
-        Nft($"add rule inet {Table} input ip daddr {host} reject with icmp type host-unreachable comment \"router\"\n");
+        Nft(host.AddressFamily == AddressFamily.InterNetworkV6
+            ? $"add rule inet {Table} input ip6 daddr {host} reject with icmpv6 type addr-unreachable comment \"router\"\n"
+            : $"add rule inet {Table} input ip daddr {host} reject with icmp type host-unreachable comment \"router\"\n");
 
     /// <summary>
     /// Refuse to go on unless the kernel here really has no route to <paramref name="address"/>: on
-    /// some hosts (this CI VM among them) TEST-NET-1 is the host namespace's gateway.
+    /// some hosts (this CI VM among them) TEST-NET-1 is the host namespace's gateway. Read from the
+    /// namespace's own routing table (/proc/net/route, /proc/net/ipv6_route), not by a process.
     /// </summary>
     public void RequireNoRoute(IPAddress address)
     {
-        var info = new ProcessStartInfo(LabEnvironment.Tool("ip"))
-        {
-            RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
-            ArgumentList = { "route", "get", address.ToString() },
-        };
-        using var process = Process.Start(info)!;
-        process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(10_000)) { process.Kill(); throw new LabException("ip route get did not finish within 10 s"); }
-        if (process.ExitCode == 0)
-            throw new LabException($"this namespace has a route to {address}; the no-route scenario will not send to it");
+        string? route = address.AddressFamily == AddressFamily.InterNetworkV6 ? Ipv6RouteTo(address) : Ipv4RouteTo(address);
+        if (route is not null)
+            throw new LabException($"this namespace has a route to {address} ({route}); the no-route scenario will not send to it");
     }
 
-    /// <summary>Remove every fault rule: the host is back.</summary>
-    public void Heal() => Nft($"flush chain inet {Table} output\nflush chain inet {Table} input\n");
-
-    public void Nft(string script) => Run("nft", new[] { "-f", "-" }, script);
-
-    public void Run(string tool, params string[] args) => Run(tool, args, null);
-
-    private void Run(string tool, string[] args, string? input)
+    /// <summary>Remove every fault rule: the host is back. Checked: the chains are empty afterwards.</summary>
+    public void Heal()
     {
-        var clock = Stopwatch.StartNew();
-        var info = new ProcessStartInfo(LabEnvironment.Tool(tool))
+        if (!_tableMade) return;
+        Nft($"flush chain inet {Table} output\nflush chain inet {Table} input\n");
+        string listing = RunTool("nft", new[] { "list", "table", "inet", Table }, null);
+        string[] rules = listing.Split('\n').Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith("table ") && !l.StartsWith("chain ") && !l.StartsWith("type ") && l != "}").ToArray();
+        if (!listing.Contains($"table inet {Table}") || rules.Length > 0)
+            throw new LabException($"nft said the rules were flushed, but the table reads otherwise: {listing.Trim()}");
+    }
+
+    /// <summary>
+    /// Apply an nft script in one nft run (with the lab's table and chains first, if not made yet).
+    /// Every table, chain and rule it adds must come back in nft's echo with its handle: a tool that
+    /// exits 0 but printed something else has not done its part, and the step must not say Success.
+    /// </summary>
+    public void Nft(string script)
+    {
+        string batch = _tableMade ? script :
+            $"add table inet {Table}\n" +
+            $"add chain inet {Table} output {{ type filter hook output priority 0; policy accept; }}\n" +
+            $"add chain inet {Table} input {{ type filter hook input priority 0; policy accept; }}\n" + script;
+        string echo = RunTool("nft", new[] { "--echo", "--handle", "-f", "-" }, batch);
+        int wanted = Added.Matches(batch).Count, got = Echoed.Matches(echo).Count;
+        if (got < wanted)
+            throw new LabException($"nft exited 0 but echoed {got} of the {wanted} objects it was to add, so the fault is not in place: '{echo.Trim()}' for '{batch.Trim()}'");
+        _tableMade = true;
+    }
+
+    /// <summary>Run one of the lab's tools (bounded, dying with the lab); a failure is a LabException.</summary>
+    public void Run(string tool, params string[] args) => RunTool(tool, args, null);
+
+    private string RunTool(string tool, string[] args, string? input)
+    {
+        ToolResult result = LabEnvironment.RunToolAsync(tool, args, input, ToolTimeoutMs, CancellationToken.None).GetAwaiter().GetResult();
+        if (result.TimedOut)
+            throw new LabException($"{tool} {string.Join(' ', args)} did not finish within {ToolTimeoutMs / 1000} s and was killed");
+        if (!result.Succeeded)
+            throw new LabException($"{tool} {string.Join(' ', args)} failed ({result.Status!.Describe()}): {result.Error.Trim()} {input}".Trim());
+        _logger.LogDebug("lab: {Tool} {Args} {Input} ({Ms:F1} ms)", tool, string.Join(' ', args), input?.Replace('\n', ';'), result.ElapsedMs);
+        return result.Output;
+    }
+
+    private static string Family(IPAddress host) => host.AddressFamily == AddressFamily.InterNetworkV6 ? "ip6" : "ip";
+
+    private static string? Ipv4RouteTo(IPAddress address)
+    {
+        // Iface Destination Gateway Flags RefCnt Use Metric Mask ...: addresses in hex, host byte order.
+        uint target = BitConverter.ToUInt32(address.GetAddressBytes(), 0);
+        foreach (string line in File.ReadLines("/proc/net/route").Skip(1))
         {
-            RedirectStandardError = true, RedirectStandardOutput = true, RedirectStandardInput = input is not null, UseShellExecute = false,
-        };
-        foreach (string a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        if (input is not null)
-        {
-            process.StandardInput.Write(input);
-            process.StandardInput.Close();
+            string[] f = line.Split('\t', ' ').Where(x => x.Length > 0).ToArray();
+            if (f.Length < 8) continue;
+            uint dest = uint.Parse(f[1], NumberStyles.HexNumber), mask = uint.Parse(f[7], NumberStyles.HexNumber);
+            if ((target & mask) == dest) return line.Trim();
         }
-        string error = process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(10_000)) { process.Kill(); throw new LabException($"{tool} did not finish within 10 s"); }
-        if (process.ExitCode != 0)
-            throw new LabException($"{tool} {string.Join(' ', args)} failed ({process.ExitCode}): {error.Trim()} {input}".Trim());
-        _logger.LogDebug("lab: {Tool} {Args} {Input} ({Ms:F1} ms)", tool, string.Join(' ', args), input?.Replace('\n', ';'), clock.Elapsed.TotalMilliseconds);
+        return null;
+    }
+
+    private static string? Ipv6RouteTo(IPAddress address)
+    {
+        // dest(32 hex) dest-prefix-len(hex) src src-len next-hop metric refcnt use flags iface
+        byte[] target = address.GetAddressBytes();
+        foreach (string line in File.ReadLines("/proc/net/ipv6_route"))
+        {
+            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length < 10 || f[9] == "lo" && f[0] != Convert.ToHexString(target).ToLowerInvariant()) continue;
+            byte[] dest = Convert.FromHexString(f[0]);
+            int prefix = int.Parse(f[1], NumberStyles.HexNumber);
+            bool covers = true;
+            for (int bit = 0; bit < prefix && covers; bit++)
+                covers = ((dest[bit / 8] ^ target[bit / 8]) & (0x80 >> (bit % 8))) == 0;
+            if (covers) return line.Trim();
+        }
+        return null;
+    }
+
+    /// <summary>ip link set lo up, without a process: SIOCGIFFLAGS/SIOCSIFFLAGS on a datagram socket (netdevice(7)).</summary>
+    private static unsafe void LoopbackUp()
+    {
+        const int SIOCGIFFLAGS = 0x8913, SIOCSIFFLAGS = 0x8914, IFF_UP = 0x1;
+        int fd = Native.socket(2 /* AF_INET */, 2 /* SOCK_DGRAM */, 0);
+        if (fd < 0) throw new LabException($"socket(AF_INET, SOCK_DGRAM) failed: errno {Marshal.GetLastPInvokeError()}");
+        try
+        {
+            byte* ifreq = stackalloc byte[40]; // struct ifreq: char ifr_name[16]; then the union (short ifr_flags)
+            new Span<byte>(ifreq, 40).Clear();
+            "lo"u8.CopyTo(new Span<byte>(ifreq, 16));
+            if (Native.ioctl(fd, SIOCGIFFLAGS, ifreq) != 0)
+                throw new LabException($"ioctl(SIOCGIFFLAGS, lo) failed: errno {Marshal.GetLastPInvokeError()}");
+            *(short*)(ifreq + 16) |= IFF_UP;
+            if (Native.ioctl(fd, SIOCSIFFLAGS, ifreq) != 0)
+                throw new LabException($"ioctl(SIOCSIFFLAGS, lo up) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+        finally { Native.close(fd); }
+    }
+
+    private static unsafe class Native
+    {
+        [DllImport("libc", SetLastError = true)] public static extern int socket(int domain, int type, int protocol);
+        [DllImport("libc", SetLastError = true)] public static extern int ioctl(int fd, nuint request, byte* argp);
+        [DllImport("libc", SetLastError = true)] public static extern int close(int fd);
     }
 }

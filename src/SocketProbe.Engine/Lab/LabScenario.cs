@@ -25,40 +25,95 @@ public abstract class LabScenario : Scenario
     /// <summary>Runs inside the lab namespace (in SocketProbe.Peer's lab mode).</summary>
     protected internal abstract Task RunInLabAsync(ScenarioContext context, LabNetwork lab);
 
+    /// <summary>What the lab process may take beyond its calls: the .NET start, a peer's start, nft runs, on a loaded machine.</summary>
+    public const int StartAllowanceMs = 20_000;
+
+    /// <summary>
+    /// The whole lab run's bound, from the request's own timers: the start allowance, then every
+    /// documented step at its call bound, and an idle wait. A lab still running at it is killed.
+    /// </summary>
+    public virtual int RunBoundMs(ScenarioRequest request)
+    {
+        int steps = Math.Max(1, Expectations.Where(e => e.Platform == PlatformInfo.Current).Select(e => e.Step).Distinct().Count());
+        long bound = StartAllowanceMs + (long)steps * request.CallTimeoutMs + request.IdleWaitMs;
+        return (int)Math.Min(int.MaxValue, bound);
+    }
+
     protected internal override async Task RunAsync(ScenarioContext context)
     {
         // Every field, nulls included: a null timer means "the kernel's default" and must reach the lab as such.
         string request = JsonSerializer.Serialize(context.Request);
-        var (dotnet, peerArgs) = DotNetHost.PeerCommand(new[] { "lab", "--scenario", Name, "--request", request });
-        // --kill-child: if unshare dies, so does the lab; the lab's own children die with it
-        // (PR_SET_PDEATHSIG), and the namespace goes with its last process. No --pid: as PID 1 of its
-        // own PID namespace the lab's children were now and then reaped before our waitpid (ECHILD).
-        var args = new List<string> { "--map-root-user", "--net", "--fork", "--kill-child=SIGKILL", dotnet };
+        var (dotnet, peerArgs) = DotNetHost.PeerCommand(new[]
+        {
+            "lab", "--parent", Environment.ProcessId.ToString(), "--scenario", Name, "--request", request,
+        });
+        // No --fork: unshare(2) moves unshare itself into the new namespaces, then it execs the lab,
+        // so the lab is our own child: its real end (a signal, an exit code) reaches our waitpid, and
+        // it dies with us (setpriv --pdeathsig; the peer program's own PR_SET_PDEATHSIG with --parent).
+        // Its children die with it (PR_SET_PDEATHSIG), and the namespace goes with its last process.
+        var args = new List<string> { "--map-root-user", "--net", dotnet };
         args.AddRange(peerArgs);
         string program = LabEnvironment.Tool("unshare");
-        if (LabEnvironment.FindTool("setpriv") is string setpriv)
+        if (LabEnvironment.FindSetpriv() is string setpriv)
         {
-            // And unshare dies with us, even when this process is killed outright (util-linux setpriv).
             args.InsertRange(0, new[] { "--pdeathsig", "KILL", program });
             program = setpriv;
         }
-        context.Logger.LogInformation("Starting the namespace lab for {Scenario}", Name);
-        using var lab = ChildProcess.Start(program, args,
-            new Dictionary<string, string> { ["SOCKETPROBE_IN_LAB"] = "1" });
-        await using var stop = context.Cancellation.Register(() => lab.Dispose());
+        string ownNamespace = LabEnvironment.OwnNamespace() ?? throw new LabException("cannot read /proc/self/ns/net, so the lab cannot prove it left this namespace");
+        int boundMs = RunBoundMs(context.Request);
+        context.Logger.LogInformation("Starting the namespace lab for {Scenario} (bound {Bound} ms)", Name, boundMs);
+        using var lab = ChildProcess.Start(program, args, new Dictionary<string, string>
+        {
+            ["SOCKETPROBE_IN_LAB"] = "1",
+            // The lab proves it runs elsewhere by comparing its namespace with this one.
+            [LabEnvironment.HostNamespaceVariable] = ownNamespace,
+        });
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(context.Cancellation);
+        bound.CancelAfter(boundMs);
+        await using var stop = bound.Token.Register(() => lab.Dispose());
         string? line;
         string? failure = null;
-        while ((line = await ReadLineAsync(lab, context.Cancellation).ConfigureAwait(false)) is not null)
+        bool done = false;
+        var steps = new SortedSet<int>();
+        try
         {
-            var message = JsonSerializer.Deserialize<LabMessage>(line, LabJson.Options);
-            if (message?.Observation is Observation observation) context.Emit(observation);
-            else if (message?.Log is string log) context.Logger.Log(message.Level, "[lab] {Message}", log);
-            else if (message?.Error is string error) failure = error;
+            while ((line = await ReadLineAsync(lab, bound.Token).ConfigureAwait(false)) is not null)
+            {
+                LabMessage? message;
+                try { message = JsonSerializer.Deserialize<LabMessage>(line, LabJson.Options); }
+                catch (JsonException) { failure ??= $"the lab wrote a line that is not one of its messages: {line}"; continue; }
+                if (message?.Observation is Observation observation) { steps.Add(observation.Step); context.Emit(observation); }
+                else if (message?.Log is string log) context.Logger.Log(message.Level, "[lab] {Message}", log);
+                else if (message?.Error is string error) failure = error;
+                else if (message?.Done == true) done = true;
+            }
         }
-        ExitStatus status = await lab.Exited.WaitAsync(TimeSpan.FromSeconds(10), context.Cancellation).ConfigureAwait(false);
+        catch (OperationCanceledException) when (!context.Cancellation.IsCancellationRequested)
+        {
+            throw new LabException($"The {Name} lab did not finish within {boundMs / 1000.0:F0} s (its bound, from the request's timers) and was killed.");
+        }
+        ExitStatus status;
+        try { status = await lab.Exited.WaitAsync(TimeSpan.FromSeconds(10), context.Cancellation).ConfigureAwait(false); }
+        catch (TimeoutException) { throw new LabException($"The {Name} lab closed its output but did not end within 10 s."); }
         if (failure is not null || status.Signaled || status.Code != 0)
-            throw new LabException($"The {Name} lab failed ({status.Describe()}): {failure ?? lab.ErrorText.Trim()}");
+            throw new LabException(status.Signaled
+                ? $"The {Name} lab process was {status.Describe()} before it finished{(failure is null ? "" : $": {failure}")}"
+                : $"The {Name} lab failed ({status.Describe()}): {failure ?? lab.ErrorText.Trim()}");
+        // A lab that says nothing is no success: it must say it finished, and every step this
+        // platform documents for the request must have been observed.
+        if (!done)
+            throw new LabException($"The {Name} lab ended ({status.Describe()}) without finishing its run: " +
+                (steps.Count == 0 ? "it reported no step at all" : $"its last step was {steps.Max}") +
+                (lab.ErrorText.Trim() is { Length: > 0 } text ? $"; it wrote: {text}" : ""));
+        var missing = MissingSteps(context.Request, steps);
+        if (missing.Count > 0)
+            throw new LabException($"The {Name} lab finished without step{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)}, which {PlatformInfo.Current} documents for this run");
     }
+
+    /// <summary>Steps this platform documents for <paramref name="request"/>'s client action that were not observed.</summary>
+    public IReadOnlyList<int> MissingSteps(ScenarioRequest request, IReadOnlyCollection<int> observed) =>
+        Expectations.Where(e => e.Platform == PlatformInfo.Current && (e.When is null || e.When == request.ClientAction.ToString()))
+            .Select(e => e.Step).Distinct().Where(s => !observed.Contains(s)).OrderBy(s => s).ToList();
 
     private static async Task<string?> ReadLineAsync(ChildProcess lab, CancellationToken cancellation)
     {
@@ -74,6 +129,8 @@ public sealed class LabMessage
     public string? Log { get; set; }
     public LogLevel Level { get; set; }
     public string? Error { get; set; }
+    /// <summary>The lab's last line: the scenario ran to its end.</summary>
+    public bool? Done { get; set; }
 }
 
 public static class LabJson

@@ -34,12 +34,14 @@ public sealed class MatrixRun
     public string Scenario => ScenarioDefinition.Name;
     public string AddressFamily { get; }
     public MatrixRunStatus Status { get; private set; } = MatrixRunStatus.Pending;
-    /// <summary>Observations that are real steps (not the Skipped row).</summary>
-    public int Steps => Observations.Count(o => o.Result != Results.Skipped);
-    public int Matched => Observations.Count(o => o.Matches == true);
-    public int Differ => Observations.Count(o => o.Matches == false);
-    /// <summary>Steps this platform documents nothing for.</summary>
-    public int Undocumented => Observations.Count(o => o.Matches is null && o.Result != Results.Skipped);
+    /// <summary>Socket calls observed (not the Skipped row, not faults, signals, segments or counters: they match nothing).</summary>
+    public int Steps => Observations.Count(IsCall);
+    public int Matched => Observations.Count(o => IsCall(o) && o.Matches == true);
+    public int Differ => Observations.Count(o => IsCall(o) && o.Matches == false);
+    /// <summary>Socket calls this platform documents nothing for.</summary>
+    public int Undocumented => Observations.Count(o => IsCall(o) && o.Matches is null);
+
+    private static bool IsCall(Observation o) => o.Result != Results.Skipped && Operations.IsSocketCall(o.Actor, o.Operation);
     /// <summary>Milliseconds from the matrix's start to this run's start (it waits for a free slot first).</summary>
     public double StartedAtMs { get; private set; }
     /// <summary>Milliseconds from the matrix's start to this run's end.</summary>
@@ -74,7 +76,7 @@ public sealed class MatrixRun
     {
         FinishedAtMs = atMs;
         Exception = failure;
-        Observation? skipped = Observations.FirstOrDefault(o => o.Result == Results.Skipped);
+        Observation? skipped = Observations.FirstOrDefault(o => o.Result == Results.Skipped && o.Actor is not (Actors.Wire or Actors.Kernel));
         (Status, Reason) = failure is not null ? (MatrixRunStatus.Failed, failure.Message)
             : skipped is not null ? (MatrixRunStatus.Skipped, skipped.Note)
             : (MatrixRunStatus.Completed, null);

@@ -28,6 +28,9 @@ public sealed class ProbeRequest
     /// <summary>How many connect attempts (and lookups) may be in flight at once.</summary>
     public int ThrottleLimit { get; set; } = 64;
 
+    /// <summary>-Capture: a capture session that annotates each attempt with TTLs and the RST's origin; null captures nothing.</summary>
+    public Wire.ProbeWire? Wire { get; set; }
+
     public void Validate()
     {
         if (TimeoutMs < 1) throw new ArgumentOutOfRangeException(nameof(TimeoutMs), TimeoutMs, "must be at least 1 ms");

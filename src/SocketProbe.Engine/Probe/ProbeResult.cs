@@ -34,6 +34,14 @@ public sealed class ProbeResult
     /// <summary>Source address the kernel chose for the attempt (getsockname), where it had chosen one.</summary>
     public string? LocalAddress { get; set; }
     public int? LocalPort { get; set; }
+    /// <summary>-Capture: TTL (IPv6: hop limit) of the target's SYN-ACK on this attempt's flow.</summary>
+    public int? SynAckTtl { get; set; }
+    /// <summary>-Capture: TTL (IPv6: hop limit) of the RST that answered this attempt.</summary>
+    public int? ResetTtl { get; set; }
+    /// <summary>-Capture: Peer (the RST came from as many hops away as the SYN-ACK), Path (it did not: forged on the way), Unknown (no SYN-ACK to compare); empty without a RST.</summary>
+    public string? ResetFrom { get; set; }
+    /// <summary>-Capture: the address of the router (or host) whose ICMP error answered this attempt.</summary>
+    public string? IcmpFrom { get; set; }
 
     public override string ToString() =>
         $"{Target} {Address} port {Port} #{Sequence}: {Outcome} ({Reason}){(ConnectMs is double ms ? $" {ms:F3} ms" : "")}";

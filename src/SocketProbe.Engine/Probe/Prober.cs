@@ -234,6 +234,8 @@ public static class Prober
                         (selfConnects > 0 && result.Reason != ProbeClassifier.SelfConnect ? $" ({selfConnects} self-connects)" : "") +
                         ". This says nothing about the target.";
                 }
+                if (_request.Wire is not null && result.LocalPort is int localPort && IPAddress.TryParse(result.LocalAddress, out IPAddress? localAddress))
+                    _request.Wire.Annotate(result, new IPEndPoint(localAddress, localPort), endpoint);
                 _logger.LogDebug("{Result}", result);
                 return result;
             }

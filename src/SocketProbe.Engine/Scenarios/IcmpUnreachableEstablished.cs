@@ -21,7 +21,8 @@ public sealed class IcmpUnreachableEstablished : LabScenario
         new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null, "the handshake completes; observed on Linux 6.18", Verified: true),
         new(OsPlatform.Linux, 3, "Client", "Send", "Success", null, "the local kernel queues the bytes; observed on Linux 6.18", Verified: true),
         new(OsPlatform.Linux, 4, "Client", "Receive", "Error", "EHOSTUNREACH",
-            "tcp_v4_err(): ICMP unreachable on an established socket only sets sk_err_soft; tcp_write_err() reports it (not ETIMEDOUT) when TCP_USER_TIMEOUT ends the retransmits; observed on Linux 6.18", Verified: true),
+            "tcp_v4_err(): ICMP unreachable on an established socket only sets sk_err_soft; tcp_write_err() reports it (not ETIMEDOUT) when TCP_USER_TIMEOUT ends the retransmits; observed on Linux 6.18", Verified: true)
+            { Window = r => TimeWindow.AfterTimer(r.UserTimeoutMs) },
         new(OsPlatform.MacOS, 4, "Client", "Receive", "Error", "ETIMEDOUT",
             "xnu bsd/netinet/tcp_subr.c tcp_notify(): in ESTABLISHED, EHOSTUNREACH/ENETUNREACH/EHOSTDOWN are ignored (only the cached route is freed; no soft error is kept), so the retransmit timer ends with ETIMEDOUT (tcp_timer.c)", Verified: false),
         new(OsPlatform.Windows, 4, "Client", "Receive", "Error", "WSAECONNABORTED|WSAEHOSTUNREACH", "Windows Sockets Error Codes", Verified: false),

@@ -21,9 +21,11 @@ public sealed class PeerHostCrash : LabScenario
         new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null, "the handshake completes; observed on Linux 6.18", Verified: true),
         new(OsPlatform.Linux, 3, "Client", "Send", "Success", null, "the local kernel queues the bytes; nothing acknowledges them; observed on Linux 6.18", Verified: true) { When = "Send" },
         new(OsPlatform.Linux, 4, "Client", "Receive", "Error", "ETIMEDOUT",
-            "tcp_write_timeout(): unacknowledged data older than TCP_USER_TIMEOUT -> tcp_write_err() ETIMEDOUT; observed on Linux 6.18", Verified: true) { When = "Send" },
+            "tcp_write_timeout(): unacknowledged data older than TCP_USER_TIMEOUT -> tcp_write_err() ETIMEDOUT; observed on Linux 6.18", Verified: true)
+            { When = "Send", Window = r => TimeWindow.AfterTimer(r.UserTimeoutMs) },
         new(OsPlatform.Linux, 3, "Client", "Receive", "TimedOut", null,
-            "an idle connection sends nothing, so nothing can fail: only our own bound ends the wait; observed on Linux 6.18", Verified: true) { When = "Idle" },
+            "an idle connection sends nothing, so nothing can fail: only our own bound ends the wait; observed on Linux 6.18", Verified: true)
+            { When = "Idle", Window = r => TimeWindow.AfterTimer(r.IdleWaitMs) },
         new(OsPlatform.MacOS, 4, "Client", "Receive", "Error", "ETIMEDOUT", "Stevens UNP 5.14 (BSD: retransmits, then ETIMEDOUT); tcp(4) TCP_RXT_CONNDROPTIME", Verified: false) { When = "Send" },
         new(OsPlatform.Windows, 4, "Client", "Receive", "Error", "WSAECONNABORTED|WSAETIMEDOUT", "Windows Sockets Error Codes: 10053 after retransmission time-out; TCP_MAXRT", Verified: false) { When = "Send" },
     };

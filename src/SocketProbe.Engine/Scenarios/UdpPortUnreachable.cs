@@ -44,6 +44,7 @@ public sealed class UdpPortUnreachable : Scenario
         context.Logger.LogInformation("UDP port {Port} on {Address} was bound and closed: nobody is there", port, loopback);
 
         using var client = new Socket(loopback.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        context.Own(ProtocolType.Udp, port); // -Capture: the datagram and the ICMP error about it are this run's
         await context.CallAsync(1, "Client", "Connect",
             async token => { await client.ConnectAsync(new IPEndPoint(loopback, port), token).ConfigureAwait(false); return -1; }).ConfigureAwait(false);
         byte[] datagram = "anyone there?"u8.ToArray();

@@ -53,6 +53,7 @@ public sealed class WriteAfterFinSigpipe : Scenario
             context.Logger, context.Cancellation).ConfigureAwait(false);
         await writer.ExpectAsync("CONNECTED", 5_000, context.Cancellation).ConfigureAwait(false);
         Socket accepted = await listener.AcceptAsync(context.Cancellation).ConfigureAwait(false);
+        context.Own(accepted); // -Capture: the accepted socket plays the client here
         context.Emit(new Observation
         {
             Step = 1, Actor = "Peer", Operation = "Connect", Result = Results.Success, ElapsedMs = clock.Elapsed.TotalMilliseconds,

@@ -35,6 +35,10 @@ public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
     [Parameter]
     public SwitchParameter Summary { get; set; }
 
+    /// <summary>Add the run's own segments and ICMP errors as Wire rows, in time order among the calls.</summary>
+    [Parameter]
+    public SwitchParameter Capture { get; set; }
+
     protected override void ProcessRecord()
     {
         if (Scenario is not null) _names.AddRange(Scenario);
@@ -52,6 +56,7 @@ public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
             {
                 ThrottleLimit = ThrottleLimit,
                 AddressFamilies = AddressFamily.ToAddressFamilies().ToList(),
+                NewRequest = family => new ScenarioRequest { AddressFamily = family, Capture = Capture },
             };
             RunEngine(async (queue, logger, token) =>
             {

@@ -64,6 +64,10 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
     [Parameter]
     public SwitchParameter KernelDefaults { get; set; }
 
+    /// <summary>Add the run's own segments and ICMP errors as Wire rows, in time order among the calls.</summary>
+    [Parameter]
+    public SwitchParameter Capture { get; set; }
+
     protected override void EndProcessing()
     {
         // The catalogue resolves the mode; a mode shared by several scenarios (HostCrash) is told apart by the client action.
@@ -82,6 +86,7 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
                 UserTimeoutMs = UserTimeoutMs, KeepAliveIdleSeconds = KeepAliveIdleSeconds,
                 KeepAliveIntervalSeconds = KeepAliveIntervalSeconds, KeepAliveCount = KeepAliveCount, IdleWaitMs = IdleWaitMs,
                 MiddleboxTimeoutSeconds = MiddleboxTimeoutSeconds,
+                Capture = Capture,
             };
             if (KernelDefaults) request.UseKernelDefaults();
             return request;

@@ -25,10 +25,14 @@ public sealed class InvokeSocketScenarioCommand : SocketProbeCmdlet
     [ValidateRange(1, 3_600_000)]
     public int TimeoutMs { get; set; } = 10_000;
 
+    /// <summary>Add the run's own segments and ICMP errors as Wire rows, in time order among the calls.</summary>
+    [Parameter]
+    public SwitchParameter Capture { get; set; }
+
     protected override void ProcessRecord()
     {
         // One run per pipeline input; RunEngine returns once the scenario has released its sockets.
         Scenario scenario = ScenarioCatalog.Find(Name)!;
-        RunScenarios(new[] { scenario }, AddressFamily, family => new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs });
+        RunScenarios(new[] { scenario }, AddressFamily, family => new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, Capture = Capture });
     }
 }

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Net.Sockets;
 using SocketProbe.Engine;
 using SocketProbe.Engine.Probe;
+using SocketProbe.Engine.Wire;
 
 namespace SocketProbe.Commands;
 
@@ -94,6 +95,11 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
 
     [Parameter(ParameterSetName = SummarySet, Mandatory = true)]
     public SwitchParameter Summary { get; set; }
+
+    /// <summary>Reproduce: the run's segments as Wire rows. Probe: SynAckTtl, ResetTtl, ResetFrom, IcmpFrom on each attempt.</summary>
+    [Parameter(ParameterSetName = ReproduceSet)]
+    [Parameter(ParameterSetName = ProbeSet)]
+    public SwitchParameter Capture { get; set; }
 
     private bool IsProbe => ParameterSetName != ReproduceSet;
 
@@ -196,7 +202,7 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
         Scenario scenario = ScenarioCatalog.FindMember(FrontDoors.TestTcpRefused, Scenario)!;
         RunScenarios(new[] { scenario }, AddressFamily, family =>
         {
-            var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, SynRetries = SynRetries };
+            var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, SynRetries = SynRetries, Capture = Capture };
             if (KernelDefaults) request.UseKernelDefaults();
             return request;
         });
@@ -222,6 +228,9 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
         };
         string set = ParameterSetName;
         var local = new LocalErrorTally();
+        using ProbeWire? wire = Capture ? ProbeWire.Start() : null;
+        if (wire?.Unavailable is string why) WriteWarning($"-Capture: nothing captured: {why}");
+        request.Wire = wire;
         RunEngine(async (queue, logger, token) =>
         {
             if (set == ProbeSet)

@@ -26,10 +26,14 @@ public sealed class TestWriteAfterRstCommand : SocketProbeCmdlet
     [ValidateRange(1, 3_600_000)]
     public int TimeoutMs { get; set; } = 10_000;
 
+    /// <summary>Add the run's own segments and ICMP errors as Wire rows, in time order among the calls.</summary>
+    [Parameter]
+    public SwitchParameter Capture { get; set; }
+
     protected override void EndProcessing()
     {
         Scenario[] scenarios = Variant.Select(v => ScenarioCatalog.FindMember(FrontDoors.TestWriteAfterRst, v)!).ToArray();
-        RunScenarios(scenarios, AddressFamily, family => new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs });
+        RunScenarios(scenarios, AddressFamily, family => new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, Capture = Capture });
         base.EndProcessing();
     }
 }

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace SocketProbe.Engine.Watch;
+
+/// <summary>
+/// One established connection held open with exactly one pending receive, which is how its end is
+/// seen: 0 bytes (FIN), or the error the kernel gives (RST, keepalive or retransmission timeout,
+/// ICMP). Waiting costs nothing: no polling, the receive completes when the kernel has news.
+/// The first end seen (by the receive or by a send) is the one reported.
+/// </summary>
+internal sealed class HeldConnection : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource<(SocketEnd End, long At)> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _receiving = Task.CompletedTask;
+    private long _lastActivity;
+    private long _lastReceive;
+    private long _bytesSent;
+    private long _bytesReceived;
+
+    private HeldConnection(Socket socket, long connectedAt)
+    {
+        Socket = socket;
+        ConnectedAt = connectedAt;
+        _lastActivity = connectedAt;
+        _lastReceive = connectedAt;
+    }
+
+    public Socket Socket { get; }
+
+    /// <summary>Stopwatch timestamp of the connect's completion.</summary>
+    public long ConnectedAt { get; }
+
+    public long LastActivity => Interlocked.Read(ref _lastActivity);
+    public long LastReceive => Interlocked.Read(ref _lastReceive);
+    public long BytesSent => Interlocked.Read(ref _bytesSent);
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    /// <summary>Completes with the first end seen and its Stopwatch timestamp.</summary>
+    public Task<(SocketEnd End, long At)> Ended => _ended.Task;
+
+    public double MsSinceConnect(long timestamp) => Stopwatch.GetElapsedTime(ConnectedAt, timestamp).TotalMilliseconds;
+
+    /// <summary>
+    /// Connect within <paramref name="timeoutMs"/>. <paramref name="configure"/> sets socket options
+    /// before the SYN leaves. Returns the connection, or why there is none (never throws for a network failure).
+    /// </summary>
+    public static async Task<(HeldConnection? Connection, SocketEnd? Failure, double? ConnectMs)> ConnectAsync(
+        IPEndPoint endpoint, Action<Socket>? configure, int timeoutMs, CancellationToken token)
+    {
+        Socket socket;
+        try
+        {
+            socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        }
+        catch (SocketException ex)
+        {
+            // e.g. IPv6 switched off on this host: nothing was sent.
+            return (null, SocketEnd.FromError("Socket", ex, established: false), null);
+        }
+        bool keep = false;
+        try
+        {
+            configure?.Invoke(socket);
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(token);
+            bound.CancelAfter(timeoutMs);
+            long t0 = Stopwatch.GetTimestamp();
+            try
+            {
+                await socket.ConnectAsync(endpoint, bound.Token).ConfigureAwait(false);
+            }
+            catch (SocketException ex)
+            {
+                return (null, SocketEnd.FromError("Connect", ex, established: false), Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }
+            catch (OperationCanceledException) when (!token.IsCancellationRequested)
+            {
+                return (null, new SocketEnd(WatchFate.NotConnected, "Connect",
+                    Message: $"no answer within our bound of {timeoutMs} ms; the kernel returned nothing"), Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }
+            long connectedAt = Stopwatch.GetTimestamp();
+            keep = true;
+            return (new HeldConnection(socket, connectedAt), null, Stopwatch.GetElapsedTime(t0, connectedAt).TotalMilliseconds);
+        }
+        finally
+        {
+            if (!keep) socket.Dispose();
+        }
+    }
+
+    /// <summary>Start the one pending receive (data that arrives is counted and dropped).</summary>
+    public void StartReceiving() => _receiving = ReceiveLoopAsync();
+
+    private async Task ReceiveLoopAsync()
+    {
+        var buffer = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                int n = await Socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token).ConfigureAwait(false);
+                long now = Stopwatch.GetTimestamp();
+                if (n == 0)
+                {
+                    TryEnd(new SocketEnd(WatchFate.Closed, "Receive", Message: "the far side closed (FIN): the read returned 0 bytes"), now);
+                    return;
+                }
+                Interlocked.Add(ref _bytesReceived, n);
+                Interlocked.Exchange(ref _lastActivity, now);
+                Interlocked.Exchange(ref _lastReceive, now);
+            }
+        }
+        catch (SocketException ex)
+        {
+            TryEnd(SocketEnd.FromError("Receive", ex, established: true), Stopwatch.GetTimestamp());
+        }
+        catch (OperationCanceledException) { }
+        catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>Send all of <paramref name="data"/>; on failure the connection has ended and that end is returned.</summary>
+    public async Task<SocketEnd?> SendAsync(ReadOnlyMemory<byte> data, CancellationToken token)
+    {
+        try
+        {
+            int sent = 0;
+            while (sent < data.Length)
+            {
+                int n = await Socket.SendAsync(data[sent..], SocketFlags.None, token).ConfigureAwait(false);
+                sent += n;
+                Interlocked.Add(ref _bytesSent, n);
+                Interlocked.Exchange(ref _lastActivity, Stopwatch.GetTimestamp());
+            }
+            return null;
+        }
+        catch (SocketException ex)
+        {
+            var end = SocketEnd.FromError("Send", ex, established: true);
+            TryEnd(end, Stopwatch.GetTimestamp());
+            return end;
+        }
+    }
+
+    public bool TryEnd(SocketEnd end, long at) => _ended.TrySetResult((end, at));
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        Socket.Dispose();
+        try { await _receiving.ConfigureAwait(false); } catch (Exception) { /* the loop reports its own ends */ }
+        _stop.Dispose();
+    }
+}

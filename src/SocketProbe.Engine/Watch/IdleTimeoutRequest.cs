@@ -1,0 +1,56 @@
+using System.Net.Sockets;
+using SocketProbe.Engine.Probe;
+
+namespace SocketProbe.Engine.Watch;
+
+/// <summary>How an idle connection is probed once its idle time is up.</summary>
+public enum IdleProbe
+{
+    /// <summary>One TCP keepalive probe (SO_KEEPALIVE, TCP_KEEPIDLE = the idle time): no application byte is sent.</summary>
+    KeepAlive,
+    /// <summary>The -Send bytes, with TCP_USER_TIMEOUT bounding how long they may stay unacknowledged.</summary>
+    Send,
+}
+
+/// <summary>What Find-TcpIdleTimeout searches, and how.</summary>
+public sealed class IdleTimeoutRequest
+{
+    /// <summary>TCP_KEEPIDLE's ceiling on Linux (MAX_TCP_KEEPIDLE, include/net/tcp.h).</summary>
+    public const int MaxIdleSeconds = 32_767;
+
+    public IReadOnlyList<ProbeTask> Tasks { get; set; } = Array.Empty<ProbeTask>();
+    public AddressFamily? AddressFamily { get; set; }
+    public int MaxSeconds { get; set; } = 900;
+    public int ResolutionSeconds { get; set; } = 1;
+    public IdleProbe ProbeWith { get; set; } = IdleProbe.KeepAlive;
+    /// <summary>The bytes of a Send probe.</summary>
+    public byte[]? Send { get; set; }
+    /// <summary>Most connections open at once, over all addresses.</summary>
+    public int ThrottleLimit { get; set; } = 64;
+    public int ConnectTimeoutMs { get; set; } = 5_000;
+
+    /// <summary>Keepalive probes after the first (TCP_KEEPINTVL apart) before the kernel gives up: 2 probes, 1 s apart.</summary>
+    public int KeepAliveIntervalSeconds { get; set; } = 1;
+    public int KeepAliveCount { get; set; } = 2;
+
+    /// <summary>
+    /// The probe's own time: how long after the idle time a silent path is known to be silent
+    /// (keepalive: KEEPINTVL × KEEPCNT; send: the TCP_USER_TIMEOUT we set, the same 2 s).
+    /// </summary>
+    public double ProbeSeconds => KeepAliveIntervalSeconds * KeepAliveCount;
+
+    public void Validate()
+    {
+        if (ResolutionSeconds < 1) throw new ArgumentOutOfRangeException(nameof(ResolutionSeconds), ResolutionSeconds, "must be at least 1 s");
+        if (MaxSeconds < ResolutionSeconds) throw new ArgumentException($"-MaxSeconds ({MaxSeconds}) is below -ResolutionSeconds ({ResolutionSeconds}): nothing could be tried", nameof(MaxSeconds));
+        if (MaxSeconds > MaxIdleSeconds) throw new ArgumentOutOfRangeException(nameof(MaxSeconds), MaxSeconds, $"must be at most {MaxIdleSeconds} s (TCP_KEEPIDLE's ceiling)");
+        if (ProbeWith == IdleProbe.KeepAlive && Send is not null) throw new ArgumentException("-Send is the payload of -ProbeWith Send; a keepalive probe sends no application byte", nameof(Send));
+        if (ProbeWith == IdleProbe.Send && (Send is null || Send.Length == 0)) throw new ArgumentException("-ProbeWith Send needs the bytes to send (-Send)", nameof(Send));
+        if (ThrottleLimit < 1) throw new ArgumentOutOfRangeException(nameof(ThrottleLimit), ThrottleLimit, "must be at least 1");
+        if (ConnectTimeoutMs < 1) throw new ArgumentOutOfRangeException(nameof(ConnectTimeoutMs), ConnectTimeoutMs, "must be at least 1 ms");
+        foreach (var task in Tasks)
+        {
+            if (task.Ports.Count == 0) throw new ArgumentException($"{task.Target} has no port", nameof(Tasks));
+        }
+    }
+}

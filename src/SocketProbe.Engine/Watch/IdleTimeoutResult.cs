@@ -1,0 +1,88 @@
+namespace SocketProbe.Engine.Watch;
+
+/// <summary>What forgot the idle connections, as the shortest failing idle time showed it.</summary>
+public enum IdleTimeoutKind
+{
+    /// <summary>Every connection survived its probe, up to -MaxSeconds.</summary>
+    None,
+    /// <summary>Something answered with RST (a middlebox that forgot the flow, or the server itself).</summary>
+    Reset,
+    /// <summary>The probe went unanswered: the kernel gave up (ETIMEDOUT), as behind a firewall that drops forgotten flows.</summary>
+    Silent,
+    /// <summary>The server closed the connection with FIN on its own, before the probe.</summary>
+    Closed,
+    /// <summary>No connection could be established (see Message).</summary>
+    NotConnected,
+}
+
+/// <summary>One address's answer: how long a connection may stay idle there.</summary>
+public sealed class IdleTimeoutResult
+{
+    public string Target { get; set; } = "";
+    public string? Address { get; set; }
+    public string? AddressFamily { get; set; }
+    public int Port { get; set; }
+    /// <summary>The longest idle time (s) after which a connection still answered its probe, below the shortest that failed.</summary>
+    public int? LongestAliveSeconds { get; set; }
+    /// <summary>The shortest idle time (s) after which the connection had been forgotten.</summary>
+    public int? ShortestDeadSeconds { get; set; }
+    public IdleTimeoutKind Kind { get; set; }
+    /// <summary>For Closed (and a Reset that came before the probe): when the far side's own FIN or RST came, in seconds since the last byte.</summary>
+    public double? ObservedSeconds { get; set; }
+    /// <summary>Connections opened for this address.</summary>
+    public int Tried { get; set; }
+    /// <summary>The most connections to this address that were open at one moment.</summary>
+    public int MostOpen { get; set; }
+    /// <summary>KeepAlive or Send.</summary>
+    public string ProbeWith { get; set; } = "";
+    /// <summary>Wall time of this address's search (s), from its first connect to its answer.</summary>
+    public double ElapsedSeconds { get; set; }
+    /// <summary>A keepalive idle (s) below LongestAliveSeconds, or empty when none is known to be safe.</summary>
+    public int? RecommendedIdleSeconds { get; set; }
+    public string Recommendation { get; set; } = "";
+    public string? Message { get; set; }
+
+    public override string ToString() =>
+        $"{Target} {Address} port {Port}: {Kind}, alive at {LongestAliveSeconds?.ToString() ?? "-"} s, dead at {ShortestDeadSeconds?.ToString() ?? "-"} s ({Tried} connections, {ElapsedSeconds:F1} s)";
+}
+
+/// <summary>What one connection of the search saw (with -Detailed).</summary>
+public enum IdleVerdict
+{
+    /// <summary>Answered its probe: the connection was still known after this idle time.</summary>
+    Alive,
+    Reset,
+    Silent,
+    Closed,
+    /// <summary>Could not connect: not part of the answer.</summary>
+    NotConnected,
+    /// <summary>Not needed: the answer was known before this connection's probe.</summary>
+    NotProbed,
+    /// <summary>Another socket error (see SocketError).</summary>
+    Failed,
+}
+
+/// <summary>One connection of Find-TcpIdleTimeout's search (-Detailed).</summary>
+public sealed class IdleConnectionResult
+{
+    public string Target { get; set; } = "";
+    public string? Address { get; set; }
+    public int Port { get; set; }
+    public int IdleSeconds { get; set; }
+    /// <summary>When it was connected, s after the search began.</summary>
+    public double StartedAtSeconds { get; set; }
+    public IdleVerdict Verdict { get; set; }
+    /// <summary>Ms from connect to the end the connection saw (empty when it was still established when judged).</summary>
+    public double? EndedAfterMs { get; set; }
+    public string? Operation { get; set; }
+    public string? SocketError { get; set; }
+    public int? Errno { get; set; }
+    public string? ErrnoName { get; set; }
+    public string? TcpState { get; set; }
+    /// <summary>TCP_INFO's unanswered probes when the connection was judged (0: the probe was answered).</summary>
+    public int? Probes { get; set; }
+    public double? RttMs { get; set; }
+    public string? Message { get; set; }
+
+    public override string ToString() => $"{Target} {Address} port {Port} idle {IdleSeconds} s: {Verdict}";
+}

@@ -1,0 +1,87 @@
+namespace SocketProbe.Engine.Wire;
+
+/// <summary>
+/// One capture session: a <see cref="PacketRing"/> drained every 100 ms (so a long run cannot fill
+/// the ring) and once more when asked, its packets decoded. Thread-safe.
+/// </summary>
+public sealed class WireCapture : IDisposable
+{
+    private const int DrainEveryMs = 100;
+    private readonly PacketRing _ring;
+    private readonly List<PacketRing.Frame> _frames = new();
+    private readonly object _lock = new();
+    private readonly Timer _timer;
+    private long _dropped;
+    private bool _disposed;
+
+    private WireCapture(PacketRing ring)
+    {
+        _ring = ring;
+        _timer = new Timer(_ => Drain(), null, DrainEveryMs, DrainEveryMs);
+    }
+
+    /// <summary>Start capturing on <paramref name="interfaceName"/> ("lo", or "any" for every interface). Throws <see cref="WireUnavailableException"/> with the reason.</summary>
+    public static WireCapture Start(string interfaceName) => new(PacketRing.Open(interfaceName));
+
+    /// <summary>Start capturing on every interface without a ring: no kernel grace period to open (for a process that lives one run: the lab).</summary>
+    public static WireCapture StartPlain() => new(PacketRing.OpenPlain());
+
+    /// <summary>Null when this process may capture on lo; otherwise why not (opens and closes a ring).</summary>
+    public static string? WhyUnavailable()
+    {
+        try
+        {
+            PacketRing.Open("lo").Dispose();
+            return null;
+        }
+        catch (WireUnavailableException e) { return e.Message; }
+    }
+
+    /// <summary>Packets the ring dropped for want of room, so far (a note says so when any did).</summary>
+    public long Dropped
+    {
+        get { lock (_lock) return _dropped; }
+    }
+
+    /// <summary>Every packet captured since the last take, decoded, in the kernel's order; what is not TCP, UDP or an ICMP error is left out.</summary>
+    public List<WireSegment> Take()
+    {
+        var segments = new List<WireSegment>();
+        lock (_lock)
+        {
+            DrainLocked();
+            foreach (var frame in _frames)
+            {
+                if (WireSegment.Decode(frame.Data, frame.UnixNanoseconds) is WireSegment segment) segments.Add(segment);
+            }
+            _frames.Clear();
+        }
+        return segments;
+    }
+
+    private void Drain()
+    {
+        lock (_lock) DrainLocked();
+    }
+
+    private void DrainLocked()
+    {
+        if (_disposed) return;
+        _ring.Drain(_frames);
+        _dropped += _ring.Dropped();
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed) return;
+            _disposed = true;
+        }
+        _timer.Dispose();
+        lock (_lock) _ring.Dispose();
+    }
+
+    /// <summary>Now on the kernel's packet clock (CLOCK_REALTIME), in ns since 1970.</summary>
+    public static long UnixNowNanoseconds() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+}

@@ -1,0 +1,120 @@
+using System.Management.Automation;
+using System.Text;
+using SocketProbe.Engine.Watch;
+
+namespace SocketProbe.Commands;
+
+/// <summary>
+/// Find-TcpIdleTimeout: how long may a connection stay idle before the server or the path forgets
+/// it? Connections side by side, each idle for a different time, then probed once (a TCP keepalive
+/// probe unless told otherwise); one answer per address.
+/// </summary>
+[Cmdlet(VerbsCommon.Find, "TcpIdleTimeout")]
+[OutputType(typeof(IdleTimeoutResult), typeof(IdleConnectionResult))]
+public sealed class FindTcpIdleTimeoutCommand : SocketProbeCmdlet
+{
+    private readonly TargetCollector _targets = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("TargetName", "HostName", "CN")]
+    [ValidateTargetText]
+    public string[] ComputerName { get; set; } = Array.Empty<string>();
+
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+    [PortList]
+    [ValidateRange(1, 65535)]
+    public int[] Port { get; set; } = Array.Empty<int>();
+
+    [Parameter]
+    [ValidateRange(1, IdleTimeoutRequest.MaxIdleSeconds)]
+    public int MaxSeconds { get; set; } = 900;
+
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int ResolutionSeconds { get; set; } = 1;
+
+    [Parameter]
+    public IdleProbe ProbeWith { get; set; } = IdleProbe.KeepAlive;
+
+    /// <summary>The text (UTF-8) a Send probe sends.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Send { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; } = 64;
+
+    [Parameter]
+    public SwitchParameter Detailed { get; set; }
+
+    [Parameter]
+    public IPFamily AddressFamily { get; set; } = IPFamily.Any;
+
+    [Parameter]
+    [ValidateRange(1, 600_000)]
+    public int TimeoutMs { get; set; } = 5_000;
+
+    protected override void BeginProcessing()
+    {
+        if (MaxSeconds < ResolutionSeconds)
+            ThrowInvalidArgument($"-MaxSeconds ({MaxSeconds}) is below -ResolutionSeconds ({ResolutionSeconds}): no idle time could be tried.", "MaxBelowResolution", MaxSeconds);
+        if (ProbeWith == IdleProbe.KeepAlive && Send is not null)
+            ThrowInvalidArgument("-Send is the payload of -ProbeWith Send; a keepalive probe sends no application byte. Add -ProbeWith Send, or drop -Send.", "SendWithKeepAlive", Send);
+        if (ProbeWith == IdleProbe.Send && Send is null)
+            ThrowInvalidArgument("-ProbeWith Send needs the text to send: give -Send (e.g. a request the server answers).", "SendProbeWithoutSend", ProbeWith);
+    }
+
+    protected override void ProcessRecord()
+    {
+        foreach (string text in ComputerName) _targets.Add(this, text, Port, AddressFamily.ToProbeFamily(), AddressFamily.ToString());
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_targets.Tasks.Count > 0)
+        {
+            var request = new IdleTimeoutRequest
+            {
+                Tasks = _targets.Tasks,
+                AddressFamily = AddressFamily.ToProbeFamily(),
+                MaxSeconds = MaxSeconds,
+                ResolutionSeconds = ResolutionSeconds,
+                ProbeWith = ProbeWith,
+                Send = Send is null ? null : Encoding.UTF8.GetBytes(Send),
+                ThrottleLimit = ThrottleLimit,
+                ConnectTimeoutMs = TimeoutMs,
+            };
+            bool detailed = Detailed;
+            RunEngine(async (queue, logger, token) =>
+            {
+                const string activity = "Find-TcpIdleTimeout";
+                var ids = new Dictionary<string, int>();
+                void Progress(IdleProgress p)
+                {
+                    int id;
+                    lock (ids) { if (!ids.TryGetValue(p.Address, out id)) ids[p.Address] = id = ids.Count + 1; }
+                    queue.Add(new ProgressItem(new ProgressRecord(id, activity, $"Idle connections to {p.Address}")
+                    {
+                        StatusDescription = $"{p.Judged} of {p.Planned} judged; alive at {p.LongestAlive?.ToString() ?? "-"} s, dead at {p.ShortestDead?.ToString() ?? "-"} s; {p.ElapsedSeconds:F0} s so far",
+                        PercentComplete = Math.Clamp(100 * p.Judged / Math.Max(1, p.Planned), 0, 100),
+                    }));
+                }
+                try
+                {
+                    await IdleTimeoutFinder.RunAsync(request, r => queue.Add(r), logger, token,
+                        detail: detailed ? row => queue.Add(row) : null, progress: Progress).ConfigureAwait(false);
+                }
+                finally
+                {
+                    lock (ids)
+                    {
+                        foreach (int id in ids.Values)
+                            queue.Add(new ProgressItem(new ProgressRecord(id, activity, "Done") { RecordType = ProgressRecordType.Completed }));
+                    }
+                }
+            });
+        }
+        base.EndProcessing();
+    }
+}

@@ -1,0 +1,35 @@
+# build.ps1 itself: -Tag with several tags runs the tests of each, and a run that executes no test fails.
+# Cheap: a folder of three tiny Pester files, no build and no xunit (-NoBuild -SkipXunit).
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    $script:Tests = Join-Path $TestDrive 'pester'
+    New-Item -ItemType Directory -Path $script:Tests | Out-Null
+    foreach ($t in 'A', 'B', 'C') {
+        Set-Content -Path (Join-Path $script:Tests "$t.Tests.ps1") -Value "Describe 'tag $t' -Tag $t { It 'passes' { 1 | Should -Be 1 } }"
+    }
+    $script:Pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    $script:PwshArgs = @(if ((Split-Path -Leaf $script:Pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+
+    function Invoke-BuildTest {
+        # As a shell runs it: each argument one string, so -Tag A,B arrives as 'A,B'.
+        param([string] $Tag)
+        $lines = @(& $script:Pwsh @script:PwshArgs -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'build.ps1') `
+                -Task Test -NoBuild -SkipXunit -TestPath $script:Tests -Tag $Tag 2>&1 | ForEach-Object { "$_" } | Where-Object { $_.Trim() })
+        [pscustomobject]@{ Exit = $LASTEXITCODE; Last = $lines[-1]; Text = $lines -join "`n" }
+    }
+}
+
+Describe 'build.ps1 -Task Test' -Tag Build {
+    It '-Tag A,B runs the tests of both tags, and only those' {
+        $r = Invoke-BuildTest 'A,B'
+        $r.Exit | Should -Be 0 -Because $r.Text
+        $r.Last | Should -Be '2 passed, 0 failed, 0 skipped'
+    }
+
+    It 'a tag that matches no test fails, and the last line still counts' {
+        $r = Invoke-BuildTest 'NoSuchTag'
+        $r.Exit | Should -Be 1
+        $r.Last | Should -Be '0 passed, 0 failed, 0 skipped'
+        $r.Text | Should -Match 'Pester ran no test'
+    }
+}

@@ -1,0 +1,236 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+
+    function Select-Wire { process { if ($_.Actor -eq 'Wire' -and $_.Operation -ne 'Capture') { $_ } } }
+
+    # May this process capture on lo (root or CAP_NET_RAW)? The engine answers by opening a ring.
+    $script:CannotCapture = if (-not $IsLinux) { 'capture runs on Linux' } else { [SocketProbe.Engine.Wire.WireCapture]::WhyUnavailable() }
+
+    function Get-WireKey {
+        # "SRC > DST FLAGS LENGTH" of a Wire row, to compare with tcpdump's lines.
+        param($Row)
+        if ($Row.Note -match '^(\S+) > (\S+): ') { "$($Matches[1]) > $($Matches[2]) $($Row.Operation) $($Row.Bytes)" }
+    }
+
+    function Invoke-Pwsh {
+        # A child pwsh (the one running these tests) with a command; its output as JSON objects.
+        param([string[]] $Prefix = @(), [string] $Command)
+        $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+        $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+        $script = "`$ErrorActionPreference = 'Stop'; Import-Module '$(Join-Path $RepoRoot 'SocketProbe.psd1')'; $Command | ConvertTo-Json -Depth 2"
+        $all = @($Prefix) + @($pwsh) + $pwshArgs + @('-NoProfile', '-NonInteractive', '-Command', $script)
+        $json = & $all[0] $all[1..($all.Count - 1)]
+        if ($LASTEXITCODE) { throw "child pwsh failed ($LASTEXITCODE): $json" }
+        @($json | Out-String | ConvertFrom-Json)
+    }
+}
+
+Describe '-Capture on loopback scenarios' -Skip:(-not $IsLinux) {
+    It 'ConnectRefused: the client''s S, then R. from the peer, between the connect''s start and the next row' {
+        if ($script:CannotCapture) { Set-ItResult -Skipped -Because $script:CannotCapture; return }
+        $o = @(Test-TcpRefused -Capture)
+        $wire = @($o | Select-Wire)
+        ($wire.Operation -join ' ') | Should -Be 'S R.'
+        $wire[0].Note | Should -Match '^127\.0\.0\.1:\d+ > 127\.0\.0\.1:\d+: seq 0, win \d+, ttl 64, from client$'
+        $wire[1].Note | Should -Match '^127\.0\.0\.1:\d+ > 127\.0\.0\.1:\d+: seq 0, ack 1, win 0, ttl 64, from peer'
+        $connect = $o | Where-Object Operation -EQ 'Connect'
+        $connect.ErrnoName | Should -Be 'ECONNREFUSED'
+        $wire | ForEach-Object { $_.AtMs | Should -BeGreaterOrEqual $connect.AtMs }
+        $wire | ForEach-Object { $_.Expected | Should -BeNullOrEmpty; $_.Matches | Should -BeNullOrEmpty; $_.Result | Should -Be 'Seen' }
+        (@($o.AtMs) -join ',') | Should -Be ((@($o.AtMs) | Sort-Object) -join ',') -Because 'rows come out in time order'
+    }
+
+    It 'ConnectRefused over IPv6: addresses in brackets, hop limit' {
+        if ($script:CannotCapture) { Set-ItResult -Skipped -Because $script:CannotCapture; return }
+        $wire = @(Test-TcpRefused -Capture -AddressFamily IPv6 | Select-Wire)
+        ($wire.Operation -join ' ') | Should -Be 'S R.'
+        $wire[1].Note | Should -Match '^\[::1\]:\d+ > \[::1\]:\d+: seq 0, ack 1, win 0, hlim 64, from peer'
+    }
+
+    It 'PeerAbort: an R from the peer after its abortive close, before the client''s ECONNRESET' {
+        if ($script:CannotCapture) { Set-ItResult -Skipped -Because $script:CannotCapture; return }
+        $o = @(Invoke-PeerCrash -Mode Abort -ClientAction Receive -Capture)
+        $abort = $o | Where-Object { $_.Actor -eq 'Peer' } | Select-Object -First 1
+        $reset = $o | Select-Wire | Where-Object { $_.Operation -like 'R*' -and $_.Note -match 'from peer' } | Select-Object -First 1
+        $reset | Should -Not -BeNullOrEmpty
+        $reset.AtMs | Should -BeGreaterThan $abort.AtMs
+        $receive = $o | Where-Object { $_.Actor -eq 'Client' -and $_.Operation -eq 'Receive' } | Select-Object -First 1
+        $receive.ErrnoName | Should -Be 'ECONNRESET'
+        $reset.AtMs | Should -BeLessThan $receive.AtMs
+    }
+
+    It 'WriteAfterFin: the peer''s F., then the client''s data, then the peer''s R' {
+        if ($script:CannotCapture) { Set-ItResult -Skipped -Because $script:CannotCapture; return }
+        $o = @(Test-WriteAfterRst -Variant Fin -Capture)
+        $wire = @($o | Select-Wire)
+        $fin = [array]::FindIndex([object[]]$wire, [Predicate[object]] { param($w) $w.Operation -eq 'F.' -and $w.Note -match 'from peer' })
+        $fin | Should -BeGreaterOrEqual 0
+        $after = @($wire[($fin + 1)..($wire.Count - 1)])
+        $data = [array]::FindIndex([object[]]$after, [Predicate[object]] { param($w) $w.Operation -eq 'P.' -and $w.Note -match 'from client' })
+        $data | Should -BeGreaterOrEqual 0
+        $after[$data].Bytes | Should -BeGreaterThan 0
+        $rest = @($after[($data + 1)..($after.Count - 1)])
+        ($rest | Where-Object { $_.Operation -eq 'R' -and $_.Note -match 'from peer' }) | Should -Not -BeNullOrEmpty
+        $epipe = $o | Where-Object ErrnoName -EQ 'EPIPE' | Select-Object -First 1
+        ($rest | Where-Object Operation -EQ 'R' | Select-Object -First 1).AtMs | Should -BeLessThan $epipe.AtMs
+    }
+
+    It 'KillWithUnreadData: the peer''s RST lies between the kill and the client''s ECONNRESET' {
+        if ($script:CannotCapture) { Set-ItResult -Skipped -Because $script:CannotCapture; return }
+        $o = @(Invoke-PeerCrash -Mode KillWithUnreadData -Capture)
+        $kill = [array]::FindIndex([object[]]$o, [Predicate[object]] { param($r) $r.Actor -eq 'Peer' -and $r.Operation -eq 'Kill' })
+        $reset = [array]::FindIndex([object[]]$o, [Predicate[object]] { param($r) $r.Actor -eq 'Wire' -and $r.Operation -like 'R*' -and $r.Note -match 'from peer' })
+        $econnreset = [array]::FindIndex([object[]]$o, [Predicate[object]] { param($r) $r.ErrnoName -eq 'ECONNRESET' })
+        $kill | Should -BeGreaterOrEqual 0
+        $reset | Should -BeGreaterThan $kill
+        $econnreset | Should -BeGreaterThan $reset
+    }
+
+    It 'keeps only the run''s own flows: another connection on lo meanwhile is not in it' {
+        if ($script:CannotCapture) { Set-ItResult -Skipped -Because $script:CannotCapture; return }
+        $listener = New-LoopbackListener
+        try {
+            $port = $listener.LocalEndpoint.Port
+            $job = Start-ThreadJob { param($p) 1..20 | ForEach-Object { $c = [Net.Sockets.TcpClient]::new('127.0.0.1', $p); $c.Dispose(); Start-Sleep -Milliseconds 10 } } -ArgumentList $port
+            $wire = @(Test-WriteAfterRst -Variant Reset -Capture | Select-Wire)
+            $job | Wait-Job -Timeout 10 | Remove-Job -Force
+        } finally { $listener.Stop() }
+        $wire.Count | Should -BeGreaterThan 0
+        $wire | Where-Object Note -Match ":$port\b" | Should -BeNullOrEmpty
+    }
+
+    It 'without -Capture: no Wire row' {
+        @(Invoke-PeerCrash -Mode Exit | Where-Object Actor -EQ 'Wire').Count | Should -Be 0
+    }
+}
+
+Describe '-Capture agrees with tcpdump' -Skip:(-not $IsLinux) {
+    It '<Name>: every segment tcpdump -i lo saw on the run''s ports is a Wire row, and every Wire row is in tcpdump' -TestCases @(
+        @{ Name = 'WriteAfterFin' }
+        @{ Name = 'PeerExit' }
+    ) {
+        param($Name)
+        if ($script:CannotCapture) { Set-ItResult -Skipped -Because $script:CannotCapture; return }
+        $tcpdump = Get-Command tcpdump -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+        if (-not $tcpdump) { Set-ItResult -Skipped -Because 'tcpdump is not installed'; return }
+        $out = Join-Path $TestDrive "$Name.txt"
+        $info = [Diagnostics.ProcessStartInfo]::new($tcpdump.Source)
+        foreach ($a in '-i', 'lo', '-n', '-l', '--immediate-mode', 'tcp') { $info.ArgumentList.Add($a) }
+        $info.RedirectStandardOutput = $true; $info.RedirectStandardError = $true; $info.UseShellExecute = $false
+        $dump = [Diagnostics.Process]::Start($info)
+        try {
+            $reading = $dump.StandardOutput.ReadToEndAsync()
+            # tcpdump says "listening on lo" once its filter is in place.
+            $started = $dump.StandardError.ReadLineAsync()
+            $started.Wait(10000) | Should -BeTrue -Because 'tcpdump starts within 10 s'
+            $wire = @(Invoke-SocketScenario -Name $Name -Capture | Select-Wire)
+            Start-Sleep -Milliseconds 200
+        } finally {
+            if (-not $dump.HasExited) { kill -INT $dump.Id; $dump.WaitForExit(5000) | Out-Null }
+            if (-not $dump.HasExited) { $dump.Kill() }
+        }
+        $reading.Wait(5000) | Out-Null
+        $ports = @($wire | ForEach-Object { if ($_.Note -match '^\S+:(\d+) > \S+:(\d+):') { [int]$Matches[1]; [int]$Matches[2] } } | Sort-Object -Unique)
+        $ports.Count | Should -BeGreaterThan 1
+        # "IP 127.0.0.1.5000 > 127.0.0.1.6000: Flags [P.], seq 1:65, ack 1, win 512, options [...], length 64"
+        $seen = @($reading.Result -split "`n" | ForEach-Object {
+                if ($_ -match 'IP6? (\S+)\.(\d+) > (\S+)\.(\d+): Flags \[([^\]]+)\].*length (\d+)') {
+                    $sp = [int]$Matches[2]; $dp = [int]$Matches[4]
+                    if ($ports -contains $sp -and $ports -contains $dp) { "$($Matches[1]):$sp > $($Matches[3]):$dp $($Matches[5]) $($Matches[6])" }
+                }
+            })
+        $captured = @($wire | ForEach-Object { Get-WireKey $_ })
+        $seen.Count | Should -BeGreaterThan 2
+        Compare-Object ($captured | Sort-Object) ($seen | Sort-Object) | ForEach-Object { "$($_.SideIndicator) $($_.InputObject)" } |
+            Should -BeNullOrEmpty -Because '<= only in -Capture, => only in tcpdump'
+    }
+}
+
+Describe '-Capture in the lab' -Tag Lab -Skip:(-not $IsLinux) {
+    BeforeAll { $script:NoLab = [SocketProbe.Engine.Lab.LabEnvironment]::WhyUnavailable() }
+
+    It 'ConnectTimeout: the SYN and its retransmissions, all unanswered, captured inside the lab namespace' {
+        if ($script:NoLab) { Set-ItResult -Skipped -Because $script:NoLab; return }
+        $o = @(Test-TcpRefused -Scenario ConnectTimeout -Capture)
+        $syns = @($o | Select-Wire | Where-Object Operation -EQ 'S')
+        $syns.Count | Should -BeGreaterOrEqual 2 -Because 'SynRetries 1: the SYN and one retransmission'
+        $syns | ForEach-Object { $_.Note | Should -Match '^127\.0\.0\.1:\d+ > 127\.13\.0\.2:\d+: seq 0, .*from client$' }
+        @($o | Select-Wire | Where-Object Note -Match 'from peer').Count | Should -Be 0 -Because 'the silent host answers nothing'
+        ($o | Where-Object Operation -EQ 'Connect').ErrnoName | Should -Be 'ETIMEDOUT'
+    }
+
+    It 'PeerHostCrash -ClientAction Send: the data retransmitted with the same sequence numbers' {
+        if ($script:NoLab) { Set-ItResult -Skipped -Because $script:NoLab; return }
+        $o = @(Invoke-PeerCrash -Mode HostCrash -ClientAction Send -Capture)
+        $crash = $o | Where-Object Operation -EQ 'HostCrash'
+        $data = @($o | Select-Wire | Where-Object { $_.Operation -eq 'P.' -and $_.AtMs -gt $crash.AtMs })
+        $data.Count | Should -BeGreaterOrEqual 3
+        @($data | ForEach-Object { ($_.Note -split ', ')[0] } | Sort-Object -Unique).Count | Should -Be 1 -Because 'a retransmission repeats the same bytes'
+    }
+
+    It 'who sent the RST: the peer''s own (as many hops away as its SYN-ACK) is Peer, the firewall''s is Path' {
+        if ($script:NoLab) { Set-ItResult -Skipped -Because $script:NoLab; return }
+        $out = Join-Path $TestDrive 'wire.json'
+        $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+        $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+        $namespaces = Get-NetNamespaceIds
+        & unshare --map-root-user --net --fork --kill-child=SIGKILL $pwsh @pwshArgs -NoProfile -NonInteractive `
+            -File (Join-Path $PSScriptRoot 'lab/Wire-InLab.ps1') $RepoRoot $out
+        $LASTEXITCODE | Should -Be 0
+        Wait-LabGone -Before $namespaces | Should -BeNullOrEmpty
+        $r = @(Get-Content -Raw $out | ConvertFrom-Json | Where-Object Sequence -EQ 2)
+        $r.Count | Should -Be 3
+        $open = $r | Where-Object Role -EQ 'Open'
+        $open.Outcome | Should -Be 'Open'
+        $open.SynAckTtl | Should -Be 60 -Because 'nft lowered the peer''s TTL: several hops away'
+        $peer = $r | Where-Object Role -EQ 'PeerReset'
+        $peer.Outcome | Should -Be 'Refused'
+        $peer.ResetTtl | Should -Be 60
+        $peer.ResetFrom | Should -Be 'Peer'
+        $forged = $r | Where-Object Role -EQ 'FirewallReset'
+        $forged.Outcome | Should -Be 'Refused'
+        $forged.ResetTtl | Should -Be 64
+        $forged.ResetFrom | Should -Be 'Path'
+    }
+}
+
+Describe '-Capture on the prober (loopback)' -Skip:(-not $IsLinux) {
+    It 'an open port''s SynAckTtl, a closed port''s ResetTtl and ResetFrom Peer' {
+        if ($script:CannotCapture) { Set-ItResult -Skipped -Because $script:CannotCapture; return }
+        $listener = New-LoopbackListener
+        try {
+            $closed = Get-ClosedLoopbackPort
+            $r = @(Test-TcpRefused -ComputerName 127.0.0.1 -Port $listener.LocalEndpoint.Port, $closed -ThrottleLimit 1 -Count 2 -IntervalMs 0 -Capture)
+        } finally { $listener.Stop() }
+        $r.Count | Should -Be 4
+        ($r | Where-Object { $_.Outcome -eq 'Open' }) | ForEach-Object { $_.SynAckTtl | Should -Be 64; $_.ResetFrom | Should -BeNullOrEmpty }
+        $refused = @($r | Where-Object { $_.Outcome -eq 'Refused' })
+        $refused | ForEach-Object { $_.ResetTtl | Should -Be 64; $_.SynAckTtl | Should -BeNullOrEmpty }
+        ($refused | Where-Object Sequence -EQ 2).ResetFrom | Should -Be 'Peer'
+    }
+
+    It 'without -Capture: the wire fields stay empty' {
+        $r = Test-TcpRefused -ComputerName 127.0.0.1 -Port (Get-ClosedLoopbackPort)
+        $r.ResetTtl | Should -BeNullOrEmpty
+        $r.ResetFrom | Should -BeNullOrEmpty
+    }
+}
+
+Describe '-Capture without the right to capture' -Skip:(-not $IsLinux) {
+    It 'one Skipped Wire row with the reason; every other row as without -Capture' {
+        $setpriv = Get-Command setpriv -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+        if (-not $setpriv) { Set-ItResult -Skipped -Because 'setpriv (util-linux) is not installed'; return }
+        # Root without any capability (no CAP_NET_RAW): socket(AF_PACKET) is refused.
+        $prefix = @($setpriv.Source, '--inh-caps=-all', '--bounding-set=-all', '--')
+        $with = Invoke-Pwsh -Prefix $prefix -Command 'Invoke-PeerCrash -Mode Exit -Capture | Select-Object Step, Actor, Operation, Result, ErrnoName, Note'
+        $without = Invoke-Pwsh -Prefix $prefix -Command 'Invoke-PeerCrash -Mode Exit | Select-Object Step, Actor, Operation, Result, ErrnoName, Note'
+        $skipped = @($with | Where-Object Actor -EQ 'Wire')
+        $skipped.Count | Should -Be 1
+        $skipped[0].Result | Should -Be 'Skipped'
+        $skipped[0].Operation | Should -Be 'Capture'
+        $skipped[0].Note | Should -Match 'CAP_NET_RAW'
+        $rest = @($with | Where-Object Actor -NE 'Wire' | ForEach-Object { "$($_.Step) $($_.Actor) $($_.Operation) $($_.Result) $($_.ErrnoName)" })
+        $rest.Count | Should -BeGreaterOrEqual 5
+        ($rest -join '; ') | Should -Be ((@($without | ForEach-Object { "$($_.Step) $($_.Actor) $($_.Operation) $($_.Result) $($_.ErrnoName)" })) -join '; ')
+    }
+}

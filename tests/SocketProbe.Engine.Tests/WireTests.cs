@@ -1,0 +1,156 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using SocketProbe.Engine.Wire;
+using Xunit;
+
+namespace SocketProbe.Engine.Tests;
+
+public class WireTests
+{
+    private static readonly IPAddress Client = IPAddress.Parse("127.0.0.1");
+    private static readonly IPAddress Peer = IPAddress.Parse("127.13.0.2");
+
+    /// <summary>An IPv4 TCP packet as the ring holds it (network header first; checksums not needed).</summary>
+    private static byte[] Tcp4(IPAddress src, int sport, IPAddress dst, int dport, byte flags, uint seq, uint ack, int ttl = 64, int payload = 0)
+    {
+        var p = new byte[20 + 20];
+        p[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), (ushort)(40 + payload));
+        p[8] = (byte)ttl;
+        p[9] = 6;
+        src.GetAddressBytes().CopyTo(p, 12);
+        dst.GetAddressBytes().CopyTo(p, 16);
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(20), (ushort)sport);
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(22), (ushort)dport);
+        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(24), seq);
+        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(28), ack);
+        p[32] = 0x50;
+        p[33] = flags;
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(34), 512);
+        return p;
+    }
+
+    [Theory]
+    [InlineData(WireSegment.Syn, "S")]
+    [InlineData(WireSegment.Syn | WireSegment.Ack, "S.")]
+    [InlineData(WireSegment.Ack, ".")]
+    [InlineData(WireSegment.Psh | WireSegment.Ack, "P.")]
+    [InlineData(WireSegment.Fin | WireSegment.Ack, "F.")]
+    [InlineData(WireSegment.Fin | WireSegment.Psh | WireSegment.Ack, "FP.")]
+    [InlineData(WireSegment.Rst, "R")]
+    [InlineData(WireSegment.Rst | WireSegment.Ack, "R.")]
+    [InlineData(WireSegment.Syn | WireSegment.Ack | WireSegment.Ece, "S.E")]
+    public void Writes_the_flags_in_tcpdump_letters(byte flags, string letters)
+    {
+        var s = WireSegment.Decode(Tcp4(Client, 1000, Peer, 80, flags, 1, 2), 0)!;
+        Assert.Equal(letters, s.FlagLetters());
+    }
+
+    [Fact]
+    public void Decodes_an_IPv4_segment_and_its_payload_length()
+    {
+        var s = WireSegment.Decode(Tcp4(Client, 50000, Peer, 8080, WireSegment.Psh | WireSegment.Ack, 7, 9, ttl: 60, payload: 24), 42)!;
+        Assert.Equal(WireProtocol.Tcp, s.Protocol);
+        Assert.Equal(Client, s.Source);
+        Assert.Equal(Peer, s.Destination);
+        Assert.Equal(50000, s.SourcePort);
+        Assert.Equal(8080, s.DestinationPort);
+        Assert.Equal(60, s.Ttl);
+        Assert.Equal(24, s.PayloadLength);
+        Assert.Equal(7u, s.Sequence);
+        Assert.Equal(9u, s.Acknowledgment);
+        Assert.Equal(512, s.Window);
+        Assert.Equal(42, s.UnixNanoseconds);
+    }
+
+    [Fact]
+    public void Reads_the_packet_an_ICMP_error_quotes()
+    {
+        byte[] quoted = Tcp4(Client, 40000, Peer, 7, WireSegment.Syn, 5, 0);
+        var icmp = new byte[20 + 8 + 28];
+        icmp[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(2), (ushort)icmp.Length);
+        icmp[8] = 64;
+        icmp[9] = 1;
+        IPAddress.Parse("10.9.9.9").GetAddressBytes().CopyTo(icmp, 12);
+        Client.GetAddressBytes().CopyTo(icmp, 16);
+        icmp[20] = 3; // destination unreachable
+        icmp[21] = 1; // host
+        Array.Copy(quoted, 0, icmp, 28, 28);
+        var s = WireSegment.Decode(icmp, 0)!;
+        Assert.Equal("ICMP host-unreachable", s.IcmpName());
+        Assert.Equal(WireProtocol.Tcp, s.QuotedProtocol);
+        Assert.Equal(40000, s.QuotedSourcePort);
+        Assert.Equal(7, s.QuotedDestinationPort);
+        Assert.Equal(Peer, s.QuotedDestination);
+
+        var row = Assert.Single(WireRows.Build(new[] { s }, null, _ => 1));
+        Assert.Equal("ICMP host-unreachable", row.Operation);
+        Assert.StartsWith("10.9.9.9 > 127.0.0.1: about 127.0.0.1:40000 > 127.13.0.2:7 tcp", row.Note);
+        Assert.Contains("from neither: router 10.9.9.9", row.Note);
+    }
+
+    [Fact]
+    public void Ignores_what_is_cut_short_or_not_an_error()
+    {
+        Assert.Null(WireSegment.Decode(new byte[] { 0x45, 0, 0 }, 0));
+        var echo = new byte[28];
+        echo[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(echo.AsSpan(2), 28);
+        echo[9] = 1;
+        echo[20] = 8; // echo request
+        Assert.Null(WireSegment.Decode(echo, 0));
+    }
+
+    [Fact]
+    public void Calls_a_reset_with_another_TTL_than_the_SYN_ACK_a_third_partys()
+    {
+        const uint cIsn = 1000, pIsn = 5000;
+        var segments = new[]
+        {
+            Tcp4(Client, 40000, Peer, 80, WireSegment.Syn, cIsn, 0),
+            Tcp4(Peer, 80, Client, 40000, WireSegment.Syn | WireSegment.Ack, pIsn, cIsn + 1, ttl: 60),
+            Tcp4(Client, 40000, Peer, 80, WireSegment.Ack, cIsn + 1, pIsn + 1),
+            Tcp4(Client, 40000, Peer, 80, WireSegment.Psh | WireSegment.Ack, cIsn + 1, pIsn + 1, payload: 24),
+            Tcp4(Peer, 80, Client, 40000, WireSegment.Rst, pIsn + 1, 0, ttl: 64),
+        }.Select((p, i) => WireSegment.Decode(p, i * 1_000_000L)!).ToList();
+        bool Owns(ProtocolType protocol, int port, out bool client)
+        {
+            client = port == 40000;
+            return port is 40000 or 80;
+        }
+        var rows = WireRows.Build(segments, Owns, ns => ns / 1e6);
+        Assert.Equal(new[] { "S", "S.", ".", "P.", "R" }, rows.Select(r => r.Operation));
+        Assert.Equal("127.0.0.1:40000 > 127.13.0.2:80: seq 0, win 512, ttl 64, from client", rows[0].Note);
+        Assert.Equal("127.13.0.2:80 > 127.0.0.1:40000: seq 0, ack 1, win 512, ttl 60, from peer", rows[1].Note);
+        Assert.StartsWith("127.0.0.1:40000 > 127.13.0.2:80: seq 1:25, ack 1,", rows[3].Note);
+        Assert.Equal(24, rows[3].Bytes);
+        Assert.Contains("from neither", rows[4].Note);
+        Assert.Contains("ResetFrom Path", rows[4].Note);
+        Assert.Equal(4, rows[4].AtMs);
+        Assert.All(rows, r => { Assert.Equal(Actors.Wire, r.Actor); Assert.Null(r.Expected); Assert.Null(r.Matches); });
+    }
+
+    [Fact]
+    public void Keeps_only_the_runs_own_ports()
+    {
+        var mine = WireSegment.Decode(Tcp4(Client, 40000, Client, 80, WireSegment.Syn, 1, 0), 0)!;
+        var theirs = WireSegment.Decode(Tcp4(Client, 40001, Client, 81, WireSegment.Syn, 1, 0), 0)!;
+        bool Owns(ProtocolType protocol, int port, out bool client)
+        {
+            client = port == 40000;
+            return protocol == ProtocolType.Tcp && port is 40000 or 80;
+        }
+        var row = Assert.Single(WireRows.Build(new[] { mine, theirs }, Owns, _ => 0));
+        Assert.StartsWith("127.0.0.1:40000 > 127.0.0.1:80:", row.Note);
+    }
+
+    [Theory]
+    [InlineData(64, 64, ResetOrigin.Peer)]
+    [InlineData(60, 64, ResetOrigin.Path)]
+    [InlineData(null, 64, ResetOrigin.Unknown)]
+    [InlineData(64, null, ResetOrigin.Unknown)]
+    public void Judges_the_reset_by_its_hops(int? synAck, int? reset, ResetOrigin origin) =>
+        Assert.Equal(origin, WireRows.Judge(synAck, reset));
+}
