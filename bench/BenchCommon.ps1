@@ -173,7 +173,81 @@ function Invoke-BenchMatrix {
     $observations = @(Get-SocketErrorMatrix @throttle -Capture:$Capture -InformationVariable info -ErrorVariable failed -ErrorAction SilentlyContinue)
     $wall = $clock.Elapsed.TotalMilliseconds
     if ($failed) { throw "matrix scenario failed: $(($failed | ForEach-Object { $_.ToString() }) -join '; ')" }
+    # Each run's own slowest call: the kernel wait it sat out (the longest of all is the matrix's floor).
     $runs = @($info | ForEach-Object MessageData | Where-Object { $_ -is [SocketProbe.Engine.Matrix.MatrixRun] } |
-            ForEach-Object { [pscustomobject]@{ Name = $_.Scenario; WallMs = $_.ElapsedMs } })
-    [pscustomobject]@{ WallMs = $wall; Scenarios = $runs; Observations = $observations.Count }
+            ForEach-Object { [pscustomobject]@{ Name = $_.Scenario; WallMs = $_.ElapsedMs; StartedAtMs = $_.StartedAtMs; FinishedAtMs = $_.FinishedAtMs
+                    LongestCallMs = [double](@($_.Observations | Measure-Object ElapsedMs -Maximum)[0].Maximum) } })
+    $longest = if ($observations) { [double]($observations | Measure-Object ElapsedMs -Maximum).Maximum } else { 0.0 }
+    [pscustomobject]@{ WallMs = $wall; Scenarios = $runs; Observations = $observations.Count; LongestCallMs = $longest }
+}
+
+function Get-ListeningPort {
+    # Ports something listens on in this namespace (Linux /proc/net/tcp{,6}, state 0A).
+    foreach ($file in '/proc/net/tcp', '/proc/net/tcp6') {
+        if (-not (Test-Path $file)) { continue }
+        Get-Content $file | Select-Object -Skip 1 | ForEach-Object {
+            $f = -split $_
+            if ($f[3] -eq '0A') { [Convert]::ToInt32(($f[1] -split ':')[-1], 16) }
+        }
+    }
+}
+
+function Get-ClosedLoopbackPort {
+    # $Count ports below the ephemeral range that nothing listens on: no bind(0) lands there, so they
+    # stay closed during the run.
+    param([int] $Count = 1000)
+    $busy = [Collections.Generic.HashSet[int]]::new([int[]]@(Get-ListeningPort))
+    $low = [int](Get-Content /proc/sys/net/ipv4/ip_local_port_range -ErrorAction Ignore | ForEach-Object { (-split $_)[0] } | Select-Object -First 1)
+    if (-not $low) { $low = 32768 }
+    $ports = @((($low - 12000)..($low - 1)) | Where-Object { -not $busy.Contains($_) } | Select-Object -First $Count)
+    if ($ports.Count -ne $Count) { throw "found only $($ports.Count) free ports below $low" }
+    , [int[]]$ports
+}
+
+function Expand-PortList([string] $Text) {
+    foreach ($part in $Text -split ',') {
+        if ($part -match '^(\d+)-(\d+)$') { [int]$Matches[1]..[int]$Matches[2] } elseif ($part) { [int]$part }
+    }
+}
+
+function Get-Nmap { Get-Command nmap -CommandType Application -ErrorAction Ignore | Select-Object -First 1 }
+
+function Invoke-NmapSweep {
+    <#
+    nmap -sT -n -Pn against 127.0.0.1 on $PortSpec ('1-65535' or a comma list): wall time (process
+    start included), nmap's own "scanned in", and each port's state from its XML.
+    #>
+    param([Parameter(Mandatory)] $Nmap, [Parameter(Mandatory)][string] $PortSpec)
+    $xmlFile = [IO.Path]::GetTempFileName()
+    try {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        & $Nmap.Source -sT -n -Pn 127.0.0.1 -p $PortSpec -oX $xmlFile | Out-Null
+        $ms = $clock.Elapsed.TotalMilliseconds
+        if ($LASTEXITCODE -ne 0) { throw "nmap exited with $LASTEXITCODE" }
+        $xml = [xml](Get-Content -Raw $xmlFile)
+        $states = @{}
+        foreach ($p in $xml.SelectNodes('//host/ports/port')) {
+            $states[[int]$p.GetAttribute('portid')] = $p.SelectSingleNode('state').GetAttribute('state')
+        }
+        # Ports in a state nmap does not list one by one are in extraports/extrareasons ranges.
+        foreach ($extra in $xml.SelectNodes('//host/ports/extraports')) {
+            foreach ($reason in $extra.SelectNodes('extrareasons')) {
+                foreach ($port in Expand-PortList $reason.GetAttribute('ports')) { $states[$port] = $extra.GetAttribute('state') }
+            }
+        }
+        $elapsed = $xml.SelectSingleNode('//runstats/finished').GetAttribute('elapsed')
+        [pscustomobject]@{ Ms = $ms; States = $states; SelfMs = 1000 * [double]$elapsed }
+    }
+    finally { Remove-Item $xmlFile -ErrorAction Ignore }
+}
+
+function Invoke-ProbeSweep {
+    # Test-TcpRefused against 127.0.0.1 on $Ports, timed as the cmdlet call; each port's state in nmap's words.
+    param([Parameter(Mandatory)][int[]] $Ports, [int] $ThrottleLimit = 200)
+    $clock = [Diagnostics.Stopwatch]::StartNew()
+    $states = @{}
+    foreach ($r in Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports -ThrottleLimit $ThrottleLimit -TimeoutMs 5000) {
+        $states[$r.Port] = switch ($r.Outcome) { 'Open' { 'open' } 'Refused' { 'closed' } default { "$_" } }
+    }
+    [pscustomobject]@{ Ms = $clock.Elapsed.TotalMilliseconds; States = $states }
 }

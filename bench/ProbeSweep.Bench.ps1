@@ -22,66 +22,16 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $root = Split-Path -Parent $PSScriptRoot
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 Import-Module (Join-Path $root 'SocketProbe.psd1') -Force
 
-$nmap = Get-Command nmap -CommandType Application -ErrorAction Ignore | Select-Object -First 1
-
-function Get-ListeningPort {
-    # Ports something listens on in this namespace (Linux /proc/net/tcp{,6}, state 0A).
-    foreach ($file in '/proc/net/tcp', '/proc/net/tcp6') {
-        if (-not (Test-Path $file)) { continue }
-        Get-Content $file | Select-Object -Skip 1 | ForEach-Object {
-            $f = -split $_
-            if ($f[3] -eq '0A') { [Convert]::ToInt32(($f[1] -split ':')[-1], 16) }
-        }
-    }
-}
-
-function Expand-PortList([string] $text) {
-    foreach ($part in $text -split ',') {
-        if ($part -match '^(\d+)-(\d+)$') { [int]$Matches[1]..[int]$Matches[2] } elseif ($part) { [int]$part }
-    }
-}
+$nmap = Get-Nmap
 
 function Invoke-Timed([scriptblock] $work) {
     $clock = [Diagnostics.Stopwatch]::StartNew()
     $out = & $work
     $clock.Stop()
     [pscustomobject]@{ Ms = $clock.Elapsed.TotalMilliseconds; States = $out }
-}
-
-function Invoke-SocketProbeSweep([int[]] $ports) {
-    Invoke-Timed {
-        $states = @{}
-        foreach ($r in Test-TcpRefused -ComputerName 127.0.0.1 -Port $ports -ThrottleLimit 200 -TimeoutMs 5000) {
-            $states[$r.Port] = switch ($r.Outcome) { 'Open' { 'open' } 'Refused' { 'closed' } default { "$_" } }
-        }
-        $states
-    }
-}
-
-function Invoke-NmapSweep([int[]] $ports) {
-    $xmlFile = [IO.Path]::GetTempFileName()
-    try {
-        $t = Invoke-Timed {
-            & $nmap.Source -sT -n -Pn 127.0.0.1 -p ($ports -join ',') -oX $xmlFile | Out-Null
-            if ($LASTEXITCODE -ne 0) { throw "nmap exited with $LASTEXITCODE" }
-        }
-        $xml = [xml](Get-Content -Raw $xmlFile)
-        $states = @{}
-        foreach ($p in $xml.SelectNodes('//host/ports/port')) {
-            $states[[int]$p.GetAttribute('portid')] = $p.SelectSingleNode('state').GetAttribute('state')
-        }
-        # Ports in a state nmap does not list one by one are in extraports/extrareasons ranges.
-        foreach ($extra in $xml.SelectNodes('//host/ports/extraports')) {
-            foreach ($reason in $extra.SelectNodes('extrareasons')) {
-                foreach ($port in Expand-PortList $reason.GetAttribute('ports')) { $states[$port] = $extra.GetAttribute('state') }
-            }
-        }
-        $elapsed = $xml.SelectSingleNode('//runstats/finished').GetAttribute('elapsed')
-        [pscustomobject]@{ Ms = $t.Ms; States = $states; SelfMs = 1000 * [double]$elapsed }
-    }
-    finally { Remove-Item $xmlFile -ErrorAction Ignore }
 }
 
 function Invoke-TestConnectionSweep([int[]] $ports) {
@@ -120,11 +70,7 @@ try {
         $listeners.Add($l)
     }
     $openPorts = @($listeners | ForEach-Object { $_.LocalEndPoint.Port } | Sort-Object)
-    $busy = [Collections.Generic.HashSet[int]]::new([int[]]@(Get-ListeningPort))
-    $low = [int](Get-Content /proc/sys/net/ipv4/ip_local_port_range -ErrorAction Ignore | ForEach-Object { (-split $_)[0] } | Select-Object -First 1)
-    if (-not $low) { $low = 32768 }
-    $closedPorts = @((($low - 12000)..($low - 1)) | Where-Object { -not $busy.Contains($_) } | Select-Object -First 1000)
-    if ($closedPorts.Count -ne 1000) { throw "found only $($closedPorts.Count) free ports below $low" }
+    $closedPorts = Get-ClosedLoopbackPort -Count 1000
 
     $sweeps = [ordered]@{
         'A: 1,000 closed' = $closedPorts
@@ -138,11 +84,11 @@ try {
         foreach ($p in $ports) { $expected[$p] = if ($openPorts -contains $p) { 'open' } else { 'closed' } }
         $runs = @{ SocketProbe = @(); nmap = @(); nmapSelf = @(); TestConnection = @() }
         for ($rep = 1; $rep -le $Repeat; $rep++) {
-            $sp = Invoke-SocketProbeSweep $ports
+            $sp = Invoke-ProbeSweep -Ports $ports
             $disagreements += Compare-State $expected $sp.States 'Test-TcpRefused'
             $runs.SocketProbe += $sp.Ms
             if ($nmap) {
-                $nm = Invoke-NmapSweep $ports
+                $nm = Invoke-NmapSweep -Nmap $nmap -PortSpec ($ports -join ',')
                 $disagreements += Compare-State $expected $nm.States 'nmap'
                 $runs.nmap += $nm.Ms
                 $runs.nmapSelf += $nm.SelfMs

@@ -77,8 +77,9 @@ Describe 'Invoke-PeerCrash with a real peer process' {
         param($DelayMs)
         $ps = [PowerShell]::Create()
         try {
-            # Back-to-back runs: most of the time a peer process is alive when the stop lands.
-            $null = $ps.AddScript("Import-Module '$RepoRoot/SocketProbe.psd1'; 1..50 | ForEach-Object { Invoke-PeerCrash -Mode KillWithUnreadData }")
+            # Back-to-back runs: most of the time a peer process is alive when the stop lands. Enough
+            # of them to outlast the longest delay with the NativeAOT peer (~15 ms a run).
+            $null = $ps.AddScript("Import-Module '$RepoRoot/SocketProbe.psd1'; 1..400 | ForEach-Object { Invoke-PeerCrash -Mode KillWithUnreadData }")
             $null = $ps.BeginInvoke()
             Start-Sleep -Milliseconds $DelayMs
             $clock = [Diagnostics.Stopwatch]::StartNew()

@@ -489,6 +489,7 @@ foreach ($round in 1, 2) {
         $dir = Join-Path $TestDrive "it’s a 'quoted' ‘dir’/SocketProbe"
         New-Item -ItemType Directory -Path $dir | Out-Null
         Copy-Item $script:Manifest $dir
+        Copy-Item (Join-Path $RepoRoot 'SocketProbe.psm1') $dir
         Copy-Item -Recurse (Join-Path $RepoRoot 'bin') (Join-Path $dir 'bin')
         if (Test-Path (Join-Path $RepoRoot 'en-US')) { Copy-Item -Recurse (Join-Path $RepoRoot 'en-US') (Join-Path $dir 'en-US') }
         $env:SP_MODULE = Join-Path $dir 'SocketProbe.psd1'

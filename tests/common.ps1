@@ -84,6 +84,7 @@ function Get-OurProcessId {
     # clone's peer program (a lab or peer that outlived its parent is reparented, not ours by ppid).
     if (-not $IsLinux) { return }
     $peerDll = Join-Path $script:RepoRoot 'bin/SocketProbe.Peer.dll'
+    $nativePeer = (Join-Path $script:RepoRoot 'bin/SocketProbe.Peer') + [char]0   # ./build.ps1 -Task NativePeer: argv[0]
     $parent = @{}
     $ours = [Collections.Generic.HashSet[int]]::new()
     foreach ($dir in [IO.Directory]::GetDirectories('/proc')) {
@@ -94,7 +95,7 @@ function Get-OurProcessId {
             $stat = [IO.File]::ReadAllText("$dir/stat")
             $parent[[int]$name] = [int]($stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')[1])
             $cmdline = [IO.File]::ReadAllText("$dir/cmdline")
-            if ($cmdline.Contains($peerDll)) { $null = $ours.Add([int]$name) }
+            if ($cmdline.Contains($peerDll) -or $cmdline.StartsWith($nativePeer)) { $null = $ours.Add([int]$name) }
         }
         catch { }   # the process ended while we looked
     }

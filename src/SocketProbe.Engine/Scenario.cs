@@ -33,6 +33,16 @@ public abstract class Scenario
     /// <summary>Client actions this scenario can play; the first is its default.</summary>
     public virtual IReadOnlyList<ClientAction> ClientActions { get; } = new[] { ClientAction.Default };
 
+    /// <summary>
+    /// The kernel timer (or our own bound) the scenario sits out with <paramref name="request"/>'s
+    /// values, in ms; 0 when it waits for none. Only a planning hint: the matrix starts the longest
+    /// waits first so they overlap everything else. Never an observed value.
+    /// </summary>
+    public virtual double ExpectedWaitMs(ScenarioRequest request) => 0;
+
+    /// <summary>A wait of the kernel's defaults (no value in the request): minutes, so it goes first.</summary>
+    protected const double KernelDefaultWaitMs = 120_000;
+
     /// <summary>Null when the scenario can run here; otherwise the reason it is Skipped.</summary>
     public virtual string? WhyCannotRun(ScenarioRequest request) => null;
 

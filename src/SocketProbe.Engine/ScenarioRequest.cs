@@ -30,14 +30,14 @@ public sealed class ScenarioRequest
     /// <summary>How long an idle client waits to show that nothing happens (our own bound).</summary>
     public int IdleWaitMs { get; set; } = 2_000;
 
+    /// <summary>Capture the run's own segments and the ICMP errors about them as Wire rows (-Capture).</summary>
+    public bool Capture { get; set; }
     /// <summary>
     /// The lab middlebox's idle timeout (MiddleboxIdleReset/-Drop): conntrack forgets an established
     /// flow idle this long (nf_conntrack_tcp_timeout_established, seconds; the kernel's default is 5 days).
     /// The fault itself, not a timer of the client's: the client stays idle a little longer than this.
     /// </summary>
     public int MiddleboxTimeoutSeconds { get; set; } = 1;
-    /// <summary>Capture the run's own segments and the ICMP errors about them as Wire rows (-Capture).</summary>
-    public bool Capture { get; set; }
 
     /// <summary>Leave every kernel timer at the system's default (a run may take minutes).</summary>
     public void UseKernelDefaults()

@@ -5,16 +5,41 @@ namespace SocketProbe.Engine.Lab;
 /// <summary>
 /// How to start SocketProbe.Peer from the module's own files: with the dotnet muxer that runs us
 /// (or one found beside the runtime or on PATH), else through the running PowerShell.
-/// SOCKETPROBE_PEER_HOST=pwsh forces the PowerShell route (tests use it to prove it works).
+/// A NativeAOT-compiled peer beside it (SocketProbe.Peer, from ./build.ps1 -Task NativePeer) starts
+/// in ~10 ms instead of ~55 ms; it is used for the serve and sigpipe modes when present and not
+/// older than the managed peer and engine it was compiled from. Lab mode stays managed (its JSON
+/// hand-over uses reflection, which NativeAOT does not keep).
+/// SOCKETPROBE_PEER_HOST=pwsh forces the PowerShell route (tests use it to prove it works);
+/// SOCKETPROBE_PEER_HOST=dotnet forces the managed peer under the muxer (benchmarks compare the two).
 /// </summary>
 public static class DotNetHost
 {
-    public static string PeerAssembly =>
-        Path.Combine(Path.GetDirectoryName(typeof(DotNetHost).Assembly.Location)!, "SocketProbe.Peer.dll");
+    private static string ModuleDirectory => Path.GetDirectoryName(typeof(DotNetHost).Assembly.Location)!;
+
+    public static string PeerAssembly => Path.Combine(ModuleDirectory, "SocketProbe.Peer.dll");
+
+    /// <summary>The NativeAOT peer beside the managed one.</summary>
+    public static string NativePeer => Path.Combine(ModuleDirectory, Exe("SocketProbe.Peer"));
+
+    /// <summary>The native peer to use for <paramref name="mode"/>, or null: absent, stale, lab mode, or a host forced.</summary>
+    public static string? UsableNativePeer(string mode)
+    {
+        if (mode == "lab" || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SOCKETPROBE_PEER_HOST"))) return null;
+        string native = NativePeer;
+        if (!File.Exists(native)) return null;
+        // A native peer compiled before the last build of the managed code would speak an old protocol.
+        DateTime built = File.GetLastWriteTimeUtc(native);
+        foreach (string source in new[] { PeerAssembly, typeof(DotNetHost).Assembly.Location })
+            if (File.Exists(source) && File.GetLastWriteTimeUtc(source) > built) return null;
+        return native;
+    }
 
     /// <summary>The program and its arguments that run the peer with <paramref name="peerArguments"/>.</summary>
     public static (string File, IReadOnlyList<string> Arguments) PeerCommand(IReadOnlyList<string> peerArguments)
     {
+        string? native = peerArguments.Count > 0 ? UsableNativePeer(peerArguments[0]) : null;
+        if (native is not null) return (native, peerArguments.ToList());
+
         string peer = PeerAssembly;
         if (!File.Exists(peer)) throw new FileNotFoundException($"The peer program is missing: {peer}. Build the module first (./build.ps1).", peer);
 

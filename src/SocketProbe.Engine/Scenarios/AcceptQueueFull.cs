@@ -14,6 +14,8 @@ public sealed class AcceptQueueFull : Scenario
     private const int Backlog = 1;
 
     public override string Name => "AcceptQueueFull";
+    public override double ExpectedWaitMs(ScenarioRequest request) =>
+        request.SynRetries is int n ? ((2 << n) - 1) * 1000.0 : KernelDefaultWaitMs;   // (2^(n+1) - 1) s of SYN retries
     public override string Description => "A listener with a full accept queue never accepts: the next client's SYNs are dropped until connect gives up.";
     public override string Textbook => "connect stalls, then ETIMEDOUT (Linux)";
     public override string Cmdlet => "Test-TcpRefused";

@@ -7,6 +7,8 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class ConnectTimeout : LabScenario
 {
     public override string Name => "ConnectTimeout";
+    public override double ExpectedWaitMs(ScenarioRequest request) =>
+        request.SynRetries is int n ? ((2 << n) - 1) * 1000.0 : KernelDefaultWaitMs;   // (2^(n+1) - 1) s of SYN retries
     public override string Description => "SYNs to the peer host are silently dropped; connect retries the SYN, then gives up.";
     public override string Textbook => "ETIMEDOUT after the retries";
     public override string Cmdlet => "Test-TcpRefused";

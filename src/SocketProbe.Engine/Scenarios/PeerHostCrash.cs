@@ -10,6 +10,8 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerHostCrash : LabScenario
 {
     public override string Name => "PeerHostCrash";
+    public override double ExpectedWaitMs(ScenarioRequest request) =>
+        Math.Max(request.IdleWaitMs, request.UserTimeoutMs ?? KernelDefaultWaitMs);
     public override string MemberName => "HostCrash";
     public override string Description => "The peer host goes silent after the handshake: a sending client retransmits, then gives up; an idle one waits forever.";
     public override string Textbook => "send: retransmits, then ETIMEDOUT (or EHOSTUNREACH); idle recv blocks forever";

@@ -7,6 +7,9 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerHostCrashKeepalive : LabScenario
 {
     public override string Name => "PeerHostCrashKeepalive";
+    public override double ExpectedWaitMs(ScenarioRequest request) =>
+        request is { KeepAliveIdleSeconds: int idle, KeepAliveIntervalSeconds: int interval, KeepAliveCount: int count }
+            ? (idle + interval * count) * 1000.0 : KernelDefaultWaitMs;
     public override string MemberName => "HostCrash";
     public override string Description => "The peer host goes silent while the client idles with SO_KEEPALIVE: unanswered probes end the connection.";
     public override string Textbook => "recv ETIMEDOUT after keepalive probes";

@@ -85,8 +85,8 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
                 AddressFamily = family, CallTimeoutMs = TimeoutMs, ClientAction = ClientAction,
                 UserTimeoutMs = UserTimeoutMs, KeepAliveIdleSeconds = KeepAliveIdleSeconds,
                 KeepAliveIntervalSeconds = KeepAliveIntervalSeconds, KeepAliveCount = KeepAliveCount, IdleWaitMs = IdleWaitMs,
-                MiddleboxTimeoutSeconds = MiddleboxTimeoutSeconds,
                 Capture = Capture,
+                MiddleboxTimeoutSeconds = MiddleboxTimeoutSeconds,
             };
             if (KernelDefaults) request.UseKernelDefaults();
             return request;
