@@ -83,7 +83,7 @@ public static partial class ErrorCatalog
                 Mac("ETIMEDOUT", 60, "Operation timed out", "TimedOut"),
                 Win("WSAETIMEDOUT", 10060, "Connection timed out.", "TimedOut"),
             },
-            S("ConnectTimeout", "AcceptQueueFull", "PeerHostCrash", "PeerHostCrashKeepalive", "IcmpUnreachableEstablished")),
+            S("ConnectTimeout", "AcceptQueueFull", "PeerHostCrash", "PeerHostCrashKeepalive", "IcmpUnreachableEstablished", "MiddleboxIdleDrop", "MtuBlackhole")),
 
         new("EHOSTUNREACH", "The destination host cannot be reached.",
             "A router answered ICMP host unreachable (or administratively prohibited), or, for an address on the local link, ARP or IPv6 " +
@@ -232,7 +232,7 @@ public static partial class ErrorCatalog
                 Mac("EADDRNOTAVAIL", 49, "Can't assign requested address", "AddressNotAvailable"),
                 Win("WSAEADDRNOTAVAIL", 10049, "Cannot assign requested address.", "AddressNotAvailable"),
             },
-            S()),
+            S("EphemeralPortExhaustion")),
 
         new("EAFNOSUPPORT", "The address family is not supported here.",
             "An IPv6 address with IPv6 disabled in the kernel, or an address of one family used on a socket of the other " +

@@ -22,7 +22,8 @@ public sealed class MiddleboxIdleDrop : MiddleboxIdleScenario
         Send.Linux("Success", null, "tcp_sendmsg_locked() queues the bytes; nothing acknowledges them; " + Observed),
         Receive.Linux("Error", "ETIMEDOUT",
             "the expired conntrack entry is not found and tcp_new() refuses a non-SYN (nf_conntrack_tcp_loose 0): ct state invalid, nft drop; " +
-            "tcp_write_timeout(): unacknowledged data older than TCP_USER_TIMEOUT -> tcp_write_err() ETIMEDOUT; " + Observed),
+            "tcp_write_timeout(): unacknowledged data older than TCP_USER_TIMEOUT -> tcp_write_err() ETIMEDOUT; " + Observed)
+            with { Window = r => TimeWindow.AfterTimer(r.UserTimeoutMs) },
         SendAgain.Linux("Error", "EPIPE", "tcp_done() set SEND_SHUTDOWN: sk_stream_error() EPIPE; " + Observed),
 
         Receive.MacOS("Error", "ETIMEDOUT", "Stevens UNP 5.14 (BSD: retransmits, then ETIMEDOUT); tcp(4) TCP_RXT_CONNDROPTIME"),

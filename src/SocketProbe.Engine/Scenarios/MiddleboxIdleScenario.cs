@@ -29,6 +29,10 @@ public abstract class MiddleboxIdleScenario : LabScenario
     public override string Cmdlet => FrontDoors.InvokePeerCrash;
     public override IReadOnlyList<ClientAction> ClientActions { get; } = new[] { ClientAction.Send };
 
+    /// <summary>The lab's bound grows by the idle, which the middlebox's timeout sets (350 s plays an AWS NLB).</summary>
+    public override int RunBoundMs(ScenarioRequest request) =>
+        (int)Math.Min(int.MaxValue, base.RunBoundMs(request) + request.MiddleboxTimeoutSeconds * 1000L + IdleMarginMs);
+
     /// <summary>True: the firewall answers a segment of a forgotten flow with a forged RST; false: it drops it.</summary>
     protected abstract bool Resets { get; }
 

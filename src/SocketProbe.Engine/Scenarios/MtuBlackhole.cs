@@ -30,7 +30,8 @@ public sealed class MtuBlackhole : MtuBlackholeScenario
         LargeSend.Linux("Success", null, "tcp_sendmsg_locked() queues the bytes: the write is accepted locally; " + Observed),
         Receive.Linux("Error", "ETIMEDOUT",
             "no ICMP, so no tcp_v4_mtu_reduced(); tcp_write_timeout(): with tcp_mtu_probing 0 tcp_mtu_probing() does nothing, the full-sized " +
-            "retransmissions vanish too, and unacknowledged data older than TCP_USER_TIMEOUT -> tcp_write_err() ETIMEDOUT; " + Observed),
+            "retransmissions vanish too, and unacknowledged data older than TCP_USER_TIMEOUT -> tcp_write_err() ETIMEDOUT; " + Observed)
+            with { Window = r => TimeWindow.AfterTimer(r.UserTimeoutMs) },
 
         LargeSend.MacOS("Success", null, "sosend(): the bytes fit the send buffer"),
         Receive.MacOS("TimedOut", null,

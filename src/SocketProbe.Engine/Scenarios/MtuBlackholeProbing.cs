@@ -16,6 +16,9 @@ public sealed class MtuBlackholeProbing : MtuBlackholeScenario
 
     private const string Observed = "observed on Linux 6.18";
 
+    /// <summary>tcp_model_timeout(tcp_retries1 = 3, TCP_RTO_MIN 200 ms): (2^4 - 1) x 200 ms, where the black hole is suspected.</summary>
+    private const double RetriesOneMs = 15 * 200;
+
     public override string Name => "MtuBlackholeProbing";
     public override string Description => "The MTU black hole with tcp_mtu_probing=1: after about 3 s of retransmissions the kernel lowers its segment size and the large write arrives.";
     public override string Textbook => "RFC 4821 (packetization-layer PMTUD): a black hole is found by probing, the sender lowers its MSS";
@@ -31,7 +34,8 @@ public sealed class MtuBlackholeProbing : MtuBlackholeScenario
         LargeSend.Linux("Success", null, "tcp_sendmsg_locked() queues the bytes: the write is accepted locally; " + Observed),
         LargeReceive.Linux("Success", null,
             "net/ipv4/tcp_timer.c tcp_write_timeout(): retransmits_timed_out(tcp_retries1) -> tcp_mtu_probing() enables icsk_mtup, " +
-            "tcp_sync_mss() drops to search_low (tcp_base_mss 1024); tcp_retransmit_skb() re-fragments to the new MSS and the segments pass; " + Observed),
+            "tcp_sync_mss() drops to search_low (tcp_base_mss 1024); tcp_retransmit_skb() re-fragments to the new MSS and the segments pass; " + Observed)
+            with { Window = _ => TimeWindow.AfterTimer(RetriesOneMs) },
 
         LargeReceive.MacOS("Success", null,
             "xnu bsd/netinet/tcp_timer.c tcp_timers(): pmtud_blackhole_detection (on by default) lowers the MSS to 1200 at the second retransmission"),
