@@ -198,7 +198,7 @@ Describe 'Get-SocketErrorInfo output is flat' {
         $back = @(Import-Csv -Path $csv)
         $back.Count | Should -Be 6
         ($back[0].PSObject.Properties.Name -join ',') |
-            Should -Be 'Key,Platform,Name,Number,Message,SocketError,NativeErrorCode,Summary,Causes,Scenarios,Source,NextStep,Runtime,Matched,PatternSource,Note,LinePlatform'
+            Should -Be 'Key,Platform,Name,Number,Message,SocketError,NativeErrorCode,Summary,Causes,Scenarios,Counters,Source,NextStep,Runtime,Matched,PatternSource,Note,LinePlatform'
         $back.Key | Should -Be @($rows.Key)
         $back.Platform | Should -Be @($rows.Platform | ForEach-Object ToString)
         [int]$back[2].Number | Should -Be 10054
