@@ -128,7 +128,7 @@ $ErrorActionPreference = 'Stop'
 Import-Module $Manifest
 Add-Type -Path $Old
 'type=' + [Microsoft.Extensions.Logging.LogLevel].Assembly.GetName().Version
-'errno=' + (Invoke-SocketScenario -Name ConnectRefused).ErrnoName
+'errno=' + (Invoke-SocketScenario -Name ConnectRefused | Where-Object Actor -EQ Client).ErrnoName
 '@
         $out | Should -Contain 'type=6.0.0.0'
         $out | Should -Contain 'errno=ECONNREFUSED'
@@ -195,7 +195,7 @@ Import-Module SocketProbe
 $m = Get-Module SocketProbe
 'base=' + $m.ModuleBase
 'cmdlets=' + $m.ExportedCmdlets.Count
-'refused=' + (Invoke-SocketScenario -Name ConnectRefused).Result
+'refused=' + (Invoke-SocketScenario -Name ConnectRefused | Where-Object Actor -EQ Client).Result
 'help=' + ((Get-Help Invoke-PeerCrash).Synopsis -ne $null)
 if ($IsLinux) { 'peer=' + ((Invoke-PeerCrash -Mode Exit | Where-Object Operation -EQ Receive | Select-Object -First 1).Result) }
 '@
