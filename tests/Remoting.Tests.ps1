@@ -118,9 +118,10 @@ Describe 'SocketProbe over PowerShell remoting (SSH to localhost)' -Skip:([bool]
         ($remote | ForEach-Object { "$($_.Step) $($_.Actor) $($_.Operation) $($_.Result) $($_.ErrnoName) $($_.Matches)" }) |
             Should -Be ($local | ForEach-Object { "$($_.Step) $($_.Actor) $($_.Operation) $($_.Result) $($_.ErrnoName) $($_.Matches)" })
         $remote[0].Platform | Should -Be $local[0].Platform
-        # Same view, same columns: only the timings differ.
+        # Same view, same columns: only the timings differ (and the host-wide counters row, which other traffic moves).
         $mask = { param($t) $t -replace '\d+[.,]\d+', 'N' -replace ' +', ' ' }
-        (& $mask ($remote | Out-String -Width 80)) | Should -Be (& $mask ($local | Out-String -Width 80))
+        $calls = { process { if ($_.Actor -ne 'Kernel') { $_ } } }
+        (& $mask ($remote | & $calls | Out-String -Width 80)) | Should -Be (& $mask ($local | & $calls | Out-String -Width 80))
     }
 
     It 'gives the matrix summary the same view remotely' {
@@ -130,10 +131,11 @@ Describe 'SocketProbe over PowerShell remoting (SSH to localhost)' -Skip:([bool]
     }
 
     It 'gives a deserialized probe result the probe view' -Skip:(-not (Get-FormatData -TypeName Deserialized.SocketProbe.Engine.Probe.ProbeResult)) {
-        # Probe.Format.ps1xml belongs to the probe work; this runs once its views name the Deserialized type too.
         $remote = @(Invoke-Command -Session $Session -ScriptBlock { param($p) Test-TcpRefused -ComputerName 127.0.0.1 -Port $p } -ArgumentList $Closed)
         $local = @(Test-TcpRefused -ComputerName 127.0.0.1 -Port $Closed)
-        (($remote | Out-String -Width 200) -split "`n")[1] | Should -Be (($local | Out-String -Width 200) -split "`n")[1]
+        # The same columns; a remote table adds PSComputerName at the end.
+        $header = (($local | Out-String -Width 200) -split "`n")[1].TrimEnd()
+        (($remote | Out-String -Width 200) -split "`n")[1] | Should -BeLike "$header*"
     }
 
     It 'runs the fleet recipe: the same probe from several sessions, compared side by side' {

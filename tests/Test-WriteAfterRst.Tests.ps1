@@ -85,7 +85,8 @@ BeforeDiscovery {
 
 Describe 'Test-WriteAfterRst -Variant <Variant> on <Family> loopback (Linux)' -Skip:(-not $IsLinux) -ForEach $script:MoreRuns {
     BeforeAll {
-        $script:o = @(Test-WriteAfterRst -Variant $Variant -AddressFamily $Family)
+        # The run's own rows; the counters row that ends it (Actor Kernel) is Get-TcpCounter.Tests.ps1's to check.
+        $script:o = @(Test-WriteAfterRst -Variant $Variant -AddressFamily $Family | Where-Object Actor -NE 'Kernel')
     }
 
     It 'runs <Scenario>: <Expect>' {
