@@ -5,10 +5,11 @@ using SocketProbe.Engine.Probe;
 namespace SocketProbe;
 
 /// <summary>
-/// Gathers the targets of every pipeline record for the cmdlets that hold connections
-/// (Watch-TcpConnection, Find-TcpIdleTimeout): parses each with <see cref="ProbeTarget"/>, takes the
-/// port written in the name over -Port, merges repeated hosts, and reports each bad target as a
-/// non-terminating error so the good ones still run.
+/// Gathers the targets of every pipeline record for the cmdlets that take -ComputerName
+/// (Test-TcpRefused, Watch-TcpConnection, Find-TcpIdleTimeout): parses each with <see cref="ProbeTarget"/>,
+/// takes the port written in the name over -Port (and warns when -Port said otherwise), merges repeated
+/// hosts (ports merged, duplicates dropped, order kept), and reports each bad target as a non-terminating
+/// error so the good ones still run.
 /// </summary>
 internal sealed class TargetCollector
 {
@@ -17,7 +18,9 @@ internal sealed class TargetCollector
 
     public IReadOnlyList<ProbeTask> Tasks => _tasks;
 
-    public void Add(PSCmdlet cmdlet, string text, int[] port, AddressFamily? family, string familyName)
+    /// <param name="family">Only this family's literals are accepted; null accepts both.</param>
+    /// <param name="whyFamily">Ends the error for a literal of the other family, e.g. "-AddressFamily is IPv4."</param>
+    public void Add(PSCmdlet cmdlet, string text, int[] port, AddressFamily? family, string whyFamily)
     {
         if (!ProbeTarget.TryParse(text, out ProbeTarget? target, out string? problem))
         {
@@ -26,7 +29,7 @@ internal sealed class TargetCollector
         }
         if (target!.Literal is { } literal && family is { } wanted && literal.AddressFamily != wanted)
         {
-            Error(cmdlet, $"'{text}' is an {(literal.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4")} address, but -AddressFamily is {familyName}.",
+            Error(cmdlet, $"'{text}' is an {(literal.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4")} address, but {whyFamily}",
                 "AddressFamilyMismatch", text);
             return;
         }
@@ -34,7 +37,7 @@ internal sealed class TargetCollector
         if (target.Port is int own)
         {
             if (port.Length > 0 && !(port.Length == 1 && port[0] == own))
-                cmdlet.WriteVerbose($"{text}: the port in the name ({own}) is used; -Port {string.Join(",", port)} is ignored for this target.");
+                cmdlet.WriteWarning($"'{text}': the port in the name ({own}) wins; -Port {string.Join(",", port)} is not used for this target.");
             ports = new[] { own };
         }
         else if (port.Length > 0)

@@ -67,7 +67,7 @@ public sealed class FindTcpIdleTimeoutCommand : SocketProbeCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (string text in ComputerName) _targets.Add(this, text, Port, AddressFamily.ToProbeFamily(), AddressFamily.ToString());
+        foreach (string text in ComputerName) _targets.Add(this, text, Port, AddressFamily.ToProbeFamily(), $"-AddressFamily is {AddressFamily}.");
     }
 
     protected override void EndProcessing()

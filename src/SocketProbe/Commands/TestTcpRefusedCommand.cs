@@ -29,8 +29,7 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     private static readonly string[] ProbeSets = { ProbeSet, QuietSet, SummarySet, HealthySet };
 
     // Targets gathered from every pipeline record; probed together in EndProcessing (see there).
-    private readonly List<ProbeTask> _tasks = new();
-    private readonly Dictionary<string, int> _taskIndex = new(StringComparer.OrdinalIgnoreCase);
+    private readonly TargetCollector _targets = new();
 
     [Parameter(ParameterSetName = ReproduceSet, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -204,56 +203,9 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
         }
     }
 
-    private void AddTarget(string text)
-    {
-        if (!ProbeTarget.TryParse(text, out ProbeTarget? target, out string? problem))
-        {
-            WriteTargetError(problem!, "InvalidTarget", text);
-            return;
-        }
-        if (target!.Literal is { } literal && ProbeFamily() is { } family && literal.AddressFamily != family)
-        {
-            WriteTargetError($"'{text}' is an {(literal.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4")} address, but " +
-                (SourceAddress is not null ? $"-SourceAddress {SourceAddress} is not." : $"-AddressFamily is {AddressFamily}."),
-                "AddressFamilyMismatch", text);
-            return;
-        }
-        int[] ports;
-        if (target.Port is int own)
-        {
-            // The port written in the name wins over -Port for that target, and the user is told so.
-            if (Port.Length > 0 && !(Port.Length == 1 && Port[0] == own))
-            {
-                WriteWarning($"'{text}': the port in the name ({own}) wins; -Port {string.Join(",", Port)} is not used for this target.");
-            }
-            ports = new[] { own };
-        }
-        else if (Port.Length > 0)
-        {
-            ports = Port;
-        }
-        else
-        {
-            WriteTargetError($"'{text}' has no port: give -Port, or write host:port ([IPv6]:port).", "NoPort", text);
-            return;
-        }
-
-        // One task per host: ports of repeated hosts are merged, duplicates dropped, order kept.
-        string key = target.Host;
-        if (_taskIndex.TryGetValue(key, out int i))
-        {
-            var merged = _tasks[i].Ports.Concat(ports).Distinct().ToArray();
-            _tasks[i] = _tasks[i] with { Ports = merged };
-        }
-        else
-        {
-            _taskIndex[key] = _tasks.Count;
-            _tasks.Add(new ProbeTask(target, ports.Distinct().ToArray()));
-        }
-    }
-
-    private void WriteTargetError(string message, string errorId, string target) =>
-        WriteError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target));
+    private void AddTarget(string text) =>
+        _targets.Add(this, text, Port, ProbeFamily(),
+            SourceAddress is not null ? $"-SourceAddress {SourceAddress} is not." : $"-AddressFamily is {AddressFamily}.");
 
     private AddressFamily? ProbeFamily()
     {
@@ -299,10 +251,10 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     /// </summary>
     private void Probe()
     {
-        if (_tasks.Count == 0) return; // every target was rejected, with an error each
+        if (_targets.Tasks.Count == 0) return; // every target was rejected, with an error each
         var request = new ProbeRequest
         {
-            Tasks = _tasks.ToArray(),
+            Tasks = _targets.Tasks.ToArray(),
             AddressFamily = ProbeFamily(),
             TimeoutMs = Given(nameof(TimeoutMs)) ? TimeoutMs : 2_000,
             Count = Count,

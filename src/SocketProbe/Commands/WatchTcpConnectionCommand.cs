@@ -79,7 +79,7 @@ public sealed class WatchTcpConnectionCommand : SocketProbeCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (string text in ComputerName) _targets.Add(this, text, Port, AddressFamily.ToProbeFamily(), AddressFamily.ToString());
+        foreach (string text in ComputerName) _targets.Add(this, text, Port, AddressFamily.ToProbeFamily(), $"-AddressFamily is {AddressFamily}.");
     }
 
     protected override void EndProcessing()
