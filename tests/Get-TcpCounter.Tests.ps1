@@ -82,7 +82,7 @@ Describe 'Get-TcpCounter in a network namespace of the test''s own (Linux)' -Tag
     }
 
     It 'every catalogue scenario ends with one Kernel Counters row, numbered after its last step' {
-        $r.Matrix.Count | Should -Be $catalogue.Count
+        $r.Matrix.Count | Should -Be $catalogue.Count -Because "runs without a counters row: $($r.NotRun -join '; ')"
         foreach ($run in $r.LastSteps) {
             $run.Actors[-1] | Should -Be 'Kernel' -Because "$($run.Scenario)'s counters come last"
             @($run.Actors | Where-Object { $_ -eq 'Kernel' }).Count | Should -Be 1

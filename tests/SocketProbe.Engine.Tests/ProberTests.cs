@@ -206,15 +206,17 @@ public sealed class ProberTests : IDisposable
     [SkippableLinuxFact]
     public async Task ThrottleLimit_bounds_how_many_attempts_run_at_once()
     {
+        // Asserted on the attempts' own start and duration, not on wall time: with one slot no attempt
+        // starts before the one ahead of it has ended; with three, all three are in flight together.
         int[] silent = { SilentPort(), SilentPort(), SilentPort() };
-        var one = Stopwatch.StartNew();
-        await Run(new ProbeRequest { Tasks = new[] { new ProbeTask(Target("127.0.0.1"), silent) }, TimeoutMs = 200, ThrottleLimit = 1 });
-        one.Stop();
-        var three = Stopwatch.StartNew();
-        await Run(new ProbeRequest { Tasks = new[] { new ProbeTask(Target("127.0.0.1"), silent) }, TimeoutMs = 200, ThrottleLimit = 3 });
-        three.Stop();
-        Assert.True(one.ElapsedMilliseconds >= 590, $"one at a time took {one.ElapsedMilliseconds} ms");
-        Assert.True(three.ElapsedMilliseconds < 590, $"three at once took {three.ElapsedMilliseconds} ms");
+        var one = await Run(new ProbeRequest { Tasks = new[] { new ProbeTask(Target("127.0.0.1"), silent) }, TimeoutMs = 200, ThrottleLimit = 1 });
+        var three = await Run(new ProbeRequest { Tasks = new[] { new ProbeTask(Target("127.0.0.1"), silent) }, TimeoutMs = 200, ThrottleLimit = 3 });
+        static DateTime End(ProbeResult r) => r.Started.AddMilliseconds(r.ConnectMs ?? 0);
+        var serial = one.OrderBy(r => r.Started).ToList();
+        for (int i = 1; i < serial.Count; i++)
+            Assert.True(serial[i].Started >= End(serial[i - 1]).AddMilliseconds(-2),
+                $"with ThrottleLimit 1, attempt {i + 1} started before attempt {i} ended");
+        Assert.True(three.Max(r => r.Started) < three.Min(End), "with ThrottleLimit 3 the three attempts were not in flight together");
     }
 
     [Fact]

@@ -133,6 +133,9 @@ try {
     # Every catalogue scenario, side by side: each run's Kernel row.
     $rows = @(Get-SocketErrorMatrix -ProgressAction SilentlyContinue -ErrorAction Continue)
     $results.Matrix = @($rows | Where-Object Actor -EQ 'Kernel' | Select-Object Scenario, Step, Operation, Result, Note, Expected, Matches)
+    # Why a run has no counters row (Skipped, or a failed run's error), for the assertion's message.
+    $results.NotRun = @($rows | Where-Object Result -EQ 'Skipped' | ForEach-Object { "$($_.Scenario): $($_.Note)" }) +
+        @($Error | Select-Object -First 20 | ForEach-Object { "$_" })
     $results.LastSteps = @($rows | Group-Object Scenario | ForEach-Object {
             [ordered]@{ Scenario = $_.Name; Steps = @($_.Group.Step); Actors = @($_.Group.Actor) }
         })
