@@ -74,6 +74,16 @@ public class MatrixRunnerTests
             NullLogger.Instance, cancellation);
 
     [Fact]
+    public void Every_catalogue_scenario_declares_its_kernel_wait_so_the_long_ones_start_first()
+    {
+        // An undeclared wait (null) is planned as "maybe long" and goes first; a long wait declared as
+        // none would start last and stretch the matrix by its whole timer.
+        var request = new MatrixOptions().NewRequest(System.Net.Sockets.AddressFamily.InterNetwork);
+        var undeclared = ScenarioCatalog.All.Where(s => s.ExpectedWaitMs(request) is null).Select(s => s.Name).ToList();
+        Assert.Empty(undeclared);
+    }
+
+    [Fact]
     public async Task A_failing_scenario_does_not_stop_the_others()
     {
         var finished = new List<MatrixRun>();

@@ -24,6 +24,7 @@ public sealed class AcceptOverflowReset : LabScenario
 
     private const string Observed = "observed on Linux 6.18";
 
+    public override double? ExpectedWaitMs(ScenarioRequest request) => 0;   // no kernel timer: answers at once
     public override string Name => "AcceptOverflowReset";
     public override string Description => "tcp_abort_on_overflow=1: a handshake whose final ACK finds the accept queue full is answered with RST; the client's connect had succeeded, its read gives ECONNRESET.";
     public override string Textbook => "RST after the handshake (tcp_abort_on_overflow, ip-sysctl.rst): the client sees ECONNRESET";

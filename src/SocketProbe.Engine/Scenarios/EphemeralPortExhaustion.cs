@@ -26,6 +26,7 @@ public sealed class EphemeralPortExhaustion : LabScenario
     private const string Observed = "observed on Linux 6.18";
     private const string Local = "LOCAL error: this host has no free local port for the destination; no packet was sent, the target is not at fault";
 
+    public override double? ExpectedWaitMs(ScenarioRequest request) => 0;   // no kernel timer: answers at once
     public override string Name => "EphemeralPortExhaustion";
     public override string Description => "The client's ephemeral ports run out (ip_local_port_range of two ports): connect fails with EADDRNOTAVAIL, and a closed connection's port stays taken in TIME_WAIT. A local error.";
     public override string Textbook => "connect EADDRNOTAVAIL (connect(2): no more free local ports); TIME_WAIT holds a port for 2 MSL (Stevens UNP 2.7)";

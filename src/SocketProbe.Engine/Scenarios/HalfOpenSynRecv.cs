@@ -22,6 +22,9 @@ public sealed class HalfOpenSynRecv : LabScenario
 
     private const string Observed = "observed on Linux 6.18";
 
+    /// <summary>The server's SYN-ACK retries (TCP_SYNCNT on the listener): (2^(n+1) - 1) s.</summary>
+    public override double? ExpectedWaitMs(ScenarioRequest request) =>
+        request.SynRetries is int n ? ((2 << n) - 1) * 1000.0 : KernelDefaultWaitMs;
     public override string Name => "HalfOpenSynRecv";
     public override string Description => "The handshake's final ACK is lost and the server's SYN_RECV request expires: the client believes it is connected, its first segment draws RST.";
     public override string Textbook => "half-open connection (RFC 793 3.4): the client's first segment is answered by RST: ECONNRESET";

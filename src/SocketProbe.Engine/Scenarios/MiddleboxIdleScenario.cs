@@ -33,6 +33,10 @@ public abstract class MiddleboxIdleScenario : LabScenario
     public override int RunBoundMs(ScenarioRequest request) =>
         (int)Math.Min(int.MaxValue, base.RunBoundMs(request) + request.MiddleboxTimeoutSeconds * 1000L + IdleMarginMs);
 
+    /// <summary>The idle past the middlebox's timeout, then (when it drops) TCP_USER_TIMEOUT.</summary>
+    public override double? ExpectedWaitMs(ScenarioRequest request) =>
+        request.MiddleboxTimeoutSeconds * 1000.0 + IdleMarginMs + (Resets ? 0 : request.UserTimeoutMs ?? KernelDefaultWaitMs);
+
     /// <summary>True: the firewall answers a segment of a forgotten flow with a forged RST; false: it drops it.</summary>
     protected abstract bool Resets { get; }
 

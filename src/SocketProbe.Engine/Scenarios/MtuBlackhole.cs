@@ -20,6 +20,7 @@ public sealed class MtuBlackhole : MtuBlackholeScenario
     public override string Textbook => "RFC 2923 2.1: a PMTUD black hole stalls the connection once it sends full-sized segments";
     protected override int MtuProbing => 0;
     protected override bool UsesUserTimeout => true;
+    public override double? ExpectedWaitMs(ScenarioRequest request) => request.UserTimeoutMs ?? KernelDefaultWaitMs;
 
     public override IReadOnlyList<Expectation> Expectations { get; } = new[]
     {

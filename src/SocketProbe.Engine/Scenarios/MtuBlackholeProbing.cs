@@ -19,6 +19,7 @@ public sealed class MtuBlackholeProbing : MtuBlackholeScenario
     /// <summary>tcp_model_timeout(tcp_retries1 = 3, TCP_RTO_MIN 200 ms): (2^4 - 1) x 200 ms, where the black hole is suspected.</summary>
     private const double RetriesOneMs = 15 * 200;
 
+    public override double? ExpectedWaitMs(ScenarioRequest request) => RetriesOneMs;
     public override string Name => "MtuBlackholeProbing";
     public override string Description => "The MTU black hole with tcp_mtu_probing=1: after about 3 s of retransmissions the kernel lowers its segment size and the large write arrives.";
     public override string Textbook => "RFC 4821 (packetization-layer PMTUD): a black hole is found by probing, the sender lowers its MSS";
