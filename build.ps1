@@ -6,8 +6,10 @@
     Tasks run in the order given. Build compiles into bin/ so `Import-Module ./SocketProbe.psd1`
     works from a clone. Docs turns docs/*.md (PlatyPS layout) into MAML help in en-US/.
     Test runs xunit and Pester and ends with one line "N passed, N failed". Run builds and runs
-    the main job. NativePeer (optional, Linux) also compiles SocketProbe.Peer with NativeAOT into bin/
-    so peer processes start in ~10 ms instead of ~55 ms; without it the managed peer runs. Bench runs bench/*.Bench.ps1 (or those named by -Bench), each writing a markdown
+    the main job. NativePeer (Linux) also compiles SocketProbe.Peer with NativeAOT into bin/ so peer
+    and lab processes start in ~10 ms instead of ~55-150 ms; Run, Test, Bench and Package do it too
+    on Linux, and if it fails there (no ILCompiler package, no linker) they warn and the managed
+    peer runs. Bench runs bench/*.Bench.ps1 (or those named by -Bench), each writing a markdown
     table to bench/results/; the soak fails it on any leftover. Any failure stops the build with a
     non-zero exit code.
 .EXAMPLE
@@ -80,14 +82,13 @@ function Invoke-Build {
 }
 
 function Invoke-NativePeer {
-    # SocketProbe.Peer compiled ahead of time, beside the managed one; DotNetHost picks it for the
-    # serve and sigpipe modes while it is not older than the managed build (lab mode stays managed).
+    # SocketProbe.Peer compiled ahead of time, beside the managed one; DotNetHost picks it for every
+    # mode (serve, sigpipe, lab) while it is not older than the managed build.
     if (-not $IsLinux) { Write-Host 'NativePeer: Linux only; the managed peer is used.'; return }
     $arch = switch ([Runtime.InteropServices.RuntimeInformation]::OSArchitecture) { 'X64' { 'x64' } 'Arm64' { 'arm64' } default { throw "NativePeer: no NativeAOT target for $_" } }
     $out = Join-Path $root "obj/native-peer/linux-$arch"
-    # Lab mode's reflection-based JSON draws trim/AOT warnings; that mode never runs natively.
     Invoke-Native dotnet @('publish', (Join-Path $root 'src/SocketProbe.Peer/SocketProbe.Peer.csproj'), '-c', $Configuration, '-r', "linux-$arch",
-        '-p:PublishAot=true', '-p:UseAppHost=true', '-p:TreatWarningsAsErrors=false', '-o', $out, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
+        '-p:PublishAot=true', '-p:UseAppHost=true', '-o', $out, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
     $native = Join-Path $root 'bin/SocketProbe.Peer'
     Copy-Item (Join-Path $out 'SocketProbe.Peer') $native -Force
     # Compiled from the sources just built: newer than bin/'s managed files (DotNetHost's staleness check).
@@ -208,7 +209,18 @@ $order = 'Build', 'NativePeer', 'Docs', 'Run', 'Test', 'Bench', 'Package'
 # Run, Test, Bench and Package need a build; the build is cheap when nothing changed.
 $wanted = [Collections.Generic.List[string]]::new([string[]]$Task)
 if (-not $NoBuild -and ($wanted | Where-Object { $_ -in 'NativePeer', 'Run', 'Test', 'Bench', 'Package' }) -and 'Build' -notin $wanted) { $wanted.Add('Build') }
+# On Linux they also want the native peer, as a bonus: without it the managed peer runs.
+$nativeBonus = $IsLinux -and -not $NoBuild -and 'NativePeer' -notin $wanted -and ($wanted | Where-Object { $_ -in 'Run', 'Test', 'Bench', 'Package' })
+if ($nativeBonus) { $wanted.Add('NativePeer') }
 foreach ($name in $order | Where-Object { $_ -in $wanted }) {
     Write-Host "=== $name" -ForegroundColor Cyan
+    if ($name -eq 'NativePeer' -and $nativeBonus) {
+        try { Invoke-NativePeer }
+        catch {
+            Remove-Item (Join-Path $root 'bin/SocketProbe.Peer') -ErrorAction SilentlyContinue
+            Write-Warning "NativePeer failed, so the managed peer runs (slower starts): $_"
+        }
+        continue
+    }
     & "Invoke-$name"
 }

@@ -45,7 +45,7 @@ function Add-Row([string] $What, [string] $Now, [string] $Target, $Met) {
 $scenarioTargets = [ordered]@{ ConnectNoRoute = 50; PeerReboot = 60; ConnectHostUnreachable = 60; PeerExit = 30 }
 # The peer the module picks (native when ./build.ps1 -Task NativePeer built one), and the managed
 # peer under the muxer in the same rounds, for comparison.
-$nativePeer = [SocketProbe.Engine.Lab.DotNetHost]::UsableNativePeer('serve')
+$nativePeer = [SocketProbe.Engine.Lab.DotNetHost]::UsableNativePeer()
 $peerKind = if ($nativePeer) { 'NativeAOT peer' } else { 'managed peer (no native peer in bin/: ./build.ps1 -Task NativePeer)' }
 $labels = @($scenarioTargets.Keys) + @(if ($nativePeer) { 'PeerExit (managed peer)' })
 function Invoke-Labelled([string] $Label) {

@@ -79,6 +79,20 @@ Describe 'Lab facts the docs rely on' -Tag Lab -Skip:(-not $IsLinux) {
         $recv.ElapsedMs | Should -BeGreaterThan 1400
     }
 
+    It 'runs on the managed peer (<PeerHost>) as on the native one: same steps, every one matching' -TestCases @(
+        @{ PeerHost = 'dotnet' }, @{ PeerHost = 'pwsh' }
+    ) {
+        param($PeerHost)
+        # Test and Run build the NativeAOT peer on Linux, so most lab runs use it; a machine where
+        # it cannot be built runs the managed one, through the dotnet muxer or through PowerShell.
+        $env:SOCKETPROBE_PEER_HOST = $PeerHost
+        try { $rows = @(Invoke-PeerCrash -Mode Reboot) } finally { Remove-Item Env:SOCKETPROBE_PEER_HOST }
+        $calls = @($rows | Where-Object { $null -ne $_.Matches })
+        $calls.Count | Should -BeGreaterThan 3
+        $calls | Where-Object Matches -NE $true | Should -BeNullOrEmpty
+        "$($calls[-1].Operation) $($calls[-1].ErrnoName)" | Should -Be 'Send EPIPE'
+    }
+
     It 'a lab scenario over IPv6 says Skipped with the reason' {
         $o = @(Test-TcpRefused -Scenario ConnectTimeout -AddressFamily IPv6)
         $o.Count | Should -Be 1
@@ -363,7 +377,7 @@ Describe 'A lab process that stops, or dies' -Tag Lab -Skip:(-not $IsLinux) {
     BeforeAll {
         function Get-LabProcessId {
             # The lab: our descendant running the peer program in lab mode (no fork: unshare execs it).
-            @(Get-OwnDescendant | Where-Object { $_.CommandLine -match 'SocketProbe\.Peer\.dll lab ' -and $_.CommandLine -notmatch '^\S*(unshare|setpriv) ' } |
+            @(Get-OwnDescendant | Where-Object { $_.CommandLine -match 'SocketProbe\.Peer(\.dll)? lab ' -and $_.CommandLine -notmatch '^\S*(unshare|setpriv) ' } |
                 ForEach-Object Id)
         }
         function Start-InRunspace {

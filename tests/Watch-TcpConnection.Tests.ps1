@@ -21,7 +21,10 @@ Describe 'Watch-TcpConnection classifies how a connection ends' -Skip:(-not $IsL
         $server = New-TestServer -Behavior $Behavior -Family $Family
         try {
             $target = if ($Family -eq 'IPv6') { '::1' } else { '127.0.0.1' }
-            $r = @(Watch-TcpConnection -ComputerName $target -Port $server.Port -HoldSeconds 2 -Send 'ping')
+            # No 'ping' to a server that closes on accept: data it has not read when it closes turns
+            # its FIN into an RST (RFC 2525 2.17), and which comes first is a race under load.
+            $send = if ($Behavior -eq 'Close') { @{} } else { @{ Send = 'ping' } }
+            $r = @(Watch-TcpConnection -ComputerName $target -Port $server.Port -HoldSeconds 2 @send)
         }
         finally { $server.Dispose() }
         $r.Count | Should -Be 1

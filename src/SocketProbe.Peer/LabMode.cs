@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using SocketProbe.Engine;
 using SocketProbe.Engine.Lab;
@@ -16,7 +15,7 @@ internal static class LabMode
     public static int Run(Options options)
     {
         string name = options.Require("scenario");
-        var request = JsonSerializer.Deserialize<ScenarioRequest>(options.Require("request"))!;
+        var request = LabJson.DeserializeRequest(options.Require("request"))!;
         if (ScenarioCatalog.Find(name) is not LabScenario scenario)
         {
             Write(new LabMessage { Error = $"'{name}' is not a lab scenario" });
@@ -40,7 +39,7 @@ internal static class LabMode
 
     private static void Write(LabMessage message)
     {
-        string line = JsonSerializer.Serialize(message, LabJson.Options);
+        string line = LabJson.SerializeMessage(message);
         lock (WriteLock)
         {
             Console.Out.WriteLine(line);

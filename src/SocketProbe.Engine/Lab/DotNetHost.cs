@@ -6,27 +6,33 @@ namespace SocketProbe.Engine.Lab;
 /// How to start SocketProbe.Peer from the module's own files: with the dotnet muxer that runs us
 /// (or one found beside the runtime or on PATH), else through the running PowerShell.
 /// A NativeAOT-compiled peer beside it (SocketProbe.Peer, from ./build.ps1 -Task NativePeer) starts
-/// in ~10 ms instead of ~55 ms; it is used for the serve and sigpipe modes when present and not
-/// older than the managed peer and engine it was compiled from. Lab mode stays managed (its JSON
-/// hand-over uses reflection, which NativeAOT does not keep).
+/// in ~10 ms instead of ~55 ms, with no JIT on its first calls; it is used for every mode (the lab's
+/// JSON is source-generated, LabJson) when present and not older than the managed peer and engine
+/// it was compiled from.
 /// SOCKETPROBE_PEER_HOST=pwsh forces the PowerShell route (tests use it to prove it works);
 /// SOCKETPROBE_PEER_HOST=dotnet forces the managed peer under the muxer (benchmarks compare the two).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000",
+    Justification = "Assembly.Location is empty in the NativeAOT peer; every use here handles that (empty = no file).")]
 public static class DotNetHost
 {
-    private static string ModuleDirectory => Path.GetDirectoryName(typeof(DotNetHost).Assembly.Location)!;
+    // A NativeAOT program has no assembly file: its directory is the executable's.
+    private static string ModuleDirectory => typeof(DotNetHost).Assembly.Location is { Length: > 0 } location
+        ? Path.GetDirectoryName(location)! : AppContext.BaseDirectory;
 
     public static string PeerAssembly => Path.Combine(ModuleDirectory, "SocketProbe.Peer.dll");
 
     /// <summary>The NativeAOT peer beside the managed one.</summary>
     public static string NativePeer => Path.Combine(ModuleDirectory, Exe("SocketProbe.Peer"));
 
-    /// <summary>The native peer to use for <paramref name="mode"/>, or null: absent, stale, lab mode, or a host forced.</summary>
-    public static string? UsableNativePeer(string mode)
+    /// <summary>The native peer to use, or null: absent, stale, or a host forced.</summary>
+    public static string? UsableNativePeer()
     {
-        if (mode == "lab" || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SOCKETPROBE_PEER_HOST"))) return null;
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SOCKETPROBE_PEER_HOST"))) return null;
         string native = NativePeer;
         if (!File.Exists(native)) return null;
+        // An install that lost the executable bit (a package unzipped) falls back to the managed peer.
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(native) & UnixFileMode.UserExecute) == 0) return null;
         // A native peer compiled before the last build of the managed code would speak an old protocol.
         DateTime built = File.GetLastWriteTimeUtc(native);
         foreach (string source in new[] { PeerAssembly, typeof(DotNetHost).Assembly.Location })
@@ -37,7 +43,7 @@ public static class DotNetHost
     /// <summary>The program and its arguments that run the peer with <paramref name="peerArguments"/>.</summary>
     public static (string File, IReadOnlyList<string> Arguments) PeerCommand(IReadOnlyList<string> peerArguments)
     {
-        string? native = peerArguments.Count > 0 ? UsableNativePeer(peerArguments[0]) : null;
+        string? native = UsableNativePeer();
         if (native is not null) return (native, peerArguments.ToList());
 
         string peer = PeerAssembly;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 
 namespace SocketProbe.Engine.Lab;
@@ -42,7 +43,7 @@ public abstract class LabScenario : Scenario
     protected internal override async Task RunAsync(ScenarioContext context)
     {
         // Every field, nulls included: a null timer means "the kernel's default" and must reach the lab as such.
-        string request = JsonSerializer.Serialize(context.Request);
+        string request = LabJson.SerializeRequest(context.Request);
         var (dotnet, peerArgs) = DotNetHost.PeerCommand(new[]
         {
             "lab", "--parent", Environment.ProcessId.ToString(), "--scenario", Name, "--request", request,
@@ -80,7 +81,7 @@ public abstract class LabScenario : Scenario
             while ((line = await ReadLineAsync(lab, bound.Token).ConfigureAwait(false)) is not null)
             {
                 LabMessage? message;
-                try { message = JsonSerializer.Deserialize<LabMessage>(line, LabJson.Options); }
+                try { message = LabJson.DeserializeMessage(line); }
                 catch (JsonException) { failure ??= $"the lab wrote a line that is not one of its messages: {line}"; continue; }
                 if (message?.Observation is Observation observation) { steps.Add(observation.Step); context.Emit(observation); }
                 else if (message?.Log is string log) context.Logger.Log(message.Level, "[lab] {Message}", log);
@@ -133,10 +134,25 @@ public sealed class LabMessage
     public bool? Done { get; set; }
 }
 
+/// <summary>
+/// The lab's JSON, generated at compile time (no reflection), so the lab host may be a NativeAOT
+/// program: the request travels with every field, nulls included (a null timer means "the kernel's
+/// default"); messages leave their nulls out.
+/// </summary>
 public static class LabJson
 {
-    public static readonly JsonSerializerOptions Options = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+    public static string SerializeRequest(ScenarioRequest request) => JsonSerializer.Serialize(request, LabRequestJson.Default.ScenarioRequest);
+    public static ScenarioRequest? DeserializeRequest(string json) => JsonSerializer.Deserialize(json, LabRequestJson.Default.ScenarioRequest);
+    public static string SerializeMessage(LabMessage message) => JsonSerializer.Serialize(message, LabMessageJson.Default.LabMessage);
+    public static LabMessage? DeserializeMessage(string line) => JsonSerializer.Deserialize(line, LabMessageJson.Default.LabMessage);
 }
+
+[JsonSerializable(typeof(ScenarioRequest))]
+internal sealed partial class LabRequestJson : JsonSerializerContext { }
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(LabMessage))]
+internal sealed partial class LabMessageJson : JsonSerializerContext { }
 
 /// <summary>The lab could not do its work (a tool failed, the namespace died).</summary>
 public sealed class LabException : Exception
