@@ -255,3 +255,59 @@ Describe '-Capture on Watch-TcpConnection (loopback)' -Skip:(-not $IsLinux) {
         $r[0].ResetFrom | Should -Be 'Peer'
     }
 }
+
+Describe '-Capture on Find-TcpIdleTimeout (loopback)' -Skip:(-not $IsLinux) {
+    It 'a server that resets idle connections: every connection''s RST has its SYN-ACK''s TTL, ResetFrom Peer, on the rows and the answer' {
+        if ($script:CannotCapture) { Set-ItResult -Skipped -Because $script:CannotCapture; return }
+        # RST 1.8 s after accept: the 1 s connection was alive at its probe, the 2 s one is reset before its own.
+        $server = New-TestServer -Behavior IdleReset -IdleCloseMs 1800
+        try { $all = @(Find-TcpIdleTimeout -ComputerName 127.0.0.1 -Port $server.Port -MaxSeconds 2 -Detailed -Capture) }
+        finally { $server.Dispose() }
+        $answer = @($all | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleTimeoutResult] })
+        $rows = @($all | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleConnectionResult] })
+        $answer.Count | Should -Be 1
+        "$($answer[0].Kind)" | Should -Be 'Reset'
+        $rows.Count | Should -Be 2
+        @($rows.LocalPort | Sort-Object -Unique).Count | Should -Be 2 -Because 'each connection names its own flow'
+        foreach ($row in $rows) {
+            $row.LocalAddress | Should -Be '127.0.0.1'
+            $row.LocalPort | Should -Not -Be $server.Port
+            $row.ErrnoName | Should -Be 'ECONNRESET'
+            $row.SynAckTtl | Should -Be 64
+            $row.ResetTtl | Should -Be $row.SynAckTtl
+            $row.ResetFrom | Should -Be 'Peer'
+            $row.IcmpFrom | Should -BeNullOrEmpty
+        }
+        $dead = $rows | Where-Object IdleSeconds -EQ $answer[0].ShortestDeadSeconds
+        "$($dead.Verdict)" | Should -Be 'Reset'
+        $answer[0].SynAckTtl | Should -Be $dead.SynAckTtl
+        $answer[0].ResetTtl | Should -Be $dead.ResetTtl
+        $answer[0].ResetFrom | Should -Be 'Peer'
+        $answer[0].Message | Should -Match 'as many hops away as the server''s SYN-ACK'
+    }
+
+    It 'without the right to capture: a warning, no TTLs, and the same answer' {
+        $setpriv = Get-Command setpriv -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+        if (-not $setpriv) { Set-ItResult -Skipped -Because 'setpriv (util-linux) is not installed'; return }
+        $prefix = @($setpriv.Source, '--inh-caps=-all', '--bounding-set=-all', '--')
+        $server = New-TestServer -Behavior IdleReset -IdleCloseMs 1800
+        try {
+            $out = Invoke-Pwsh -Prefix $prefix -Command (
+                "`$r = @(Find-TcpIdleTimeout -ComputerName 127.0.0.1 -Port $($server.Port) -MaxSeconds 2 -Detailed -Capture -WarningVariable w -WarningAction SilentlyContinue); " +
+                '[pscustomobject]@{ Warning = @($w | ForEach-Object { "$_" }); Results = @($r | Select-Object @{ n = "What"; e = { if ($_ -is [SocketProbe.Engine.Watch.IdleTimeoutResult]) { "Answer $($_.Kind)" } else { "$($_.IdleSeconds) $($_.Verdict)" } } }, LocalPort, SynAckTtl, ResetTtl, ResetFrom, IcmpFrom) }')
+        }
+        finally { $server.Dispose() }
+        $out.Count | Should -Be 1
+        @($out[0].Warning).Count | Should -Be 1
+        $out[0].Warning[0] | Should -Match '^-Capture: nothing captured: .*CAP_NET_RAW'
+        $results = @($out[0].Results)
+        ($results.What -join '; ') | Should -Be '1 Alive; 2 Reset; Answer Reset' -Because 'the search runs as without -Capture'
+        foreach ($r in $results) {
+            $r.SynAckTtl | Should -BeNullOrEmpty
+            $r.ResetTtl | Should -BeNullOrEmpty
+            $r.ResetFrom | Should -BeNullOrEmpty
+            $r.IcmpFrom | Should -BeNullOrEmpty
+        }
+        $results[0].LocalPort | Should -BeGreaterThan 0 -Because 'the local endpoint is the socket''s, not the capture''s'
+    }
+}

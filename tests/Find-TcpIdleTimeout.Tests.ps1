@@ -58,6 +58,8 @@ Describe 'Find-TcpIdleTimeout on loopback' -Skip:(-not $IsLinux) {
         $r.ShortestDeadSeconds | Should -BeNullOrEmpty
         $r.RecommendedIdleSeconds | Should -BeNullOrEmpty
         $r.Tried | Should -Be 2
+        $r.SynAckTtl | Should -BeNullOrEmpty -Because 'without -Capture nothing is captured'
+        $r.ResetFrom | Should -BeNullOrEmpty
     }
 
     It 'a closed port: Kind NotConnected, with the reason' {
@@ -168,6 +170,22 @@ Describe 'Find-TcpIdleTimeout behind a lab middlebox that forgets idle flows aft
         $dead.ErrnoName | Should -Be $ErrnoName
         $dead.Operation | Should -Be 'Receive'
         ($script:labs[$Mode].Report.Rows | Where-Object IdleSeconds -EQ 1).Verdict | Should -Be 'Alive'
+    }
+
+    It '-Capture: the box''s forged RST (TTL 64) against the server''s SYN-ACK (TTL 60, "several hops away") is Path' {
+        $a = $script:labs['Reset'].Report.Answer
+        $rows = @($script:labs['Reset'].Report.Rows)
+        $dead = $rows | Where-Object IdleSeconds -EQ $a.ShortestDeadSeconds
+        $dead.SynAckTtl | Should -Be 60 -Because 'nft lowered the server''s own segments to TTL 60'
+        $dead.ResetTtl | Should -Be 64 -Because 'the forged RST belongs to no flow conntrack knows: it keeps the namespace''s 64'
+        $dead.ResetFrom | Should -Be 'Path'
+        $a.SynAckTtl | Should -Be 60
+        $a.ResetTtl | Should -Be 64
+        $a.ResetFrom | Should -Be 'Path'
+        $a.Message | Should -Match 'forged'
+        ($rows | Where-Object IdleSeconds -EQ 1).SynAckTtl | Should -Be 60
+        ($rows | Where-Object IdleSeconds -EQ 1).ResetFrom | Should -BeNullOrEmpty -Because 'the 1 s connection answered its probe and was closed by us'
+        @($script:labs['Drop'].Report.Rows | Where-Object { $null -ne $_.SynAckTtl }).Count | Should -Be 0 -Because 'the Drop run has no -Capture'
     }
 
     It 'Watch-TcpConnection with keepalive after 5 s idle through the same box: <Fate> (<ErrnoName>)' -TestCases @(

@@ -15,7 +15,8 @@ namespace SocketProbeTests
     /// <summary>
     /// Accepts on an ephemeral port and then: Reset (SO_LINGER {on,0} + close: RST), Close (plain
     /// close: FIN), Silent (never reads or writes), IdleClose (closes with FIN once a connection has
-    /// been idle for IdleCloseMs), Echo (answers every byte: healthy). Dispose closes everything.
+    /// been idle for IdleCloseMs), IdleReset (the same, with RST: SO_LINGER {on,0}), Echo (answers
+    /// every byte: healthy). Dispose closes everything.
     /// </summary>
     public sealed class MisbehavingServer : IDisposable
     {
@@ -54,7 +55,8 @@ namespace SocketProbeTests
                     {
                         case "Reset": s.LingerState = new LingerOption(true, 0); s.Close(); break;
                         case "Close": s.Close(); break;
-                        case "IdleClose": _ = IdleClose(s); break;
+                        case "IdleClose": _ = IdleClose(s, false); break;
+                        case "IdleReset": _ = IdleClose(s, true); break;
                         case "Echo": _ = Echo(s); break;
                         default: break; // Silent: hold it, never read or write
                     }
@@ -63,7 +65,7 @@ namespace SocketProbeTests
             catch (Exception) { } // the listener was closed: done
         }
 
-        private async Task IdleClose(Socket s)
+        private async Task IdleClose(Socket s, bool reset)
         {
             var buffer = new byte[1024];
             try
@@ -74,6 +76,8 @@ namespace SocketProbeTests
                     Task idle = Task.Delay(_idleCloseMs, _stop.Token);
                     if (await Task.WhenAny(read, idle) == idle)
                     {
+                        // IdleReset: RST now (SO_LINGER {on,0}, then the close below), as a server that drops idle connections hard.
+                        if (reset) { s.LingerState = new LingerOption(true, 0); break; }
                         // FIN now; close once the pending read has ended. Closing a .NET socket with a
                         // read still pending makes the close abortive (RST), which is not this server.
                         s.Shutdown(SocketShutdown.Both);
@@ -115,7 +119,7 @@ namespace SocketProbeTests
 function New-TestServer {
     # A misbehaving server of the test's own on an ephemeral loopback port; the caller disposes it.
     param(
-        [Parameter(Mandatory)][ValidateSet('Reset', 'Close', 'Silent', 'IdleClose', 'Echo')][string] $Behavior,
+        [Parameter(Mandatory)][ValidateSet('Reset', 'Close', 'Silent', 'IdleClose', 'IdleReset', 'Echo')][string] $Behavior,
         [ValidateSet('IPv4', 'IPv6')][string] $Family = 'IPv4',
         [int] $IdleCloseMs = 2000,
         [Net.IPAddress] $Address

@@ -4,7 +4,10 @@
 # this namespace's own loopback: conntrack's established timeout is 3 s here (per namespace), loose
 # pickup is off, so a segment of a forgotten flow is INVALID, and an nft rule on the path answers it
 # with a forged RST (mode Reset) or drops it (mode Drop). Mode Stop runs Find-TcpIdleTimeout behind
-# the Drop box and stops it midway, as Ctrl+C does. Nothing here can reach the host's network.
+# the Drop box and stops it midway, as Ctrl+C does. The server is made "several hops away": nft
+# lowers the TTL of its own segments (ct state established) to 60, while the forged RST (of no
+# flow conntrack still knows) keeps the namespace's 64; mode Reset runs with -Capture, which must
+# call that RST Path. Nothing here can reach the host's network.
 param([string] $RepoRoot, [string] $OutFile, [ValidateSet('Reset', 'Drop', 'Stop')][string] $Mode)
 $ErrorActionPreference = 'Stop'
 
@@ -33,6 +36,7 @@ table inet socketprobe_lab_idle {
   chain output {
     type filter hook output priority 0; policy accept;
     tcp dport $port ct state invalid $verdict
+    ip saddr 127.0.0.1 tcp sport $port ct state established ip ttl set 60
   }
 }
 "@ | nft -f -
@@ -62,12 +66,12 @@ try {
     }
     else {
         $clock = [Diagnostics.Stopwatch]::StartNew()
-        $rows = @(Find-TcpIdleTimeout -ComputerName 127.0.0.1 -Port $port -MaxSeconds 10 -ResolutionSeconds 1 -Detailed)
+        $rows = @(Find-TcpIdleTimeout -ComputerName 127.0.0.1 -Port $port -MaxSeconds 10 -ResolutionSeconds 1 -Detailed -Capture:($Mode -eq 'Reset'))
         $out.WallSeconds = $clock.Elapsed.TotalSeconds
         $out.Answer = $rows | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleTimeoutResult] } |
-            Select-Object Kind, LongestAliveSeconds, ShortestDeadSeconds, ObservedSeconds, Tried, MostOpen, ElapsedSeconds, RecommendedIdleSeconds, Recommendation, Message
+            Select-Object Kind, LongestAliveSeconds, ShortestDeadSeconds, ObservedSeconds, Tried, MostOpen, ElapsedSeconds, RecommendedIdleSeconds, Recommendation, Message, SynAckTtl, ResetTtl, ResetFrom
         $out.Rows = @($rows | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleConnectionResult] } |
-                Select-Object IdleSeconds, Verdict, EndedAfterMs, Operation, ErrnoName, TcpState, Probes)
+                Select-Object IdleSeconds, Verdict, EndedAfterMs, Operation, ErrnoName, TcpState, Probes, LocalPort, SynAckTtl, ResetTtl, ResetFrom)
         # The same box, watched: one connection with keepalive after 5 s idle (past the 3 s timeout).
         $out.Watch = Watch-TcpConnection -ComputerName 127.0.0.1 -Port $port -HoldSeconds 20 -KeepAliveIdleSeconds 5 -KeepAliveIntervalSeconds 1 -KeepAliveCount 2 |
             Select-Object Fate, AfterMs, IdleMs, Operation, SocketError, Errno, ErrnoName, TcpState, Probes

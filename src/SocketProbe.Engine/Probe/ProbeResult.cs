@@ -10,7 +10,7 @@ namespace SocketProbe.Engine.Probe;
 /// milliseconds or zone, ConvertTo-Json an enum as its number); the engine works on <see cref="Kind"/>,
 /// <see cref="After"/> and <see cref="Started"/>.
 /// </summary>
-public sealed class ProbeResult
+public sealed class ProbeResult : Wire.IWireFields
 {
     /// <summary>The format of every probe time: 2026-12-02T00:56:58.123Z.</summary>
     public const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";

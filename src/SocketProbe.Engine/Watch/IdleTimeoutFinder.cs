@@ -143,7 +143,8 @@ public static class IdleTimeoutFinder
         {
             CancellationToken token = _answered.Token;
             int idle = point.IdleSeconds;
-            var (connection, failure, connectMs) = await HeldConnection.ConnectAsync(new IPEndPoint(_endpoint.Address, _endpoint.Port),
+            var remote = new IPEndPoint(_endpoint.Address, _endpoint.Port);
+            var (connection, failure, connectMs) = await HeldConnection.ConnectAsync(remote,
                 socket => Configure(socket, idle), _request.ConnectTimeoutMs, token).ConfigureAwait(false);
             if (connection is null)
             {
@@ -158,73 +159,90 @@ public static class IdleTimeoutFinder
             {
                 await using (connection.ConfigureAwait(false))
                 {
-                    connection.StartReceiving();
-                    // An RST or FIN the probe draws arrives within a round trip of it; later ones are the far side's own.
-                    double answerMs = Math.Max(500, 4 * (connectMs ?? 0));
-                    long probeAt = 0;
-                    long receivedAtProbe = 0;
-                    bool ended = false;
-                    for (int round = 0; round < MaxRewaits && !ended; round++)
+                    // The local endpoint names this connection's flow on the wire (-Capture).
+                    IPEndPoint? local = SocketName.Local(connection.Socket);
+                    row.LocalAddress = local?.Address.ToString();
+                    row.LocalPort = local?.Port;
+                    try
                     {
-                        // Keepalive counts idle from the last segment received (tcp_keepalive_timer); a send probe from the last byte either way.
-                        long from = _request.ProbeWith == IdleProbe.KeepAlive ? connection.LastReceive : connection.LastActivity;
-                        probeAt = from + (long)(idle * (double)Stopwatch.Frequency);
-                        if (_request.ProbeWith == IdleProbe.Send)
-                        {
-                            if (await EndsBeforeAsync(connection, probeAt, token).ConfigureAwait(false)) { ended = true; break; }
-                            if (connection.LastActivity != from) continue; // the server spoke: idle again from there
-                            receivedAtProbe = connection.BytesReceived;
-                            if (await connection.SendAsync(_request.Send!, token).ConfigureAwait(false) is not null) { ended = true; break; }
-                        }
-                        long judgeAt = probeAt + (long)((_request.ProbeSeconds + 0.25) * Stopwatch.Frequency);
-                        if (await EndsBeforeAsync(connection, judgeAt, token).ConfigureAwait(false)) { ended = true; break; }
-                        if (_request.ProbeWith == IdleProbe.KeepAlive && connection.LastReceive != from) continue;
-                        // Still established. A probe not yet answered gets one more interval before the verdict.
-                        if (TcpInfo.Read(connection.Socket) is { Probes: > 0 } &&
-                            await EndsBeforeAsync(connection, judgeAt + _request.KeepAliveIntervalSeconds * Stopwatch.Frequency, token).ConfigureAwait(false))
-                        {
-                            ended = true;
-                        }
-                        break;
+                        await ProbeAndJudgeAsync(connection, idle, connectMs, row, token).ConfigureAwait(false);
                     }
-
-                    if (ended)
+                    finally
                     {
-                        (SocketEnd end, long at) = await connection.Ended.ConfigureAwait(false);
-                        Fill(row, end);
-                        row.EndedAfterMs = Math.Round(connection.MsSinceConnect(at), 1);
-                        double sinceProbeMs = (at - probeAt) * 1000.0 / Stopwatch.Frequency; // negative: it ended before its probe
-                        bool answeredAfterProbe = _request.ProbeWith == IdleProbe.Send && connection.BytesReceived > receivedAtProbe;
-                        row.Verdict = end.Fate switch
-                        {
-                            _ when answeredAfterProbe => IdleVerdict.Alive,
-                            // ETIMEDOUT here can only be the probe going unanswered: no other data was in flight.
-                            WatchFate.TimedOut => IdleVerdict.Silent,
-                            WatchFate.Reset when sinceProbeMs < answerMs => IdleVerdict.Reset,
-                            WatchFate.Closed when sinceProbeMs < answerMs => IdleVerdict.Closed,
-                            // The far side's own FIN or RST well after the probe was answered: it was alive at this idle time.
-                            WatchFate.Reset or WatchFate.Closed => IdleVerdict.Alive,
-                            _ => IdleVerdict.Failed,
-                        };
-                        if (row.Verdict == IdleVerdict.Alive) row.Message = $"alive at its probe; the far side ended it {sinceProbeMs / 1000:F1} s later ({end.Fate})";
-                    }
-                    else
-                    {
-                        row.Verdict = IdleVerdict.Alive;
-                        row.Operation = _request.ProbeWith == IdleProbe.KeepAlive ? "KeepAlive" : "Send";
-                        row.Message = "still established after its probe";
-                    }
-                    if (TcpInfo.Read(connection.Socket) is { } info)
-                    {
-                        row.TcpState = info.State;
-                        row.Probes = info.Probes;
-                        row.RttMs = info.RttMs;
+                        // Before our own close: a RST that answers our FIN is not what this connection met.
+                        _request.Wire?.Annotate(row, local, remote);
                     }
                 }
             }
             finally
             {
                 Interlocked.Decrement(ref _open);
+            }
+        }
+
+        private async Task ProbeAndJudgeAsync(HeldConnection connection, int idle, double? connectMs, IdleConnectionResult row, CancellationToken token)
+        {
+            connection.StartReceiving();
+            // An RST or FIN the probe draws arrives within a round trip of it; later ones are the far side's own.
+            double answerMs = Math.Max(500, 4 * (connectMs ?? 0));
+            long probeAt = 0;
+            long receivedAtProbe = 0;
+            bool ended = false;
+            for (int round = 0; round < MaxRewaits && !ended; round++)
+            {
+                // Keepalive counts idle from the last segment received (tcp_keepalive_timer); a send probe from the last byte either way.
+                long from = _request.ProbeWith == IdleProbe.KeepAlive ? connection.LastReceive : connection.LastActivity;
+                probeAt = from + (long)(idle * (double)Stopwatch.Frequency);
+                if (_request.ProbeWith == IdleProbe.Send)
+                {
+                    if (await EndsBeforeAsync(connection, probeAt, token).ConfigureAwait(false)) { ended = true; break; }
+                    if (connection.LastActivity != from) continue; // the server spoke: idle again from there
+                    receivedAtProbe = connection.BytesReceived;
+                    if (await connection.SendAsync(_request.Send!, token).ConfigureAwait(false) is not null) { ended = true; break; }
+                }
+                long judgeAt = probeAt + (long)((_request.ProbeSeconds + 0.25) * Stopwatch.Frequency);
+                if (await EndsBeforeAsync(connection, judgeAt, token).ConfigureAwait(false)) { ended = true; break; }
+                if (_request.ProbeWith == IdleProbe.KeepAlive && connection.LastReceive != from) continue;
+                // Still established. A probe not yet answered gets one more interval before the verdict.
+                if (TcpInfo.Read(connection.Socket) is { Probes: > 0 } &&
+                    await EndsBeforeAsync(connection, judgeAt + _request.KeepAliveIntervalSeconds * Stopwatch.Frequency, token).ConfigureAwait(false))
+                {
+                    ended = true;
+                }
+                break;
+            }
+
+            if (ended)
+            {
+                (SocketEnd end, long at) = await connection.Ended.ConfigureAwait(false);
+                Fill(row, end);
+                row.EndedAfterMs = Math.Round(connection.MsSinceConnect(at), 1);
+                double sinceProbeMs = (at - probeAt) * 1000.0 / Stopwatch.Frequency; // negative: it ended before its probe
+                bool answeredAfterProbe = _request.ProbeWith == IdleProbe.Send && connection.BytesReceived > receivedAtProbe;
+                row.Verdict = end.Fate switch
+                {
+                    _ when answeredAfterProbe => IdleVerdict.Alive,
+                    // ETIMEDOUT here can only be the probe going unanswered: no other data was in flight.
+                    WatchFate.TimedOut => IdleVerdict.Silent,
+                    WatchFate.Reset when sinceProbeMs < answerMs => IdleVerdict.Reset,
+                    WatchFate.Closed when sinceProbeMs < answerMs => IdleVerdict.Closed,
+                    // The far side's own FIN or RST well after the probe was answered: it was alive at this idle time.
+                    WatchFate.Reset or WatchFate.Closed => IdleVerdict.Alive,
+                    _ => IdleVerdict.Failed,
+                };
+                if (row.Verdict == IdleVerdict.Alive) row.Message = $"alive at its probe; the far side ended it {sinceProbeMs / 1000:F1} s later ({end.Fate})";
+            }
+            else
+            {
+                row.Verdict = IdleVerdict.Alive;
+                row.Operation = _request.ProbeWith == IdleProbe.KeepAlive ? "KeepAlive" : "Send";
+                row.Message = "still established after its probe";
+            }
+            if (TcpInfo.Read(connection.Socket) is { } info)
+            {
+                row.TcpState = info.State;
+                row.Probes = info.Probes;
+                row.RttMs = info.RttMs;
             }
         }
 
@@ -315,6 +333,11 @@ public static class IdleTimeoutFinder
                 var own = rows.Where(r => r.Verdict is IdleVerdict.Closed or IdleVerdict.Reset && r.EndedAfterMs is double ms && ms < r.IdleSeconds * 1000.0)
                     .Select(r => r.EndedAfterMs!.Value).ToArray();
                 if (own.Length > 0) result.ObservedSeconds = Math.Round(own.Min() / 1000, 2);
+                Wire.IWireFields.Copy(first, result);
+                if (first.ResetFrom == nameof(Wire.ResetOrigin.Path))
+                    notes.Add($"-Capture: the RST came with TTL {first.ResetTtl}, the server's SYN-ACK with {first.SynAckTtl}: something on the path forged it (a middlebox that forgot the flow), not the server");
+                else if (first.ResetFrom == nameof(Wire.ResetOrigin.Peer))
+                    notes.Add($"-Capture: the RST came from as many hops away as the server's SYN-ACK (TTL {first.ResetTtl}): the server itself, or a box at its hop");
                 int above = rows.Count(r => r.Verdict == IdleVerdict.Alive && r.IdleSeconds > d);
                 if (above > 0) notes.Add($"{above} connection(s) idle longer than {d} s survived: the timeout is not one fixed idle time here (several middleboxes or servers behind one address?)");
             }
@@ -322,6 +345,7 @@ public static class IdleTimeoutFinder
             {
                 result.Kind = rows.Any(r => r.Verdict == IdleVerdict.Alive) ? IdleTimeoutKind.None : IdleTimeoutKind.NotConnected;
             }
+            if (dead is null && alive is int longest) Wire.IWireFields.Copy(rows.First(r => r.IdleSeconds == longest), result);
             if (result.Kind == IdleTimeoutKind.NotConnected)
             {
                 var failed = rows.FirstOrDefault(r => r.Verdict is IdleVerdict.NotConnected or IdleVerdict.Failed);

@@ -29,6 +29,9 @@ public sealed class IdleTimeoutRequest
     public int ThrottleLimit { get; set; } = 64;
     public int ConnectTimeoutMs { get; set; } = 5_000;
 
+    /// <summary>-Capture: a capture session that adds SynAckTtl, ResetTtl, ResetFrom, IcmpFrom to each connection and answer; null captures nothing.</summary>
+    public Wire.ProbeWire? Wire { get; set; }
+
     /// <summary>Keepalive probes after the first (TCP_KEEPINTVL apart) before the kernel gives up: 2 probes, 1 s apart.</summary>
     public int KeepAliveIntervalSeconds { get; set; } = 1;
     public int KeepAliveCount { get; set; } = 2;

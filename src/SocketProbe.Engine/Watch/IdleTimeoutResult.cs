@@ -16,7 +16,7 @@ public enum IdleTimeoutKind
 }
 
 /// <summary>One address's answer: how long a connection may stay idle there.</summary>
-public sealed class IdleTimeoutResult
+public sealed class IdleTimeoutResult : Wire.IWireFields
 {
     public string Target { get; set; } = "";
     public string? Address { get; set; }
@@ -41,6 +41,15 @@ public sealed class IdleTimeoutResult
     public int? RecommendedIdleSeconds { get; set; }
     public string Recommendation { get; set; } = "";
     public string? Message { get; set; }
+    // -Capture: the wire fields of the connection that decided the answer (the shortest dead one, else the longest alive one).
+    /// <summary>-Capture: TTL (IPv6: hop limit) of the target's SYN-ACK on the deciding connection.</summary>
+    public int? SynAckTtl { get; set; }
+    /// <summary>-Capture: TTL (IPv6: hop limit) of the RST that ended the deciding connection.</summary>
+    public int? ResetTtl { get; set; }
+    /// <summary>-Capture: Peer (as many hops away as the SYN-ACK), Path (not: forged on the way, e.g. by the middlebox that forgot the flow), Unknown; empty without a RST.</summary>
+    public string? ResetFrom { get; set; }
+    /// <summary>-Capture: the router (or host) whose ICMP error answered the deciding connection.</summary>
+    public string? IcmpFrom { get; set; }
 
     public override string ToString() =>
         $"{Target} {Address} port {Port}: {Kind}, alive at {LongestAliveSeconds?.ToString() ?? "-"} s, dead at {ShortestDeadSeconds?.ToString() ?? "-"} s ({Tried} connections, {ElapsedSeconds:F1} s)";
@@ -63,7 +72,7 @@ public enum IdleVerdict
 }
 
 /// <summary>One connection of Find-TcpIdleTimeout's search (-Detailed).</summary>
-public sealed class IdleConnectionResult
+public sealed class IdleConnectionResult : Wire.IWireFields
 {
     public string Target { get; set; } = "";
     public string? Address { get; set; }
@@ -83,6 +92,17 @@ public sealed class IdleConnectionResult
     public int? Probes { get; set; }
     public double? RttMs { get; set; }
     public string? Message { get; set; }
+    /// <summary>This connection's own local endpoint (what -Capture matches its segments by); empty when it never connected.</summary>
+    public string? LocalAddress { get; set; }
+    public int? LocalPort { get; set; }
+    /// <summary>-Capture: TTL (IPv6: hop limit) of the target's SYN-ACK on this connection.</summary>
+    public int? SynAckTtl { get; set; }
+    /// <summary>-Capture: TTL (IPv6: hop limit) of the RST that ended this connection.</summary>
+    public int? ResetTtl { get; set; }
+    /// <summary>-Capture: Peer (as many hops away as the SYN-ACK), Path (not: forged on the way), Unknown; empty without a RST.</summary>
+    public string? ResetFrom { get; set; }
+    /// <summary>-Capture: the router (or host) whose ICMP error answered this connection.</summary>
+    public string? IcmpFrom { get; set; }
 
     public override string ToString() => $"{Target} {Address} port {Port} idle {IdleSeconds} s: {Verdict}";
 }

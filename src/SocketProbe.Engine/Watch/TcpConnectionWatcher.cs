@@ -26,9 +26,8 @@ public static class TcpConnectionWatcher
         void Emit(WatchResult result)
         {
             if (request.Wire is not null && result.LocalPort is int localPort && IPAddress.TryParse(result.LocalAddress, out IPAddress? localAddress) &&
-                IPAddress.TryParse(result.Address, out IPAddress? target) &&
-                request.Wire.Inspect(new IPEndPoint(localAddress, localPort), new IPEndPoint(target, result.Port)) is Wire.WireVerdict v)
-                (result.SynAckTtl, result.ResetTtl, result.ResetFrom, result.IcmpFrom) = (v.SynAckTtl, v.ResetTtl, v.ResetFrom, v.IcmpFrom);
+                IPAddress.TryParse(result.Address, out IPAddress? target))
+                request.Wire.Annotate(result, new IPEndPoint(localAddress, localPort), new IPEndPoint(target, result.Port));
             lock (gate) sink(result);
             Interlocked.Increment(ref ended);
         }

@@ -4,7 +4,7 @@ namespace SocketProbe.Engine.Watch;
 /// One held connection, reported once: when it ended, or when the hold ended. Every observed field
 /// comes from a real call at run time; every property is a scalar for Export-Csv.
 /// </summary>
-public sealed class WatchResult
+public sealed class WatchResult : Wire.IWireFields
 {
     /// <summary>The host as written, without its port.</summary>
     public string Target { get; set; } = "";

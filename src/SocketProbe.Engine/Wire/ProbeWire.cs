@@ -1,5 +1,4 @@
 using System.Net;
-using SocketProbe.Engine.Probe;
 
 namespace SocketProbe.Engine.Wire;
 
@@ -34,8 +33,8 @@ public sealed class ProbeWire : IDisposable
         catch (WireUnavailableException e) { return new ProbeWire(null, e.Message); }
     }
 
-    /// <summary>Fill the wire fields of <paramref name="result"/> from the segments of its flow (local endpoint to target).</summary>
-    public void Annotate(ProbeResult result, IPEndPoint? local, IPEndPoint target)
+    /// <summary>Fill the wire fields of <paramref name="result"/> from the segments of its flow (local endpoint to target); nothing when not capturing.</summary>
+    public void Annotate(IWireFields result, IPEndPoint? local, IPEndPoint target)
     {
         if (Inspect(local, target) is not WireVerdict v) return;
         (result.SynAckTtl, result.ResetTtl, result.ResetFrom, result.IcmpFrom) = (v.SynAckTtl, v.ResetTtl, v.ResetFrom, v.IcmpFrom);

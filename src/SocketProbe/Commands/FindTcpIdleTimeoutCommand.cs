@@ -55,6 +55,10 @@ public sealed class FindTcpIdleTimeoutCommand : SocketProbeCmdlet
     [ValidateRange(1, 600_000)]
     public int TimeoutMs { get; set; } = 5_000;
 
+    /// <summary>Capture the connections' segments: SynAckTtl, ResetTtl, ResetFrom (Peer or Path) and IcmpFrom on each connection and answer.</summary>
+    [Parameter]
+    public SwitchParameter Capture { get; set; }
+
     protected override void BeginProcessing()
     {
         if (MaxSeconds < ResolutionSeconds)
@@ -85,6 +89,9 @@ public sealed class FindTcpIdleTimeoutCommand : SocketProbeCmdlet
                 ThrottleLimit = ThrottleLimit,
                 ConnectTimeoutMs = TimeoutMs,
             };
+            using Engine.Wire.ProbeWire? wire = Capture ? Engine.Wire.ProbeWire.Start() : null;
+            if (wire?.Unavailable is string why) WriteWarning($"-Capture: nothing captured: {why}");
+            request.Wire = wire;
             bool detailed = Detailed;
             RunEngine(async (queue, logger, token) =>
             {
