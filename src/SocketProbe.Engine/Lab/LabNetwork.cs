@@ -48,7 +48,8 @@ public sealed partial class LabNetwork
     /// </summary>
     public void AddPeerHost(AddressFamily family)
     {
-        if (family != AddressFamily.InterNetworkV6) return;
+        if (family != AddressFamily.InterNetworkV6 || _ipv6HostsAdded) return;
+        _ipv6HostsAdded = true;
         RunTool("ip", new[] { "-6", "-batch", "-" }, $"addr add {ClientHost6}/128 dev lo nodad\naddr add {PeerHost6}/128 dev lo nodad\n");
     }
 
@@ -66,6 +67,7 @@ public sealed partial class LabNetwork
     private static readonly Regex Added = new(@"^\s*add (table|chain|rule) ", RegexOptions.Multiline);
     private readonly ILogger _logger;
     private bool _tableMade;
+    private bool _ipv6HostsAdded;
 
     private LabNetwork(ILogger logger) => _logger = logger;
 
