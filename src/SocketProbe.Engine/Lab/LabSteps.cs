@@ -121,16 +121,21 @@ internal static class LabSteps
         return context.Event(step, Results.Success, clock.Elapsed.TotalMilliseconds, note);
     }
 
-    /// <summary>A listener of the lab's own (this process plays the server) on the peer host address.</summary>
-    public static Socket Listen(int backlog) => Loopback.Listen(LabNetwork.PeerHost, backlog);
+    /// <summary>A listener of the lab's own (this process plays the server) on the peer host address of the request's family.</summary>
+    public static Socket Listen(ScenarioContext context, LabNetwork lab, int backlog)
+    {
+        lab.AddPeerHost(context.Request.AddressFamily);
+        return Loopback.Listen(PeerHost(context), backlog);
+    }
 
     /// <summary>A client socket bound to an ephemeral port first, so a fault can name its flow before the connect.</summary>
-    public static Socket BoundClient(out int port)
+    public static Socket BoundClient(ScenarioContext context, LabNetwork lab, out int port)
     {
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        lab.AddPeerHost(context.Request.AddressFamily);
+        var client = new Socket(context.Request.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            client.Bind(new IPEndPoint(context.Request.AddressFamily == AddressFamily.InterNetworkV6 ? LabNetwork.ClientHost6 : IPAddress.Loopback, 0));
             port = ((IPEndPoint)client.LocalEndPoint!).Port;
             return client;
         }

@@ -53,9 +53,9 @@ public sealed class AcceptOverflowReset : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        using var listener = LabSteps.Listen(Backlog);
+        using var listener = LabSteps.Listen(context, lab, Backlog);
         var server = (IPEndPoint)listener.LocalEndPoint!;
-        using var client = LabSteps.BoundClient(out int clientPort);
+        using var client = LabSteps.BoundClient(context, lab, out int clientPort);
         var fillers = new List<Socket>();
         try
         {
@@ -73,7 +73,7 @@ public sealed class AcceptOverflowReset : LabScenario
 
             foreach (ScenarioStep fill in new[] { FillFirst, FillSecond })
             {
-                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                var filler = LabSteps.NewClient(context, lab);
                 fillers.Add(filler);
                 SocketOptions.SynRetries(filler, context.Request.SynRetries, context.Logger);
                 var filled = await context.MeasureAsync(fill, LabSteps.Connect(filler, server), filler).ConfigureAwait(false);

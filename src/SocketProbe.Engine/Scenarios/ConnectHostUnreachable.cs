@@ -11,7 +11,6 @@ public sealed class ConnectHostUnreachable : LabScenario
     public override string Description => "A router answers every SYN with ICMP host unreachable.";
     public override string Textbook => "EHOSTUNREACH";
     public override string Cmdlet => "Test-TcpRefused";
-    protected override bool RunsOverIPv6 => true;
 
     public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
     {

@@ -11,7 +11,6 @@ public sealed class ConnectNoRoute : LabScenario
     public override string Description => "Connect to an address with no route: the local kernel fails the connect without sending a packet.";
     public override string Textbook => "ENETUNREACH";
     public override string Cmdlet => "Test-TcpRefused";
-    protected override bool RunsOverIPv6 => true;
 
     public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
     {

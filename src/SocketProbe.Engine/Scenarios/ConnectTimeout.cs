@@ -12,7 +12,6 @@ public sealed class ConnectTimeout : LabScenario
     public override string Description => "SYNs to the peer host are silently dropped; connect retries the SYN, then gives up.";
     public override string Textbook => "ETIMEDOUT after the retries";
     public override string Cmdlet => "Test-TcpRefused";
-    protected override bool RunsOverIPv6 => true;
 
     public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
     {

@@ -56,7 +56,7 @@ public sealed class EphemeralPortExhaustion : LabScenario
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
         // The listener takes its port before the range narrows, and the range leaves it out.
-        using var listener = LabSteps.Listen(8);
+        using var listener = LabSteps.Listen(context, lab, 8);
         var server = (IPEndPoint)listener.LocalEndPoint!;
         int low = server.Port is >= 40000 and < 40000 + Ports ? 50000 : 40000;
         string range = $"{low} {low + Ports - 1}";
@@ -75,7 +75,7 @@ public sealed class EphemeralPortExhaustion : LabScenario
         {
             foreach (ScenarioStep step in new[] { First, Second, Exhausted })
             {
-                var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                var client = new Socket(context.Request.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 clients.Add(client);
                 var connect = await context.MeasureAsync(step, LabSteps.Connect(client, server), client).ConfigureAwait(false);
                 context.Emit(connect.WithNote(connect.Result == Results.Success
@@ -97,7 +97,7 @@ public sealed class EphemeralPortExhaustion : LabScenario
                 ? $"the client's port {firstPort} is now TIME_WAIT (/proc/net/tcp, {clock.Elapsed.TotalMilliseconds:F1} ms after)"
                 : $"the client's port {firstPort} reads {LabTables.StateOf(firstPort, server.Port) ?? "not listed"} (/proc/net/tcp), not TIME_WAIT, after 1 s"));
 
-            var again = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var again = new Socket(context.Request.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             clients.Add(again);
             var held = await context.MeasureAsync(HeldByTimeWait, LabSteps.Connect(again, server), again).ConfigureAwait(false);
             context.Emit(held.WithNote(held.Result == Results.Success

@@ -51,11 +51,11 @@ public sealed class HalfOpenSynRecv : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        using var listener = LabSteps.Listen(4);
+        using var listener = LabSteps.Listen(context, lab, 4);
         // reqsk_timer_handler() takes the listener's TCP_SYNCNT as its SYN-ACK retry count.
         SocketOptions.SynRetries(listener, context.Request.SynRetries, context.Logger);
         var server = (IPEndPoint)listener.LocalEndPoint!;
-        using var client = LabSteps.BoundClient(out int clientPort);
+        using var client = LabSteps.BoundClient(context, lab, out int clientPort);
 
         LabSteps.Fault(context, LoseAck,
             $"nft drops every segment of client port {clientPort} to {server} after its SYN: the final ACK, and every ACK after it, is lost on the path",

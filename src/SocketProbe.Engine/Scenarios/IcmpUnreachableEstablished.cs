@@ -10,7 +10,6 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class IcmpUnreachableEstablished : LabScenario
 {
     public override string Name => "IcmpUnreachableEstablished";
-    protected override bool RunsOverIPv6 => true;
     public override double? ExpectedWaitMs(ScenarioRequest request) => request.UserTimeoutMs ?? KernelDefaultWaitMs;
     public override string MemberName => "IcmpUnreachable";
     public override string Description => "A router answers an established connection's segments with ICMP host unreachable: a soft error until the retransmissions give up.";

@@ -43,7 +43,7 @@ public abstract class MiddleboxIdleScenario : LabScenario
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
         int timeout = context.Request.MiddleboxTimeoutSeconds;
-        using var listener = LabSteps.Listen(4);
+        using var listener = LabSteps.Listen(context, lab, 4);
         var server = (IPEndPoint)listener.LocalEndPoint!;
         LabSteps.Fault(context, Middlebox,
             $"a stateful firewall in front of {server}: nft 'ct state invalid {(Resets ? "reject with tcp reset" : "drop")}'; " +
@@ -55,7 +55,7 @@ public abstract class MiddleboxIdleScenario : LabScenario
                 lab.Sysctl("net.netfilter.nf_conntrack_tcp_loose", "0");
             });
 
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var client = LabSteps.NewClient(context, lab);
         SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
         var connect = await context.MeasureAsync(Connect, LabSteps.Connect(client, server), client).ConfigureAwait(false);
         int clientPort = connect.Result == Results.Success ? ((IPEndPoint)client.LocalEndPoint!).Port : 0;

@@ -39,7 +39,7 @@ public abstract class MtuBlackholeScenario : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        using var listener = LabSteps.Listen(4);
+        using var listener = LabSteps.Listen(context, lab, 4);
         var server = (IPEndPoint)listener.LocalEndPoint!;
         LabSteps.Fault(context, Blackhole,
             $"lo at MTU {LinkMtu}, one segment per packet (gso_max_segs 1, as a NIC puts them on the wire); nft drops packets to {server} longer than {PathMtu} bytes " +
@@ -51,7 +51,7 @@ public abstract class MtuBlackholeScenario : LabScenario
                 lab.DropLongerThan(server, PathMtu);
             });
 
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var client = LabSteps.NewClient(context, lab);
         if (UsesUserTimeout) SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
         var connect = await context.CallAsync(Connect, LabSteps.Connect(client, server), client).ConfigureAwait(false);
         if (connect.Result != Results.Success) return;

@@ -10,7 +10,6 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerHostCrash : LabScenario
 {
     public override string Name => "PeerHostCrash";
-    protected override bool RunsOverIPv6 => true;
     public override double? ExpectedWaitMs(ScenarioRequest request) =>
         Math.Max(request.IdleWaitMs, request.UserTimeoutMs ?? KernelDefaultWaitMs);
     public override string MemberName => "HostCrash";

@@ -7,7 +7,6 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerHostCrashKeepalive : LabScenario
 {
     public override string Name => "PeerHostCrashKeepalive";
-    protected override bool RunsOverIPv6 => true;
     public override double? ExpectedWaitMs(ScenarioRequest request) =>
         request is { KeepAliveIdleSeconds: int idle, KeepAliveIntervalSeconds: int interval, KeepAliveCount: int count }
             ? (idle + interval * count) * 1000.0 : KernelDefaultWaitMs;

@@ -10,7 +10,6 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerReboot : LabScenario
 {
     public override string Name => "PeerReboot";
-    protected override bool RunsOverIPv6 => true;
     public override double? ExpectedWaitMs(ScenarioRequest request) => 0;   // an immediate answer (ICMP, no route, RST)
     public override string MemberName => "Reboot";
     public override string Description => "The peer host crashes and comes back with no connection state: the client's next segment is answered by RST.";
