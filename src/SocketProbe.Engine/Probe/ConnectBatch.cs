@@ -64,8 +64,12 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
         }
     }
 
-    /// <summary>How a connect ended: errno 0 = connected; Fd is still open (the caller reads its name, then calls <see cref="Release"/>).</summary>
-    public readonly record struct Done(int Slot, int Fd, int Errno);
+    /// <summary>
+    /// How a connect ended: errno 0 = connected; At, the Stopwatch timestamp when the kernel's answer
+    /// was seen (right after connect(2) or poll(2) returned). Fd is still open: the caller reads its
+    /// name, then calls <see cref="Release"/>.
+    /// </summary>
+    public readonly record struct Done(int Slot, int Fd, int Errno, long At);
 
     private readonly PollFd[] _fds;
     private readonly int[] _slots;
@@ -95,13 +99,14 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
         int fd = Socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
         {
-            done = new Done(slot, -1, Marshal.GetLastPInvokeError());
+            done = new Done(slot, -1, Marshal.GetLastPInvokeError(), System.Diagnostics.Stopwatch.GetTimestamp());
             return -1;
         }
         byte* address = stackalloc byte[28];
         uint length = Write(endpoint, address);
         int rc = Connect(fd, address, length);
         int errno = rc == 0 ? 0 : Marshal.GetLastPInvokeError();
+        long at = System.Diagnostics.Stopwatch.GetTimestamp();
         if (errno is EINPROGRESS or EINTR)
         {
             _fds[_active] = new PollFd { Fd = fd, Events = POLLOUT };
@@ -110,7 +115,7 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
             _active++;
             return fd;
         }
-        done = new Done(slot, fd, errno);
+        done = new Done(slot, fd, errno, at);
         return -1;
     }
 
@@ -139,12 +144,12 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
                 uint size = sizeof(int);
                 int errno = GetSockOpt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 ? error : Marshal.GetLastPInvokeError();
                 Remove(i);
-                ended(new Done(slot, fd, errno));
+                ended(new Done(slot, fd, errno, after));
             }
             else if (_deadlines[i] <= after)
             {
                 Remove(i);
-                expired(new Done(slot, fd, 0));
+                expired(new Done(slot, fd, 0, after));
             }
             else
             {

@@ -8,12 +8,16 @@ namespace SocketProbe.Engine.Probe;
 
 /// <summary>
 /// Probes real targets: per round, resolves every target, then connects every (target, port,
-/// address) under one SemaphoreSlim(ThrottleLimit), each connect bounded by TimeoutMs.
+/// address) under one SemaphoreSlim(ThrottleLimit), each connect bounded by TimeoutMs. Attempts are
+/// created in output order as slots free up (never all up front), so memory stays flat in ports x
+/// rounds x targets; on Linux a plain connect sweep runs as non-blocking connects in one poll(2)
+/// (<see cref="ConnectBatch"/>), anything else through Socket.ConnectAsync.
 /// <para>
 /// Output order is stable whatever finishes first: rounds in turn; within a round, targets in the
 /// order given, then ports in the order given, then addresses in the resolver's order. Each result
 /// is handed on as soon as it and every result before it are in, so a slow address delays the
-/// output (not the probing) of those after it.
+/// output of those after it, and their probing only once 4096 (or 4 x ThrottleLimit) results wait
+/// behind it (<see cref="Round.ReorderWindow"/>).
 /// </para>
 /// </summary>
 public static class Prober
@@ -232,13 +236,21 @@ public static class Prober
             var retries = new List<Task<ProbeResult>>();
             bool Retrying() { retries.RemoveAll(r => r.IsCompleted); return retries.Count > 0; }
 
-            void Finish(BatchSlot slot, int fd, int errno, bool expired)
+            IPAddress? lastLocal = null;
+            string? lastLocalText = null;
+            void Finish(BatchSlot slot, ConnectBatch.Done done, bool expired)
             {
                 ProbeResult result = slot.Attempt;
-                result.ConnectMs = Stopwatch.GetElapsedTime(slot.Started).TotalMilliseconds;
+                int fd = done.Fd, errno = expired ? 0 : done.Errno;
+                result.ConnectMs = Stopwatch.GetElapsedTime(slot.Started, done.At).TotalMilliseconds;
                 IPEndPoint? local = fd >= 0 ? ConnectBatch.LocalEndPoint(fd) : null;
                 ConnectBatch.Release(fd);
-                result.LocalAddress = local?.Address.ToString();
+                if (local is not null && !local.Address.Equals(lastLocal))
+                {
+                    // One string for the source address the sweep's attempts share (not one per result).
+                    (lastLocal, lastLocalText) = (local.Address, local.Address.ToString());
+                }
+                result.LocalAddress = local is null ? null : lastLocalText;
                 result.LocalPort = local?.Port;
                 if (expired)
                 {
@@ -273,8 +285,8 @@ public static class Prober
                 if (_logger.IsEnabled(LogLevel.Debug)) _logger.LogDebug("{Result}", result);
                 slot.Result = result;
             }
-            void Ended(ConnectBatch.Done done) { BatchSlot slot = inFlight[done.Slot]!; inFlight[done.Slot] = null; free.Push(done.Slot); Finish(slot, done.Fd, done.Errno, false); }
-            void Expired(ConnectBatch.Done done) { BatchSlot slot = inFlight[done.Slot]!; inFlight[done.Slot] = null; free.Push(done.Slot); Finish(slot, done.Fd, 0, true); }
+            void Ended(ConnectBatch.Done done) { BatchSlot slot = inFlight[done.Slot]!; inFlight[done.Slot] = null; free.Push(done.Slot); Finish(slot, done, false); }
+            void Expired(ConnectBatch.Done done) { BatchSlot slot = inFlight[done.Slot]!; inFlight[done.Slot] = null; free.Push(done.Slot); Finish(slot, done, true); }
 
             void EmitReady()
             {
@@ -356,7 +368,7 @@ public static class Prober
                             else
                             {
                                 free.Push(index);
-                                Finish(slot, now.Fd, now.Errno, false);
+                                Finish(slot, now, false);
                             }
                         }
                     }
