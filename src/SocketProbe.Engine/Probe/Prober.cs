@@ -17,7 +17,7 @@ namespace SocketProbe.Engine.Probe;
 /// order given, then ports in the order given, then addresses in the resolver's order. Each result
 /// is handed on as soon as it and every result before it are in, so a slow address delays the
 /// output of those after it, and their probing only once 4096 (or 4 x ThrottleLimit) results wait
-/// behind it (<see cref="Round.ReorderWindow"/>).
+/// behind it (<see cref="ReorderWindow"/>).
 /// </para>
 /// </summary>
 public static class Prober
@@ -48,6 +48,12 @@ public static class Prober
             roundDone?.Invoke(sequence);
         }
     }
+
+    /// <summary>
+    /// Results waiting, in output order, for the one ahead of them (a slow address): beyond this
+    /// many, no new attempt starts until the head is out, so memory stays flat in ports x targets.
+    /// </summary>
+    internal static int ReorderWindow(int throttleLimit) => Math.Max(4096, 4 * throttleLimit);
 
     /// <summary>Bytes as printable ASCII: \r \n \t \\ escaped, anything else outside 0x20-0x7E as \xNN.</summary>
     public static string Printable(ReadOnlySpan<byte> bytes)
@@ -86,12 +92,6 @@ public static class Prober
             _logger = logger;
             _token = token;
         }
-
-        /// <summary>
-        /// Results waiting, in output order, for the one ahead of them (a slow address): beyond this
-        /// many, no new attempt starts until the head is out, so memory stays flat in ports x targets.
-        /// </summary>
-        internal static int ReorderWindow(int throttleLimit) => Math.Max(4096, 4 * throttleLimit);
 
         public async Task RunAsync(Action<ProbeResult> sink)
         {
