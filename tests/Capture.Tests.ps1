@@ -284,6 +284,8 @@ Describe '-Capture on Find-TcpIdleTimeout (loopback)' -Skip:(-not $IsLinux) {
         $answer[0].ResetTtl | Should -Be $dead.ResetTtl
         $answer[0].ResetFrom | Should -Be 'Peer'
         $answer[0].Message | Should -Match 'as many hops away as the server''s SYN-ACK'
+        # The server's own reset: keepalive would not help, so the advice is the Closed one's.
+        $answer[0].Recommendation | Should -Match 'server''s own idle timeout, which keepalive probes do not reset'
     }
 
     It 'without the right to capture: a warning, no TTLs, and the same answer' {

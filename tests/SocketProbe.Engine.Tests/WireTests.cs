@@ -146,6 +146,43 @@ public class WireTests
         Assert.StartsWith("127.0.0.1:40000 > 127.0.0.1:80:", row.Note);
     }
 
+    private static WireSegment At(long ns, byte[] packet) => WireSegment.Decode(packet, ns)!;
+
+    [Fact]
+    public void A_probe_flow_takes_its_own_reset_not_one_left_from_an_earlier_connection_on_the_same_port()
+    {
+        var flows = new ProbeFlows();
+        var local = new IPEndPoint(Client, 40000);
+        var target = new IPEndPoint(Peer, 80);
+        // An earlier connection on local port 40000 drew an RST (TTL 50) that no verdict consumed ...
+        var earlier = new[]
+        {
+            At(1_000, Tcp4(Client, 40000, Peer, 80, WireSegment.Syn, 1, 0)),
+            At(2_000, Tcp4(Peer, 80, Client, 40000, WireSegment.Rst | WireSegment.Ack, 0, 2, ttl: 50)),
+        };
+        // ... then this attempt reused the port: SYN, SYN-ACK, and nothing else.
+        var mine = new[]
+        {
+            At(5_000, Tcp4(Client, 40000, Peer, 80, WireSegment.Syn, 100, 0)),
+            At(6_000, Tcp4(Peer, 80, Client, 40000, WireSegment.Syn | WireSegment.Ack, 7, 101, ttl: 64)),
+        };
+        var verdict = flows.Verdict(earlier.Concat(mine), local, target, 10_000);
+        Assert.Equal(64, verdict.SynAckTtl);
+        Assert.Null(verdict.ResetTtl);
+        Assert.Null(verdict.ResetFrom);
+
+        // The next attempt on that port is refused: its own RST counts, judged by the address's SYN-ACK.
+        var refused = new[]
+        {
+            At(20_000, Tcp4(Client, 40000, Peer, 80, WireSegment.Syn, 300, 0)),
+            At(21_000, Tcp4(Peer, 80, Client, 40000, WireSegment.Rst | WireSegment.Ack, 0, 301, ttl: 64)),
+        };
+        verdict = flows.Verdict(refused, local, target, 30_000);
+        Assert.Null(verdict.SynAckTtl);
+        Assert.Equal(64, verdict.ResetTtl);
+        Assert.Equal("Peer", verdict.ResetFrom);
+    }
+
     [Theory]
     [InlineData(64, 64, ResetOrigin.Peer)]
     [InlineData(60, 64, ResetOrigin.Path)]

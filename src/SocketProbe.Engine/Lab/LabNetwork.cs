@@ -21,6 +21,44 @@ public sealed partial class LabNetwork
     /// <summary>An address the lab namespace has no route to (RFC 5737 TEST-NET-1: never routed anywhere).</summary>
     public static readonly IPAddress Unroutable = IPAddress.Parse("192.0.2.1");
 
+    /// <summary>The IPv6 peer host: a unique local address (RFC 4193) the lab puts on its own lo (<see cref="AddPeerHost"/>).</summary>
+    public static readonly IPAddress PeerHost6 = IPAddress.Parse("fd00:5350::2");
+
+    /// <summary>
+    /// The IPv6 client's own address, beside the peer's on lo. Without it the kernel would pick the
+    /// peer's address as the client's source (the same host), and a fault aimed at the peer host would
+    /// also catch what comes back to the client (an ICMPv6 error to the peer's address is dropped by
+    /// the rule it reports). Over IPv4 the client speaks from 127.0.0.1 already.
+    /// </summary>
+    public static readonly IPAddress ClientHost6 = IPAddress.Parse("fd00:5350::1");
+
+    /// <summary>An IPv6 address with no route (RFC 3849 documentation prefix).</summary>
+    public static readonly IPAddress Unroutable6 = IPAddress.Parse("2001:db8::1");
+
+    /// <summary>The peer host of <paramref name="family"/>: IPv6 needs <see cref="AddPeerHost"/> first.</summary>
+    public static IPAddress PeerHostOf(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? PeerHost6 : PeerHost;
+
+    /// <summary>The unroutable address of <paramref name="family"/>.</summary>
+    public static IPAddress UnroutableOf(AddressFamily family) => family == AddressFamily.InterNetworkV6 ? Unroutable6 : Unroutable;
+
+    /// <summary>
+    /// Make the peer host of <paramref name="family"/> local to this namespace: 127.13.0.2 is on lo
+    /// already (all of 127/8 is); the IPv6 peer and client addresses are added to lo (nodad: usable
+    /// at once) in one ip run, in this namespace only, and go with it.
+    /// </summary>
+    public void AddPeerHost(AddressFamily family)
+    {
+        if (family != AddressFamily.InterNetworkV6 || _ipv6HostsAdded) return;
+        _ipv6HostsAdded = true;
+        RunTool("ip", new[] { "-6", "-batch", "-" }, $"addr add {ClientHost6}/128 dev lo nodad\naddr add {PeerHost6}/128 dev lo nodad\n");
+    }
+
+    /// <summary>Bind <paramref name="client"/> to the client host of its family (IPv6: <see cref="ClientHost6"/>; IPv4: the kernel's 127.0.0.1).</summary>
+    public static void BindClient(Socket client)
+    {
+        if (client.AddressFamily == AddressFamily.InterNetworkV6) client.Bind(new IPEndPoint(ClientHost6, 0));
+    }
+
     /// <summary>How long one nft or ip run may take before the lab gives up on it (and kills it).</summary>
     public const int ToolTimeoutMs = 5_000;
 
@@ -29,6 +67,7 @@ public sealed partial class LabNetwork
     private static readonly Regex Added = new(@"^\s*add (table|chain|rule) ", RegexOptions.Multiline);
     private readonly ILogger _logger;
     private bool _tableMade;
+    private bool _ipv6HostsAdded;
 
     private LabNetwork(ILogger logger) => _logger = logger;
 

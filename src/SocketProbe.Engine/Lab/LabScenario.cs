@@ -17,11 +17,14 @@ public abstract class LabScenario : Scenario
 
     public override string? WhyCannotRun(ScenarioRequest request)
     {
-        if (request.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
-            return "the lab scenarios run over IPv4 only so far";
+        if (request.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !RunsOverIPv6)
+            return "this lab scenario runs over IPv4 only so far";
         return LabEnvironment.WhyUnavailable() ??
             (File.Exists(DotNetHost.PeerAssembly) ? null : $"the peer program is missing ({DotNetHost.PeerAssembly}); build the module");
     }
+
+    /// <summary>True when <see cref="RunInLabAsync"/> plays the request's family, IPv6 too (LabNetwork.PeerHostOf).</summary>
+    protected virtual bool RunsOverIPv6 => false;
 
     /// <summary>Runs inside the lab namespace (in SocketProbe.Peer's lab mode).</summary>
     protected internal abstract Task RunInLabAsync(ScenarioContext context, LabNetwork lab);

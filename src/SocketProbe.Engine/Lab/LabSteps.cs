@@ -10,10 +10,24 @@ internal static class LabSteps
 {
     public static readonly byte[] Payload = "SocketProbe lab payload\n"u8.ToArray();
 
-    /// <summary>A peer process listening on the lab's peer host address.</summary>
-    public static async Task<(PeerProcess Peer, int Port)> StartPeerAsync(ScenarioContext context)
+    /// <summary>The client's socket in the request's family, speaking from the lab's client host (<see cref="LabNetwork.BindClient"/>).</summary>
+    public static Socket NewClient(ScenarioContext context, LabNetwork lab)
     {
-        var peer = await PeerProcess.StartAsync("serve", new[] { "--address", LabNetwork.PeerHost.ToString() },
+        lab.AddPeerHost(context.Request.AddressFamily);
+        var client = new Socket(context.Request.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try { LabNetwork.BindClient(client); }
+        catch { client.Dispose(); throw; }
+        return client;
+    }
+
+    /// <summary>The peer host of the request's family.</summary>
+    public static IPAddress PeerHost(ScenarioContext context) => LabNetwork.PeerHostOf(context.Request.AddressFamily);
+
+    /// <summary>A peer process listening on the lab's peer host address (made local to the lab first).</summary>
+    public static async Task<(PeerProcess Peer, int Port)> StartPeerAsync(ScenarioContext context, LabNetwork lab)
+    {
+        lab.AddPeerHost(context.Request.AddressFamily);
+        var peer = await PeerProcess.StartAsync("serve", new[] { "--address", PeerHost(context).ToString() },
             context.Logger, context.Cancellation).ConfigureAwait(false);
         try
         {
@@ -31,12 +45,12 @@ internal static class LabSteps
     /// Step 1 of the established-connection lab scenarios: a peer process on the peer host, the
     /// client connected to it. Null when the connect failed (then the scenario has nothing more to show).
     /// </summary>
-    public static async Task<PeerProcess?> ConnectToPeerAsync(ScenarioContext context, Socket client)
+    public static async Task<PeerProcess?> ConnectToPeerAsync(ScenarioContext context, Socket client, LabNetwork lab)
     {
-        var (peer, port) = await StartPeerAsync(context).ConfigureAwait(false);
+        var (peer, port) = await StartPeerAsync(context, lab).ConfigureAwait(false);
         try
         {
-            var connect = await ConnectAsync(context, 1, client, LabNetwork.PeerHost, port).ConfigureAwait(false);
+            var connect = await ConnectAsync(context, 1, client, PeerHost(context), port).ConfigureAwait(false);
             if (connect.Result != Results.Success)
             {
                 peer.Dispose();

@@ -11,11 +11,12 @@ public sealed class ConnectHostUnreachable : LabScenario
     public override string Description => "A router answers every SYN with ICMP host unreachable.";
     public override string Textbook => "EHOSTUNREACH";
     public override string Cmdlet => "Test-TcpRefused";
+    protected override bool RunsOverIPv6 => true;
 
     public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
     {
         new(OsPlatform.Linux, 2, "Client", "Connect", "Error", "EHOSTUNREACH",
-            "tcp_v4_err(): ICMP host unreachable in SYN_SENT fails the connect with EHOSTUNREACH; observed on Linux 6.18", Verified: true),
+            "tcp_v4_err(): ICMP host unreachable in SYN_SENT fails the connect with EHOSTUNREACH (IPv6: tcp_v6_err(), icmpv6_err_convert() address unreachable -> EHOSTUNREACH); observed on Linux 6.18: over IPv4 at once; over IPv6 the first ICMPv6 error reached the socket while connect() held it (TcpExtLockDroppedIcmps +1: kept as a soft error) and the retransmitted SYN's error failed it, about 1 s later", Verified: true),
         new(OsPlatform.MacOS, 2, "Client", "Connect", "Error", "EHOSTUNREACH",
             "xnu bsd/netinet/tcp_subr.c tcp_notify(): before ESTABLISHED a host-unreachable only sets t_softerror and the SYN is retransmitted; the connect fails with EHOSTUNREACH only after 4 retransmits (t_rxtshift > 3) or when the retries run out (tcp_timer.c: tcp_drop(tp, t_softerror ? t_softerror : ETIMEDOUT)), not at once. FreeBSD tcp-testsuite rcv-icmp/rcv-icmp-hard-error-ignored-ipv4.pkt: SO_ERROR stays 0. (An ICMP admin-prohibited is different: tcp_ctlinput() -> tcp_drop_syn_sent() ECONNREFUSED at once, rcv-icmp-hard-error-host-prohibited-ipv4.pkt)", Verified: false),
         new(OsPlatform.Windows, 2, "Client", "Connect", "Error", "WSAEHOSTUNREACH", "Windows Sockets Error Codes, WSAEHOSTUNREACH 10065", Verified: false),
@@ -23,11 +24,15 @@ public sealed class ConnectHostUnreachable : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        LabSteps.Fault(context, 1, "IcmpUnreachable", $"nft answers every packet to {LabNetwork.PeerHost} with ICMP host-unreachable",
-            () => lab.RejectHostUnreachable(LabNetwork.PeerHost));
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var family = context.Request.AddressFamily;
+        var host = LabNetwork.PeerHostOf(family);
+        string icmp = family == AddressFamily.InterNetworkV6 ? "ICMPv6 address-unreachable" : "ICMP host-unreachable";
+        LabSteps.Fault(context, 1, "IcmpUnreachable", $"nft answers every packet to {host} with {icmp}",
+            () => { lab.AddPeerHost(family); lab.RejectHostUnreachable(host); });
+        using var client = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+        LabNetwork.BindClient(client);
         SocketOptions.SynRetries(client, context.Request.SynRetries, context.Logger);
-        await LabSteps.ConnectAsync(context, 2, client, LabNetwork.PeerHost, 7).ConfigureAwait(false);
+        await LabSteps.ConnectAsync(context, 2, client, host, 7).ConfigureAwait(false);
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a

@@ -11,20 +11,23 @@ public sealed class ConnectNoRoute : LabScenario
     public override string Description => "Connect to an address with no route: the local kernel fails the connect without sending a packet.";
     public override string Textbook => "ENETUNREACH";
     public override string Cmdlet => "Test-TcpRefused";
+    protected override bool RunsOverIPv6 => true;
 
     public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
     {
         new(OsPlatform.Linux, 1, "Client", "Connect", "Error", "ENETUNREACH",
-            "ip_route_connect() finds no route: fib lookup -ENETUNREACH; observed on Linux 6.18", Verified: true),
+            "ip_route_connect() finds no route: fib lookup -ENETUNREACH (IPv6: ip6_dst_lookup_flow(), 2001:db8::1); observed on Linux 6.18", Verified: true),
         new(OsPlatform.MacOS, 1, "Client", "Connect", "Error", "ENETUNREACH", "connect(2) man page, macOS: [ENETUNREACH] 51", Verified: false),
         new(OsPlatform.Windows, 1, "Client", "Connect", "Error", "WSAENETUNREACH", "Windows Sockets Error Codes, WSAENETUNREACH 10051", Verified: false),
     };
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        lab.RequireNoRoute(LabNetwork.Unroutable);
-        await LabSteps.ConnectAsync(context, 1, client, LabNetwork.Unroutable, 80).ConfigureAwait(false);
+        var family = context.Request.AddressFamily;
+        var unroutable = LabNetwork.UnroutableOf(family);
+        using var client = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+        lab.RequireNoRoute(unroutable);
+        await LabSteps.ConnectAsync(context, 1, client, unroutable, 80).ConfigureAwait(false);
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a

@@ -12,6 +12,7 @@ public sealed class ConnectTimeout : LabScenario
     public override string Description => "SYNs to the peer host are silently dropped; connect retries the SYN, then gives up.";
     public override string Textbook => "ETIMEDOUT after the retries";
     public override string Cmdlet => "Test-TcpRefused";
+    protected override bool RunsOverIPv6 => true;
 
     public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
     {
@@ -24,10 +25,13 @@ public sealed class ConnectTimeout : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        LabSteps.Fault(context, 1, "HostCrash", $"nft drops every packet to and from {LabNetwork.PeerHost}", () => lab.Silence(LabNetwork.PeerHost));
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var family = context.Request.AddressFamily;
+        var host = LabNetwork.PeerHostOf(family);
+        LabSteps.Fault(context, 1, "HostCrash", $"nft drops every packet to and from {host}", () => { lab.AddPeerHost(family); lab.Silence(host); });
+        using var client = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+        LabNetwork.BindClient(client);
         SocketOptions.SynRetries(client, context.Request.SynRetries, context.Logger);
-        await LabSteps.ConnectAsync(context, 2, client, LabNetwork.PeerHost, 7).ConfigureAwait(false);
+        await LabSteps.ConnectAsync(context, 2, client, host, 7).ConfigureAwait(false);
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a

@@ -10,6 +10,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class IcmpUnreachableEstablished : LabScenario
 {
     public override string Name => "IcmpUnreachableEstablished";
+    protected override bool RunsOverIPv6 => true;
     public override double? ExpectedWaitMs(ScenarioRequest request) => request.UserTimeoutMs ?? KernelDefaultWaitMs;
     public override string MemberName => "IcmpUnreachable";
     public override string Description => "A router answers an established connection's segments with ICMP host unreachable: a soft error until the retransmissions give up.";
@@ -22,7 +23,7 @@ public sealed class IcmpUnreachableEstablished : LabScenario
         new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null, "the handshake completes; observed on Linux 6.18", Verified: true),
         new(OsPlatform.Linux, 3, "Client", "Send", "Success", null, "the local kernel queues the bytes; observed on Linux 6.18", Verified: true),
         new(OsPlatform.Linux, 4, "Client", "Receive", "Error", "EHOSTUNREACH",
-            "tcp_v4_err(): ICMP unreachable on an established socket only sets sk_err_soft; tcp_write_err() reports it (not ETIMEDOUT) when TCP_USER_TIMEOUT ends the retransmits; observed on Linux 6.18", Verified: true)
+            "tcp_v4_err() (IPv6: tcp_v6_err(), ICMPv6 address unreachable): ICMP unreachable on an established socket only sets sk_err_soft; tcp_write_err() reports it (not ETIMEDOUT) when TCP_USER_TIMEOUT ends the retransmits; observed on Linux 6.18", Verified: true)
             { Window = r => TimeWindow.AfterTimer(r.UserTimeoutMs) },
         new(OsPlatform.MacOS, 4, "Client", "Receive", "Error", "ETIMEDOUT",
             "xnu bsd/netinet/tcp_subr.c tcp_notify(): in ESTABLISHED, EHOSTUNREACH/ENETUNREACH/EHOSTDOWN are ignored (only the cached route is freed; no soft error is kept), so the retransmit timer ends with ETIMEDOUT (tcp_timer.c)", Verified: false),
@@ -31,13 +32,14 @@ public sealed class IcmpUnreachableEstablished : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var client = LabSteps.NewClient(context, lab);
+        var host = LabSteps.PeerHost(context);
         SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
-        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, client).ConfigureAwait(false);
+        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, client, lab).ConfigureAwait(false);
         if (peer is null) return;
 
-        LabSteps.Fault(context, 2, "IcmpUnreachable", $"nft answers every packet to {LabNetwork.PeerHost} with ICMP host-unreachable",
-            () => lab.RejectHostUnreachable(LabNetwork.PeerHost));
+        LabSteps.Fault(context, 2, "IcmpUnreachable", $"nft answers every packet to {host} with {(host.AddressFamily == AddressFamily.InterNetworkV6 ? "ICMPv6 address-unreachable" : "ICMP host-unreachable")}",
+            () => lab.RejectHostUnreachable(host));
         await LabSteps.SendAsync(context, 3, client).ConfigureAwait(false);
         await LabSteps.ReceiveAsync(context, 4, client).ConfigureAwait(false);
     }

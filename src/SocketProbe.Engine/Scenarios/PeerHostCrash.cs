@@ -10,6 +10,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerHostCrash : LabScenario
 {
     public override string Name => "PeerHostCrash";
+    protected override bool RunsOverIPv6 => true;
     public override double? ExpectedWaitMs(ScenarioRequest request) =>
         Math.Max(request.IdleWaitMs, request.UserTimeoutMs ?? KernelDefaultWaitMs);
     public override string MemberName => "HostCrash";
@@ -34,12 +35,13 @@ public sealed class PeerHostCrash : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var client = LabSteps.NewClient(context, lab);
+        var host = LabSteps.PeerHost(context);
         SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
-        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, client).ConfigureAwait(false);
+        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, client, lab).ConfigureAwait(false);
         if (peer is null) return;
 
-        LabSteps.Fault(context, 2, "HostCrash", $"nft drops every packet to and from {LabNetwork.PeerHost}", () => lab.Silence(LabNetwork.PeerHost));
+        LabSteps.Fault(context, 2, "HostCrash", $"nft drops every packet to and from {host}", () => lab.Silence(host));
         if (context.Request.ClientAction == ClientAction.Idle)
         {
             await LabSteps.ReceiveAsync(context, 3, client, context.Request.IdleWaitMs).ConfigureAwait(false);

@@ -7,6 +7,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerHostCrashKeepalive : LabScenario
 {
     public override string Name => "PeerHostCrashKeepalive";
+    protected override bool RunsOverIPv6 => true;
     public override double? ExpectedWaitMs(ScenarioRequest request) =>
         request is { KeepAliveIdleSeconds: int idle, KeepAliveIntervalSeconds: int interval, KeepAliveCount: int count }
             ? (idle + interval * count) * 1000.0 : KernelDefaultWaitMs;
@@ -28,11 +29,12 @@ public sealed class PeerHostCrashKeepalive : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var client = LabSteps.NewClient(context, lab);
+        var host = LabSteps.PeerHost(context);
         SocketOptions.KeepAlive(client, context.Request, context.Logger);
-        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, client).ConfigureAwait(false);
+        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, client, lab).ConfigureAwait(false);
         if (peer is null) return;
-        LabSteps.Fault(context, 2, "HostCrash", $"nft drops every packet to and from {LabNetwork.PeerHost}", () => lab.Silence(LabNetwork.PeerHost));
+        LabSteps.Fault(context, 2, "HostCrash", $"nft drops every packet to and from {host}", () => lab.Silence(host));
         await LabSteps.ReceiveAsync(context, 3, client).ConfigureAwait(false);
     }
 

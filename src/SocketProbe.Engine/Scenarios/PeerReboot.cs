@@ -10,6 +10,7 @@ namespace SocketProbe.Engine.Scenarios;
 public sealed class PeerReboot : LabScenario
 {
     public override string Name => "PeerReboot";
+    protected override bool RunsOverIPv6 => true;
     public override double? ExpectedWaitMs(ScenarioRequest request) => 0;   // an immediate answer (ICMP, no route, RST)
     public override string MemberName => "Reboot";
     public override string Description => "The peer host crashes and comes back with no connection state: the client's next segment is answered by RST.";
@@ -22,7 +23,7 @@ public sealed class PeerReboot : LabScenario
         new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null, "the handshake completes; observed on Linux 6.18", Verified: true),
         new(OsPlatform.Linux, 5, "Client", "Send", "Success", null, "the local kernel accepts the bytes; observed on Linux 6.18", Verified: true),
         new(OsPlatform.Linux, 6, "Client", "Receive", "Error", "ECONNRESET",
-            "the peer kernel has no socket: tcp_v4_send_reset(); here tcp_reset() in ESTABLISHED sets ECONNRESET; observed on Linux 6.18", Verified: true),
+            "the peer kernel has no socket: tcp_v4_send_reset() (IPv6: tcp_v6_send_reset()); here tcp_reset() in ESTABLISHED sets ECONNRESET; observed on Linux 6.18", Verified: true),
         new(OsPlatform.Linux, 7, "Client", "Send", "Error", "EPIPE", "tcp_done() set SEND_SHUTDOWN: sk_stream_error() EPIPE; observed on Linux 6.18", Verified: true),
         new(OsPlatform.MacOS, 6, "Client", "Receive", "Error", "ECONNRESET", "Stevens UNP 5.15 (crash and reboot of server host)", Verified: false),
         new(OsPlatform.Windows, 6, "Client", "Receive", "Error", "WSAECONNRESET", "Windows Sockets Error Codes, WSAECONNRESET 10054", Verified: false),
@@ -30,12 +31,13 @@ public sealed class PeerReboot : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var client = LabSteps.NewClient(context, lab);
+        var host = LabSteps.PeerHost(context);
         SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
-        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, client).ConfigureAwait(false);
+        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, client, lab).ConfigureAwait(false);
         if (peer is null) return;
 
-        LabSteps.Fault(context, 2, "HostCrash", $"nft drops every packet to and from {LabNetwork.PeerHost}", () => lab.Silence(LabNetwork.PeerHost));
+        LabSteps.Fault(context, 2, "HostCrash", $"nft drops every packet to and from {host}", () => lab.Silence(host));
         await LabSteps.LoseStateAsync(context, 3, peer).ConfigureAwait(false);
         LabSteps.Fault(context, 4, "Reboot", "nft rules removed: the host is back, with no connection state", lab.Heal);
         await LabSteps.SendAsync(context, 5, client).ConfigureAwait(false);

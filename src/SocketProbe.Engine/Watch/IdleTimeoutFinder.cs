@@ -364,6 +364,8 @@ public static class IdleTimeoutFinder
                 IdleTimeoutKind.None => $"no idle timeout up to {_request.MaxSeconds} s: nothing to tune below that",
                 IdleTimeoutKind.NotConnected => "nothing to recommend: no connection could be judged",
                 _ when result.RecommendedIdleSeconds is null => $"even {dead} s idle is too long here: keep connections busier than every {dead} s",
+                // An RST from the server's own distance is most likely its own idle timer, which keepalive does not reset.
+                IdleTimeoutKind.Reset when result.ResetFrom == nameof(Wire.ResetOrigin.Peer) => $"the RST came from as far as the server (-Capture: TTL {result.ResetTtl}): most likely the server's own idle timeout, which keepalive probes do not reset; retire pooled connections idle for more than {result.RecommendedIdleSeconds} s (or ping in the application protocol); if a load balancer answers in the server's name, TCP keepalive idle below {alive} s keeps it too",
                 IdleTimeoutKind.Closed => $"the server closes connections idle for about {result.ObservedSeconds?.ToString() ?? dead.ToString()} s: keepalive probes do not reset a server's own idle timer; retire pooled connections idle for more than {result.RecommendedIdleSeconds} s (or ping in the application protocol)",
                 _ => $"the path forgets connections idle for {dead} s ({result.Kind}): set TCP keepalive idle below {alive} s, e.g. SO_KEEPALIVE with TCP_KEEPIDLE = {result.RecommendedIdleSeconds} s (net.ipv4.tcp_keepalive_time system-wide), or a pool idle timeout below {alive} s",
             };

@@ -11,12 +11,8 @@ namespace SocketProbe.Engine.Wire;
 /// </summary>
 public sealed class ProbeWire : IDisposable
 {
-    private const long KeepNanoseconds = 60L * 1_000_000_000;
     private readonly WireCapture? _capture;
-    private readonly object _lock = new();
-    private readonly List<WireSegment> _segments = new();
-    private readonly Dictionary<IPAddress, int> _synAckTtl = new();
-    private readonly Dictionary<(IPAddress Source, int SourcePort, int DestinationPort), int> _flowSynAck = new();
+    private readonly ProbeFlows _flows = new();
 
     private ProbeWire(WireCapture? capture, string? unavailable)
     {
@@ -44,28 +40,55 @@ public sealed class ProbeWire : IDisposable
     public WireVerdict? Inspect(IPEndPoint? local, IPEndPoint target)
     {
         if (_capture is null || local is null) return null;
-        List<WireSegment> fresh = _capture.Take();
+        return _flows.Verdict(_capture.Take(), local, target, WireCapture.UnixNowNanoseconds());
+    }
+
+    public void Dispose() => _capture?.Dispose();
+}
+
+/// <summary>
+/// What the probe capture keeps between attempts, and the verdict for one flow. A flow is named by
+/// its ports, which the kernel reuses: only segments from the flow's own latest SYN on count, so an
+/// RST (or ICMP error) left over from an earlier connection on the same local port is not this one's.
+/// </summary>
+internal sealed class ProbeFlows
+{
+    private const long KeepNanoseconds = 60L * 1_000_000_000;
+    private const int MaxFlows = 100_000;
+    private readonly object _lock = new();
+    private readonly List<WireSegment> _segments = new();
+    private readonly Dictionary<IPAddress, int> _synAckTtl = new();
+    private readonly Dictionary<(IPAddress Target, int TargetPort, int LocalPort), (int Ttl, long At)> _flowSynAck = new();
+    private readonly Dictionary<(IPAddress Target, int TargetPort, int LocalPort), long> _flowSyn = new();
+
+    public WireVerdict Verdict(IEnumerable<WireSegment> fresh, IPEndPoint local, IPEndPoint target, long nowNanoseconds)
+    {
         lock (_lock)
         {
             foreach (WireSegment s in fresh)
             {
                 // Only what a verdict needs is kept (the capture sees every interface's traffic). A flow's
                 // SYN-ACK TTL is kept apart: a held connection (Watch-TcpConnection) may end long after it.
+                if (s.Protocol == WireProtocol.Tcp && s.Has(WireSegment.Syn) && !s.Has(WireSegment.Ack) && !s.Has(WireSegment.Rst))
+                {
+                    if (_flowSyn.Count > MaxFlows) _flowSyn.Clear();
+                    _flowSyn[(s.Destination, s.DestinationPort, s.SourcePort)] = s.UnixNanoseconds;
+                }
                 if (WireRows.IsSynAck(s))
                 {
                     _synAckTtl[s.Source] = s.Ttl;
-                    if (_flowSynAck.Count > 100_000) _flowSynAck.Clear();
-                    _flowSynAck.TryAdd((s.Source, s.SourcePort, s.DestinationPort), s.Ttl);
+                    if (_flowSynAck.Count > MaxFlows) _flowSynAck.Clear();
+                    _flowSynAck[(s.Source, s.SourcePort, s.DestinationPort)] = (s.Ttl, s.UnixNanoseconds);
                 }
                 if (s.Has(WireSegment.Rst) || s.Protocol == WireProtocol.Icmp) _segments.Add(s);
             }
-            long cutoff = WireCapture.UnixNowNanoseconds() - KeepNanoseconds;
+            long cutoff = nowNanoseconds - KeepNanoseconds;
             _segments.RemoveAll(s => s.UnixNanoseconds < cutoff);
 
             var key = (target.Address, target.Port, local.Port);
-            int? synAck = _flowSynAck.TryGetValue(key, out int own) ? own : null;
-            _flowSynAck.Remove(key);
-            WireSegment? reset = _segments.FirstOrDefault(s => s.Protocol == WireProtocol.Tcp && s.Has(WireSegment.Rst) &&
+            long since = _flowSyn.Remove(key, out long synAt) ? synAt : long.MinValue;
+            int? synAck = _flowSynAck.Remove(key, out var own) && own.At >= since ? own.Ttl : null;
+            WireSegment? reset = _segments.FirstOrDefault(s => s.UnixNanoseconds >= since && s.Protocol == WireProtocol.Tcp && s.Has(WireSegment.Rst) &&
                 s.SourcePort == target.Port && s.DestinationPort == local.Port && s.Source.Equals(target.Address));
             string? from = null;
             if (reset is not null)
@@ -73,14 +96,13 @@ public sealed class ProbeWire : IDisposable
                 int? reference = synAck ?? (_synAckTtl.TryGetValue(target.Address, out int t) ? t : null);
                 from = WireRows.Judge(reference, reset.Ttl).ToString();
             }
-            WireSegment? icmp = _segments.FirstOrDefault(s => s.Protocol == WireProtocol.Icmp && s.QuotedProtocol == WireProtocol.Tcp &&
+            WireSegment? icmp = _segments.FirstOrDefault(s => s.UnixNanoseconds >= since && s.Protocol == WireProtocol.Icmp && s.QuotedProtocol == WireProtocol.Tcp &&
                 s.QuotedSourcePort == local.Port && s.QuotedDestinationPort == target.Port && target.Address.Equals(s.QuotedDestination));
+            // What this flow's verdict used is done with.
             _segments.RemoveAll(s => ReferenceEquals(s, reset) || ReferenceEquals(s, icmp));
             return new WireVerdict(synAck, reset?.Ttl, from, icmp?.Source.ToString());
         }
     }
-
-    public void Dispose() => _capture?.Dispose();
 }
 
 /// <summary>What the wire said about one flow (see <see cref="ProbeWire.Inspect"/>).</summary>
