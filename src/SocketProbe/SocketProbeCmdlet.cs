@@ -25,8 +25,9 @@ public abstract class SocketProbeCmdlet : PSCmdlet
     private protected void RunEngine(Func<OutputQueue, ILogger, CancellationToken, Task> work)
     {
         using var queue = new OutputQueue(StopToken);
-        // Debug lines are always queued: WriteDebug shows them only where the caller's preference asks.
-        var logger = new PipelineLogger(queue, LogLevel.Debug);
+        // Debug lines are queued only when the caller will see them: the prober logs one per attempt,
+        // and 65,535 formatted lines that WriteDebug then drops cost more than the probing itself.
+        var logger = new PipelineLogger(queue, DebugWanted() ? LogLevel.Debug : LogLevel.Information);
         Task running = Task.Run(async () =>
         {
             try { await work(queue, logger, StopToken).ConfigureAwait(false); }
@@ -74,6 +75,16 @@ public abstract class SocketProbeCmdlet : PSCmdlet
                 foreach (var addressFamily in family.ToAddressFamilies())
                     await Engine.ScenarioRunner.RunAsync(scenario, request(addressFamily), queue.Add, logger, token).ConfigureAwait(false);
         });
+
+    /// <summary>True when WriteDebug would show (or record) a line: -Debug, or $DebugPreference other than SilentlyContinue/Ignore.</summary>
+    private bool DebugWanted()
+    {
+        if (MyInvocation.BoundParameters.TryGetValue("Debug", out object? debug))
+            return debug is SwitchParameter s ? s.IsPresent : LanguagePrimitives.IsTrue(debug);
+        object? preference = SessionState?.PSVariable.GetValue("DebugPreference");
+        if (preference is PSObject wrapped) preference = wrapped.BaseObject;
+        return preference is not ActionPreference p || (p != ActionPreference.SilentlyContinue && p != ActionPreference.Ignore);
+    }
 
     private void Write(object item)
     {

@@ -204,6 +204,42 @@ public sealed class ProberTests : IDisposable
     }
 
     [SkippableLinuxFact]
+    public async Task A_slow_head_holds_back_the_probing_only_once_the_reorder_window_is_full()
+    {
+        // One silent port, then more attempts to a closed port than the window holds: those that fit
+        // are probed while the head waits out its bound; the first that does not fit starts after it.
+        int silent = SilentPort();
+        int closed = Loopback.ClosedPort(IPAddress.Loopback);
+        int window = Prober.ReorderWindow(64);
+        int[] ports = new[] { silent }.Concat(Enumerable.Repeat(closed, window + 10)).ToArray();
+        var results = await Run(new ProbeRequest { Tasks = new[] { new ProbeTask(Target("127.0.0.1"), ports) }, TimeoutMs = 1000, ThrottleLimit = 64 });
+        Assert.Equal(ports.Length, results.Count);
+        Assert.Equal(ProbeOutcome.TimedOut, results[0].Kind);
+        Assert.All(results.Skip(1), r => Assert.Equal(ProbeOutcome.Refused, r.Kind));
+        DateTime headEnd = results[0].Started.AddMilliseconds(results[0].ConnectMs!.Value);
+        Assert.True(results[1].Started < results[0].Started.AddMilliseconds(500), "the attempts behind the slow head did not start while it waited");
+        Assert.True(results[window - 1].Started < headEnd, $"attempt {window} (the window's last) waited for the head");
+        Assert.True(results[window].Started >= headEnd.AddMilliseconds(-2), $"attempt {window + 1} started before the head was out: the window did not hold");
+    }
+
+    [SkippableLinuxFact]
+    public async Task The_batch_path_reports_what_the_Socket_path_reports()
+    {
+        // Without -SourceAddress a Linux sweep runs as non-blocking connects in one poll(2); with it,
+        // through Socket.ConnectAsync. Both must say the same about the same ports.
+        var open = Listen(IPAddress.Loopback);
+        int closed = Loopback.ClosedPort(IPAddress.Loopback);
+        int silent = SilentPort();
+        var task = new ProbeTask(Target("127.0.0.1"), new[] { PortOf(open), closed, silent });
+        var batch = await Run(new ProbeRequest { Tasks = new[] { task }, TimeoutMs = 300 });
+        var socket = await Run(new ProbeRequest { Tasks = new[] { task }, TimeoutMs = 300, SourceAddress = IPAddress.Loopback });
+        static string Fields(ProbeResult r) =>
+            $"{r.Port} {r.Kind} {r.Reason} {r.SocketError} {r.Errno} {r.ErrnoName} {r.Message} {r.LocalAddress} {r.LocalPort is not null} {r.ConnectMs is not null}";
+        Assert.Equal(new[] { ProbeOutcome.Open, ProbeOutcome.Refused, ProbeOutcome.TimedOut }, batch.Select(r => r.Kind));
+        Assert.Equal(socket.Select(Fields), batch.Select(Fields));
+    }
+
+    [SkippableLinuxFact]
     public async Task ThrottleLimit_bounds_how_many_attempts_run_at_once()
     {
         // Asserted on the attempts' own start and duration, not on wall time: with one slot no attempt

@@ -30,10 +30,34 @@ internal static class ProbeWarmup
                 catch (Exception e) when (e is SocketException or OperationCanceledException) { }
                 _ = SocketName.Local(socket);
             }
+            if (ConnectBatch.Available) WarmBatch(open, closed);
         }
         catch (SocketException)
         {
             // No loopback to warm up on: the probes still run, the first may just be slower.
+        }
+    }
+
+    /// <summary>The batch path's calls (socket, connect, poll, getsockopt, getsockname, close) once each way.</summary>
+    private static void WarmBatch(int open, int closed)
+    {
+        using var batch = new ConnectBatch(1);
+        foreach (int port in new[] { open, closed })
+        {
+            long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + 2 * System.Diagnostics.Stopwatch.Frequency;
+            int fd = -1;
+            void Take(ConnectBatch.Done done) => fd = done.Fd;
+            if (batch.Start(0, new IPEndPoint(IPAddress.Loopback, port), deadline, out var now) < 0)
+            {
+                fd = now.Fd;
+            }
+            else
+            {
+                while (batch.Active > 0) batch.Wait(100, System.Diagnostics.Stopwatch.GetTimestamp(), Take, Take);
+            }
+            _ = ConnectBatch.LocalEndPoint(fd);
+            _ = ConnectBatch.SocketErrorOf(111);
+            ConnectBatch.Release(fd);
         }
     }
 }

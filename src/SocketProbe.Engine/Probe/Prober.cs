@@ -8,12 +8,16 @@ namespace SocketProbe.Engine.Probe;
 
 /// <summary>
 /// Probes real targets: per round, resolves every target, then connects every (target, port,
-/// address) under one SemaphoreSlim(ThrottleLimit), each connect bounded by TimeoutMs.
+/// address) under one SemaphoreSlim(ThrottleLimit), each connect bounded by TimeoutMs. Attempts are
+/// created in output order as slots free up (never all up front), so memory stays flat in ports x
+/// rounds x targets; on Linux a plain connect sweep runs as non-blocking connects in one poll(2)
+/// (<see cref="ConnectBatch"/>), anything else through Socket.ConnectAsync.
 /// <para>
 /// Output order is stable whatever finishes first: rounds in turn; within a round, targets in the
 /// order given, then ports in the order given, then addresses in the resolver's order. Each result
 /// is handed on as soon as it and every result before it are in, so a slow address delays the
-/// output (not the probing) of those after it.
+/// output of those after it, and their probing only once 4096 (or 4 x ThrottleLimit) results wait
+/// behind it (<see cref="ReorderWindow"/>).
 /// </para>
 /// </summary>
 public static class Prober
@@ -44,6 +48,12 @@ public static class Prober
             roundDone?.Invoke(sequence);
         }
     }
+
+    /// <summary>
+    /// Results waiting, in output order, for the one ahead of them (a slow address): beyond this
+    /// many, no new attempt starts until the head is out, so memory stays flat in ports x targets.
+    /// </summary>
+    internal static int ReorderWindow(int throttleLimit) => Math.Max(4096, 4 * throttleLimit);
 
     /// <summary>Bytes as printable ASCII: \r \n \t \\ escaped, anything else outside 0x20-0x7E as \xNN.</summary>
     public static string Printable(ReadOnlySpan<byte> bytes)
@@ -85,70 +95,301 @@ public static class Prober
 
         public async Task RunAsync(Action<ProbeResult> sink)
         {
-            // Start everything at once (the semaphore meters it), then emit in order.
-            Task<Task<ProbeResult>[]>[] targets = _request.Tasks.Select(StartTargetAsync).ToArray();
+            // Every lookup starts at once (a name's under the throttle, as a connect); attempts are
+            // created in output order as slots free up, never all up front.
+            var resolutions = new Task<Resolution>[_request.Tasks.Count];
+            for (int t = 0; t < resolutions.Length; t++) resolutions[t] = ResolveAsync(_request.Tasks[t].Target);
             try
             {
-                foreach (var target in targets)
-                {
-                    foreach (var attempt in await target.ConfigureAwait(false))
-                    {
-                        sink(await attempt.ConfigureAwait(false));
-                    }
-                }
-            }
-            finally
-            {
-                // Also on Ctrl+C or a failing sink: no attempt (and so no socket) outlives the round.
-                foreach (var target in targets)
+                Task? batched = null;
+                if (Batched(_request))
                 {
                     try
                     {
-                        foreach (var attempt in await target.ConfigureAwait(false))
-                        {
-                            try { await attempt.ConfigureAwait(false); } catch (Exception) { /* already reported by the loop above */ }
-                        }
+                        // A thread of its own: its poll(2) blocks, which the thread pool must not.
+                        batched = Task.Factory.StartNew(() => RunBatched(resolutions, sink), CancellationToken.None,
+                            TaskCreationOptions.LongRunning, TaskScheduler.Default);
                     }
-                    catch (Exception) { /* already reported by the loop above */ }
+                    catch (TaskSchedulerException e)
+                    {
+                        // Observed with every descriptor of the process in use: no new thread. The Socket path needs none.
+                        _logger.LogDebug("No thread for the batch path ({Error}); connecting through Socket.ConnectAsync", e.InnerException?.Message ?? e.Message);
+                    }
+                }
+                if (batched is not null) await batched.ConfigureAwait(false);
+                else await RunStreamedAsync(resolutions, sink).ConfigureAwait(false);
+            }
+            finally
+            {
+                foreach (var resolution in resolutions)
+                {
+                    try { await resolution.ConfigureAwait(false); } catch (Exception) { /* reported by the loop, or cancelled */ }
                 }
             }
         }
 
-        private async Task<Task<ProbeResult>[]> StartTargetAsync(ProbeTask task)
+        /// <summary>
+        /// The non-blocking batch serves a plain connect sweep on Linux; reading after the connect
+        /// (-ReadMs) and binding first (-SourceAddress/-SourcePort) take the Socket path.
+        /// </summary>
+        private static bool Batched(ProbeRequest request) =>
+            ConnectBatch.Available && request.ReadMs is null && request.SourceAddress is null && request.SourcePort == 0;
+
+        private async Task<Resolution> ResolveAsync(ProbeTarget target)
         {
-            Resolution resolution;
-            if (task.Target.IsLiteral || ProbeResolver.IsLocalhostName(task.Target.Host))
+            if (target.IsLiteral || ProbeResolver.IsLocalhostName(target.Host))
             {
-                resolution = await ProbeResolver.ResolveAsync(task.Target, _request.AddressFamily, _request.TimeoutMs, _lookup, _token).ConfigureAwait(false);
+                return await ProbeResolver.ResolveAsync(target, _request.AddressFamily, _request.TimeoutMs, _lookup, _token).ConfigureAwait(false);
             }
-            else
+            await _throttle.WaitAsync(_token).ConfigureAwait(false);
+            try
             {
-                await _throttle.WaitAsync(_token).ConfigureAwait(false);
-                try
+                return await ProbeResolver.ResolveAsync(target, _request.AddressFamily, _request.TimeoutMs, _lookup, _token).ConfigureAwait(false);
+            }
+            finally
+            {
+                _throttle.Release();
+            }
+        }
+
+        /// <summary>The Socket.ConnectAsync path: a bounded window of attempt tasks, emitted in order.</summary>
+        private async Task RunStreamedAsync(Task<Resolution>[] resolutions, Action<ProbeResult> sink)
+        {
+            int window = ReorderWindow(_request.ThrottleLimit);
+            var pending = new Queue<Task<ProbeResult>>();
+            try
+            {
+                for (int t = 0; t < resolutions.Length; t++)
                 {
-                    resolution = await ProbeResolver.ResolveAsync(task.Target, _request.AddressFamily, _request.TimeoutMs, _lookup, _token).ConfigureAwait(false);
+                    ProbeTask task = _request.Tasks[t];
+                    while (!resolutions[t].IsCompleted && pending.Count > 0)
+                    {
+                        await Task.WhenAny(resolutions[t], pending.Peek()).ConfigureAwait(false);
+                        await EmitReadyAsync(pending, sink, int.MaxValue).ConfigureAwait(false);
+                    }
+                    Resolution resolution = await resolutions[t].ConfigureAwait(false);
+                    LogResolution(task.Target, resolution);
+                    foreach (int port in task.Ports)
+                    {
+                        if (resolution.Addresses.Count == 0)
+                        {
+                            await EmitReadyAsync(pending, sink, window).ConfigureAwait(false);
+                            pending.Enqueue(Task.FromResult(NotResolved(task.Target, port, resolution)));
+                            continue;
+                        }
+                        foreach (IPAddress address in resolution.Addresses)
+                        {
+                            await EmitReadyAsync(pending, sink, window).ConfigureAwait(false);
+                            await _throttle.WaitAsync(_token).ConfigureAwait(false);
+                            pending.Enqueue(AttemptAsync(task.Target, address, port, resolution.DnsMs));
+                        }
+                    }
                 }
-                finally
+                while (pending.Count > 0) sink(await pending.Dequeue().ConfigureAwait(false));
+            }
+            finally
+            {
+                // Also on Ctrl+C or a failing sink: no attempt (and so no socket) outlives the round.
+                while (pending.Count > 0)
                 {
-                    _throttle.Release();
+                    try { await pending.Dequeue().ConfigureAwait(false); } catch (Exception) { /* reported by the loop above */ }
+                }
+            }
+        }
+
+        /// <summary>Hands on every finished result at the head, and waits for the head while <paramref name="window"/> or more wait.</summary>
+        private static async ValueTask EmitReadyAsync(Queue<Task<ProbeResult>> pending, Action<ProbeResult> sink, int window)
+        {
+            while (pending.Count > 0 && (pending.Count >= window || pending.Peek().IsCompleted))
+            {
+                sink(await pending.Dequeue().ConfigureAwait(false));
+            }
+        }
+
+        /// <summary>One attempt of the batch path, in output order: done (Result), handed to the Socket path (Retry), or in flight.</summary>
+        private sealed class BatchSlot
+        {
+            public ProbeResult? Result;
+            public Task<ProbeResult>? Retry;
+            public ProbeResult Attempt = null!;
+            public IPEndPoint Endpoint = null!;
+            public ProbeTarget Target = null!;
+            public long Started;
+            public bool Done => Result is not null || Retry is { IsCompleted: true };
+        }
+
+        /// <summary>
+        /// The batch path (<see cref="ConnectBatch"/>), on its own thread: attempts start in output
+        /// order while fewer than ThrottleLimit are in flight (the throttle's own slots) and fewer than
+        /// the reorder window wait; results are handed on in order as they come in. An attempt our own
+        /// side failed (a local limit, a self-connect) goes on in <see cref="AttemptAsync"/>, which backs
+        /// off and retries within what is left of its bound.
+        /// </summary>
+        private void RunBatched(Task<Resolution>[] resolutions, Action<ProbeResult> sink)
+        {
+            int window = ReorderWindow(_request.ThrottleLimit);
+            var order = new Queue<BatchSlot>();
+            var inFlight = new BatchSlot?[_request.ThrottleLimit];
+            var free = new Stack<int>(Enumerable.Range(0, _request.ThrottleLimit).Reverse());
+            var batch = new ConnectBatch(_request.ThrottleLimit);
+            long bound = (long)(_request.TimeoutMs * (double)Stopwatch.Frequency / 1000);
+            var retries = new List<Task<ProbeResult>>();
+            bool Retrying() { retries.RemoveAll(r => r.IsCompleted); return retries.Count > 0; }
+
+            IPAddress? lastLocal = null;
+            string? lastLocalText = null;
+            void Finish(BatchSlot slot, ConnectBatch.Done done, bool expired)
+            {
+                ProbeResult result = slot.Attempt;
+                int fd = done.Fd, errno = expired ? 0 : done.Errno;
+                result.ConnectMs = Stopwatch.GetElapsedTime(slot.Started, done.At).TotalMilliseconds;
+                IPEndPoint? local = fd >= 0 ? ConnectBatch.LocalEndPoint(fd) : null;
+                ConnectBatch.Release(fd);
+                if (local is not null && !local.Address.Equals(lastLocal))
+                {
+                    // One string for the source address the sweep's attempts share (not one per result).
+                    (lastLocal, lastLocalText) = (local.Address, local.Address.ToString());
+                }
+                result.LocalAddress = local is null ? null : lastLocalText;
+                result.LocalPort = local?.Port;
+                if (expired)
+                {
+                    (result.Kind, result.Reason) = (ProbeOutcome.TimedOut, ProbeClassifier.NoResponse);
+                    result.Message = $"no answer within our bound of {_request.TimeoutMs} ms; the kernel returned nothing";
+                }
+                else if (errno == 0)
+                {
+                    (result.Kind, result.Reason) = (ProbeOutcome.Open, ProbeClassifier.SynAck);
+                    if (slot.Endpoint.Equals(local))
+                    {
+                        // TCP self-connect: see AttemptAsync. Never Open; the Socket path tries again.
+                        (result.Kind, result.Reason) = (ProbeOutcome.LocalError, ProbeClassifier.SelfConnect);
+                    }
+                }
+                else
+                {
+                    Fail(result, ConnectBatch.SocketErrorOf(errno), errno);
+                }
+                if (result.Kind == ProbeOutcome.LocalError)
+                {
+                    // Our own side failed, not the target: back off and retry on the Socket path, which
+                    // takes over this attempt's throttle slot (and gives it back when it ends).
+                    int selfConnects = result.Reason == ProbeClassifier.SelfConnect ? 1 : 0;
+                    slot.Retry = AttemptAsync(slot.Target, slot.Endpoint.Address, slot.Endpoint.Port, result.DnsMs,
+                        new Carried(result, slot.Started, 1, selfConnects));
+                    retries.Add(slot.Retry);
+                    return;
+                }
+                _throttle.Release();
+                Annotate(result, slot.Endpoint);
+                if (_logger.IsEnabled(LogLevel.Debug)) _logger.LogDebug("{Result}", result);
+                slot.Result = result;
+            }
+            void Ended(ConnectBatch.Done done) { BatchSlot slot = inFlight[done.Slot]!; inFlight[done.Slot] = null; free.Push(done.Slot); Finish(slot, done, false); }
+            void Expired(ConnectBatch.Done done) { BatchSlot slot = inFlight[done.Slot]!; inFlight[done.Slot] = null; free.Push(done.Slot); Finish(slot, done, true); }
+
+            void EmitReady()
+            {
+                while (order.Count > 0 && order.Peek().Done)
+                {
+                    BatchSlot head = order.Dequeue();
+                    sink(head.Result ?? head.Retry!.GetAwaiter().GetResult());
                 }
             }
 
-            LogResolution(task.Target, resolution);
-            if (resolution.Addresses.Count == 0)
+            // Wait for something to change: a connect to end, a retry to finish, a slot to free.
+            void Pump()
             {
-                return task.Ports.Select(port => Task.FromResult(NotResolved(task.Target, port, resolution))).ToArray();
-            }
-            var attempts = new Task<ProbeResult>[task.Ports.Count * resolution.Addresses.Count];
-            int i = 0;
-            foreach (int port in task.Ports)
-            {
-                foreach (IPAddress address in resolution.Addresses)
+                _token.ThrowIfCancellationRequested();
+                bool retrying = Retrying();
+                if (batch.Active > 0)
                 {
-                    attempts[i++] = AttemptAsync(task.Target, address, port, resolution.DnsMs);
+                    batch.Wait(retrying ? 2 : 50, Stopwatch.GetTimestamp(), Ended, Expired);
+                }
+                else if (order.Count > 0 && order.Peek().Retry is { IsCompleted: false } retry)
+                {
+                    try { retry.Wait(50, _token); } catch (AggregateException) { /* handed on by EmitReady */ }
+                }
+                else if (retrying)
+                {
+                    Thread.Sleep(2);
                 }
             }
-            return attempts;
+
+            bool TakeSlot()
+            {
+                // The throttle's slots are shared with the lookups and the retries: wait only when nothing else can move.
+                bool idle = batch.Active == 0 && !Retrying();
+                return _throttle.Wait(idle ? 50 : 0, _token);
+            }
+
+            try
+            {
+                for (int t = 0; t < resolutions.Length; t++)
+                {
+                    ProbeTask task = _request.Tasks[t];
+                    while (!resolutions[t].IsCompleted)
+                    {
+                        EmitReady();
+                        if (batch.Active == 0 && order.Count == 0) { try { resolutions[t].Wait(50, _token); } catch (AggregateException) { } }
+                        else Pump();
+                    }
+                    Resolution resolution = resolutions[t].GetAwaiter().GetResult();
+                    LogResolution(task.Target, resolution);
+                    foreach (int port in task.Ports)
+                    {
+                        if (resolution.Addresses.Count == 0)
+                        {
+                            while (true) { EmitReady(); if (order.Count < window) break; Pump(); }
+                            order.Enqueue(new BatchSlot { Result = NotResolved(task.Target, port, resolution) });
+                            continue;
+                        }
+                        foreach (IPAddress address in resolution.Addresses)
+                        {
+                            while (true)
+                            {
+                                EmitReady();
+                                if (order.Count < window && free.Count > 0 && TakeSlot()) break;
+                                Pump();
+                            }
+                            var slot = new BatchSlot
+                            {
+                                Attempt = NewAttempt(task.Target, address, port, resolution.DnsMs),
+                                Endpoint = new IPEndPoint(address, port),
+                                Target = task.Target,
+                            };
+                            order.Enqueue(slot);
+                            int index = free.Pop();
+                            slot.Started = Stopwatch.GetTimestamp();
+                            if (batch.Start(index, slot.Endpoint, slot.Started + bound, out var now) >= 0)
+                            {
+                                inFlight[index] = slot;
+                            }
+                            else
+                            {
+                                free.Push(index);
+                                Finish(slot, now, false);
+                            }
+                        }
+                    }
+                }
+                while (order.Count > 0)
+                {
+                    EmitReady();
+                    if (order.Count > 0) Pump();
+                }
+            }
+            finally
+            {
+                // Also on Ctrl+C or a failing sink: nothing in flight outlives the round.
+                for (int i = 0; i < inFlight.Length; i++) if (inFlight[i] is not null) _throttle.Release();
+                batch.Dispose();
+                foreach (var slot in order)
+                {
+                    if (slot.Retry is null) continue;
+                    try { slot.Retry.Wait(); } catch (AggregateException) { /* reported by the loop above */ }
+                }
+            }
         }
 
         private void LogResolution(ProbeTarget target, Resolution resolution)
@@ -184,32 +425,49 @@ public static class Prober
             DnsMs = resolution.DnsMs,
         };
 
+        private ProbeResult NewAttempt(ProbeTarget target, IPAddress address, int port, double dnsMs) => new()
+        {
+            Target = target.Host,
+            Address = address.ToString(),
+            AddressFamily = address.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4",
+            Port = port,
+            Sequence = _sequence,
+            DnsMs = dnsMs,
+            Started = DateTime.UtcNow,
+        };
+
+        /// <summary>An attempt the batch path began: its first try's result, start and counts, for the retries to go on from.</summary>
+        private sealed record Carried(ProbeResult Result, long Started, int Tries, int SelfConnects);
+
+        private void Annotate(ProbeResult result, IPEndPoint endpoint)
+        {
+            if (_request.Wire is not null && result.LocalPort is int localPort && IPAddress.TryParse(result.LocalAddress, out IPAddress? localAddress))
+                _request.Wire.Annotate(result, new IPEndPoint(localAddress, localPort), endpoint);
+        }
+
         /// <summary>
         /// One attempt, bounded by TimeoutMs as a whole. A failure of our own side (a local limit, or
         /// the kernel connecting the socket to itself) is not the target's answer: back off and try
         /// again on a new socket while the bound lasts, and if it never clears, say LocalError.
+        /// The caller holds a throttle slot for it; the attempt gives it back when it ends.
         /// </summary>
-        private async Task<ProbeResult> AttemptAsync(ProbeTarget target, IPAddress address, int port, double dnsMs)
+        private async Task<ProbeResult> AttemptAsync(ProbeTarget target, IPAddress address, int port, double dnsMs, Carried? carried = null)
         {
-            await _throttle.WaitAsync(_token).ConfigureAwait(false);
             try
             {
-                var result = new ProbeResult
-                {
-                    Target = target.Host,
-                    Address = address.ToString(),
-                    AddressFamily = address.AddressFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4",
-                    Port = port,
-                    Sequence = _sequence,
-                    DnsMs = dnsMs,
-                    Started = DateTime.UtcNow,
-                };
+                ProbeResult result = carried?.Result ?? NewAttempt(target, address, port, dnsMs);
                 var endpoint = new IPEndPoint(address, port);
                 TimeSpan bound = TimeSpan.FromMilliseconds(_request.TimeoutMs);
-                long started = Stopwatch.GetTimestamp();
+                long started = carried?.Started ?? Stopwatch.GetTimestamp();
                 TimeSpan backoff = TimeSpan.FromMilliseconds(5);
-                int tries = 0, selfConnects = 0;
-                while (true)
+                int tries = carried?.Tries ?? 0, selfConnects = carried?.SelfConnects ?? 0;
+                bool again = carried is null || Again(result, started, bound, backoff);
+                if (carried is not null && again)
+                {
+                    await Task.Delay(backoff, _token).ConfigureAwait(false);
+                    backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 100));
+                }
+                while (again)
                 {
                     tries++;
                     Clear(result);
@@ -242,8 +500,8 @@ public static class Prober
                             }
                         }
                     }
-                    if (result.Kind != ProbeOutcome.LocalError || !Retryable(result)) break;
-                    if (bound - Stopwatch.GetElapsedTime(started) <= backoff) break;
+                    again = Again(result, started, bound, backoff);
+                    if (!again) break;
                     await Task.Delay(backoff, _token).ConfigureAwait(false);
                     backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 100));
                 }
@@ -262,9 +520,8 @@ public static class Prober
                         (selfConnects > 0 && result.Reason != ProbeClassifier.SelfConnect ? $" ({selfConnects} self-connects)" : "") +
                         ". This says nothing about the target.";
                 }
-                if (_request.Wire is not null && result.LocalPort is int localPort && IPAddress.TryParse(result.LocalAddress, out IPAddress? localAddress))
-                    _request.Wire.Annotate(result, new IPEndPoint(localAddress, localPort), endpoint);
-                _logger.LogDebug("{Result}", result);
+                Annotate(result, endpoint);
+                if (_logger.IsEnabled(LogLevel.Debug)) _logger.LogDebug("{Result}", result);
                 return result;
             }
             finally
@@ -272,6 +529,10 @@ public static class Prober
                 _throttle.Release();
             }
         }
+
+        /// <summary>Another try: our own side failed in a way that may clear, and the bound leaves room for the back-off.</summary>
+        private static bool Again(ProbeResult result, long started, TimeSpan bound, TimeSpan backoff) =>
+            result.Kind == ProbeOutcome.LocalError && Retryable(result) && bound - Stopwatch.GetElapsedTime(started) > backoff;
 
         private static void Clear(ProbeResult result)
         {
@@ -409,6 +670,18 @@ public static class Prober
                 (result.After, result.BytesRead) = (AfterConnectKind.Silent, 0);
                 result.Message = $"connected; the server sent nothing within -ReadMs {readMs}";
             }
+        }
+
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> Messages = new();
+
+        /// <summary>A failure the batch path saw: the errno as the kernel gave it, its SocketError and message as .NET words them.</summary>
+        private static void Fail(ProbeResult result, System.Net.Sockets.SocketError error, int errno)
+        {
+            (result.Kind, result.Reason) = ProbeClassifier.Classify(error);
+            result.SocketError = error.ToString();
+            result.Errno = errno;
+            result.ErrnoName = ErrorCatalog.NameOf(PlatformInfo.Current, errno);
+            result.Message = Messages.GetOrAdd(errno, static e => System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(e));
         }
 
         private static void Fail(ProbeResult result, SocketException ex, bool classify = true)
