@@ -115,6 +115,19 @@ public abstract class SocketProbeCmdlet : PSCmdlet
     }
 
     /// <summary>An error record for an engine failure, with a category that says what kind.</summary>
+    /// <summary>
+    /// The probes' -Capture (Test-TcpRefused, Watch-TcpConnection, Find-TcpIdleTimeout): one capture for
+    /// the whole run, or null without the switch; without the right to capture, a warning says why and
+    /// the probe runs as without it. The caller disposes it.
+    /// </summary>
+    private protected Engine.Wire.ProbeWire? StartProbeCapture(bool capture)
+    {
+        if (!capture) return null;
+        var wire = Engine.Wire.ProbeWire.Start();
+        if (wire.Unavailable is string why) WriteWarning($"-Capture: nothing captured: {why}");
+        return wire;
+    }
+
     private protected static ErrorRecord EngineError(Exception ex, object? target)
     {
         Exception inner = ex is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerException! : ex;

@@ -53,13 +53,9 @@ public sealed class AcceptThenReset : Scenario
 
     protected internal override async Task RunAsync(ScenarioContext context)
     {
-        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
-        using var listener = Loopback.Listen(loopback, 4);
-        using var client = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        var connect = await ObservedHandshake.ConnectAsync(context, Connect, client, listener.LocalEndPoint!).ConfigureAwait(false);
-        if (connect.Result != Results.Success) return;
-        using Socket? server = await ObservedHandshake.AcceptAsync(context, Accept, listener, client).ConfigureAwait(false);
-        if (server is null) return;
+        using var pair = await ObservedHandshake.ConnectAndAcceptAsync(context, Connect, Accept).ConfigureAwait(false);
+        if (pair is null) return;
+        var (client, server) = (pair.Client, pair.Server);
 
         server.LingerState = new LingerOption(true, 0);
         var close = await context.MeasureAsync(Reset, SocketCalls.Close(server), stateOf: client).ConfigureAwait(false);

@@ -48,13 +48,9 @@ public sealed class AcceptThenSilent : Scenario
 
     protected internal override async Task RunAsync(ScenarioContext context)
     {
-        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
-        using var listener = Loopback.Listen(loopback, 4);
-        using var client = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        var connect = await ObservedHandshake.ConnectAsync(context, Connect, client, listener.LocalEndPoint!).ConfigureAwait(false);
-        if (connect.Result != Results.Success) return;
-        using Socket? server = await ObservedHandshake.AcceptAsync(context, Accept, listener, client).ConfigureAwait(false);
-        if (server is null) return;
+        using var pair = await ObservedHandshake.ConnectAndAcceptAsync(context, Connect, Accept).ConfigureAwait(false);
+        if (pair is null) return;
+        var (client, server) = (pair.Client, pair.Server);
 
         await context.CallAsync(Request, SocketCalls.Send(client, "HEAD / HTTP/1.0\r\n\r\n"u8.ToArray()), stateOf: client).ConfigureAwait(false);
         var buffer = new byte[256];

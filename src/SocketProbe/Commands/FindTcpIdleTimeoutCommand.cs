@@ -89,8 +89,7 @@ public sealed class FindTcpIdleTimeoutCommand : SocketProbeCmdlet
                 ThrottleLimit = ThrottleLimit,
                 ConnectTimeoutMs = TimeoutMs,
             };
-            using Engine.Wire.ProbeWire? wire = Capture ? Engine.Wire.ProbeWire.Start() : null;
-            if (wire?.Unavailable is string why) WriteWarning($"-Capture: nothing captured: {why}");
+            using Engine.Wire.ProbeWire? wire = StartProbeCapture(Capture);
             request.Wire = wire;
             bool detailed = Detailed;
             RunEngine(async (queue, logger, token) =>

@@ -270,8 +270,7 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
         var local = new LocalErrorTally();
         var tally = new ProbeTally();
         bool finished = false;
-        using ProbeWire? wire = Capture ? ProbeWire.Start() : null;
-        if (wire?.Unavailable is string why) WriteWarning($"-Capture: nothing captured: {why}");
+        using ProbeWire? wire = StartProbeCapture(Capture);
         request.Wire = wire;
         try
         {

@@ -99,8 +99,7 @@ public sealed class WatchTcpConnectionCommand : SocketProbeCmdlet
                 KeepAliveCount = Given(nameof(KeepAliveCount)) ? KeepAliveCount : null,
                 ConnectTimeoutMs = TimeoutMs,
             };
-            using Engine.Wire.ProbeWire? wire = Capture ? Engine.Wire.ProbeWire.Start() : null;
-            if (wire?.Unavailable is string why) WriteWarning($"-Capture: nothing captured: {why}");
+            using Engine.Wire.ProbeWire? wire = StartProbeCapture(Capture);
             request.Wire = wire;
             RunEngine(async (queue, logger, token) =>
             {
