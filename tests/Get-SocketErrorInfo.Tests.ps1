@@ -202,7 +202,7 @@ Describe 'Get-SocketErrorInfo output is flat' {
         $back.Key | Should -Be @($rows.Key)
         $back.Platform | Should -Be @($rows.Platform | ForEach-Object ToString)
         [int]$back[2].Number | Should -Be 10054
-        $back[0].Scenarios | Should -Be 'PeerKilledWithUnreadData,PeerAbort,PeerReboot,WriteAfterReset,UdpPortUnreachable'
+        $back[0].Scenarios | Should -Be 'PeerKilledWithUnreadData,PeerAbort,PeerReboot,WriteAfterReset,UdpPortUnreachable,AcceptOverflowReset,HalfOpenSynRecv,ResetBeforeAccept,AcceptThenReset,ListenerClosedWithQueue,MiddleboxIdleReset,ServerClosesUnreadRequest'
         $back[0].Causes | Should -Be $rows[0].Causes
         $back[5].Number | Should -BeNullOrEmpty
         $back[5].Message | Should -Be $rows[5].Message

@@ -61,7 +61,23 @@ public static partial class ErrorCatalog
 {
     private static readonly OsPlatform[] AllPlatforms = { OsPlatform.Linux, OsPlatform.MacOS, OsPlatform.Windows };
 
-    public static IReadOnlyList<ErrorEntry> Entries { get; } = BuildEntries();
+    public static IReadOnlyList<ErrorEntry> Entries { get; } = WithReproducers(BuildEntries());
+
+    /// <summary>
+    /// Each entry's scenarios: those named in the data first (the usual cause leads), then every
+    /// catalogue scenario whose outcome was seen to be this error (a Verified expectation: observed on
+    /// that platform, not only documented). A new scenario is listed under the errors it reproduces
+    /// with no second registration.
+    /// </summary>
+    private static List<ErrorEntry> WithReproducers(List<ErrorEntry> entries) => entries.Select(e =>
+    {
+        var names = new HashSet<string>(e.Platforms.Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
+        var reproducing = ScenarioCatalog.All
+            .Where(s => s.Expectations.Any(x => x.Verified && x.ErrnoName is string n && n.Split('|').Any(names.Contains)))
+            .Select(s => s.Name);
+        var all = e.Scenarios.Concat(reproducing).Distinct().ToList();
+        return all.Count == e.Scenarios.Count ? e : e with { Scenarios = all };
+    }).ToList();
 
     // Number -> primary name per platform, for errno and WSA codes only (getaddrinfo codes are another
     // number space: on macOS EAI_AGAIN is 2, which is also ENOENT).
