@@ -504,4 +504,26 @@ foreach ($round in 1, 2) {
         $calls.Count | Should -BeGreaterThan 0
         $calls | Where-Object { $_.Matches -ne $true } | Should -BeNullOrEmpty
     }
+
+    It 'a native peer that cannot run here (built for another libc or CPU) gives way to the managed one' -Skip:(-not $IsLinux) {
+        $dir = Join-Path $TestDrive 'foreign-native/SocketProbe'
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        Copy-Item $script:Manifest $dir
+        Copy-Item (Join-Path $RepoRoot 'SocketProbe.psm1') $dir
+        Copy-Item -Recurse (Join-Path $RepoRoot 'bin') (Join-Path $dir 'bin')
+        # Executable, newer than the managed files, and it fails at once as a wrong-libc binary does.
+        $native = Join-Path $dir 'bin/SocketProbe.Peer'
+        Set-Content -Path $native -Value "#!/bin/sh`necho 'version GLIBC_9.99 not found' >&2`nexit 1"
+        & chmod 755 $native
+        (Get-Item $native).LastWriteTimeUtc = [DateTime]::UtcNow.AddMinutes(1)
+        $env:SP_MODULE = Join-Path $dir 'SocketProbe.psd1'
+        try {
+            $json = & $script:Pwsh @script:PwshArgs -NoProfile -NonInteractive -Command 'Import-Module $env:SP_MODULE; @(Invoke-PeerCrash -Mode Exit; Invoke-PeerCrash -Mode Reboot) | ConvertTo-Json -Compress' 2>&1
+        }
+        finally { Remove-Item Env:SP_MODULE }
+        $rows = @("$json" | ConvertFrom-Json)
+        $calls = @($rows | Where-Object { [SocketProbe.Engine.Operations]::IsSocketCall($_.Actor, $_.Operation) })
+        @($calls.Scenario | Sort-Object -Unique) | Should -Be @('PeerExit', 'PeerReboot') -Because "$json"
+        $calls | Where-Object { $_.Matches -ne $true } | Should -BeNullOrEmpty
+    }
 }

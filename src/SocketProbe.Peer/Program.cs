@@ -29,6 +29,8 @@ public static class Program
                 "serve" => ServeMode.Run(options),
                 "sigpipe" => SigpipeMode.Run(options),
                 "lab" => LabMode.Run(options),
+                // DotNetHost's check that this build runs here (libc, CPU): one line, exit 0.
+                "ping" => Pong(),
                 _ => Usage($"unknown mode '{args[0]}'"),
             };
         }
@@ -38,6 +40,12 @@ public static class Program
             Console.Error.WriteLine(ex);
             return 1;
         }
+    }
+
+    private static int Pong()
+    {
+        Console.WriteLine("PONG");
+        return 0;
     }
 
     private static int Usage(string message)

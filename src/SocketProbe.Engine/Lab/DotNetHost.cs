@@ -37,7 +37,31 @@ public static class DotNetHost
         DateTime built = File.GetLastWriteTimeUtc(native);
         foreach (string source in new[] { PeerAssembly, typeof(DotNetHost).Assembly.Location })
             if (File.Exists(source) && File.GetLastWriteTimeUtc(source) > built) return null;
-        return native;
+        return RunsHere(native) ? native : null;
+    }
+
+    private static (string Path, bool Runs)? _nativeChecked;
+
+    /// <summary>
+    /// Once per process, "SocketProbe.Peer ping" (bounded): a native peer built for another libc or CPU
+    /// (a package copied to another machine) fails to start or to answer, and the managed peer runs
+    /// instead. The native peer itself (the lab) knows it runs.
+    /// </summary>
+    private static bool RunsHere(string native)
+    {
+        if (_nativeChecked is { } known && known.Path == native) return known.Runs;
+        bool runs = string.Equals(Environment.ProcessPath, native, StringComparison.Ordinal);
+        if (!runs)
+        {
+            try
+            {
+                ToolResult ping = ChildProcess.RunAsync(native, new[] { "ping" }, null, 5_000, CancellationToken.None).GetAwaiter().GetResult();
+                runs = ping.Succeeded && ping.Output.StartsWith("PONG", StringComparison.Ordinal);
+            }
+            catch (Exception) { runs = false; }   // it could not even be started here
+        }
+        _nativeChecked = (native, runs);
+        return runs;
     }
 
     /// <summary>The program and its arguments that run the peer with <paramref name="peerArguments"/>.</summary>
