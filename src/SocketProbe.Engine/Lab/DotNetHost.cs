@@ -40,6 +40,7 @@ public static class DotNetHost
         return RunsHere(native) ? native : null;
     }
 
+    private static readonly object NativeCheckLock = new();
     private static (string Path, bool Runs)? _nativeChecked;
 
     /// <summary>
@@ -48,6 +49,12 @@ public static class DotNetHost
     /// instead. The native peer itself (the lab) knows it runs.
     /// </summary>
     private static bool RunsHere(string native)
+    {
+        // Under a lock: the matrix starts many runs at once, and one check serves them all.
+        lock (NativeCheckLock) return CheckRunsHere(native);
+    }
+
+    private static bool CheckRunsHere(string native)
     {
         if (_nativeChecked is { } known && known.Path == native) return known.Runs;
         bool runs = string.Equals(Environment.ProcessPath, native, StringComparison.Ordinal);
