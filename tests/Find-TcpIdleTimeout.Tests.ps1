@@ -114,18 +114,10 @@ Describe 'Stopping Find-TcpIdleTimeout midway on loopback (Ctrl+C)' -Skip:(-not 
         $server = New-TestServer -Behavior Silent
         try {
             $before = Get-SocketCount
-            $ps = [PowerShell]::Create()
-            try {
-                $null = $ps.AddScript("Import-Module '$RepoRoot/SocketProbe.psd1'; Find-TcpIdleTimeout 127.0.0.1 -Port $($server.Port) -MaxSeconds 30")
-                $handle = $ps.BeginInvoke()
-                Start-Sleep -Milliseconds 1500
-                $clock = [Diagnostics.Stopwatch]::StartNew()
-                $ps.Stop()
-                $clock.ElapsedMilliseconds | Should -BeLessThan 5000
-                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-                @($ps.Streams.Error | Where-Object { $_.Exception -isnot [Management.Automation.PipelineStoppedException] }) | Should -BeNullOrEmpty
-            }
-            finally { $ps.Dispose() }
+            $stop = Stop-Midway -Script "Find-TcpIdleTimeout 127.0.0.1 -Port $($server.Port) -MaxSeconds 30" -DelayMs 1500
+            $stop.StopMs | Should -BeLessThan 5000
+            $stop.State | Should -Be 'Stopped'
+            $stop.Errors | Should -BeNullOrEmpty
             $server.Held | Should -BeGreaterThan 0 -Because 'the search had connections open when it was stopped'
             $deadline = [DateTime]::UtcNow.AddSeconds(3)
             while ((Get-SocketCount) -gt $before + $server.Held -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }

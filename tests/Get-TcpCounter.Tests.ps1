@@ -232,18 +232,10 @@ Describe 'Get-TcpCounter on this host (Linux)' -Skip:(-not $IsLinux) {
     }
 
     It 'stops at once on Ctrl+C (-Continuous), leaving nothing running' {
-        $ps = [PowerShell]::Create()
-        try {
-            $null = $ps.AddScript("Import-Module '$RepoRoot/SocketProbe.psd1'; Get-TcpCounter -Continuous -IntervalSeconds 30")
-            $handle = $ps.BeginInvoke()
-            Start-Sleep -Milliseconds 500
-            $clock = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $clock.ElapsedMilliseconds | Should -BeLessThan 5000
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            @($ps.Streams.Error | Where-Object { $_.Exception -isnot [Management.Automation.PipelineStoppedException] }) | Should -BeNullOrEmpty
-        }
-        finally { $ps.Dispose() }
+        $stop = Stop-Midway -Script 'Get-TcpCounter -Continuous -IntervalSeconds 30' -DelayMs 500
+        $stop.StopMs | Should -BeLessThan 5000
+        $stop.State | Should -Be 'Stopped'
+        $stop.Errors | Should -BeNullOrEmpty
     }
 
     It 'each run of a loopback scenario here says its figures are host-wide' {

@@ -75,20 +75,12 @@ Describe 'Invoke-PeerCrash with a real peer process' {
         @{ DelayMs = 150 }, @{ DelayMs = 400 }, @{ DelayMs = 1000 }
     ) {
         param($DelayMs)
-        $ps = [PowerShell]::Create()
-        try {
-            # Back-to-back runs: most of the time a peer process is alive when the stop lands. Enough
-            # of them to outlast the longest delay with the NativeAOT peer (~15 ms a run).
-            $null = $ps.AddScript("Import-Module '$RepoRoot/SocketProbe.psd1'; 1..400 | ForEach-Object { Invoke-PeerCrash -Mode KillWithUnreadData }")
-            $null = $ps.BeginInvoke()
-            Start-Sleep -Milliseconds $DelayMs
-            $clock = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $clock.ElapsedMilliseconds | Should -BeLessThan 5000
-            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            @($ps.Streams.Error | Where-Object { $_.Exception -isnot [Management.Automation.PipelineStoppedException] }) | Should -BeNullOrEmpty
-        }
-        finally { $ps.Dispose() }
+        # Back-to-back runs: most of the time a peer process is alive when the stop lands. Enough
+        # of them to outlast the longest delay with the NativeAOT peer (~15 ms a run).
+        $stop = Stop-Midway -Script '1..400 | ForEach-Object { Invoke-PeerCrash -Mode KillWithUnreadData }' -DelayMs $DelayMs
+        $stop.StopMs | Should -BeLessThan 5000
+        $stop.State | Should -Be 'Stopped'
+        $stop.Errors | Should -BeNullOrEmpty
     }
 }
 

@@ -205,18 +205,10 @@ Describe 'Stopping a lab scenario midway (Ctrl+C)' -Tag Lab -Skip:(-not $IsLinux
         param($Command, $DelayMs)
         $namespaces = Get-NetNamespaceIds
         $peers = Get-PeerProcessCount
-        $ps = [PowerShell]::Create()
-        try {
-            $null = $ps.AddScript("Import-Module '$RepoRoot/SocketProbe.psd1'; $Command")
-            $handle = $ps.BeginInvoke()
-            Start-Sleep -Milliseconds $DelayMs
-            $clock = [Diagnostics.Stopwatch]::StartNew()
-            $ps.Stop()
-            $clock.ElapsedMilliseconds | Should -BeLessThan 5000
-            $ps.InvocationStateInfo.State | Should -BeIn 'Stopped', 'Completed'
-            @($ps.Streams.Error | Where-Object { $_.Exception -isnot [Management.Automation.PipelineStoppedException] }) | Should -BeNullOrEmpty
-        }
-        finally { $ps.Dispose() }
+        $stop = Stop-Midway -Script $Command -DelayMs $DelayMs
+        $stop.StopMs | Should -BeLessThan 5000
+        $stop.State | Should -BeIn 'Stopped', 'Completed'
+        $stop.Errors | Should -BeNullOrEmpty
         Wait-LabGone -Before $namespaces | Should -BeNullOrEmpty
         Get-HostNftTables | Should -BeNullOrEmpty
         Get-PeerProcessCount | Should -Be $peers

@@ -154,21 +154,12 @@ Describe 'Stopping Watch-TcpConnection midway (Ctrl+C)' -Skip:(-not $IsLinux) {
         $closed = New-TestServer -Behavior Close
         try {
             $before = Get-SocketCount
-            $ps = [PowerShell]::Create()
-            try {
-                $null = $ps.AddScript("Import-Module '$RepoRoot/SocketProbe.psd1'; Watch-TcpConnection 127.0.0.1 -Port $($server.Port), $($closed.Port) -Count 5 -HoldSeconds 60")
-                $output = [Management.Automation.PSDataCollection[psobject]]::new()
-                $handle = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]$null, $output)
-                Start-Sleep -Milliseconds 1500
-                $clock = [Diagnostics.Stopwatch]::StartNew()
-                $ps.Stop()
-                $clock.ElapsedMilliseconds | Should -BeLessThan 5000
-                $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-                @($ps.Streams.Error | Where-Object { $_.Exception -isnot [Management.Automation.PipelineStoppedException] }) | Should -BeNullOrEmpty
-                # What it had: the five connections the closing server ended.
-                @($output | Where-Object Fate -EQ 'Closed').Count | Should -Be 5
-            }
-            finally { $ps.Dispose() }
+            $stop = Stop-Midway -Script "Watch-TcpConnection 127.0.0.1 -Port $($server.Port), $($closed.Port) -Count 5 -HoldSeconds 60" -DelayMs 1500
+            $stop.StopMs | Should -BeLessThan 5000
+            $stop.State | Should -Be 'Stopped'
+            $stop.Errors | Should -BeNullOrEmpty
+            # What it had: the five connections the closing server ended.
+            @($stop.Output | Where-Object Fate -EQ 'Closed').Count | Should -Be 5
             # Our client sockets are gone; the silent server still holds the 5 it accepted.
             $deadline = [DateTime]::UtcNow.AddSeconds(3)
             while ((Get-SocketCount) -gt $before + $server.Held -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }

@@ -186,6 +186,31 @@ function Compare-ResourceSnapshot {
     , $grown
 }
 
+function Stop-Midway {
+    <#
+    Ctrl+C at a chosen moment: run a script in a runspace of its own with the module imported, stop
+    it after -DelayMs as Ctrl+C does, and say how the stop went: how long Stop() took, the state it
+    left, the errors other than the stop itself, and what the script had emitted. The caller asserts.
+    #>
+    param([Parameter(Mandatory)][string] $Script, [Parameter(Mandatory)][int] $DelayMs)
+    $ps = [PowerShell]::Create()
+    try {
+        $null = $ps.AddScript("Import-Module '$((Join-Path $script:RepoRoot 'SocketProbe.psd1').Replace("'", "''"))'; $Script")
+        $output = [Management.Automation.PSDataCollection[psobject]]::new()
+        $null = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]$null, $output)
+        Start-Sleep -Milliseconds $DelayMs
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $ps.Stop()
+        [pscustomobject]@{
+            StopMs = $clock.ElapsedMilliseconds
+            State  = $ps.InvocationStateInfo.State
+            Errors = @($ps.Streams.Error | Where-Object { $_.Exception -isnot [Management.Automation.PipelineStoppedException] })
+            Output = @($output)
+        }
+    }
+    finally { $ps.Dispose() }
+}
+
 function Invoke-Bounded {
     <#
     Run a script in a runspace of its own with the module imported, bounded in time: a hang ends as
