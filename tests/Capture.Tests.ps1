@@ -168,28 +168,24 @@ Describe '-Capture in the lab' -Tag Lab -Skip:(-not $IsLinux) {
         @($data | ForEach-Object { ($_.Note -split ', ')[0] } | Sort-Object -Unique).Count | Should -Be 1 -Because 'a retransmission repeats the same bytes'
     }
 
-    It 'who sent the RST: the peer''s own (as many hops away as its SYN-ACK) is Peer, the firewall''s is Path' {
+    It 'who sent the RST through a real router: the peer''s own (as many hops away as its SYN-ACK) is Peer, the firewall''s is Path' {
         if ($script:NoLab) { Set-ItResult -Skipped -Because $script:NoLab; return }
-        $out = Join-Path $TestDrive 'wire.json'
-        $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-        $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
         $namespaces = Get-NetNamespaceIds
-        & unshare --map-root-user --net --fork --kill-child=SIGKILL $pwsh @pwshArgs -NoProfile -NonInteractive `
-            -File (Join-Path $PSScriptRoot 'lab/Wire-InLab.ps1') $RepoRoot $out
-        $LASTEXITCODE | Should -Be 0
+        $lab = Invoke-LabScript -Name 'Wire-InLab.ps1'
+        $lab.Exit | Should -Be 0 -Because $lab.Why
         Wait-LabGone -Before $namespaces | Should -BeNullOrEmpty
-        $r = @(Get-Content -Raw $out | ConvertFrom-Json | Where-Object Sequence -EQ 2)
+        $r = @($lab.Report | Where-Object Sequence -EQ 2)
         $r.Count | Should -Be 3
         $open = $r | Where-Object Role -EQ 'Open'
         $open.Outcome | Should -Be 'Open'
-        $open.SynAckTtl | Should -Be 60 -Because 'nft lowered the peer''s TTL: several hops away'
+        $open.SynAckTtl | Should -Be 63 -Because 'the router forwarded the peer''s SYN-ACK: one hop, 64 - 1'
         $peer = $r | Where-Object Role -EQ 'PeerReset'
         $peer.Outcome | Should -Be 'Refused'
-        $peer.ResetTtl | Should -Be 60
+        $peer.ResetTtl | Should -Be 63
         $peer.ResetFrom | Should -Be 'Peer'
         $forged = $r | Where-Object Role -EQ 'FirewallReset'
         $forged.Outcome | Should -Be 'Refused'
-        $forged.ResetTtl | Should -Be 64
+        $forged.ResetTtl | Should -Be 64 -Because 'the router made this RST itself: nobody forwarded it'
         $forged.ResetFrom | Should -Be 'Path'
     }
 }

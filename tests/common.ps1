@@ -241,6 +241,49 @@ function Invoke-Bounded {
     finally { $ps.Dispose() }
 }
 
+function Start-LabScript {
+    <#
+    Start tests/lab/<Name> in a pwsh of its own inside a throw-away network namespace (unshare, by
+    default --map-root-user --net; --kill-child: the namespace dies with it). Several may run side by
+    side; Wait-LabScript collects each. Its stdout and stderr are kept, so that a lab script that fails
+    puts its reason in the test's failure message.
+    #>
+    param([Parameter(Mandatory)][string] $Name, [string[]] $Arguments = @(), [string[]] $Unshare = @('--map-root-user', '--net'))
+    $out = Join-Path ([IO.Path]::GetTempPath()) "socketprobe-lab-$PID-$([guid]::NewGuid().ToString('N')).json"
+    $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    $start = [Diagnostics.ProcessStartInfo]::new((Get-Command unshare -CommandType Application | Select-Object -First 1).Source)
+    $argv = @($Unshare) + @('--fork', '--kill-child=SIGKILL', $pwsh)
+    if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { $argv += Join-Path $PSHOME 'pwsh.dll' }
+    $argv += @('-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot "lab/$Name"), $script:RepoRoot, $out) + $Arguments
+    foreach ($a in $argv) { $start.ArgumentList.Add($a) }
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $p = [Diagnostics.Process]::Start($start)
+    [pscustomobject]@{ Name = $Name; Process = $p; Out = $out; Stdout = $p.StandardOutput.ReadToEndAsync(); Stderr = $p.StandardError.ReadToEndAsync() }
+}
+
+function Wait-LabScript {
+    # The lab script's exit code, output, stderr and JSON report (bounded: a hung one is killed).
+    param([Parameter(Mandatory)] $Lab, [int] $TimeoutSeconds = 120, [switch] $AsHashtable)
+    $p = $Lab.Process
+    if (-not $p.WaitForExit($TimeoutSeconds * 1000)) { $p.Kill($true); $null = $p.WaitForExit(5000) }
+    $report = if (Test-Path $Lab.Out) { Get-Content -Raw $Lab.Out | ConvertFrom-Json -AsHashtable:$AsHashtable }
+    Remove-Item $Lab.Out -ErrorAction Ignore
+    $exit = if ($p.HasExited) { $p.ExitCode } else { 'hung' }
+    $stderr = $Lab.Stderr.GetAwaiter().GetResult(); $stdout = $Lab.Stdout.GetAwaiter().GetResult()
+    $p.Dispose()
+    [pscustomobject]@{
+        Exit = $exit; Report = $report; Stdout = $stdout; Stderr = $stderr
+        # For -Because: why a lab script failed, in its own words.
+        Why  = "lab/$($Lab.Name) exited $exit`: $(($stderr + $stdout).Trim())"
+    }
+}
+
+function Invoke-LabScript {
+    param([Parameter(Mandatory)][string] $Name, [string[]] $Arguments = @(), [string[]] $Unshare = @('--map-root-user', '--net'), [switch] $AsHashtable)
+    Wait-LabScript (Start-LabScript -Name $Name -Arguments $Arguments -Unshare $Unshare) -AsHashtable:$AsHashtable
+}
+
 function Select-SocketCall {
     # The rows that are socket calls (only they carry Expected and Matches); faults, signals,
     # process ends, segments and counters are not.
