@@ -38,6 +38,10 @@ param(
     # Test: run Pester only, not the xunit tests.
     [switch] $SkipXunit,
 
+    # Test: how many Pester files run side by side, each in a PowerShell of its own.
+    [ValidateRange(1, 16)]
+    [int] $TestJobs = 4,
+
     # Run, Test, Bench, Package: use the build already in bin/ instead of building first.
     [switch] $NoBuild,
 
@@ -112,52 +116,122 @@ function Get-PesterModulePath {
     $manifest
 }
 
+function Invoke-PesterFiles {
+    param([string] $PesterPath, [string[]] $Paths, [string] $ResultsDir)
+    $files = @(foreach ($path in $Paths) {
+            $item = Get-Item (Resolve-Path $path).Path
+            if ($item.PSIsContainer) { Get-ChildItem $item.FullName -Filter '*.Tests.ps1' -File } else { $item }
+        })
+    $durationsFile = Join-Path $ResultsDir 'durations.json'
+    $known = @{}
+    if (Test-Path $durationsFile) { (Get-Content -Raw $durationsFile | ConvertFrom-Json).PSObject.Properties | ForEach-Object { $known[$_.Name] = [double]$_.Value } }
+    $queue = [Collections.Generic.Queue[string]]::new()
+    $files | Sort-Object @{ Expression = { if ($known.ContainsKey($_.Name)) { $known[$_.Name] } else { $_.Length / 1000 } } } -Descending |
+        ForEach-Object { $queue.Enqueue($_.FullName) }
+    $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    if ($queue.Count -eq 0) { return $total }
+
+    $pwsh, $pwshArgs = Get-PwshCommand
+    $workers = [Collections.Generic.List[object]]::new()
+    for ($i = 0; $i -lt [Math]::Min($TestJobs, $queue.Count); $i++) {
+        $start = [Diagnostics.ProcessStartInfo]::new($pwsh)
+        foreach ($a in @($pwshArgs) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'build/Invoke-PesterWorker.ps1'), '-PesterPath', $PesterPath, '-Tags', ($Tag -join "`n"))) { $start.ArgumentList.Add($a) }
+        $start.RedirectStandardInput = $true
+        $start.RedirectStandardOutput = $true
+        $process = [Diagnostics.Process]::Start($start)
+        $worker = [pscustomobject]@{ Process = $process; File = $null; Since = $null; Lines = [Collections.Generic.List[string]]::new(); Read = $null }
+        $worker.Read = $process.StandardOutput.ReadLineAsync()
+        $workers.Add($worker)
+    }
+    function Send-Next($worker) {
+        if ($queue.Count -gt 0) {
+            $worker.File = $queue.Dequeue(); $worker.Since = [DateTime]::UtcNow
+            $worker.Process.StandardInput.WriteLine($worker.File); $worker.Process.StandardInput.Flush()
+        }
+        else { $worker.File = $null; $worker.Process.StandardInput.Close() }
+    }
+    try {
+    foreach ($w in $workers) { Send-Next $w }
+    # A file that runs longer than this is killed with its worker and counted as a failure.
+    $fileBound = [TimeSpan]::FromMinutes(15)
+    while ($busy = @($workers | Where-Object File)) {
+        $index = [Threading.Tasks.Task]::WaitAny([Threading.Tasks.Task[]]@($busy.Read), 1000)
+        if ($index -lt 0) {
+            foreach ($w in $busy | Where-Object { [DateTime]::UtcNow - $_.Since -gt $fileBound }) {
+                $w.Lines | ForEach-Object { Write-Host $_ }
+                Write-Host "$($w.File) ran over $($fileBound.TotalMinutes) minutes: its worker is killed" -ForegroundColor Red
+                $total.Failed++; $w.Process.Kill($true); $w.File = $null
+            }
+            continue
+        }
+        $w = $busy[$index]
+        $line = $w.Read.Result
+        if ($null -eq $line) {
+            # The worker died under this file: what it printed, and a failure.
+            $w.Lines | ForEach-Object { Write-Host $_ }
+            Write-Host "the Pester worker for $($w.File) ended without a result (exit code $(if ($w.Process.WaitForExit(5000)) { $w.Process.ExitCode }))" -ForegroundColor Red
+            $total.Failed++; $w.File = $null
+            continue
+        }
+        $w.Read = $w.Process.StandardOutput.ReadLineAsync()
+        if ($line -notlike '##PESTER-RESULT## *') { $w.Lines.Add($line); continue }
+        $r = ($line -replace '^##PESTER-RESULT## ') | ConvertFrom-Json
+        $w.Lines | ForEach-Object { Write-Host $_ }
+        $w.Lines.Clear()
+        $total.Passed += $r.Passed; $total.Failed += $r.Failed; $total.Skipped += $r.Skipped
+        $known[(Split-Path -Leaf $r.Path)] = $r.Seconds
+        Write-Host ("-- {0}: {1} passed, {2} failed in {3:N1} s" -f (Split-Path -Leaf $r.Path), $r.Passed, $r.Failed, $r.Seconds)
+        Send-Next $w
+    }
+    }
+    finally {
+        # Done, failed or stopped: no worker outlives the run.
+        foreach ($w in $workers) { if (-not $w.Process.WaitForExit($(if ($queue.Count -eq 0) { 10000 } else { 0 }))) { $w.Process.Kill($true) }; $w.Process.Dispose() }
+    }
+    $known | ConvertTo-Json | Set-Content -Path $durationsFile
+    $total
+}
+
 function Invoke-Test {
     $results = Join-Path $root 'TestResults'
     New-Item -ItemType Directory -Force -Path $results | Out-Null
     $passed = 0; $failed = 0; $skipped = 0
     $xunitExit = 0
 
-    # xunit: the engine's pure logic.
+    # xunit: the engine's pure logic, side by side with Pester (its output is printed when both are done).
     if (-not $SkipXunit) {
         $trx = Join-Path $results "engine-$PID.trx"   # per process: a test may run this script inside a run of it
         Remove-Item $trx -ErrorAction Ignore
-        & dotnet test (Join-Path $root 'tests/SocketProbe.Engine.Tests') -c $Configuration --nologo -v quiet `
-            --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
-        $xunitExit = $LASTEXITCODE
+        $start = [Diagnostics.ProcessStartInfo]::new('dotnet')
+        foreach ($a in 'test', (Join-Path $root 'tests/SocketProbe.Engine.Tests'), '-c', $Configuration, '--nologo', '-v', 'quiet',
+            '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=minimal') { $start.ArgumentList.Add($a) }
+        $start.RedirectStandardOutput = $true
+        $start.RedirectStandardError = $true
+        $xunit = [Diagnostics.Process]::Start($start)
+        $xunitOut = $xunit.StandardOutput.ReadToEndAsync(); $xunitErr = $xunit.StandardError.ReadToEndAsync()
+    }
+
+    # Pester in child processes, so the module under test never loads into this one; -TestJobs of
+    # them side by side (most tests wait on kernel timers, not on a core), each handed the next file
+    # as it finishes one, longest first by the last run's times (TestResults/durations.json; first
+    # time: the largest files first). Each file's output is printed whole when it is done.
+    $pester = Get-PesterModulePath
+    $paths = if ($TestPath) { $TestPath } else { @(Join-Path $root 'tests') }
+    $p = Invoke-PesterFiles -PesterPath $pester -Paths $paths -ResultsDir $results
+    $passed += $p.Passed; $failed += $p.Failed; $skipped += $p.Skipped
+    Write-Host "Pester: $($p.Passed) passed, $($p.Failed) failed, $($p.Skipped) skipped"
+
+    if (-not $SkipXunit) {
+        if (-not $xunit.WaitForExit(600000)) { $xunit.Kill($true); throw 'xunit ran over 10 minutes' }
+        Write-Host $xunitOut.GetAwaiter().GetResult()
+        Write-Host $xunitErr.GetAwaiter().GetResult()
+        $xunitExit = $xunit.ExitCode
         if (-not (Test-Path $trx)) { throw "xunit wrote no results (exit code $xunitExit)" }
         $counters = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
         $passed += [int]$counters.passed; $failed += [int]$counters.failed + [int]$counters.error
         $skipped += [int]$counters.notExecuted
         Write-Host "xunit: $($counters.passed) passed, $($counters.failed) failed"
     }
-
-    # Pester in a child process, so the module under test never loads into this one.
-    $pester = Get-PesterModulePath
-    $summary = Join-Path $results "pester-$PID.json"
-    Remove-Item $summary -ErrorAction Ignore
-    # Paths and tags cross into the child as one string each (a native command's arguments are
-    # strings): joined here with a character no path or tag holds, split there.
-    $script = {
-        param($PesterPath, $TestsPaths, $SummaryPath, $Tags)
-        Import-Module $PesterPath -Force
-        $config = New-PesterConfiguration
-        $config.Run.Path = [string[]]@($TestsPaths -split "`n" | Where-Object { $_ })
-        $config.Run.PassThru = $true
-        $config.Output.Verbosity = 'Detailed'
-        $tagList = [string[]]@($Tags -split "`n" | Where-Object { $_ })
-        if ($tagList.Count -gt 0) { $config.Filter.Tag = $tagList }
-        $run = Invoke-Pester -Configuration $config
-        @{ Passed = $run.PassedCount; Failed = $run.FailedCount + $run.FailedBlocksCount + $run.FailedContainersCount; Skipped = $run.SkippedCount } |
-            ConvertTo-Json | Set-Content -Path $SummaryPath
-    }
-    $pwsh, $pwshArgs = Get-PwshCommand
-    $paths = if ($TestPath) { @($TestPath | ForEach-Object { (Resolve-Path $_).Path }) } else { @(Join-Path $root 'tests') }
-    & $pwsh @pwshArgs -NoProfile -NonInteractive -Command $script -args $pester, ($paths -join "`n"), $summary, ($Tag -join "`n")
-    if (-not (Test-Path $summary)) { throw "Pester wrote no results (exit code $LASTEXITCODE)" }
-    $p = Get-Content -Raw $summary | ConvertFrom-Json
-    $passed += $p.Passed; $failed += $p.Failed; $skipped += $p.Skipped
-    Write-Host "Pester: $($p.Passed) passed, $($p.Failed) failed, $($p.Skipped) skipped"
 
     # A run that executed no test proved nothing (a tag that matches nothing, an empty folder): it
     # fails, for Pester and for xunit alike (xunit's tests do not excuse a Pester filter that ran none).

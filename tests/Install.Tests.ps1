@@ -153,7 +153,7 @@ Describe 'Publish-PSResource, Install-PSResource, Import-Module by name' {
         }
 
         $exe, $pre = Get-ChildPwsh
-        & $exe @pre -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'build.ps1') -Task Package *> (Join-Path $Root 'package.log')
+        & $exe @pre -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'build.ps1') -Task Package -NoBuild *> (Join-Path $Root 'package.log')
         if ($LASTEXITCODE -ne 0) { throw "build.ps1 -Task Package failed: $(Get-Content -Raw (Join-Path $Root 'package.log'))" }
         $script:Package = Join-Path $RepoRoot "output/SocketProbe/$($Manifest.ModuleVersion)"
     }

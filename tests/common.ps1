@@ -80,13 +80,15 @@ $script:LabUnavailable = if ($IsLinux) { [SocketProbe.Engine.Lab.LabEnvironment]
 # --- Reliability helpers (leftover accounting), shared with bench/Soak.Bench.ps1 ---
 
 function Get-OurProcessId {
-    # Processes that belong to this run: our descendants (by ppid), and anything running this
-    # clone's peer program (a lab or peer that outlived its parent is reparented, not ours by ppid).
+    # Processes that belong to this run: our descendants (by ppid), and this clone's peer program
+    # orphaned (a lab or peer that outlived its parent is reparented, not ours by ppid). A peer that
+    # descends from another PowerShell is that one's (build.ps1 runs test files side by side).
     if (-not $IsLinux) { return }
     $peerDll = Join-Path $script:RepoRoot 'bin/SocketProbe.Peer.dll'
     $nativePeer = (Join-Path $script:RepoRoot 'bin/SocketProbe.Peer') + [char]0   # ./build.ps1 -Task NativePeer: argv[0]
     $parent = @{}
-    $ours = [Collections.Generic.HashSet[int]]::new()
+    $isPwsh = [Collections.Generic.HashSet[int]]::new()
+    $peers = [Collections.Generic.List[int]]::new()
     foreach ($dir in [IO.Directory]::GetDirectories('/proc')) {
         $name = [IO.Path]::GetFileName($dir)
         if ($name -notmatch '^\d+$') { continue }
@@ -95,17 +97,30 @@ function Get-OurProcessId {
             $stat = [IO.File]::ReadAllText("$dir/stat")
             $parent[[int]$name] = [int]($stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')[1])
             $cmdline = [IO.File]::ReadAllText("$dir/cmdline")
-            if ($cmdline.Contains($peerDll) -or $cmdline.StartsWith($nativePeer)) { $null = $ours.Add([int]$name) }
+            if ($cmdline.Contains($peerDll) -or $cmdline.StartsWith($nativePeer)) { $peers.Add([int]$name) }
+            elseif ($cmdline -match '(^|/)pwsh(\.dll)?\x00') { $null = $isPwsh.Add([int]$name) }
         }
         catch { }   # the process ended while we looked
     }
-    # Descendants of this process: walk the ppid links, bounded by the number of processes.
+    # Our descendants: walk each process's ppid links to us (bounded by the number of processes).
+    $ours = [Collections.Generic.HashSet[int]]::new()
     foreach ($id in @($parent.Keys)) {
         $p = $id
         for ($hop = 0; $hop -lt $parent.Count -and $parent.ContainsKey($p) -and $p -gt 1; $hop++) {
             $p = $parent[$p]
             if ($p -eq $PID) { $null = $ours.Add($id); break }
         }
+    }
+    # A peer of this clone that is not below us is an orphan of ours, unless another PowerShell
+    # (not one of ours) is above it: then it is that one's.
+    foreach ($id in $peers) {
+        if ($ours.Contains($id)) { continue }
+        $p = $id; $others = $false
+        for ($hop = 0; $hop -lt $parent.Count -and $parent.ContainsKey($p) -and $p -gt 1; $hop++) {
+            $p = $parent[$p]
+            if ($isPwsh.Contains($p)) { $others = $true; break }
+        }
+        if (-not $others) { $null = $ours.Add($id) }
     }
     $ours   # one id per output: callers collect with @()
 }
