@@ -106,12 +106,16 @@ function Invoke-Docs {
 }
 
 function Get-PesterModulePath {
-    # Pester comes from NuGet through a restore-only project (PackageDownload), pinned there.
-    Invoke-Native dotnet @('restore', (Join-Path $root 'tests/tools/tools.csproj'), '--nologo', '-v', 'quiet')
+    # Pester comes from NuGet through a restore-only project (PackageDownload), pinned there; the
+    # restore runs when that project changed since its last restore in this clone (or never ran).
     $project = [xml](Get-Content -Raw (Join-Path $root 'tests/tools/tools.csproj'))
     $version = ($project.Project.ItemGroup.PackageDownload | Where-Object Include -EQ 'Pester').Version.Trim('[', ']')
     $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
     $manifest = Join-Path $packages "pester/$version/tools/Pester.psd1"
+    $assets = Get-Item (Join-Path $root 'tests/tools/obj/project.assets.json') -ErrorAction Ignore
+    if (-not (Test-Path $manifest) -or -not $assets -or $assets.LastWriteTimeUtc -lt (Get-Item (Join-Path $root 'tests/tools/tools.csproj')).LastWriteTimeUtc) {
+        Invoke-Native dotnet @('restore', (Join-Path $root 'tests/tools/tools.csproj'), '--nologo', '-v', 'quiet')
+    }
     if (-not (Test-Path $manifest)) { throw "Pester $version was restored but $manifest is missing" }
     $manifest
 }
@@ -215,11 +219,12 @@ function Invoke-Test {
     # them side by side (most tests wait on kernel timers, not on a core), each handed the next file
     # as it finishes one, longest first by the last run's times (TestResults/durations.json; first
     # time: the largest files first). Each file's output is printed whole when it is done.
+    $pesterClock = [Diagnostics.Stopwatch]::StartNew()
     $pester = Get-PesterModulePath
     $paths = if ($TestPath) { $TestPath } else { @(Join-Path $root 'tests') }
     $p = Invoke-PesterFiles -PesterPath $pester -Paths $paths -ResultsDir $results
     $passed += $p.Passed; $failed += $p.Failed; $skipped += $p.Skipped
-    Write-Host "Pester: $($p.Passed) passed, $($p.Failed) failed, $($p.Skipped) skipped"
+    Write-Host ("Pester: $($p.Passed) passed, $($p.Failed) failed, $($p.Skipped) skipped in {0:N0} s ({1} side by side)" -f $pesterClock.Elapsed.TotalSeconds, $TestJobs)
 
     if (-not $SkipXunit) {
         if (-not $xunit.WaitForExit(600000)) { $xunit.Kill($true); throw 'xunit ran over 10 minutes' }

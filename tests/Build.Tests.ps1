@@ -7,6 +7,8 @@ BeforeAll {
     foreach ($t in 'A', 'B', 'C') {
         Set-Content -Path (Join-Path $script:Tests "$t.Tests.ps1") -Value "Describe 'tag $t' -Tag $t { It 'passes' { 1 | Should -Be 1 } }"
     }
+    Set-Content -Path (Join-Path $script:Tests 'D.Tests.ps1') -Value "Describe 'tag D' -Tag D { It 'fails' { 1 | Should -Be 2 } }"
+
     $script:Pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
     $script:PwshArgs = @(if ((Split-Path -Leaf $script:Pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
 
@@ -14,7 +16,7 @@ BeforeAll {
         # As a shell runs it: each argument one string, so -Tag A,B arrives as 'A,B'.
         param([string] $Tag)
         $lines = @(& $script:Pwsh @script:PwshArgs -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'build.ps1') `
-                -Task Test -NoBuild -SkipXunit -TestPath $script:Tests -Tag $Tag 2>&1 | ForEach-Object { "$_" } | Where-Object { $_.Trim() })
+                -Task Test -NoBuild -SkipXunit -TestJobs 2 -TestPath $script:Tests -Tag $Tag 2>&1 | ForEach-Object { "$_" } | Where-Object { $_.Trim() })
         [pscustomobject]@{ Exit = $LASTEXITCODE; Last = $lines[-1]; Text = $lines -join "`n" }
     }
 }
@@ -24,6 +26,13 @@ Describe 'build.ps1 -Task Test' -Tag Build {
         $r = Invoke-BuildTest 'A,B'
         $r.Exit | Should -Be 0 -Because $r.Text
         $r.Last | Should -Be '2 passed, 0 failed, 0 skipped'
+    }
+
+    It 'files run side by side: a failure in one is counted with the others'' passes, and fails the run' {
+        $r = Invoke-BuildTest 'A,B,D'
+        $r.Exit | Should -Be 1
+        $r.Last | Should -Be '2 passed, 1 failed, 0 skipped'
+        $r.Text | Should -Match 'D\.Tests\.ps1: 0 passed, 1 failed'
     }
 
     It 'a tag that matches no test fails, and the last line still counts' {
