@@ -54,6 +54,7 @@ Set-StrictMode -Version Latest
 $root = $PSScriptRoot
 # From a shell (pwsh -File build.ps1 -Tag A,B) a list arrives as the one string 'A,B': split it.
 $Tag = [string[]]@($Tag | ForEach-Object { $_ -split ',' } | ForEach-Object Trim | Where-Object { $_ })
+$TestPath = [string[]]@($TestPath | ForEach-Object { $_ -split ',' } | ForEach-Object Trim | Where-Object { $_ })
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
 $env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
