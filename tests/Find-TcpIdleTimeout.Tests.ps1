@@ -209,3 +209,41 @@ Describe 'Find-TcpIdleTimeout behind a lab middlebox that forgets idle flows aft
         Get-PeerProcessCount | Should -Be $script:peers
     }
 }
+
+# Issue 23: our own side is never reported as the target (tests/lab/Watch-OwnSide.ps1, in a
+# namespace of the test's own with a one-port ephemeral range, and this child's own fd limit).
+Describe 'Find-TcpIdleTimeout never reports our own side as the target' -Skip:(-not $IsLinux) {
+    BeforeAll {
+        & unshare --map-root-user --net true 2>$null
+        $script:NoNamespace = if ($LASTEXITCODE) { 'unshare --map-root-user --net is not allowed here' }
+        if (-not $NoNamespace) { $script:Own = Invoke-ChildScript -Name Watch-OwnSide.ps1 -ArgumentList Find -Namespace }
+    }
+
+    It 'ran its namespace script' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $Own.Exit | Should -Be 0 -Because $Own.Stderr
+    }
+
+    It 'a TCP self-connect (nothing listens, one ephemeral port) is LocalError, never None (alive)' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $answer = @($Own.Report.SelfConnect | Where-Object Kind)
+        $rows = @($Own.Report.SelfConnect | Where-Object Verdict)
+        $answer.Count | Should -Be 1 -Because $Own.Stderr
+        $answer[0].Kind | Should -Be 'LocalError'
+        $answer[0].LongestAliveSeconds | Should -BeNullOrEmpty
+        $answer[0].Recommendation | Should -Match 'says nothing about the target'
+        $rows.Verdict | Sort-Object -Unique | Should -Be 'LocalError'
+        $rows[0].Message | Should -Match 'self-connect|connected the socket to itself'
+    }
+
+    It 'a descriptor limit that never clears is EMFILE, LocalError, not ENFILE ("in system") nor the target''s' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $Own.Report.Hogs | Should -BeGreaterThan 0 -Because $Own.Stderr
+        $answer = @($Own.Report.Emfile | Where-Object Kind)
+        $rows = @($Own.Report.Emfile | Where-Object Verdict)
+        $answer[0].Kind | Should -Be 'LocalError'
+        $answer[0].Message | Should -Match 'EMFILE'
+        $rows.Verdict | Sort-Object -Unique | Should -Be 'LocalError'
+        $rows.ErrnoName | Sort-Object -Unique | Should -Be 'EMFILE' -Because '.NET says ENFILE (23); the OS says EMFILE'
+    }
+}

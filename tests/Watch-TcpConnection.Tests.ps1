@@ -169,3 +169,39 @@ Describe 'Stopping Watch-TcpConnection midway (Ctrl+C)' -Skip:(-not $IsLinux) {
         finally { $server.Dispose(); $closed.Dispose() }
     }
 }
+
+# Issue 23: our own side is never reported as the target. Run in a namespace of the test's own
+# (a one-port ephemeral range) and with this child's own descriptor limit: tests/lab/Watch-OwnSide.ps1.
+Describe 'Watch-TcpConnection never reports our own side as the target' -Skip:(-not $IsLinux) {
+    BeforeAll {
+        & unshare --map-root-user --net true 2>$null
+        $script:NoNamespace = if ($LASTEXITCODE) { 'unshare --map-root-user --net is not allowed here' }
+        if (-not $NoNamespace) { $script:Own = Invoke-ChildScript -Name Watch-OwnSide.ps1 -ArgumentList Watch -Namespace }
+    }
+
+    It 'ran its namespace script' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $Own.Exit | Should -Be 0 -Because $Own.Stderr
+    }
+
+    It 'a TCP self-connect (nothing listens, one ephemeral port) is LocalError, never Alive with its own echo' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $r = @($Own.Report.SelfConnect)
+        $r.Count | Should -Be 1 -Because $Own.Stderr
+        $r[0].Fate | Should -Be 'LocalError'
+        $r[0].BytesReceived | Should -Be 0
+        # The self-connect's port then sits in TIME_WAIT: later tries may end EADDRNOTAVAIL, and the row counts the self-connects.
+        $r[0].Message | Should -Match '(self-connect|connected the socket to itself).*says nothing about the target|says nothing about the target.*self-connect'
+    }
+
+    It 'a descriptor limit that never clears is EMFILE, LocalError, not ENFILE ("in system") nor the target''s' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $Own.Report.Hogs | Should -BeGreaterThan 0 -Because $Own.Stderr
+        $r = @($Own.Report.Emfile)
+        $r.Count | Should -Be 1
+        $r[0].Fate | Should -Be 'LocalError'
+        $r[0].ErrnoName | Should -Be 'EMFILE' -Because '.NET says ENFILE (23); the OS says EMFILE'
+        $r[0].Errno | Should -Be 24
+        $r[0].Message | Should -Match 'says nothing about the target'
+    }
+}

@@ -46,9 +46,38 @@ internal sealed class HeldConnection : IAsyncDisposable
     /// <summary>
     /// Connect within <paramref name="timeoutMs"/>. <paramref name="configure"/> sets socket options
     /// before the SYN leaves. Returns the connection, or why there is none (never throws for a network failure).
+    /// A failure of our own side (a self-connect, a local limit that may clear) is not the target's
+    /// answer: as the probe does, back off and try again on a new socket while the bound lasts, and if
+    /// it never clears, say LocalError.
     /// </summary>
     public static async Task<(HeldConnection? Connection, SocketEnd? Failure, double? ConnectMs)> ConnectAsync(
         IPEndPoint endpoint, Action<Socket>? configure, int timeoutMs, CancellationToken token)
+    {
+        long started = Stopwatch.GetTimestamp();
+        TimeSpan bound = TimeSpan.FromMilliseconds(timeoutMs);
+        TimeSpan backoff = Probe.LocalLimit.FirstBackoff;
+        int tries = 0, selfConnects = 0;
+        while (true)
+        {
+            tries++;
+            var (connection, failure, connectMs, selfConnect) = await TryConnectAsync(endpoint, configure, timeoutMs, bound - Stopwatch.GetElapsedTime(started), token).ConfigureAwait(false);
+            if (selfConnect) selfConnects++;
+            bool mayClear = selfConnect || failure is { Fate: WatchFate.LocalError } &&
+                Enum.TryParse(failure.SocketError, out SocketError error) && Probe.LocalLimit.MayClear(error);
+            if (!mayClear) return (connection, failure, connectMs);
+            if (bound - Stopwatch.GetElapsedTime(started) <= backoff)
+            {
+                string message = Probe.LocalLimit.Explain(selfConnect, failure?.ErrnoName, tries, Stopwatch.GetElapsedTime(started).TotalMilliseconds, selfConnects);
+                return (null, (failure ?? new SocketEnd(WatchFate.LocalError, "Connect")) with { Fate = WatchFate.LocalError, Message = message }, connectMs);
+            }
+            await Task.Delay(backoff, token).ConfigureAwait(false);
+            backoff = Probe.LocalLimit.NextBackoff(backoff);
+        }
+    }
+
+    /// <summary>One try on a new socket; SelfConnect: the kernel connected it to itself (closed again, never a connection).</summary>
+    private static async Task<(HeldConnection? Connection, SocketEnd? Failure, double? ConnectMs, bool SelfConnect)> TryConnectAsync(
+        IPEndPoint endpoint, Action<Socket>? configure, int timeoutMs, TimeSpan left, CancellationToken token)
     {
         Socket socket;
         try
@@ -57,15 +86,15 @@ internal sealed class HeldConnection : IAsyncDisposable
         }
         catch (SocketException ex)
         {
-            // e.g. IPv6 switched off on this host: nothing was sent.
-            return (null, SocketEnd.FromError("Socket", ex, established: false), null);
+            // e.g. IPv6 switched off on this host, or no descriptor left: nothing was sent.
+            return (null, SocketEnd.FromError("Socket", ex, established: false, endpoint.AddressFamily), null, false);
         }
         bool keep = false;
         try
         {
             configure?.Invoke(socket);
             using var bound = CancellationTokenSource.CreateLinkedTokenSource(token);
-            bound.CancelAfter(timeoutMs);
+            bound.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
             long t0 = Stopwatch.GetTimestamp();
             try
             {
@@ -73,16 +102,18 @@ internal sealed class HeldConnection : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                return (null, SocketEnd.FromError("Connect", ex, established: false), Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                return (null, SocketEnd.FromError("Connect", ex, established: false, endpoint.AddressFamily), Stopwatch.GetElapsedTime(t0).TotalMilliseconds, false);
             }
             catch (OperationCanceledException) when (!token.IsCancellationRequested)
             {
                 return (null, new SocketEnd(WatchFate.NotConnected, "Connect",
-                    Message: $"no answer within our bound of {timeoutMs} ms; the kernel returned nothing"), Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    Message: $"no answer within our bound of {timeoutMs} ms; the kernel returned nothing"), Stopwatch.GetElapsedTime(t0).TotalMilliseconds, false);
             }
             long connectedAt = Stopwatch.GetTimestamp();
+            double connectMs = Stopwatch.GetElapsedTime(t0, connectedAt).TotalMilliseconds;
+            if (Probe.LocalLimit.IsSelfConnect(endpoint, Probe.SocketName.Local(socket))) return (null, null, connectMs, true);
             keep = true;
-            return (new HeldConnection(socket, connectedAt), null, Stopwatch.GetElapsedTime(t0, connectedAt).TotalMilliseconds);
+            return (new HeldConnection(socket, connectedAt), null, connectMs, false);
         }
         finally
         {

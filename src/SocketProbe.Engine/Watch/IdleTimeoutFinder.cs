@@ -148,8 +148,8 @@ public static class IdleTimeoutFinder
                 socket => Configure(socket, idle), _request.ConnectTimeoutMs, token).ConfigureAwait(false);
             if (connection is null)
             {
-                row.Verdict = IdleVerdict.NotConnected;
-                Fill(row, failure!);
+                row.Verdict = failure!.Fate == WatchFate.LocalError ? IdleVerdict.LocalError : IdleVerdict.NotConnected;
+                Fill(row, failure);
                 return;
             }
             Interlocked.Increment(ref _opened);
@@ -343,26 +343,29 @@ public static class IdleTimeoutFinder
             }
             else
             {
-                result.Kind = rows.Any(r => r.Verdict == IdleVerdict.Alive) ? IdleTimeoutKind.None : IdleTimeoutKind.NotConnected;
+                result.Kind = rows.Any(r => r.Verdict == IdleVerdict.Alive) ? IdleTimeoutKind.None
+                    : rows.Any(r => r.Verdict == IdleVerdict.LocalError) && rows.All(r => r.Verdict is IdleVerdict.LocalError or IdleVerdict.NotProbed)
+                        ? IdleTimeoutKind.LocalError : IdleTimeoutKind.NotConnected;
             }
             if (dead is null && alive is int longest) Wire.IWireFields.Copy(rows.First(r => r.IdleSeconds == longest), result);
-            if (result.Kind == IdleTimeoutKind.NotConnected)
+            if (result.Kind is IdleTimeoutKind.NotConnected or IdleTimeoutKind.LocalError)
             {
-                var failed = rows.FirstOrDefault(r => r.Verdict is IdleVerdict.NotConnected or IdleVerdict.Failed);
+                var failed = rows.FirstOrDefault(r => r.Verdict is IdleVerdict.NotConnected or IdleVerdict.Failed or IdleVerdict.LocalError);
                 notes.Add($"no connection answered its probe{(failed is null ? "" : $": {failed.Operation} {failed.ErrnoName ?? failed.SocketError} {failed.Message}")}");
             }
             if (alive is int a && dead is int b && b - a > _request.ResolutionSeconds)
                 notes.Add($"resolution reached: {b - a} s (the step between idle times grows beyond {_request.ThrottleLimit} connections; raise -ThrottleLimit for a finer one)");
-            int failures = rows.Count(r => r.Verdict is IdleVerdict.NotConnected or IdleVerdict.Failed);
-            if (failures > 0 && result.Kind != IdleTimeoutKind.NotConnected) notes.Add($"{failures} connection(s) failed otherwise and are not part of the answer (see -Detailed)");
+            int failures = rows.Count(r => r.Verdict is IdleVerdict.NotConnected or IdleVerdict.Failed or IdleVerdict.LocalError);
+            if (failures > 0 && result.Kind is not IdleTimeoutKind.NotConnected and not IdleTimeoutKind.LocalError) notes.Add($"{failures} connection(s) failed otherwise and are not part of the answer (see -Detailed)");
             result.Message = notes.Count == 0 ? null : string.Join("; ", notes);
 
-            result.RecommendedIdleSeconds = alive is int keep && result.Kind is not IdleTimeoutKind.None and not IdleTimeoutKind.NotConnected
+            result.RecommendedIdleSeconds = alive is int keep && result.Kind is not IdleTimeoutKind.None and not IdleTimeoutKind.NotConnected and not IdleTimeoutKind.LocalError
                 ? Math.Max(1, (int)Math.Floor(0.8 * keep)) : null;
             result.Recommendation = result.Kind switch
             {
                 IdleTimeoutKind.None => $"no idle timeout up to {_request.MaxSeconds} s: nothing to tune below that",
                 IdleTimeoutKind.NotConnected => "nothing to recommend: no connection could be judged",
+                IdleTimeoutKind.LocalError => "nothing to recommend: this machine could not make the connections (see Message); that says nothing about the target",
                 _ when result.RecommendedIdleSeconds is null => $"even {dead} s idle is too long here: keep connections busier than every {dead} s",
                 // An RST from the server's own distance is most likely its own idle timer, which keepalive does not reset.
                 IdleTimeoutKind.Reset when result.ResetFrom == nameof(Wire.ResetOrigin.Peer) => $"the RST came from as far as the server (-Capture: TTL {result.ResetTtl}): most likely the server's own idle timeout, which keepalive probes do not reset; retire pooled connections idle for more than {result.RecommendedIdleSeconds} s (or ping in the application protocol); if a load balancer answers in the server's name, TCP keepalive idle below {alive} s keeps it too",

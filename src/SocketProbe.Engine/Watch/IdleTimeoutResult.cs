@@ -13,6 +13,8 @@ public enum IdleTimeoutKind
     Closed,
     /// <summary>No connection could be established (see Message).</summary>
     NotConnected,
+    /// <summary>Our own side could not make the connections (a local limit, a self-connect): says nothing about the target.</summary>
+    LocalError,
 }
 
 /// <summary>One address's answer: how long a connection may stay idle there.</summary>
@@ -69,6 +71,8 @@ public enum IdleVerdict
     NotProbed,
     /// <summary>Another socket error (see SocketError).</summary>
     Failed,
+    /// <summary>Our own side could not make this connection (a local limit, a self-connect): not part of the answer.</summary>
+    LocalError,
 }
 
 /// <summary>One connection of Find-TcpIdleTimeout's search (-Detailed).</summary>
