@@ -616,6 +616,32 @@ Describe 'Test-TcpRefused never reports what did not happen' -Skip:(-not $IsLinu
         $fd.NoneSummary.LossPercent | Should -BeNullOrEmpty
     }
 
+    It 'counts a call the kernel refused before sending (<Case>) as LocalError, never as loss of the target' -TestCases @(
+        @{ Case = '-SourcePort 80 without privilege: EACCES'; Key = 'SourcePort'; Errno = 'EACCES' }
+        @{ Case = 'fe80::1 without a scope id: EINVAL'; Key = 'NoScope'; Errno = 'EINVAL' }
+    ) {
+        param($Case, $Key, $Errno)
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        # No capability at all, inside a namespace of the test's own whose loopback is down.
+        if (-not $script:NoPrivilege) {
+            $script:NoPrivilege = Invoke-ChildScript -Name Probe-NoPrivilege.ps1 -Namespace -Prefix setpriv, '--securebits', '+noroot,+noroot_locked,+no_setuid_fixup,+no_setuid_fixup_locked', '--bounding-set', '-all', '--inh-caps', '-all'
+        }
+        $NoPrivilege.Exit | Should -Be 0 -Because $NoPrivilege.Stderr
+        $NoPrivilege.Report.CapEff | Should -Be '0000000000000000'
+        $r = @($NoPrivilege.Report.$Key)
+        $r.Count | Should -Be 1
+        $r[0].ErrnoName | Should -Be $Errno
+        $r[0].Outcome | Should -Be 'LocalError'
+        $r[0].Reason | Should -Be 'local-error'
+        $r[0].Message | Should -Match 'says nothing about the target'
+        $s = $NoPrivilege.Report."${Key}Summary"
+        $s.Sent | Should -Be 3
+        $s.LocalError | Should -Be 3
+        $s.Error | Should -Be 0
+        $s.LossPercent | Should -BeNullOrEmpty -Because 'nothing was sent: no loss figure at all'
+        $s.LongestOutage | Should -Be 0
+    }
+
     It 'probes ::ffff:127.0.0.1 as the IPv4 address it maps' {
         $l = New-LoopbackListener -Family IPv4
         try {
