@@ -93,6 +93,23 @@ Describe 'Watch-TcpConnection classifies how a connection ends' -Skip:(-not $IsL
         $r.IdleMs | Should -BeLessThan 1500
     }
 
+    It 'a -Send larger than the server''s window, to a server that never reads, ends with the hold and says the server is not reading' {
+        $server = New-TestServer -Behavior Silent
+        try {
+            # Bounded by the test: before the fix the first send waited for nothing but Ctrl+C.
+            $run = Invoke-Bounded -Script "Watch-TcpConnection 127.0.0.1 $($server.Port) -HoldSeconds 1 -Send ('A' * 10MB)" -TimeoutSeconds 30
+        }
+        finally { $server.Dispose() }
+        $run.Finished | Should -BeTrue -Because 'every send is bounded by the hold'
+        $run.Errors | Should -BeNullOrEmpty
+        $r = @($run.Output)
+        $r.Count | Should -Be 1
+        $r[0].Fate | Should -Be 'Alive'
+        $r[0].Operation | Should -Be 'Hold'
+        $r[0].BytesSent | Should -BeLessThan 10MB -Because 'the server took only what its window held'
+        $r[0].Message | Should -Match 'still waited to be sent.*not reading'
+    }
+
     It 'a closed port is Refused at connect (ECONNREFUSED)' {
         $port = Get-ClosedLoopbackPort
         $r = Watch-TcpConnection 127.0.0.1 $port -HoldSeconds 1

@@ -19,6 +19,7 @@ internal sealed class HeldConnection : IAsyncDisposable
     private long _lastReceive;
     private long _bytesSent;
     private long _bytesReceived;
+    private long _unsent;
 
     private HeldConnection(Socket socket, long connectedAt)
     {
@@ -37,6 +38,8 @@ internal sealed class HeldConnection : IAsyncDisposable
     public long LastReceive => Interlocked.Read(ref _lastReceive);
     public long BytesSent => Interlocked.Read(ref _bytesSent);
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+    /// <summary>Bytes of the send in progress that the kernel has not taken yet (0: no send waits).</summary>
+    public long BytesUnsent => Interlocked.Read(ref _unsent);
 
     /// <summary>Completes with the first end seen and its Stopwatch timestamp.</summary>
     public Task<(SocketEnd End, long At)> Ended => _ended.Task;
@@ -151,16 +154,22 @@ internal sealed class HeldConnection : IAsyncDisposable
         catch (ObjectDisposedException) { }
     }
 
-    /// <summary>Send all of <paramref name="data"/>; on failure the connection has ended and that end is returned.</summary>
+    /// <summary>
+    /// Send all of <paramref name="data"/>; on failure the connection has ended and that end is returned.
+    /// A server that does not read stops the send once its window is full: <paramref name="token"/>
+    /// bounds it (the caller's hold or deadline), and <see cref="BytesUnsent"/> says what still waits.
+    /// </summary>
     public async Task<SocketEnd?> SendAsync(ReadOnlyMemory<byte> data, CancellationToken token)
     {
         try
         {
             int sent = 0;
+            Interlocked.Exchange(ref _unsent, data.Length);
             while (sent < data.Length)
             {
                 int n = await Socket.SendAsync(data[sent..], SocketFlags.None, token).ConfigureAwait(false);
                 sent += n;
+                Interlocked.Add(ref _unsent, -n);
                 Interlocked.Add(ref _bytesSent, n);
                 Interlocked.Exchange(ref _lastActivity, Stopwatch.GetTimestamp());
             }
