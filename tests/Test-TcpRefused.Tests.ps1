@@ -747,6 +747,15 @@ Describe 'Test-TcpRefused -ReadMs: what the server does after the handshake' {
         $r.BytesRead | Should -Be 14
     }
 
+    It 'reads while it sends: a banner counts even when -Send is larger than a server that never reads can take' {
+        # The Banner server writes at accept and never reads: a 10 MB send stops once its window is full.
+        $r = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Servers['BannerIPv4'].Port -ReadMs 1000 -Send ('A' * 10MB)
+        $r.Outcome | Should -Be 'Open'
+        $r.AfterConnect | Should -Be 'Data' -Because 'what arrived counts, whatever the send is doing'
+        $r.Banner | Should -BeExactly 'SSH-2.0-Test\r\n'
+        $r.BytesRead | Should -Be 14
+    }
+
     It 'says Reset for a server that resets on accept even without -ReadMs (the RST beats the connect), never Open' {
         $r = @(Test-TcpRefused -ComputerName 127.0.0.1 -Port $Servers['ResetIPv4'].Port -Count 3 -IntervalMs 0)
         # The RST may arrive just after connect() returned: then the handshake alone looked Open.

@@ -599,28 +599,32 @@ public static class Prober
         }
 
         /// <summary>
-        /// -ReadMs: send -Send if given, then read until the server answers (Data), closes (FIN before
-        /// any byte: Closed), resets (Reset), or the window ends (Silent). Only the first answer is
-        /// waited for; bytes that already arrived with it are read too, without waiting.
+        /// -ReadMs: read until the server answers (Data), closes (FIN before any byte: Closed), resets
+        /// (Reset), or the window ends (Silent), while -Send (if given) goes out at the same time: a
+        /// server that does not read stops a large send once its window is full, and what it said
+        /// meanwhile still counts. Only the first answer is waited for; bytes that already arrived
+        /// with it are read too, without waiting.
         /// </summary>
         private async Task AfterConnectAsync(Socket socket, ProbeResult result, int readMs)
         {
             long connected = Stopwatch.GetTimestamp();
             using var window = CancellationTokenSource.CreateLinkedTokenSource(_token);
             window.CancelAfter(readMs);
+            using var done = CancellationTokenSource.CreateLinkedTokenSource(window.Token);
             byte[] buffer = new byte[4096];
             int total = 0;
+            Task<int> first = socket.ReceiveAsync(buffer, SocketFlags.None, done.Token).AsTask();
+            Task sending = _request.Send is { Length: > 0 } payload ? SendAllAsync(socket, payload, done.Token) : Task.CompletedTask;
             try
             {
-                if (_request.Send is { Length: > 0 } payload)
+                // A send that fails first (EPIPE after an RST) is the answer unless the read has one of its own.
+                if (await Task.WhenAny(first, sending).ConfigureAwait(false) == sending && sending.IsFaulted && !first.IsCompleted)
                 {
-                    int sent = 0;
-                    while (sent < payload.Length)
-                    {
-                        sent += await socket.SendAsync(payload.AsMemory(sent), SocketFlags.None, window.Token).ConfigureAwait(false);
-                    }
+                    try { await first.WaitAsync(TimeSpan.FromMilliseconds(50)).ConfigureAwait(false); }
+                    catch (Exception e) when (e is TimeoutException or SocketException or OperationCanceledException) { }
+                    if (!first.IsCompleted || first.IsFaulted || first.IsCanceled || first.Result == 0) await sending.ConfigureAwait(false); // throws the send's error
                 }
-                int n = await socket.ReceiveAsync(buffer, SocketFlags.None, window.Token).ConfigureAwait(false);
+                int n = await first.ConfigureAwait(false);
                 result.FirstByteMs = Stopwatch.GetElapsedTime(connected).TotalMilliseconds;
                 if (n == 0)
                 {
@@ -659,8 +663,22 @@ public static class Prober
             catch (OperationCanceledException) when (!_token.IsCancellationRequested)
             {
                 (result.After, result.BytesRead) = (AfterConnectKind.Silent, 0);
-                result.Message = $"connected; the server sent nothing within -ReadMs {readMs}";
+                result.Message = $"connected; the server sent nothing within -ReadMs {readMs}" +
+                    (sending.IsCompleted ? "" : " (and had not taken all of -Send: it is not reading)");
             }
+            finally
+            {
+                // The answer is in (or the window is over): a send still waiting on the server's window stops here.
+                done.Cancel();
+                try { await Task.WhenAll(first, sending).ConfigureAwait(false); }
+                catch (Exception) { /* their outcome was read above, or is not needed */ }
+            }
+        }
+
+        private static async Task SendAllAsync(Socket socket, byte[] payload, CancellationToken token)
+        {
+            int sent = 0;
+            while (sent < payload.Length) sent += await socket.SendAsync(payload.AsMemory(sent), SocketFlags.None, token).ConfigureAwait(false);
         }
 
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> Messages = new();
