@@ -861,12 +861,20 @@ exit 0
             $p.WaitForExit(10000) | Should -BeTrue
             $text = $stdout.Result
             $text | Should -Match 'totals when stopped'
-            $row = $text -split "`n" | Where-Object { $_ -match "^127\.0\.0\.1:$closed\s" }
-            $row | Should -Not -BeNullOrEmpty
-            $fields = -split $row   # Target Address Sent Open Refused ...
-            $sent = [int]$fields[2]
+            # The whole summary, as -Summary gives it without Ctrl+C: every property, each outcome on its own.
+            $value = @{}
+            foreach ($line in $text -split "`n") { if ($line -match '^(\w+)\s+: ?(.*)$') { $value[$Matches[1]] = $Matches[2].Trim() } }
+            foreach ($name in [SocketProbe.Engine.Probe.ProbeSummary].GetProperties().Name) { $value.Keys | Should -Contain $name -Because "the totals after Ctrl+C hold $name" }
+            $value.Target | Should -Be '127.0.0.1'
+            $value.Port | Should -Be $closed
+            $sent = [int]$value.Sent
             $sent | Should -BeGreaterThan 1
-            [int]$fields[4] | Should -Be $sent -Because 'every attempt to a closed port was refused'
+            [int]$value.Refused | Should -Be $sent -Because 'every attempt to a closed port was refused'
+            [int]$value.LongestOutage | Should -Be $sent -Because 'no attempt was Open'
+            $value.OutageStart | Should -Not -BeNullOrEmpty
+            $value.OutageEnd | Should -Not -BeNullOrEmpty
+            $value.MinMs | Should -Not -BeNullOrEmpty
+            $value.P95Ms | Should -Not -BeNullOrEmpty
             $stderr.Result | Should -Not -Match 'Parameter set cannot be resolved'
         }
         finally { if (-not $p.HasExited) { $p.Kill() }; $p.Dispose() }
