@@ -39,6 +39,66 @@ Describe 'Find-TcpIdleTimeout on loopback' -Skip:(-not $IsLinux) {
         ($rows | Where-Object IdleSeconds -EQ 1).Verdict | Should -Be 'Alive'
     }
 
+    It 'a server that sends a byte every 200 ms on its own is an answer, found within the search''s bound: Busy (probe <ProbeWith>)' -TestCases @(
+        @{ ProbeWith = 'KeepAlive' }
+        @{ ProbeWith = 'Send' }
+    ) {
+        param($ProbeWith)
+        $server = New-TestServer -Behavior Chatty -EveryMs 200
+        try {
+            $extra = if ($ProbeWith -eq 'Send') { "-ProbeWith Send -Send x" } else { '' }
+            # Bounded by the test: before the fix each byte restarted the wait, up to 1,000 times.
+            $run = Invoke-Bounded -Script "Find-TcpIdleTimeout 127.0.0.1 $($server.Port) -MaxSeconds 1 -Detailed $extra" -TimeoutSeconds 30
+        }
+        finally { $server.Dispose() }
+        $run.Finished | Should -BeTrue -Because 'a server that talks on its own is an answer'
+        $run.Errors | Should -BeNullOrEmpty
+        $answer = @($run.Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleTimeoutResult] })
+        $rows = @($run.Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleConnectionResult] })
+        $answer.Count | Should -Be 1
+        $answer[0].Kind | Should -Be 'Busy'
+        $answer[0].ShortestDeadSeconds | Should -BeNullOrEmpty -Because 'nothing forgot the connection'
+        $answer[0].Recommendation | Should -Match 'sends on its own'
+        $rows.Count | Should -Be 1
+        $rows[0].Verdict | Should -Be 'Busy'
+        $rows[0].Message | Should -Match 'never idle for 1 s'
+    }
+
+    It 'a server that sends a banner once and then stays silent is idle after it: Kind None, not Busy' {
+        $server = New-TestServer -Behavior Banner
+        try { $r = Find-TcpIdleTimeout 127.0.0.1 $server.Port -MaxSeconds 2 } finally { $server.Dispose() }
+        $r.Kind | Should -Be 'None'
+        $r.LongestAliveSeconds | Should -Be 2
+    }
+
+    It 'a -Send probe larger than the window of a server that never reads is the server not reading, never the path' {
+        $server = New-TestServer -Behavior Silent
+        try {
+            $run = Invoke-Bounded -Script "Find-TcpIdleTimeout 127.0.0.1 $($server.Port) -MaxSeconds 1 -ProbeWith Send -Send ('A' * 10MB) -Detailed" -TimeoutSeconds 30
+        }
+        finally { $server.Dispose() }
+        $run.Finished | Should -BeTrue
+        $run.Errors | Should -BeNullOrEmpty
+        $answer = @($run.Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleTimeoutResult] })
+        $rows = @($run.Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleConnectionResult] })
+        $answer.Count | Should -Be 1
+        $answer[0].Kind | Should -Not -Be 'Silent' -Because 'the server acknowledged every byte it took: the path did not forget the connection'
+        $answer[0].Kind | Should -Be 'None'
+        $answer[0].Recommendation | Should -Not -Match 'path forgets'
+        $answer[0].Message | Should -Match 'did not read'
+        $rows[0].Verdict | Should -Be 'Alive'
+        $rows[0].Message | Should -Match 'did not read'
+    }
+
+    It 'a server that closes every connection at once has no idle timeout: EndedAtConnect, not "keep connections busier"' {
+        $server = New-TestServer -Behavior Close
+        try { $r = Find-TcpIdleTimeout 127.0.0.1 $server.Port -MaxSeconds 2 } finally { $server.Dispose() }
+        $r.Kind | Should -Be 'EndedAtConnect'
+        $r.LongestAliveSeconds | Should -BeNullOrEmpty
+        $r.Recommendation | Should -Not -Match 'keep connections busier'
+        $r.Recommendation | Should -Match 'right after connect'
+    }
+
     It 'a healthy server: Kind None, every connection alive up to -MaxSeconds' {
         $server = New-TestServer -Behavior Silent
         try { $r = Find-TcpIdleTimeout 127.0.0.1 $server.Port -MaxSeconds 2 } finally { $server.Dispose() }
@@ -198,5 +258,43 @@ Describe 'Find-TcpIdleTimeout behind a lab middlebox that forgets idle flows aft
         Wait-LabGone -Before $script:namespaces | Should -BeNullOrEmpty
         Get-HostNftTables | Should -BeNullOrEmpty
         Get-PeerProcessCount | Should -Be $script:peers
+    }
+}
+
+# Issue 23: our own side is never reported as the target (tests/lab/Watch-OwnSide.ps1, in a
+# namespace of the test's own with a one-port ephemeral range, and this child's own fd limit).
+Describe 'Find-TcpIdleTimeout never reports our own side as the target' -Skip:(-not $IsLinux) {
+    BeforeAll {
+        & unshare --map-root-user --net true 2>$null
+        $script:NoNamespace = if ($LASTEXITCODE) { 'unshare --map-root-user --net is not allowed here' }
+        if (-not $NoNamespace) { $script:Own = Invoke-ChildScript -Name Watch-OwnSide.ps1 -ArgumentList Find -Namespace }
+    }
+
+    It 'ran its namespace script' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $Own.Exit | Should -Be 0 -Because $Own.Stderr
+    }
+
+    It 'a TCP self-connect (nothing listens, one ephemeral port) is LocalError, never None (alive)' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $answer = @($Own.Report.SelfConnect | Where-Object Kind)
+        $rows = @($Own.Report.SelfConnect | Where-Object Verdict)
+        $answer.Count | Should -Be 1 -Because $Own.Stderr
+        $answer[0].Kind | Should -Be 'LocalError'
+        $answer[0].LongestAliveSeconds | Should -BeNullOrEmpty
+        $answer[0].Recommendation | Should -Match 'says nothing about the target'
+        $rows.Verdict | Sort-Object -Unique | Should -Be 'LocalError'
+        $rows[0].Message | Should -Match 'self-connect|connected the socket to itself'
+    }
+
+    It 'a descriptor limit that never clears is EMFILE, LocalError, not ENFILE ("in system") nor the target''s' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $Own.Report.Hogs | Should -BeGreaterThan 0 -Because $Own.Stderr
+        $answer = @($Own.Report.Emfile | Where-Object Kind)
+        $rows = @($Own.Report.Emfile | Where-Object Verdict)
+        $answer[0].Kind | Should -Be 'LocalError'
+        $answer[0].Message | Should -Match 'EMFILE'
+        $rows.Verdict | Sort-Object -Unique | Should -Be 'LocalError'
+        $rows.ErrnoName | Sort-Object -Unique | Should -Be 'EMFILE' -Because '.NET says ENFILE (23); the OS says EMFILE'
     }
 }

@@ -616,6 +616,32 @@ Describe 'Test-TcpRefused never reports what did not happen' -Skip:(-not $IsLinu
         $fd.NoneSummary.LossPercent | Should -BeNullOrEmpty
     }
 
+    It 'counts a call the kernel refused before sending (<Case>) as LocalError, never as loss of the target' -TestCases @(
+        @{ Case = '-SourcePort 80 without privilege: EACCES'; Key = 'SourcePort'; Errno = 'EACCES' }
+        @{ Case = 'fe80::1 without a scope id: EINVAL'; Key = 'NoScope'; Errno = 'EINVAL' }
+    ) {
+        param($Case, $Key, $Errno)
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        # No capability at all, inside a namespace of the test's own whose loopback is down.
+        if (-not $script:NoPrivilege) {
+            $script:NoPrivilege = Invoke-ChildScript -Name Probe-NoPrivilege.ps1 -Namespace -Prefix setpriv, '--securebits', '+noroot,+noroot_locked,+no_setuid_fixup,+no_setuid_fixup_locked', '--bounding-set', '-all', '--inh-caps', '-all'
+        }
+        $NoPrivilege.Exit | Should -Be 0 -Because $NoPrivilege.Stderr
+        $NoPrivilege.Report.CapEff | Should -Be '0000000000000000'
+        $r = @($NoPrivilege.Report.$Key)
+        $r.Count | Should -Be 1
+        $r[0].ErrnoName | Should -Be $Errno
+        $r[0].Outcome | Should -Be 'LocalError'
+        $r[0].Reason | Should -Be 'local-error'
+        $r[0].Message | Should -Match 'says nothing about the target'
+        $s = $NoPrivilege.Report."${Key}Summary"
+        $s.Sent | Should -Be 3
+        $s.LocalError | Should -Be 3
+        $s.Error | Should -Be 0
+        $s.LossPercent | Should -BeNullOrEmpty -Because 'nothing was sent: no loss figure at all'
+        $s.LongestOutage | Should -Be 0
+    }
+
     It 'probes ::ffff:127.0.0.1 as the IPv4 address it maps' {
         $l = New-LoopbackListener -Family IPv4
         try {
@@ -717,6 +743,15 @@ Describe 'Test-TcpRefused -ReadMs: what the server does after the handshake' {
         $r = Test-TcpRefused -ComputerName $Address -Port $Servers["Banner$Family"].Port -ReadMs 500
         $r.Outcome | Should -Be 'Open'
         $r.AfterConnect | Should -Be 'Data'
+        $r.Banner | Should -BeExactly 'SSH-2.0-Test\r\n'
+        $r.BytesRead | Should -Be 14
+    }
+
+    It 'reads while it sends: a banner counts even when -Send is larger than a server that never reads can take' {
+        # The Banner server writes at accept and never reads: a 10 MB send stops once its window is full.
+        $r = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Servers['BannerIPv4'].Port -ReadMs 1000 -Send ('A' * 10MB)
+        $r.Outcome | Should -Be 'Open'
+        $r.AfterConnect | Should -Be 'Data' -Because 'what arrived counts, whatever the send is doing'
         $r.Banner | Should -BeExactly 'SSH-2.0-Test\r\n'
         $r.BytesRead | Should -Be 14
     }
@@ -826,12 +861,20 @@ exit 0
             $p.WaitForExit(10000) | Should -BeTrue
             $text = $stdout.Result
             $text | Should -Match 'totals when stopped'
-            $row = $text -split "`n" | Where-Object { $_ -match "^127\.0\.0\.1:$closed\s" }
-            $row | Should -Not -BeNullOrEmpty
-            $fields = -split $row   # Target Address Sent Open Refused ...
-            $sent = [int]$fields[2]
+            # The whole summary, as -Summary gives it without Ctrl+C: every property, each outcome on its own.
+            $value = @{}
+            foreach ($line in $text -split "`n") { if ($line -match '^(\w+)\s+: ?(.*)$') { $value[$Matches[1]] = $Matches[2].Trim() } }
+            foreach ($name in [SocketProbe.Engine.Probe.ProbeSummary].GetProperties().Name) { $value.Keys | Should -Contain $name -Because "the totals after Ctrl+C hold $name" }
+            $value.Target | Should -Be '127.0.0.1'
+            $value.Port | Should -Be $closed
+            $sent = [int]$value.Sent
             $sent | Should -BeGreaterThan 1
-            [int]$fields[4] | Should -Be $sent -Because 'every attempt to a closed port was refused'
+            [int]$value.Refused | Should -Be $sent -Because 'every attempt to a closed port was refused'
+            [int]$value.LongestOutage | Should -Be $sent -Because 'no attempt was Open'
+            $value.OutageStart | Should -Not -BeNullOrEmpty
+            $value.OutageEnd | Should -Not -BeNullOrEmpty
+            $value.MinMs | Should -Not -BeNullOrEmpty
+            $value.P95Ms | Should -Not -BeNullOrEmpty
             $stderr.Result | Should -Not -Match 'Parameter set cannot be resolved'
         }
         finally { if (-not $p.HasExited) { $p.Kill() }; $p.Dispose() }

@@ -16,7 +16,8 @@ namespace SocketProbeTests
     /// Accepts on an ephemeral port and then: Reset (SO_LINGER {on,0} + close: RST), Close (plain
     /// close: FIN), Silent (never reads or writes), IdleClose (closes with FIN once a connection has
     /// been idle for IdleCloseMs), IdleReset (the same, with RST: SO_LINGER {on,0}), Echo (answers
-    /// every byte: healthy). Dispose closes everything.
+    /// every byte: healthy), Chatty (sends one byte every IdleCloseMs on its own, never reads),
+    /// Banner (sends "220 ready\r\n" once at accept, never reads). Dispose closes everything.
     /// </summary>
     public sealed class MisbehavingServer : IDisposable
     {
@@ -58,6 +59,8 @@ namespace SocketProbeTests
                         case "IdleClose": _ = IdleClose(s, false); break;
                         case "IdleReset": _ = IdleClose(s, true); break;
                         case "Echo": _ = Echo(s); break;
+                        case "Chatty": _ = Chatty(s); break;
+                        case "Banner": s.Send(System.Text.Encoding.ASCII.GetBytes("220 ready\r\n")); break;
                         default: break; // Silent: hold it, never read or write
                     }
                 }
@@ -91,6 +94,19 @@ namespace SocketProbeTests
             s.Close();
         }
 
+        private async Task Chatty(Socket s)
+        {
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(_idleCloseMs, _stop.Token);
+                    await s.SendAsync(new ArraySegment<byte>(new byte[] { (byte)'.' }), SocketFlags.None);
+                }
+            }
+            catch (Exception) { }
+        }
+
         private async Task Echo(Socket s)
         {
             var buffer = new byte[1024];
@@ -119,11 +135,13 @@ namespace SocketProbeTests
 function New-TestServer {
     # A misbehaving server of the test's own on an ephemeral loopback port; the caller disposes it.
     param(
-        [Parameter(Mandatory)][ValidateSet('Reset', 'Close', 'Silent', 'IdleClose', 'IdleReset', 'Echo')][string] $Behavior,
+        [Parameter(Mandatory)][ValidateSet('Reset', 'Close', 'Silent', 'IdleClose', 'IdleReset', 'Echo', 'Chatty', 'Banner')][string] $Behavior,
         [ValidateSet('IPv4', 'IPv6')][string] $Family = 'IPv4',
         [int] $IdleCloseMs = 2000,
+        # Chatty: one byte every this many ms.
+        [int] $EveryMs = 200,
         [Net.IPAddress] $Address
     )
     if (-not $Address) { $Address = if ($Family -eq 'IPv6') { [Net.IPAddress]::IPv6Loopback } else { [Net.IPAddress]::Loopback } }
-    [SocketProbeTests.MisbehavingServer]::new($Behavior, $Address, $IdleCloseMs)
+    [SocketProbeTests.MisbehavingServer]::new($Behavior, $Address, $(if ($Behavior -eq 'Chatty') { $EveryMs } else { $IdleCloseMs }))
 }

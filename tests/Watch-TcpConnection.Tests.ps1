@@ -93,6 +93,23 @@ Describe 'Watch-TcpConnection classifies how a connection ends' -Skip:(-not $IsL
         $r.IdleMs | Should -BeLessThan 1500
     }
 
+    It 'a -Send larger than the server''s window, to a server that never reads, ends with the hold and says the server is not reading' {
+        $server = New-TestServer -Behavior Silent
+        try {
+            # Bounded by the test: before the fix the first send waited for nothing but Ctrl+C.
+            $run = Invoke-Bounded -Script "Watch-TcpConnection 127.0.0.1 $($server.Port) -HoldSeconds 1 -Send ('A' * 10MB)" -TimeoutSeconds 30
+        }
+        finally { $server.Dispose() }
+        $run.Finished | Should -BeTrue -Because 'every send is bounded by the hold'
+        $run.Errors | Should -BeNullOrEmpty
+        $r = @($run.Output)
+        $r.Count | Should -Be 1
+        $r[0].Fate | Should -Be 'Alive'
+        $r[0].Operation | Should -Be 'Hold'
+        $r[0].BytesSent | Should -BeLessThan 10MB -Because 'the server took only what its window held'
+        $r[0].Message | Should -Match 'still waited to be sent.*not reading'
+    }
+
     It 'a closed port is Refused at connect (ECONNREFUSED)' {
         $port = Get-ClosedLoopbackPort
         $r = Watch-TcpConnection 127.0.0.1 $port -HoldSeconds 1
@@ -167,5 +184,41 @@ Describe 'Stopping Watch-TcpConnection midway (Ctrl+C)' -Skip:(-not $IsLinux) {
             Get-SocketCount | Should -Be ($before + $server.Held)
         }
         finally { $server.Dispose(); $closed.Dispose() }
+    }
+}
+
+# Issue 23: our own side is never reported as the target. Run in a namespace of the test's own
+# (a one-port ephemeral range) and with this child's own descriptor limit: tests/lab/Watch-OwnSide.ps1.
+Describe 'Watch-TcpConnection never reports our own side as the target' -Skip:(-not $IsLinux) {
+    BeforeAll {
+        & unshare --map-root-user --net true 2>$null
+        $script:NoNamespace = if ($LASTEXITCODE) { 'unshare --map-root-user --net is not allowed here' }
+        if (-not $NoNamespace) { $script:Own = Invoke-ChildScript -Name Watch-OwnSide.ps1 -ArgumentList Watch -Namespace }
+    }
+
+    It 'ran its namespace script' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $Own.Exit | Should -Be 0 -Because $Own.Stderr
+    }
+
+    It 'a TCP self-connect (nothing listens, one ephemeral port) is LocalError, never Alive with its own echo' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $r = @($Own.Report.SelfConnect)
+        $r.Count | Should -Be 1 -Because $Own.Stderr
+        $r[0].Fate | Should -Be 'LocalError'
+        $r[0].BytesReceived | Should -Be 0
+        # The self-connect's port then sits in TIME_WAIT: later tries may end EADDRNOTAVAIL, and the row counts the self-connects.
+        $r[0].Message | Should -Match '(self-connect|connected the socket to itself).*says nothing about the target|says nothing about the target.*self-connect'
+    }
+
+    It 'a descriptor limit that never clears is EMFILE, LocalError, not ENFILE ("in system") nor the target''s' {
+        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        $Own.Report.Hogs | Should -BeGreaterThan 0 -Because $Own.Stderr
+        $r = @($Own.Report.Emfile)
+        $r.Count | Should -Be 1
+        $r[0].Fate | Should -Be 'LocalError'
+        $r[0].ErrnoName | Should -Be 'EMFILE' -Because '.NET says ENFILE (23); the OS says EMFILE'
+        $r[0].Errno | Should -Be 24
+        $r[0].Message | Should -Match 'says nothing about the target'
     }
 }

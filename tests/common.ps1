@@ -307,3 +307,29 @@ function Select-SocketCall {
 
 # Misbehaving loopback servers of the tests' own (reset, close, silent, idle close, echo).
 . (Join-Path $PSScriptRoot 'TestServers.ps1')
+
+function Invoke-ChildScript {
+    <#
+    Run one of tests/lab/*.ps1 in a child pwsh: in a throw-away network namespace of its own with
+    -Namespace (unshare --map-root-user --net), else as it is; -Prefix goes before pwsh (e.g.
+    setpriv). The script gets the repo root and a JSON file to write; returns its exit code, that
+    JSON, and its stderr, so a failing child says why in the test's own failure message.
+    #>
+    param([Parameter(Mandatory)][string] $Name, [string[]] $ArgumentList = @(), [switch] $Namespace, [string[]] $Prefix = @())
+    $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+    $out = Join-Path ([IO.Path]::GetTempPath()) "socketprobe-$PID-$([Guid]::NewGuid().ToString('n')).json"
+    $err = "$out.stderr"
+    $command = @($Prefix) + @($pwsh) + $pwshArgs + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot "lab/$Name"), $script:RepoRoot, $out) + $ArgumentList
+    if ($Namespace) { $command = @('unshare', '--map-root-user', '--net', '--fork', '--kill-child=SIGKILL') + $command }
+    try {
+        & $command[0] $command[1..($command.Count - 1)] 2> $err | Out-Null
+        $exit = $LASTEXITCODE
+        [pscustomobject]@{
+            Exit   = $exit
+            Report = if (Test-Path $out) { Get-Content -Raw $out | ConvertFrom-Json }
+            Stderr = if (Test-Path $err) { "$Name exited $exit; stderr: $((Get-Content -Raw $err) -replace '\s+$')" } else { "$Name exited $exit" }
+        }
+    }
+    finally { Remove-Item -Force -ErrorAction Ignore $out, $err }
+}

@@ -10,7 +10,11 @@ public static class PlatformInfo
         OperatingSystem.IsMacOS() ? OsPlatform.MacOS : OsPlatform.Linux;
 
     /// <summary>e.g. "Linux 6.18.44", "macOS 14.5.0", "Windows 10.0.22631".</summary>
-    public static string Description { get; } = Describe();
+    public static string Description => LazyDescription.Value;
+
+    // Read on first use, not with Current: naming an errno (Current) must work with every file
+    // descriptor of the process in use (EMFILE), when reading the release file would fail.
+    private static readonly Lazy<string> LazyDescription = new(Describe);
 
     private static string Describe()
     {

@@ -1,40 +1,37 @@
 using System.Globalization;
+using System.Reflection;
 using System.Text;
 using SocketProbe.Engine.Probe;
 
 namespace SocketProbe;
 
-/// <summary>Summaries as a plain text table, for the host when no output object can be written any more.</summary>
+/// <summary>Summaries as plain text, for the host when no output object can be written any more.</summary>
 internal static class ProbeSummaryText
 {
-    public static string Table(IReadOnlyList<ProbeSummary> summaries)
+    // Every public property, as Format-List * would show it: the totals after Ctrl+C are the whole
+    // summary (outage, times, every outcome on its own), never a shorter copy that drifts from it.
+    private static readonly PropertyInfo[] Properties = typeof(ProbeSummary).GetProperties(BindingFlags.Public | BindingFlags.Instance);
+
+    public static string List(IReadOnlyList<ProbeSummary> summaries)
     {
-        string[] header = { "Target", "Address", "Sent", "Open", "Refused", "TimedOut", "Reset", "Closed", "Error", "Local", "Loss%", "AvgMs" };
-        var rows = new List<string[]> { header };
-        foreach (var s in summaries)
-        {
-            rows.Add(new[]
-            {
-                (s.Target.Contains(':') ? $"[{s.Target}]" : s.Target) + ":" + s.Port.ToString(CultureInfo.InvariantCulture), s.Address ?? "",
-                N(s.Sent), N(s.Open), N(s.Refused), N(s.TimedOut), N(s.Reset), N(s.Closed),
-                N(s.Error + s.HostUnreachable + s.NetworkUnreachable + s.NameNotResolved), N(s.LocalError),
-                s.LossPercent?.ToString("F1", CultureInfo.InvariantCulture) ?? "",
-                s.AvgMs?.ToString("F3", CultureInfo.InvariantCulture) ?? "",
-            });
-        }
-        int[] widths = Enumerable.Range(0, header.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
+        int width = Properties.Max(p => p.Name.Length);
         var text = new StringBuilder();
-        foreach (var row in rows)
+        foreach (var summary in summaries)
         {
-            for (int i = 0; i < row.Length; i++)
+            if (text.Length > 0) text.Append('\n');
+            foreach (var property in Properties)
             {
-                text.Append(i < 2 ? row[i].PadRight(widths[i]) : row[i].PadLeft(widths[i]));
-                if (i < row.Length - 1) text.Append(' ');
+                text.Append(property.Name.PadRight(width)).Append(" : ").Append(Format(property.GetValue(summary))).Append('\n');
             }
-            text.Append('\n');
         }
         return text.ToString().TrimEnd('\n');
     }
 
-    private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+    private static string Format(object? value) => value switch
+    {
+        null => "",
+        double d => d.ToString("0.###", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
 }

@@ -81,6 +81,8 @@ public class SocketEndTests
     [InlineData(SocketError.Shutdown, true, WatchFate.Closed)]
     [InlineData(SocketError.AccessDenied, true, WatchFate.Failed)]
     [InlineData(SocketError.AccessDenied, false, WatchFate.NotConnected)]
+    [InlineData(SocketError.TooManyOpenSockets, false, WatchFate.LocalError)]
+    [InlineData(SocketError.AddressNotAvailable, false, WatchFate.LocalError)]
     public void SocketErrorsMapToFates(SocketError error, bool established, WatchFate fate)
     {
         var end = SocketEnd.FromError("Receive", new SocketException((int)error), established);

@@ -17,7 +17,9 @@ public class ProbeClassifierTests
     [InlineData(SocketError.HostNotFound, ProbeOutcome.NameNotResolved, "no-resolve")]
     [InlineData(SocketError.TryAgain, ProbeOutcome.NameNotResolved, "no-resolve")]
     [InlineData(SocketError.NoData, ProbeOutcome.NameNotResolved, "no-resolve")]
-    [InlineData(SocketError.AccessDenied, ProbeOutcome.Error, "error")]
+    [InlineData(SocketError.AccessDenied, ProbeOutcome.LocalError, "local-error")]   // EACCES binding -SourcePort 80 unprivileged: nothing sent
+    [InlineData(SocketError.InvalidArgument, ProbeOutcome.LocalError, "local-error")] // EINVAL: fe80::1 without a scope id
+    [InlineData(SocketError.OperationNotSupported, ProbeOutcome.Error, "error")]
     [InlineData(SocketError.AddressNotAvailable, ProbeOutcome.LocalError, "local-limit")]
     [InlineData(SocketError.TooManyOpenSockets, ProbeOutcome.LocalError, "local-limit")]
     [InlineData(SocketError.NoBufferSpaceAvailable, ProbeOutcome.LocalError, "local-limit")]

@@ -21,8 +21,10 @@ public enum ProbeOutcome
     Error,
     /// <summary>
     /// Our own side failed, not the target: a local limit (EMFILE, ENFILE, ENOBUFS, ENOMEM,
-    /// EADDRNOTAVAIL) that lasted the whole bound, or a TCP self-connect on every try. Says nothing
-    /// about the target; -Summary counts it apart, and it never counts as loss.
+    /// EADDRNOTAVAIL) that lasted the whole bound, a TCP self-connect on every try, or a call the
+    /// kernel refused before anything was sent (EACCES binding -SourcePort, EINVAL for a link-local
+    /// address without its scope). Says nothing about the target; -Summary counts it apart, and it
+    /// never counts as loss.
     /// </summary>
     LocalError,
     /// <summary>
@@ -60,6 +62,8 @@ public static class ProbeClassifier
     public const string Error = "error";
     /// <summary>Not an nmap word: our own side ran out of something (the errno says what).</summary>
     public const string LocalLimit = "local-limit";
+    /// <summary>Not an nmap word: the kernel refused a call of our own before anything was sent (EACCES at bind, EINVAL at connect).</summary>
+    public const string LocalRefusal = "local-error";
     /// <summary>Not an nmap word: the kernel connected the socket to itself (source == destination).</summary>
     public const string SelfConnect = "self-connect";
     /// <summary>nmap's word for an RST; here an RST after the handshake.</summary>
@@ -81,6 +85,9 @@ public static class ProbeClassifier
         SocketError.HostNotFound or SocketError.TryAgain or SocketError.NoData or SocketError.NoRecovery
             => (ProbeOutcome.NameNotResolved, NoResolve),
         _ when Probe.LocalLimit.IsLocal(error) => (ProbeOutcome.LocalError, LocalLimit),
+        // EACCES (-SourcePort below 1024 without the privilege), EINVAL (fe80::1 without a scope id), EPERM
+        // (a local firewall rule): our own call was refused, nothing left this host.
+        SocketError.AccessDenied or SocketError.InvalidArgument => (ProbeOutcome.LocalError, LocalRefusal),
         _ => (ProbeOutcome.Error, Error),
     };
 

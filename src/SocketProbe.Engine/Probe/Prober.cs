@@ -260,7 +260,7 @@ public static class Prober
                 else if (errno == 0)
                 {
                     (result.Kind, result.Reason) = (ProbeOutcome.Open, ProbeClassifier.SynAck);
-                    if (slot.Endpoint.Equals(local))
+                    if (LocalLimit.IsSelfConnect(slot.Endpoint, local))
                     {
                         // TCP self-connect: see AttemptAsync. Never Open; the Socket path tries again.
                         (result.Kind, result.Reason) = (ProbeOutcome.LocalError, ProbeClassifier.SelfConnect);
@@ -459,13 +459,13 @@ public static class Prober
                 var endpoint = new IPEndPoint(address, port);
                 TimeSpan bound = TimeSpan.FromMilliseconds(_request.TimeoutMs);
                 long started = carried?.Started ?? Stopwatch.GetTimestamp();
-                TimeSpan backoff = TimeSpan.FromMilliseconds(5);
+                TimeSpan backoff = LocalLimit.FirstBackoff;
                 int tries = carried?.Tries ?? 0, selfConnects = carried?.SelfConnects ?? 0;
                 bool again = carried is null || Again(result, started, bound, backoff);
                 if (carried is not null && again)
                 {
                     await Task.Delay(backoff, _token).ConfigureAwait(false);
-                    backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 100));
+                    backoff = LocalLimit.NextBackoff(backoff);
                 }
                 while (again)
                 {
@@ -481,11 +481,9 @@ public static class Prober
                             IPEndPoint? local = SocketName.Local(socket);
                             result.LocalAddress = local?.Address.ToString();
                             result.LocalPort = local?.Port;
-                            if (result.Kind == ProbeOutcome.Open && endpoint.Equals(local))
+                            if (result.Kind == ProbeOutcome.Open && LocalLimit.IsSelfConnect(endpoint, local))
                             {
-                                // TCP self-connect (simultaneous open with itself): the kernel chose the
-                                // target port as our source port on the target's own address. Nobody
-                                // answered; the socket did. Never Open.
+                                // Nobody answered; the socket did. Never Open.
                                 selfConnects++;
                                 (result.Kind, result.Reason) = (ProbeOutcome.LocalError, ProbeClassifier.SelfConnect);
                             }
@@ -503,7 +501,7 @@ public static class Prober
                     again = Again(result, started, bound, backoff);
                     if (!again) break;
                     await Task.Delay(backoff, _token).ConfigureAwait(false);
-                    backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 100));
+                    backoff = LocalLimit.NextBackoff(backoff);
                 }
                 if (tries > 1)
                 {
@@ -512,13 +510,8 @@ public static class Prober
                 }
                 if (result.Kind == ProbeOutcome.LocalError)
                 {
-                    double ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    string what = result.Reason == ProbeClassifier.SelfConnect
-                        ? "the kernel connected the socket to itself (source port = target port on the same address), so nothing here answered"
-                        : $"local limit {result.ErrnoName}: {LocalLimit.Describe(result.ErrnoName)}";
-                    result.Message = $"{what}; {tries} tr{(tries == 1 ? "y" : "ies")} over {ms:F0} ms" +
-                        (selfConnects > 0 && result.Reason != ProbeClassifier.SelfConnect ? $" ({selfConnects} self-connects)" : "") +
-                        ". This says nothing about the target.";
+                    result.Message = LocalLimit.Explain(result.Reason == ProbeClassifier.SelfConnect, result.ErrnoName, tries,
+                        Stopwatch.GetElapsedTime(started).TotalMilliseconds, selfConnects);
                 }
                 Annotate(result, endpoint);
                 if (_logger.IsEnabled(LogLevel.Debug)) _logger.LogDebug("{Result}", result);
@@ -551,7 +544,8 @@ public static class Prober
 
         /// <summary>A self-connect or a limit that may clear (descriptors, buffers, ports): worth another try.</summary>
         private static bool Retryable(ProbeResult result) =>
-            result.Reason == ProbeClassifier.SelfConnect || result.SocketError != nameof(System.Net.Sockets.SocketError.AddressFamilyNotSupported);
+            result.Reason == ProbeClassifier.SelfConnect ||
+            Enum.TryParse(result.SocketError, out System.Net.Sockets.SocketError error) && LocalLimit.MayClear(error);
 
         /// <summary>A new socket (bound to -SourceAddress/-SourcePort when asked), or null with the failure in <paramref name="result"/> (nothing was sent).</summary>
         private static Socket? Create(AddressFamily family, ProbeResult result, ProbeRequest request)
@@ -573,12 +567,9 @@ public static class Prober
             {
                 socket?.Dispose();
                 Fail(result, ex);
-                if (ex.SocketErrorCode == System.Net.Sockets.SocketError.TooManyOpenSockets && LocalLimit.SocketErrno(family) is int errno and > 0)
-                {
-                    // .NET says ENFILE for EMFILE too: the OS says which it really is.
-                    result.Errno = errno;
-                    result.ErrnoName = ErrorCatalog.NameOf(PlatformInfo.Current, errno);
-                }
+                // .NET says ENFILE for EMFILE too: the OS says which it really is.
+                result.Errno = LocalLimit.ErrnoOf(ex, family);
+                result.ErrnoName = ErrorCatalog.NameOf(PlatformInfo.Current, result.Errno.Value);
                 return null;
             }
         }
@@ -608,28 +599,32 @@ public static class Prober
         }
 
         /// <summary>
-        /// -ReadMs: send -Send if given, then read until the server answers (Data), closes (FIN before
-        /// any byte: Closed), resets (Reset), or the window ends (Silent). Only the first answer is
-        /// waited for; bytes that already arrived with it are read too, without waiting.
+        /// -ReadMs: read until the server answers (Data), closes (FIN before any byte: Closed), resets
+        /// (Reset), or the window ends (Silent), while -Send (if given) goes out at the same time: a
+        /// server that does not read stops a large send once its window is full, and what it said
+        /// meanwhile still counts. Only the first answer is waited for; bytes that already arrived
+        /// with it are read too, without waiting.
         /// </summary>
         private async Task AfterConnectAsync(Socket socket, ProbeResult result, int readMs)
         {
             long connected = Stopwatch.GetTimestamp();
             using var window = CancellationTokenSource.CreateLinkedTokenSource(_token);
             window.CancelAfter(readMs);
+            using var done = CancellationTokenSource.CreateLinkedTokenSource(window.Token);
             byte[] buffer = new byte[4096];
             int total = 0;
+            Task<int> first = socket.ReceiveAsync(buffer, SocketFlags.None, done.Token).AsTask();
+            Task sending = _request.Send is { Length: > 0 } payload ? SendAllAsync(socket, payload, done.Token) : Task.CompletedTask;
             try
             {
-                if (_request.Send is { Length: > 0 } payload)
+                // A send that fails first (EPIPE after an RST) is the answer unless the read has one of its own.
+                if (await Task.WhenAny(first, sending).ConfigureAwait(false) == sending && sending.IsFaulted && !first.IsCompleted)
                 {
-                    int sent = 0;
-                    while (sent < payload.Length)
-                    {
-                        sent += await socket.SendAsync(payload.AsMemory(sent), SocketFlags.None, window.Token).ConfigureAwait(false);
-                    }
+                    try { await first.WaitAsync(TimeSpan.FromMilliseconds(50)).ConfigureAwait(false); }
+                    catch (Exception e) when (e is TimeoutException or SocketException or OperationCanceledException) { }
+                    if (!first.IsCompleted || first.IsFaulted || first.IsCanceled || first.Result == 0) await sending.ConfigureAwait(false); // throws the send's error
                 }
-                int n = await socket.ReceiveAsync(buffer, SocketFlags.None, window.Token).ConfigureAwait(false);
+                int n = await first.ConfigureAwait(false);
                 result.FirstByteMs = Stopwatch.GetElapsedTime(connected).TotalMilliseconds;
                 if (n == 0)
                 {
@@ -668,8 +663,22 @@ public static class Prober
             catch (OperationCanceledException) when (!_token.IsCancellationRequested)
             {
                 (result.After, result.BytesRead) = (AfterConnectKind.Silent, 0);
-                result.Message = $"connected; the server sent nothing within -ReadMs {readMs}";
+                result.Message = $"connected; the server sent nothing within -ReadMs {readMs}" +
+                    (sending.IsCompleted ? "" : " (and had not taken all of -Send: it is not reading)");
             }
+            finally
+            {
+                // The answer is in (or the window is over): a send still waiting on the server's window stops here.
+                done.Cancel();
+                try { await Task.WhenAll(first, sending).ConfigureAwait(false); }
+                catch (Exception) { /* their outcome was read above, or is not needed */ }
+            }
+        }
+
+        private static async Task SendAllAsync(Socket socket, byte[] payload, CancellationToken token)
+        {
+            int sent = 0;
+            while (sent < payload.Length) sent += await socket.SendAsync(payload.AsMemory(sent), SocketFlags.None, token).ConfigureAwait(false);
         }
 
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string> Messages = new();

@@ -19,6 +19,7 @@ internal sealed class HeldConnection : IAsyncDisposable
     private long _lastReceive;
     private long _bytesSent;
     private long _bytesReceived;
+    private long _unsent;
 
     private HeldConnection(Socket socket, long connectedAt)
     {
@@ -37,6 +38,8 @@ internal sealed class HeldConnection : IAsyncDisposable
     public long LastReceive => Interlocked.Read(ref _lastReceive);
     public long BytesSent => Interlocked.Read(ref _bytesSent);
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+    /// <summary>Bytes of the send in progress that the kernel has not taken yet (0: no send waits).</summary>
+    public long BytesUnsent => Interlocked.Read(ref _unsent);
 
     /// <summary>Completes with the first end seen and its Stopwatch timestamp.</summary>
     public Task<(SocketEnd End, long At)> Ended => _ended.Task;
@@ -46,9 +49,38 @@ internal sealed class HeldConnection : IAsyncDisposable
     /// <summary>
     /// Connect within <paramref name="timeoutMs"/>. <paramref name="configure"/> sets socket options
     /// before the SYN leaves. Returns the connection, or why there is none (never throws for a network failure).
+    /// A failure of our own side (a self-connect, a local limit that may clear) is not the target's
+    /// answer: as the probe does, back off and try again on a new socket while the bound lasts, and if
+    /// it never clears, say LocalError.
     /// </summary>
     public static async Task<(HeldConnection? Connection, SocketEnd? Failure, double? ConnectMs)> ConnectAsync(
         IPEndPoint endpoint, Action<Socket>? configure, int timeoutMs, CancellationToken token)
+    {
+        long started = Stopwatch.GetTimestamp();
+        TimeSpan bound = TimeSpan.FromMilliseconds(timeoutMs);
+        TimeSpan backoff = Probe.LocalLimit.FirstBackoff;
+        int tries = 0, selfConnects = 0;
+        while (true)
+        {
+            tries++;
+            var (connection, failure, connectMs, selfConnect) = await TryConnectAsync(endpoint, configure, timeoutMs, bound - Stopwatch.GetElapsedTime(started), token).ConfigureAwait(false);
+            if (selfConnect) selfConnects++;
+            bool mayClear = selfConnect || failure is { Fate: WatchFate.LocalError } &&
+                Enum.TryParse(failure.SocketError, out SocketError error) && Probe.LocalLimit.MayClear(error);
+            if (!mayClear) return (connection, failure, connectMs);
+            if (bound - Stopwatch.GetElapsedTime(started) <= backoff)
+            {
+                string message = Probe.LocalLimit.Explain(selfConnect, failure?.ErrnoName, tries, Stopwatch.GetElapsedTime(started).TotalMilliseconds, selfConnects);
+                return (null, (failure ?? new SocketEnd(WatchFate.LocalError, "Connect")) with { Fate = WatchFate.LocalError, Message = message }, connectMs);
+            }
+            await Task.Delay(backoff, token).ConfigureAwait(false);
+            backoff = Probe.LocalLimit.NextBackoff(backoff);
+        }
+    }
+
+    /// <summary>One try on a new socket; SelfConnect: the kernel connected it to itself (closed again, never a connection).</summary>
+    private static async Task<(HeldConnection? Connection, SocketEnd? Failure, double? ConnectMs, bool SelfConnect)> TryConnectAsync(
+        IPEndPoint endpoint, Action<Socket>? configure, int timeoutMs, TimeSpan left, CancellationToken token)
     {
         Socket socket;
         try
@@ -57,15 +89,15 @@ internal sealed class HeldConnection : IAsyncDisposable
         }
         catch (SocketException ex)
         {
-            // e.g. IPv6 switched off on this host: nothing was sent.
-            return (null, SocketEnd.FromError("Socket", ex, established: false), null);
+            // e.g. IPv6 switched off on this host, or no descriptor left: nothing was sent.
+            return (null, SocketEnd.FromError("Socket", ex, established: false, endpoint.AddressFamily), null, false);
         }
         bool keep = false;
         try
         {
             configure?.Invoke(socket);
             using var bound = CancellationTokenSource.CreateLinkedTokenSource(token);
-            bound.CancelAfter(timeoutMs);
+            bound.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
             long t0 = Stopwatch.GetTimestamp();
             try
             {
@@ -73,16 +105,18 @@ internal sealed class HeldConnection : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                return (null, SocketEnd.FromError("Connect", ex, established: false), Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                return (null, SocketEnd.FromError("Connect", ex, established: false, endpoint.AddressFamily), Stopwatch.GetElapsedTime(t0).TotalMilliseconds, false);
             }
             catch (OperationCanceledException) when (!token.IsCancellationRequested)
             {
                 return (null, new SocketEnd(WatchFate.NotConnected, "Connect",
-                    Message: $"no answer within our bound of {timeoutMs} ms; the kernel returned nothing"), Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    Message: $"no answer within our bound of {timeoutMs} ms; the kernel returned nothing"), Stopwatch.GetElapsedTime(t0).TotalMilliseconds, false);
             }
             long connectedAt = Stopwatch.GetTimestamp();
+            double connectMs = Stopwatch.GetElapsedTime(t0, connectedAt).TotalMilliseconds;
+            if (Probe.LocalLimit.IsSelfConnect(endpoint, Probe.SocketName.Local(socket))) return (null, null, connectMs, true);
             keep = true;
-            return (new HeldConnection(socket, connectedAt), null, Stopwatch.GetElapsedTime(t0, connectedAt).TotalMilliseconds);
+            return (new HeldConnection(socket, connectedAt), null, connectMs, false);
         }
         finally
         {
@@ -120,16 +154,22 @@ internal sealed class HeldConnection : IAsyncDisposable
         catch (ObjectDisposedException) { }
     }
 
-    /// <summary>Send all of <paramref name="data"/>; on failure the connection has ended and that end is returned.</summary>
+    /// <summary>
+    /// Send all of <paramref name="data"/>; on failure the connection has ended and that end is returned.
+    /// A server that does not read stops the send once its window is full: <paramref name="token"/>
+    /// bounds it (the caller's hold or deadline), and <see cref="BytesUnsent"/> says what still waits.
+    /// </summary>
     public async Task<SocketEnd?> SendAsync(ReadOnlyMemory<byte> data, CancellationToken token)
     {
         try
         {
             int sent = 0;
+            Interlocked.Exchange(ref _unsent, data.Length);
             while (sent < data.Length)
             {
                 int n = await Socket.SendAsync(data[sent..], SocketFlags.None, token).ConfigureAwait(false);
                 sent += n;
+                Interlocked.Add(ref _unsent, -n);
                 Interlocked.Add(ref _bytesSent, n);
                 Interlocked.Exchange(ref _lastActivity, Stopwatch.GetTimestamp());
             }

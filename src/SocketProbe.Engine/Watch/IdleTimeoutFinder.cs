@@ -17,8 +17,6 @@ public sealed record IdleProgress(string Address, int Planned, int Started, int 
 /// </summary>
 public static class IdleTimeoutFinder
 {
-    private const int MaxRewaits = 1_000; // data from a chatty server restarts the idle clock; bounded
-
     public static async Task RunAsync(IdleTimeoutRequest request, Action<IdleTimeoutResult> sink, ILogger logger, CancellationToken token,
         Action<IdleConnectionResult>? detail = null, Action<IdleProgress>? progress = null, ProbeResolver.Lookup? lookup = null)
     {
@@ -148,8 +146,8 @@ public static class IdleTimeoutFinder
                 socket => Configure(socket, idle), _request.ConnectTimeoutMs, token).ConfigureAwait(false);
             if (connection is null)
             {
-                row.Verdict = IdleVerdict.NotConnected;
-                Fill(row, failure!);
+                row.Verdict = failure!.Fate == WatchFate.LocalError ? IdleVerdict.LocalError : IdleVerdict.NotConnected;
+                Fill(row, failure);
                 return;
             }
             Interlocked.Increment(ref _opened);
@@ -187,20 +185,25 @@ public static class IdleTimeoutFinder
             double answerMs = Math.Max(500, 4 * (connectMs ?? 0));
             long probeAt = 0;
             long receivedAtProbe = 0;
-            bool ended = false;
-            for (int round = 0; round < MaxRewaits && !ended; round++)
+            bool ended = false, busy = false;
+            // Data from the server restarts the idle clock (a banner, say), but only until twice the idle
+            // time: a server that still has not let the connection idle for that long keeps it busy itself,
+            // which is this connection's answer (each byte restarting the wait for ever was no answer at all).
+            long busyAfter = connection.ConnectedAt + (long)(2.0 * idle * Stopwatch.Frequency);
+            while (!ended)
             {
                 // Keepalive counts idle from the last segment received (tcp_keepalive_timer); a send probe from the last byte either way.
                 long from = _request.ProbeWith == IdleProbe.KeepAlive ? connection.LastReceive : connection.LastActivity;
                 probeAt = from + (long)(idle * (double)Stopwatch.Frequency);
+                if (from != connection.ConnectedAt && probeAt > busyAfter) { busy = true; break; }
                 if (_request.ProbeWith == IdleProbe.Send)
                 {
                     if (await EndsBeforeAsync(connection, probeAt, token).ConfigureAwait(false)) { ended = true; break; }
                     if (connection.LastActivity != from) continue; // the server spoke: idle again from there
                     receivedAtProbe = connection.BytesReceived;
-                    if (await connection.SendAsync(_request.Send!, token).ConfigureAwait(false) is not null) { ended = true; break; }
+                    if (await SendProbeAsync(connection, probeAt, token).ConfigureAwait(false)) { ended = true; break; }
                 }
-                long judgeAt = probeAt + (long)((_request.ProbeSeconds + 0.25) * Stopwatch.Frequency);
+                long judgeAt = JudgeAt(probeAt);
                 if (await EndsBeforeAsync(connection, judgeAt, token).ConfigureAwait(false)) { ended = true; break; }
                 if (_request.ProbeWith == IdleProbe.KeepAlive && connection.LastReceive != from) continue;
                 // Still established. A probe not yet answered gets one more interval before the verdict.
@@ -212,16 +215,25 @@ public static class IdleTimeoutFinder
                 break;
             }
 
-            if (ended)
+            if (busy)
+            {
+                row.Verdict = IdleVerdict.Busy;
+                row.Operation = "Receive";
+                row.Message = $"the server sent {connection.BytesReceived} bytes on its own, the last {Stopwatch.GetElapsedTime(connection.LastReceive).TotalSeconds:F1} s ago: " +
+                    $"in {2 * idle} s this connection was never idle for {idle} s";
+            }
+            else if (ended)
             {
                 (SocketEnd end, long at) = await connection.Ended.ConfigureAwait(false);
                 Fill(row, end);
                 row.EndedAfterMs = Math.Round(connection.MsSinceConnect(at), 1);
                 double sinceProbeMs = (at - probeAt) * 1000.0 / Stopwatch.Frequency; // negative: it ended before its probe
                 bool answeredAfterProbe = _request.ProbeWith == IdleProbe.Send && connection.BytesReceived > receivedAtProbe;
+                // ETIMEDOUT of a Send probe the far side kept acknowledging: our TCP_USER_TIMEOUT on its zero window, not the path.
+                bool notReading = _request.ProbeWith == IdleProbe.Send && end.Fate == WatchFate.TimedOut && sinceProbeMs >= 0 && AckedSince(connection, probeAt);
                 row.Verdict = end.Fate switch
                 {
-                    _ when answeredAfterProbe => IdleVerdict.Alive,
+                    _ when answeredAfterProbe || notReading => IdleVerdict.Alive,
                     // ETIMEDOUT here can only be the probe going unanswered: no other data was in flight.
                     WatchFate.TimedOut => IdleVerdict.Silent,
                     WatchFate.Reset when sinceProbeMs < answerMs => IdleVerdict.Reset,
@@ -230,13 +242,16 @@ public static class IdleTimeoutFinder
                     WatchFate.Reset or WatchFate.Closed => IdleVerdict.Alive,
                     _ => IdleVerdict.Failed,
                 };
-                if (row.Verdict == IdleVerdict.Alive) row.Message = $"alive at its probe; the far side ended it {sinceProbeMs / 1000:F1} s later ({end.Fate})";
+                if (notReading)
+                    row.Message = $"alive at its probe: {NotReading}, and our own TCP_USER_TIMEOUT of {_request.ProbeSeconds:0.#} s on that full window ended the connection, not the path";
+                else if (row.Verdict == IdleVerdict.Alive)
+                    row.Message = $"alive at its probe; the far side ended it {sinceProbeMs / 1000:F1} s later ({end.Fate})";
             }
             else
             {
                 row.Verdict = IdleVerdict.Alive;
                 row.Operation = _request.ProbeWith == IdleProbe.KeepAlive ? "KeepAlive" : "Send";
-                row.Message = "still established after its probe";
+                row.Message = "still established after its probe" + (connection.BytesUnsent > 0 && TcpInfo.Read(connection.Socket) is { Unacked: 0 } ? $"; {NotReading}" : "");
             }
             if (TcpInfo.Read(connection.Socket) is { } info)
             {
@@ -245,6 +260,38 @@ public static class IdleTimeoutFinder
                 row.RttMs = info.RttMs;
             }
         }
+
+        private long JudgeAt(long probeAt) => probeAt + (long)((_request.ProbeSeconds + 0.25) * Stopwatch.Frequency);
+
+        /// <summary>
+        /// The Send probe, bounded by the moment the connection is judged: a server that does not read
+        /// leaves a large -Send waiting on its full window, and the judgement must not wait with it.
+        /// True when the send ended the connection.
+        /// </summary>
+        private async Task<bool> SendProbeAsync(HeldConnection connection, long probeAt, CancellationToken token)
+        {
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(token);
+            bound.CancelAfter(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), JudgeAt(probeAt)) is { Ticks: > 0 } left ? left : TimeSpan.FromMilliseconds(1));
+            try
+            {
+                return await connection.SendAsync(_request.Send!, bound.Token).ConfigureAwait(false) is not null;
+            }
+            catch (OperationCanceledException) when (!token.IsCancellationRequested)
+            {
+                return connection.Ended.IsCompleted;
+            }
+        }
+
+        /// <summary>
+        /// True when the far side acknowledged something after the probe was sent: it was there. A
+        /// send that then timed out waited on a full window (the server not reading), not on a dead path.
+        /// </summary>
+        private static bool AckedSince(HeldConnection connection, long probeAt) =>
+            TcpInfo.Read(connection.Socket) is { } info &&
+            Stopwatch.GetElapsedTime(probeAt).TotalMilliseconds > info.LastAckRecvMs;
+
+        /// <summary>Said of a connection whose Send probe the server acknowledged but did not read.</summary>
+        private const string NotReading = "the server acknowledged the probe but did not read it (its receive window filled)";
 
         /// <summary>True when the connection ends before the Stopwatch timestamp <paramref name="until"/>; false when that moment comes first.</summary>
         private static async Task<bool> EndsBeforeAsync(HeldConnection connection, long until, CancellationToken token)
@@ -283,9 +330,11 @@ public static class IdleTimeoutFinder
             {
                 _judged[row.IdleSeconds] = row;
                 judged = _judged.Count;
-                (longestAlive, shortestDead) = Bounds(_judged.Values);
-                bool complete = shortestDead is int dead
-                    ? _plan.Where(p => p.IdleSeconds < dead).All(p => _judged.ContainsKey(p.IdleSeconds))
+                int? shortestBusy;
+                (longestAlive, shortestDead, shortestBusy) = Bounds(_judged.Values);
+                // A server busy at d s is busy at every longer idle time too: as decisive as a dead one.
+                bool complete = Shorter(shortestDead, shortestBusy) is int end
+                    ? _plan.Where(p => p.IdleSeconds < end).All(p => _judged.ContainsKey(p.IdleSeconds))
                     : _plan.All(p => _judged.ContainsKey(p.IdleSeconds));
                 if (complete && _answeredAt == 0 && row.Verdict != IdleVerdict.NotProbed)
                 {
@@ -299,19 +348,28 @@ public static class IdleTimeoutFinder
             _progress?.Invoke(new IdleProgress(_endpoint.Address.ToString(), _plan.Count, Volatile.Read(ref _opened), judged, longestAlive, shortestDead, Elapsed));
         }
 
+        /// <summary>A far side's FIN or RST this soon after connect came before any idle time: at the connect itself.</summary>
+        private const double AtConnectMs = 500;
+
         private static bool IsDead(IdleVerdict v) => v is IdleVerdict.Reset or IdleVerdict.Silent or IdleVerdict.Closed;
 
-        private static (int? LongestAlive, int? ShortestDead) Bounds(IEnumerable<IdleConnectionResult> rows)
+        private static int? Shorter(int? a, int? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+
+        /// <summary>The shortest idle time that failed, the shortest at which the server kept the connection busy, and the longest alive below both.</summary>
+        private static (int? LongestAlive, int? ShortestDead, int? ShortestBusy) Bounds(IEnumerable<IdleConnectionResult> rows)
         {
             var list = rows.ToList();
             int? dead = list.Where(r => IsDead(r.Verdict)).Select(r => (int?)r.IdleSeconds).Min();
-            int? alive = list.Where(r => r.Verdict == IdleVerdict.Alive && (dead is null || r.IdleSeconds < dead)).Select(r => (int?)r.IdleSeconds).Max();
-            return (alive, dead);
+            int? busy = list.Where(r => r.Verdict == IdleVerdict.Busy).Select(r => (int?)r.IdleSeconds).Min();
+            int? end = Shorter(dead, busy);
+            int? alive = list.Where(r => r.Verdict == IdleVerdict.Alive && (end is null || r.IdleSeconds < end)).Select(r => (int?)r.IdleSeconds).Max();
+            return (alive, dead, busy);
         }
 
         private IdleTimeoutResult Answer(IReadOnlyList<IdleConnectionResult> rows)
         {
-            var (alive, dead) = Bounds(rows);
+            var (alive, dead, busy) = Bounds(rows);
+            if (busy is int talks && dead is int dies && dies > talks) dead = null; // what failed after it talked is not an idle timeout
             var result = new IdleTimeoutResult
             {
                 Target = _endpoint.Target, Address = _endpoint.Address.ToString(), AddressFamily = _endpoint.AddressFamilyName, Port = _endpoint.Port,
@@ -329,6 +387,10 @@ public static class IdleTimeoutFinder
                     IdleVerdict.Silent => IdleTimeoutKind.Silent,
                     _ => IdleTimeoutKind.Closed,
                 };
+                // Ended before it was idle for any time worth the name, and nothing shorter survived: the server
+                // ends every connection at once. That is no idle timeout, and keeping connections busier cannot help.
+                if (alive is null && first.Verdict is IdleVerdict.Closed or IdleVerdict.Reset && first.EndedAfterMs is double endedMs && endedMs < AtConnectMs)
+                    result.Kind = IdleTimeoutKind.EndedAtConnect;
                 // The far side's own FIN or RST, before any probe: when it came is the server's idle timeout itself.
                 var own = rows.Where(r => r.Verdict is IdleVerdict.Closed or IdleVerdict.Reset && r.EndedAfterMs is double ms && ms < r.IdleSeconds * 1000.0)
                     .Select(r => r.EndedAfterMs!.Value).ToArray();
@@ -343,26 +405,35 @@ public static class IdleTimeoutFinder
             }
             else
             {
-                result.Kind = rows.Any(r => r.Verdict == IdleVerdict.Alive) ? IdleTimeoutKind.None : IdleTimeoutKind.NotConnected;
+                result.Kind = busy is not null ? IdleTimeoutKind.Busy
+                    : rows.Any(r => r.Verdict == IdleVerdict.Alive) ? IdleTimeoutKind.None
+                    : rows.Any(r => r.Verdict == IdleVerdict.LocalError) && rows.All(r => r.Verdict is IdleVerdict.LocalError or IdleVerdict.NotProbed)
+                        ? IdleTimeoutKind.LocalError : IdleTimeoutKind.NotConnected;
             }
             if (dead is null && alive is int longest) Wire.IWireFields.Copy(rows.First(r => r.IdleSeconds == longest), result);
-            if (result.Kind == IdleTimeoutKind.NotConnected)
+            if (result.Kind is IdleTimeoutKind.NotConnected or IdleTimeoutKind.LocalError)
             {
-                var failed = rows.FirstOrDefault(r => r.Verdict is IdleVerdict.NotConnected or IdleVerdict.Failed);
+                var failed = rows.FirstOrDefault(r => r.Verdict is IdleVerdict.NotConnected or IdleVerdict.Failed or IdleVerdict.LocalError);
                 notes.Add($"no connection answered its probe{(failed is null ? "" : $": {failed.Operation} {failed.ErrnoName ?? failed.SocketError} {failed.Message}")}");
             }
             if (alive is int a && dead is int b && b - a > _request.ResolutionSeconds)
                 notes.Add($"resolution reached: {b - a} s (the step between idle times grows beyond {_request.ThrottleLimit} connections; raise -ThrottleLimit for a finer one)");
-            int failures = rows.Count(r => r.Verdict is IdleVerdict.NotConnected or IdleVerdict.Failed);
-            if (failures > 0 && result.Kind != IdleTimeoutKind.NotConnected) notes.Add($"{failures} connection(s) failed otherwise and are not part of the answer (see -Detailed)");
+            if (rows.Any(r => r.Message?.Contains(NotReading, StringComparison.Ordinal) == true))
+                notes.Add($"{NotReading}: the server is not reading -Send (too large, or not its protocol); a -Send it answers probes the path alone");
+            int failures = rows.Count(r => r.Verdict is IdleVerdict.NotConnected or IdleVerdict.Failed or IdleVerdict.LocalError);
+            if (failures > 0 && result.Kind is not IdleTimeoutKind.NotConnected and not IdleTimeoutKind.LocalError) notes.Add($"{failures} connection(s) failed otherwise and are not part of the answer (see -Detailed)");
             result.Message = notes.Count == 0 ? null : string.Join("; ", notes);
 
-            result.RecommendedIdleSeconds = alive is int keep && result.Kind is not IdleTimeoutKind.None and not IdleTimeoutKind.NotConnected
+            result.RecommendedIdleSeconds = alive is int keep && result.Kind is not IdleTimeoutKind.None and not IdleTimeoutKind.NotConnected and not IdleTimeoutKind.LocalError and not IdleTimeoutKind.Busy and not IdleTimeoutKind.EndedAtConnect
                 ? Math.Max(1, (int)Math.Floor(0.8 * keep)) : null;
             result.Recommendation = result.Kind switch
             {
                 IdleTimeoutKind.None => $"no idle timeout up to {_request.MaxSeconds} s: nothing to tune below that",
                 IdleTimeoutKind.NotConnected => "nothing to recommend: no connection could be judged",
+                IdleTimeoutKind.Busy => $"the server sends on its own at least every {busy} s: it keeps its connections busy itself, so they are never idle that long" +
+                    (alive is int calm ? $" (connections idle for up to {calm} s before it spoke survived)" : "") + "; no idle timeout to tune around while it does",
+                IdleTimeoutKind.EndedAtConnect => $"the server ends every connection right after connect ({(rows.First(r => r.IdleSeconds == dead).Verdict == IdleVerdict.Reset ? "RST" : "FIN")} within {AtConnectMs:0} ms, before any idle time): it has no idle timeout to tune around; it does not keep connections on this port at all (overloaded, an access rule, or not the service you meant: see Test-TcpRefused -ReadMs)",
+                IdleTimeoutKind.LocalError => "nothing to recommend: this machine could not make the connections (see Message); that says nothing about the target",
                 _ when result.RecommendedIdleSeconds is null => $"even {dead} s idle is too long here: keep connections busier than every {dead} s",
                 // An RST from the server's own distance is most likely its own idle timer, which keepalive does not reset.
                 IdleTimeoutKind.Reset when result.ResetFrom == nameof(Wire.ResetOrigin.Peer) => $"the RST came from as far as the server (-Capture: TTL {result.ResetTtl}): most likely the server's own idle timeout, which keepalive probes do not reset; retire pooled connections idle for more than {result.RecommendedIdleSeconds} s (or ping in the application protocol); if a load balancer answers in the server's name, TCP keepalive idle below {alive} s keeps it too",

@@ -13,6 +13,12 @@ public enum IdleTimeoutKind
     Closed,
     /// <summary>No connection could be established (see Message).</summary>
     NotConnected,
+    /// <summary>Our own side could not make the connections (a local limit, a self-connect): says nothing about the target.</summary>
+    LocalError,
+    /// <summary>The server sends on its own more often than the shortest failing idle time: it keeps its connections busy itself.</summary>
+    Busy,
+    /// <summary>The server ended every connection right after connect (FIN or RST), before any idle time: it has no idle timeout; it keeps no connection.</summary>
+    EndedAtConnect,
 }
 
 /// <summary>One address's answer: how long a connection may stay idle there.</summary>
@@ -69,6 +75,10 @@ public enum IdleVerdict
     NotProbed,
     /// <summary>Another socket error (see SocketError).</summary>
     Failed,
+    /// <summary>Our own side could not make this connection (a local limit, a self-connect): not part of the answer.</summary>
+    LocalError,
+    /// <summary>The server kept sending on its own: in twice the idle time the connection was never idle that long.</summary>
+    Busy,
 }
 
 /// <summary>One connection of Find-TcpIdleTimeout's search (-Detailed).</summary>

@@ -101,22 +101,25 @@ public static class TcpConnectionWatcher
             result.LocalAddress = local?.Address.ToString();
             result.LocalPort = local?.Port;
             connection.StartReceiving();
-            if (request.Send is { Length: > 0 } first) await connection.SendAsync(first, token).ConfigureAwait(false);
 
+            // Every send, the first one too, is bounded by the hold: a server that never reads fills
+            // its window and the send waits, but the hold still ends on time.
             using var holding = CancellationTokenSource.CreateLinkedTokenSource(token);
             Task hold = Task.Delay(TimeSpan.FromSeconds(request.HoldSeconds), holding.Token);
-            Task heartbeat = request.HeartbeatSeconds is int every && request.Send is { Length: > 0 } payload
-                ? HeartbeatAsync(connection, payload, every, holding.Token)
+            Task sending = request.Send is { Length: > 0 } payload
+                ? SendAsync(connection, payload, request.HeartbeatSeconds, holding.Token)
                 : Task.CompletedTask;
             Task done = await Task.WhenAny(connection.Ended, hold).ConfigureAwait(false);
             token.ThrowIfCancellationRequested(); // Ctrl+C: what was emitted stays; this connection is closed below
-            (SocketEnd end, long at) = done == connection.Ended
-                ? await connection.Ended.ConfigureAwait(false)
-                : (new SocketEnd(WatchFate.Alive, "Hold", Message: $"still established when the hold of {request.HoldSeconds} s ended"), Stopwatch.GetTimestamp());
             // TCP_INFO at the end, before the socket is closed.
             TcpInfoSnapshot? info = TcpInfo.Read(connection.Socket);
+            long unsent = connection.BytesUnsent;
+            (SocketEnd end, long at) = done == connection.Ended
+                ? await connection.Ended.ConfigureAwait(false)
+                : (new SocketEnd(WatchFate.Alive, "Hold", Message: $"still established when the hold of {request.HoldSeconds} s ended" + Waiting(unsent, info)),
+                    Stopwatch.GetTimestamp());
             holding.Cancel();
-            try { await heartbeat.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            try { await sending.ConfigureAwait(false); } catch (OperationCanceledException) { }
 
             Fill(result, end);
             result.AfterMs = connection.MsSinceConnect(at);
@@ -151,11 +154,18 @@ public static class TcpConnectionWatcher
         }
     }
 
-    private static async Task HeartbeatAsync(HeldConnection connection, byte[] payload, int seconds, CancellationToken token)
+    /// <summary>What a send still waiting at the end of the hold says about the server (empty when none waits).</summary>
+    private static string Waiting(long unsent, TcpInfoSnapshot? info) => unsent == 0 ? "" : info is { Unacked: 0 }
+        ? $"; {unsent} bytes of -Send still waited to be sent, and the server had acknowledged every byte it got: it is not reading (its receive window is full)"
+        : $"; {unsent} bytes of -Send still waited to be sent: the server is not reading, or the path is not delivering (see Retransmits)";
+
+    /// <summary>-Send once right after connect, then again every heartbeat; all of it bounded by <paramref name="token"/> (the hold).</summary>
+    private static async Task SendAsync(HeldConnection connection, byte[] payload, int? heartbeatSeconds, CancellationToken token)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds));
         try
         {
+            if (await connection.SendAsync(payload, token).ConfigureAwait(false) is not null || heartbeatSeconds is not int seconds) return;
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds));
             while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
             {
                 if (await connection.SendAsync(payload, token).ConfigureAwait(false) is not null) return;

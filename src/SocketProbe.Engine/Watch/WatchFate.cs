@@ -22,6 +22,11 @@ public enum WatchFate
     NotConnected,
     /// <summary>Any other socket error on an established connection (see SocketError and ErrnoName).</summary>
     Failed,
+    /// <summary>
+    /// Our own side failed, not the target: a local limit (EMFILE, ENFILE, ENOBUFS, EADDRNOTAVAIL ...)
+    /// that lasted the whole connect bound, or a TCP self-connect on every try. Says nothing about the target.
+    /// </summary>
+    LocalError,
 }
 
 /// <summary>A socket call's failure as the watchers report it: the call, .NET's name, the errno and its name.</summary>
@@ -29,7 +34,8 @@ public sealed record SocketEnd(WatchFate Fate, string Operation, string? SocketE
     string? ErrnoName = null, string? Message = null)
 {
     /// <summary>The fate a socket error means, and its codes as .NET and the platform gave them.</summary>
-    public static SocketEnd FromError(string operation, SocketException ex, bool established)
+    /// <param name="family">The socket's family, to ask the OS for the errno .NET bends (EMFILE said as ENFILE); null: take .NET's.</param>
+    public static SocketEnd FromError(string operation, SocketException ex, bool established, AddressFamily? family = null)
     {
         WatchFate fate = ex.SocketErrorCode switch
         {
@@ -39,10 +45,13 @@ public sealed record SocketEnd(WatchFate Fate, string Operation, string? SocketE
             System.Net.Sockets.SocketError.ConnectionRefused => established ? WatchFate.Reset : WatchFate.Refused,
             // EPIPE: the connection was already closed for writing (FIN then RST from the peer, or our own shutdown).
             System.Net.Sockets.SocketError.Shutdown => WatchFate.Closed,
+            _ when !established && Probe.LocalLimit.IsLocal(ex.SocketErrorCode) => WatchFate.LocalError,
             _ => established ? WatchFate.Failed : WatchFate.NotConnected,
         };
         // On Unix .NET rebuilds the errno from SocketError (SocketErrorPal.Unix.cs); on Windows it is the WSA code.
-        return new SocketEnd(fate, operation, ex.SocketErrorCode.ToString(), ex.NativeErrorCode,
-            ErrorCatalog.NameOf(PlatformInfo.Current, ex.NativeErrorCode), ex.Message);
+        int errno = family is AddressFamily f ? Probe.LocalLimit.ErrnoOf(ex, f) : ex.NativeErrorCode;
+        string? name = ErrorCatalog.NameOf(PlatformInfo.Current, errno);
+        string message = fate == WatchFate.LocalError ? $"{ex.Message}: {Probe.LocalLimit.Describe(name)}. This says nothing about the target." : ex.Message;
+        return new SocketEnd(fate, operation, ex.SocketErrorCode.ToString(), errno, name, message);
     }
 }

@@ -331,7 +331,7 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
             var ui = Host.UI;
             ui.WriteLine("");
             ui.WriteLine("Test-TcpRefused totals when stopped (-Continuous -Summary):");
-            ui.WriteLine(ProbeSummaryText.Table(summaries));
+            ui.WriteLine(ProbeSummaryText.List(summaries));
             if (warning is not null) ui.WriteLine(warning);
         }
         catch (Exception e) when (e is PipelineStoppedException or NotImplementedException or System.Management.Automation.Host.HostException or InvalidOperationException)
