@@ -267,19 +267,19 @@ Describe 'Find-TcpIdleTimeout never reports our own side as the target' -Skip:(-
     BeforeAll {
         & unshare --map-root-user --net true 2>$null
         $script:NoNamespace = if ($LASTEXITCODE) { 'unshare --map-root-user --net is not allowed here' }
-        if (-not $NoNamespace) { $script:Own = Invoke-ChildScript -Name Watch-OwnSide.ps1 -ArgumentList Find -Namespace }
+        if (-not $NoNamespace) { $script:Own = Invoke-LabScript -Name Watch-OwnSide.ps1 -Arguments Find }
     }
 
     It 'ran its namespace script' {
         if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
-        $Own.Exit | Should -Be 0 -Because $Own.Stderr
+        $Own.Exit | Should -Be 0 -Because $Own.Why
     }
 
     It 'a TCP self-connect (nothing listens, one ephemeral port) is LocalError, never None (alive)' {
         if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
         $answer = @($Own.Report.SelfConnect | Where-Object Kind)
         $rows = @($Own.Report.SelfConnect | Where-Object Verdict)
-        $answer.Count | Should -Be 1 -Because $Own.Stderr
+        $answer.Count | Should -Be 1 -Because $Own.Why
         $answer[0].Kind | Should -Be 'LocalError'
         $answer[0].LongestAliveSeconds | Should -BeNullOrEmpty
         $answer[0].Recommendation | Should -Match 'says nothing about the target'
@@ -289,7 +289,7 @@ Describe 'Find-TcpIdleTimeout never reports our own side as the target' -Skip:(-
 
     It 'a descriptor limit that never clears is EMFILE, LocalError, not ENFILE ("in system") nor the target''s' {
         if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
-        $Own.Report.Hogs | Should -BeGreaterThan 0 -Because $Own.Stderr
+        $Own.Report.Hogs | Should -BeGreaterThan 0 -Because $Own.Why
         $answer = @($Own.Report.Emfile | Where-Object Kind)
         $rows = @($Own.Report.Emfile | Where-Object Verdict)
         $answer[0].Kind | Should -Be 'LocalError'

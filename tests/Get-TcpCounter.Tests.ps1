@@ -6,14 +6,10 @@ Describe 'Get-TcpCounter in a network namespace of the test''s own (Linux)' -Tag
     BeforeAll {
         # Only this test's pwsh makes traffic in there (tests/lab/Counters-InNamespace.ps1): every figure
         # is ours, so the module, nstat and /proc must agree exactly.
-        $out = Join-Path $TestDrive 'counters.json'
-        $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-        $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
         $namespaces = Get-NetNamespaceIds
-        & unshare --map-root-user --net --fork --kill-child=SIGKILL $pwsh @pwshArgs -NoProfile -NonInteractive `
-            -File (Join-Path $PSScriptRoot 'lab/Counters-InNamespace.ps1') $RepoRoot $out
-        $script:exit = $LASTEXITCODE
-        $script:r = if (Test-Path $out) { Get-Content -Raw $out | ConvertFrom-Json -AsHashtable } else { @{} }
+        $script:lab = Invoke-LabScript -Name 'Counters-InNamespace.ps1' -AsHashtable
+        $script:exit = $lab.Exit
+        $script:r = if ($lab.Report) { $lab.Report } else { @{} }
         $script:left = Wait-LabGone -Before $namespaces
         $script:exp = @{}
         foreach ($e in $r.Experiments) { $script:exp[$e.Name] = $e }
@@ -22,7 +18,7 @@ Describe 'Get-TcpCounter in a network namespace of the test''s own (Linux)' -Tag
     }
 
     It 'ran to its end and left no namespace behind' {
-        $exit | Should -Be 0
+        $exit | Should -Be 0 -Because $lab.Why
         $r.Experiments.Count | Should -Be 4
         $left | Should -BeNullOrEmpty
     }

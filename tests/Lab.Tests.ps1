@@ -234,19 +234,15 @@ Describe 'A machine without nft' -Tag Lab -Skip:(-not $IsLinux) {
 Describe 'Test-TcpRefused probe outcomes that only the lab can produce' -Tag Lab -Skip:(-not $IsLinux) {
     BeforeAll {
         # A namespace of the test's own: pwsh runs the probe inside it (tests/lab/Probe-InLab.ps1).
-        $out = Join-Path $TestDrive 'probe.json'
-        $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-        $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
         $namespaces = Get-NetNamespaceIds
-        & unshare --map-root-user --net --mount --fork --kill-child=SIGKILL $pwsh @pwshArgs -NoProfile -NonInteractive `
-            -File (Join-Path $PSScriptRoot 'lab/Probe-InLab.ps1') $RepoRoot $out
-        $script:exit = $LASTEXITCODE
-        $script:results = if (Test-Path $out) { @(Get-Content -Raw $out | ConvertFrom-Json) } else { @() }
+        $script:lab = Invoke-LabScript -Name 'Probe-InLab.ps1' -Unshare '--map-root-user', '--net', '--mount'
+        $script:exit = $lab.Exit
+        $script:results = @($lab.Report)
         $script:left = Wait-LabGone -Before $namespaces
     }
 
     It 'ran inside its namespace' {
-        $script:exit | Should -Be 0
+        $script:exit | Should -Be 0 -Because $script:lab.Why
         $script:results.Count | Should -Be 4
     }
 

@@ -535,25 +535,21 @@ Describe 'Test-TcpRefused probe mode' {
 
 Describe 'Test-TcpRefused never reports what did not happen' -Skip:(-not $IsLinux) {
     BeforeAll {
-        $script:Pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-        $script:PwshArgs = @(if ((Split-Path -Leaf $Pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
         & unshare --map-root-user --net true 2>$null
         $script:NoNamespace = if ($LASTEXITCODE) { 'unshare --map-root-user --net is not allowed here' }
         $script:Own = $null
         if (-not $NoNamespace) {
-            $out = Join-Path $TestDrive 'own-side.json'
             $namespaces = Get-NetNamespaceIds
-            & unshare --map-root-user --net --fork --kill-child=SIGKILL $Pwsh @PwshArgs -NoProfile -NonInteractive `
-                -File (Join-Path $PSScriptRoot 'lab/Probe-OwnSide.ps1') $RepoRoot $out
-            $script:OwnExit = $LASTEXITCODE
-            $script:Own = if (Test-Path $out) { Get-Content -Raw $out | ConvertFrom-Json } else { $null }
+            $script:OwnLab = Invoke-LabScript -Name 'Probe-OwnSide.ps1'
+            $script:OwnExit = $OwnLab.Exit
+            $script:Own = $OwnLab.Report
             $script:OwnLeft = Wait-LabGone -Before $namespaces
         }
     }
 
     It 'ran its namespace script and left no namespace behind' {
         if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
-        $OwnExit | Should -Be 0
+        $OwnExit | Should -Be 0 -Because $OwnLab.Why
         $Own | Should -Not -BeNullOrEmpty
         $OwnLeft | Should -BeNullOrEmpty
     }
@@ -598,10 +594,9 @@ Describe 'Test-TcpRefused never reports what did not happen' -Skip:(-not $IsLinu
     It 'gives no Error ENFILE row under a low fd limit: 1,000 closed ports all Refused, and a limit that never clears is EMFILE, LocalError' {
         $busy = @(Get-ListeningPort)
         $ports = @(20000..21100 | Where-Object { $_ -notin $busy } | Select-Object -First 1000)
-        $out = Join-Path $TestDrive 'fd.json'
-        & $Pwsh @PwshArgs -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'lab/Probe-FdStarved.ps1') $RepoRoot $out ($ports -join ',')
-        $LASTEXITCODE | Should -Be 0
-        $fd = Get-Content -Raw $out | ConvertFrom-Json
+        $lab = Invoke-LabScript -Name 'Probe-FdStarved.ps1' -Arguments ($ports -join ',') -Unshare @()
+        $lab.Exit | Should -Be 0 -Because $lab.Why
+        $fd = $lab.Report
         $fd.Tight.Count | Should -Be 1
         $fd.Tight[0].Key | Should -Be 'Refused, ECONNREFUSED, 111'
         $fd.Tight[0].Count | Should -Be 1000
@@ -624,9 +619,9 @@ Describe 'Test-TcpRefused never reports what did not happen' -Skip:(-not $IsLinu
         if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
         # No capability at all, inside a namespace of the test's own whose loopback is down.
         if (-not $script:NoPrivilege) {
-            $script:NoPrivilege = Invoke-ChildScript -Name Probe-NoPrivilege.ps1 -Namespace -Prefix setpriv, '--securebits', '+noroot,+noroot_locked,+no_setuid_fixup,+no_setuid_fixup_locked', '--bounding-set', '-all', '--inh-caps', '-all'
+            $script:NoPrivilege = Invoke-LabScript -Name Probe-NoPrivilege.ps1 -Prefix setpriv, '--securebits', '+noroot,+noroot_locked,+no_setuid_fixup,+no_setuid_fixup_locked', '--bounding-set', '-all', '--inh-caps', '-all'
         }
-        $NoPrivilege.Exit | Should -Be 0 -Because $NoPrivilege.Stderr
+        $NoPrivilege.Exit | Should -Be 0 -Because $NoPrivilege.Why
         $NoPrivilege.Report.CapEff | Should -Be '0000000000000000'
         $r = @($NoPrivilege.Report.$Key)
         $r.Count | Should -Be 1

@@ -193,18 +193,18 @@ Describe 'Watch-TcpConnection never reports our own side as the target' -Skip:(-
     BeforeAll {
         & unshare --map-root-user --net true 2>$null
         $script:NoNamespace = if ($LASTEXITCODE) { 'unshare --map-root-user --net is not allowed here' }
-        if (-not $NoNamespace) { $script:Own = Invoke-ChildScript -Name Watch-OwnSide.ps1 -ArgumentList Watch -Namespace }
+        if (-not $NoNamespace) { $script:Own = Invoke-LabScript -Name Watch-OwnSide.ps1 -Arguments Watch }
     }
 
     It 'ran its namespace script' {
         if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
-        $Own.Exit | Should -Be 0 -Because $Own.Stderr
+        $Own.Exit | Should -Be 0 -Because $Own.Why
     }
 
     It 'a TCP self-connect (nothing listens, one ephemeral port) is LocalError, never Alive with its own echo' {
         if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
         $r = @($Own.Report.SelfConnect)
-        $r.Count | Should -Be 1 -Because $Own.Stderr
+        $r.Count | Should -Be 1 -Because $Own.Why
         $r[0].Fate | Should -Be 'LocalError'
         $r[0].BytesReceived | Should -Be 0
         # The self-connect's port then sits in TIME_WAIT: later tries may end EADDRNOTAVAIL, and the row counts the self-connects.
@@ -213,7 +213,7 @@ Describe 'Watch-TcpConnection never reports our own side as the target' -Skip:(-
 
     It 'a descriptor limit that never clears is EMFILE, LocalError, not ENFILE ("in system") nor the target''s' {
         if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
-        $Own.Report.Hogs | Should -BeGreaterThan 0 -Because $Own.Stderr
+        $Own.Report.Hogs | Should -BeGreaterThan 0 -Because $Own.Why
         $r = @($Own.Report.Emfile)
         $r.Count | Should -Be 1
         $r[0].Fate | Should -Be 'LocalError'

@@ -258,16 +258,18 @@ function Invoke-Bounded {
 
 function Start-LabScript {
     <#
-    Start tests/lab/<Name> in a pwsh of its own inside a throw-away network namespace (unshare, by
-    default --map-root-user --net; --kill-child: the namespace dies with it). Several may run side by
-    side; Wait-LabScript collects each. Its stdout and stderr are kept, so that a lab script that fails
-    puts its reason in the test's failure message.
+    Start tests/lab/<Name> in a pwsh of its own, given the repo root, a JSON file to write and
+    -Arguments: inside a throw-away network namespace (unshare, by default --map-root-user --net;
+    --kill-child: the namespace dies with it; -Unshare @() runs it where we are), behind -Prefix if
+    given (e.g. setpriv). Several may run side by side; Wait-LabScript collects each. Its stdout and
+    stderr are kept, so that a lab script that fails puts its reason in the test's failure message.
     #>
-    param([Parameter(Mandatory)][string] $Name, [string[]] $Arguments = @(), [string[]] $Unshare = @('--map-root-user', '--net'))
+    param([Parameter(Mandatory)][string] $Name, [string[]] $Arguments = @(), [string[]] $Unshare = @('--map-root-user', '--net'), [string[]] $Prefix = @())
     $out = Join-Path ([IO.Path]::GetTempPath()) "socketprobe-lab-$PID-$([guid]::NewGuid().ToString('N')).json"
     $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-    $start = [Diagnostics.ProcessStartInfo]::new((Get-Command unshare -CommandType Application | Select-Object -First 1).Source)
-    $argv = @($Unshare) + @('--fork', '--kill-child=SIGKILL', $pwsh)
+    $argv = @(if ($Unshare.Count -gt 0) { (Get-Command unshare -CommandType Application | Select-Object -First 1).Source; $Unshare; '--fork'; '--kill-child=SIGKILL' }) + @($Prefix) + @($pwsh)
+    $start = [Diagnostics.ProcessStartInfo]::new($argv[0])
+    $argv = @($argv | Select-Object -Skip 1)
     if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { $argv += Join-Path $PSHOME 'pwsh.dll' }
     $argv += @('-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot "lab/$Name"), $script:RepoRoot, $out) + $Arguments
     foreach ($a in $argv) { $start.ArgumentList.Add($a) }
@@ -295,8 +297,8 @@ function Wait-LabScript {
 }
 
 function Invoke-LabScript {
-    param([Parameter(Mandatory)][string] $Name, [string[]] $Arguments = @(), [string[]] $Unshare = @('--map-root-user', '--net'), [switch] $AsHashtable)
-    Wait-LabScript (Start-LabScript -Name $Name -Arguments $Arguments -Unshare $Unshare) -AsHashtable:$AsHashtable
+    param([Parameter(Mandatory)][string] $Name, [string[]] $Arguments = @(), [string[]] $Unshare = @('--map-root-user', '--net'), [string[]] $Prefix = @(), [switch] $AsHashtable)
+    Wait-LabScript (Start-LabScript -Name $Name -Arguments $Arguments -Unshare $Unshare -Prefix $Prefix) -AsHashtable:$AsHashtable
 }
 
 function Select-SocketCall {
@@ -308,28 +310,3 @@ function Select-SocketCall {
 # Misbehaving loopback servers of the tests' own (reset, close, silent, idle close, echo).
 . (Join-Path $PSScriptRoot 'TestServers.ps1')
 
-function Invoke-ChildScript {
-    <#
-    Run one of tests/lab/*.ps1 in a child pwsh: in a throw-away network namespace of its own with
-    -Namespace (unshare --map-root-user --net), else as it is; -Prefix goes before pwsh (e.g.
-    setpriv). The script gets the repo root and a JSON file to write; returns its exit code, that
-    JSON, and its stderr, so a failing child says why in the test's own failure message.
-    #>
-    param([Parameter(Mandatory)][string] $Name, [string[]] $ArgumentList = @(), [switch] $Namespace, [string[]] $Prefix = @())
-    $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-    $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
-    $out = Join-Path ([IO.Path]::GetTempPath()) "socketprobe-$PID-$([Guid]::NewGuid().ToString('n')).json"
-    $err = "$out.stderr"
-    $command = @($Prefix) + @($pwsh) + $pwshArgs + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot "lab/$Name"), $script:RepoRoot, $out) + $ArgumentList
-    if ($Namespace) { $command = @('unshare', '--map-root-user', '--net', '--fork', '--kill-child=SIGKILL') + $command }
-    try {
-        & $command[0] $command[1..($command.Count - 1)] 2> $err | Out-Null
-        $exit = $LASTEXITCODE
-        [pscustomobject]@{
-            Exit   = $exit
-            Report = if (Test-Path $out) { Get-Content -Raw $out | ConvertFrom-Json }
-            Stderr = if (Test-Path $err) { "$Name exited $exit; stderr: $((Get-Content -Raw $err) -replace '\s+$')" } else { "$Name exited $exit" }
-        }
-    }
-    finally { Remove-Item -Force -ErrorAction Ignore $out, $err }
-}
