@@ -851,7 +851,11 @@ exit 0
         try {
             $stdout = $p.StandardOutput.ReadToEndAsync()
             $stderr = $p.StandardError.ReadToEndAsync()
-            Start-Sleep -Milliseconds 2500   # module load and a dozen rounds
+            # Ctrl+C once the probe runs: the module's engine is loaded (bounded: 60 s), then a few rounds 100 ms apart.
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while ([DateTime]::UtcNow -lt $deadline -and -not $p.HasExited -and
+                -not ((Get-Content -Raw "/proc/$($p.Id)/maps" -ErrorAction Ignore) -match 'SocketProbe\.Engine\.dll')) { Start-Sleep -Milliseconds 50 }
+            Start-Sleep -Milliseconds 600
             & kill -INT $p.Id                 # what Ctrl+C sends
             $p.WaitForExit(10000) | Should -BeTrue
             $text = $stdout.Result

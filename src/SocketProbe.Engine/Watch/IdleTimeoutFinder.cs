@@ -392,7 +392,12 @@ public static class IdleTimeoutFinder
                 if (alive is null && first.Verdict is IdleVerdict.Closed or IdleVerdict.Reset && first.EndedAfterMs is double endedMs && endedMs < AtConnectMs)
                     result.Kind = IdleTimeoutKind.EndedAtConnect;
                 // The far side's own FIN or RST, before any probe: when it came is the server's idle timeout itself.
-                var own = rows.Where(r => r.Verdict is IdleVerdict.Closed or IdleVerdict.Reset && r.EndedAfterMs is double ms && ms < r.IdleSeconds * 1000.0)
+                // A keepalive probe is a bare ACK that no live server answers with FIN, so under KeepAlive a FIN
+                // is the server's own even when it lands just after the probe (its timer and ours both at the
+                // idle time: which came first was a race, and the answer lost its observation when the probe won).
+                bool keepAlive = _request.ProbeWith == IdleProbe.KeepAlive;
+                var own = rows.Where(r => r.EndedAfterMs is double ms &&
+                        ((r.Verdict is IdleVerdict.Closed or IdleVerdict.Reset && ms < r.IdleSeconds * 1000.0) || (keepAlive && r.Verdict == IdleVerdict.Closed)))
                     .Select(r => r.EndedAfterMs!.Value).ToArray();
                 if (own.Length > 0) result.ObservedSeconds = Math.Round(own.Min() / 1000, 2);
                 Wire.IWireFields.Copy(first, result);
