@@ -191,10 +191,9 @@ public class CounterTests
         Assert.EndsWith("documented, not verified)", w.Describe());
     }
 
-    [Fact]
+    [LinuxFact]
     public void On_Linux_the_reader_gives_what_the_proc_files_say()
     {
-        if (!OperatingSystem.IsLinux()) return;
         var snapshot = CounterReader.Read();
         Assert.Contains("/proc/net/snmp", snapshot.Source);
         Assert.True(snapshot.Contains("TcpOutRsts"));
