@@ -191,6 +191,19 @@ public class CounterTests
         Assert.EndsWith("documented, not verified)", w.Describe());
     }
 
+    /// <summary>
+    /// Every counter the running kernel exposes in /proc/net/snmp, netstat and snmp6 has a meaning and
+    /// a source in the catalogue: Get-TcpCounter must never show a figure nobody can read.
+    /// </summary>
+    [LinuxFact]
+    public void Every_counter_this_kernel_exposes_has_a_meaning_and_a_source()
+    {
+        var missing = CounterReader.Read().Values.Select(v => v.Key)
+            .Where(name => CounterCatalog.Find(name) is not { } m || string.IsNullOrWhiteSpace(m.Meaning) || string.IsNullOrWhiteSpace(m.Source))
+            .ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} counters of this kernel have no meaning: {string.Join(", ", missing)}");
+    }
+
     [LinuxFact]
     public void On_Linux_the_reader_gives_what_the_proc_files_say()
     {
