@@ -12,7 +12,7 @@ public sealed record CounterMeaning(string Name, string Meaning, string Source);
 /// resets, aborts, queue overflows, retransmits and timeouts — what an ops reader looks at first
 /// when clients see resets or time-outs.
 /// </summary>
-public static class CounterCatalog
+public static partial class CounterCatalog
 {
     private const string Out = "net/ipv4/tcp_output.c";
     private const string Inp = "net/ipv4/tcp_input.c";
@@ -23,6 +23,9 @@ public static class CounterCatalog
     private const string Doc = "Documentation/networking/snmp_counter.rst";
     private const string Fo = "net/ipv4/tcp_fastopen.c";
     private const string Ao = "net/ipv4/tcp_ao.c";
+    private const string Frag4 = "net/ipv4/ip_fragment.c";
+    private const string Ip6Mib = "RFC 2465 ipv6IfStats";
+    private const string Ip6List = "net/ipv6/proc.c snmp6_ipstats_list";
 
     /// <summary>Shown first, in this order, by Get-TcpCounter and in a scenario's Counters note.</summary>
     public static IReadOnlyList<string> Lead { get; } = new[]
@@ -39,7 +42,8 @@ public static class CounterCatalog
         "tcps_drops", "tcps_conndrops", "tcps_timeoutdrop", "tcps_keepdrops", "tcps_listendrop", "tcps_rexmttimeo", "tcps_sndrexmitpack",
     };
 
-    private static readonly CounterMeaning[] Known =
+    /// <summary>The rows written out here, then the generated ones (named ICMP types, UDP-Lite).</summary>
+    private static readonly CounterMeaning[] Rows =
     {
         // --- Tcp: (RFC 1213 MIB-II, /proc/net/snmp) ---
         new("TcpActiveOpens", "connect() sent a SYN: a connection attempt began (SYN_SENT).", $"{Out} tcp_connect()"),
@@ -214,16 +218,43 @@ public static class CounterCatalog
         new("IpExtInOctets", "Bytes of IPv4 received.", "net/ipv4/ip_input.c ip_rcv_core()"),
         new("IpExtOutOctets", "Bytes of IPv4 sent.", "net/ipv4/ip_output.c"),
         new("IpExtInNoECTPkts", "IPv4 packets received without ECN.", "net/ipv4/ip_input.c ip_rcv_core()"),
+        new("IpInHdrErrors", "IPv4 packets dropped for a header error: bad checksum, version or format, TTL exceeded, bad options; on input or when forwarding.", $"RFC 1213 ipInHdrErrors; {Doc}; net/ipv4/ip_input.c ip_rcv_core(), net/ipv4/ip_forward.c (IPSTATS_MIB_INHDRERRORS)"),
+        new("IpInAddrErrors", "IPv4 packets dropped for their destination address: invalid, or not local while forwarding is off.", $"RFC 1213 ipInAddrErrors; {Doc}"),
+        new("IpForwDatagrams", "IPv4 packets forwarded (this host routed them on).", "RFC 1213 ipForwDatagrams; net/ipv4/proc.c snmp4_ipstats_list (IPSTATS_MIB_OUTFORWDATAGRAMS), net/ipv4/ip_forward.c"),
+        new("IpInUnknownProtos", "IPv4 packets for a protocol the kernel does not handle and no raw socket takes.", $"RFC 1213 ipInUnknownProtos; {Doc}"),
+        new("IpReasmTimeout", "An IPv4 reassembly timed out: fragments waited too long for the rest (also counted in IpReasmFails). Linux counts timeouts here; RFC 1213 used the name for the timeout value.", $"{Frag4} ip_expire() (IPSTATS_MIB_REASMTIMEOUT)"),
+        new("IpReasmReqds", "IPv4 fragments received that needed reassembly.", "RFC 1213 ipReasmReqds (IPSTATS_MIB_REASMREQDS)"),
+        new("IpReasmOKs", "IPv4 datagrams reassembled from fragments.", "RFC 1213 ipReasmOKs (IPSTATS_MIB_REASMOKS)"),
+        new("IpReasmFails", "IPv4 reassemblies that failed (timed out, overlapping or bad fragments, no memory).", $"RFC 1213 ipReasmFails; {Frag4} ip_expire(), ip_frag_queue() (IPSTATS_MIB_REASMFAILS)"),
+        new("IpFragOKs", "IPv4 datagrams fragmented on output.", "RFC 1213 ipFragOKs (IPSTATS_MIB_FRAGOKS)"),
+        new("IpFragFails", "IPv4 datagrams dropped because they needed fragmenting but could not be (Don't Fragment set): look at path MTU.", "RFC 1213 ipFragFails (IPSTATS_MIB_FRAGFAILS)"),
+        new("IpFragCreates", "IPv4 fragments created by fragmentation.", "RFC 1213 ipFragCreates (IPSTATS_MIB_FRAGCREATES)"),
+        new("IpExtInNoRoutes", "A received IPv4 packet found no route (forwarding on, no route to its destination); answered by ICMP unreachable.", $"{Doc} (IPSTATS_MIB_INNOROUTES)"),
+        new("IpExtInTruncatedPkts", "IPv4 packets shorter than their header's Total Length: dropped.", $"{Doc} (IPSTATS_MIB_INTRUNCATEDPKTS)"),
+        new("IpExtInMcastPkts", "IPv4 multicast packets received.", "RFC 4293 ipSystemStatsInMcastPkts; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtOutMcastPkts", "IPv4 multicast packets sent.", "RFC 4293 ipSystemStatsOutMcastPkts; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtInBcastPkts", "IPv4 broadcast packets received.", "RFC 4293 ipSystemStatsInBcastPkts; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtOutBcastPkts", "IPv4 broadcast packets sent.", "RFC 4293 ipSystemStatsOutBcastPkts; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtInMcastOctets", "Bytes of IPv4 multicast received.", "RFC 4293 ipSystemStatsHCInMcastOctets; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtOutMcastOctets", "Bytes of IPv4 multicast sent.", "RFC 4293 ipSystemStatsHCOutMcastOctets; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtInBcastOctets", "Bytes of IPv4 broadcast received.", "RFC 4293 ipSystemStatsHCInBcastOctets; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtOutBcastOctets", "Bytes of IPv4 broadcast sent.", "RFC 4293 ipSystemStatsHCOutBcastOctets; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtInCsumErrors", "IPv4 packets received with a bad header checksum (also counted in IpInHdrErrors).", "net/ipv4/ip_input.c ip_rcv_core() csum_error (IPSTATS_MIB_CSUMERRORS)"),
+        new("IpExtInECT1Pkts", "IPv4 packets received marked ECT(1) (ECN-capable).", $"{Doc}; RFC 3168 (IPSTATS_MIB_ECT1PKTS)"),
+        new("IpExtInECT0Pkts", "IPv4 packets received marked ECT(0) (ECN-capable).", $"{Doc}; RFC 3168 (IPSTATS_MIB_ECT0PKTS)"),
+        new("IpExtInCEPkts", "IPv4 packets received marked CE: a router on the path signalled congestion (ECN).", $"{Doc}; RFC 3168 (IPSTATS_MIB_CEPKTS)"),
+        new("IpExtReasmOverlaps", "An IPv4 fragment overlapped one already queued: the whole datagram was dropped (also IpReasmFails).", $"{Frag4} ip_frag_queue() (IPSTATS_MIB_REASM_OVERLAPS)"),
 
         // --- Icmp ---
         new("IcmpInMsgs", "ICMP messages received.", "net/ipv4/icmp.c icmp_rcv()"),
         new("IcmpOutMsgs", "ICMP messages sent.", "net/ipv4/icmp.c icmp_push_reply()"),
         new("IcmpInDestUnreachs", "ICMP destination unreachable received (port, host or network unreachable, frag needed).", "net/ipv4/icmp.c icmp_rcv() -> icmp_unreach()"),
         new("IcmpOutDestUnreachs", "ICMP destination unreachable sent: a UDP port nobody binds, or a firewall reject rule.", "net/ipv4/icmp.c __icmp_send()"),
-        new("IcmpMsgInType3", "ICMP type 3 (destination unreachable) received.", "net/ipv4/icmp.c icmp_rcv() ICMPMSGIN_INC_STATS"),
-        new("IcmpMsgOutType3", "ICMP type 3 (destination unreachable) sent.", "net/ipv4/icmp.c ICMPMSGOUT_INC_STATS"),
         new("IcmpOutRateLimitHost", "An ICMP error was not sent: the per-host rate limit (icmp_ratelimit) held it back.", "net/ipv4/icmp.c icmpv4_xrlim_allow()"),
         new("IcmpOutRateLimitGlobal", "An ICMP error was not sent: the global rate limit (icmp_msgs_per_sec) held it back.", "net/ipv4/icmp.c icmp_global_allow()"),
+        new("IcmpInErrors", "ICMP messages received with an ICMP error (bad checksum, too short...), counted before or while handling the type.", $"RFC 1213 icmpInErrors; {Doc}"),
+        new("IcmpOutErrors", "ICMP messages not sent because of an error in the ICMP send path.", $"RFC 1213 icmpOutErrors; {Doc}"),
+        new("IcmpInCsumErrors", "ICMP messages received with a bad checksum (also counted in IcmpInErrors).", $"{Doc} (ICMP_MIB_CSUMERRORS)"),
 
         // --- Udp ---
         new("UdpInDatagrams", "UDP datagrams delivered to a socket.", "net/ipv4/udp.c udp_queue_rcv_one_skb()"),
@@ -232,6 +263,9 @@ public static class CounterCatalog
         new("UdpOutDatagrams", "UDP datagrams sent.", "net/ipv4/udp.c udp_send_skb()"),
         new("UdpRcvbufErrors", "UDP datagrams dropped: the socket's receive buffer was full.", "net/ipv4/udp.c __udp_queue_rcv_skb()"),
         new("UdpSndbufErrors", "UDP sends that failed for lack of send buffer.", "net/ipv4/udp.c udp_send_skb()"),
+        new("UdpInCsumErrors", "UDP datagrams received with a bad checksum (also counted in UdpInErrors).", "net/ipv4/udp.c __udp4_lib_rcv() csum_error (UDP_MIB_CSUMERRORS)"),
+        new("UdpIgnoredMulti", "A broadcast or multicast UDP datagram that no socket wanted was dropped (no ICMP answers it).", "net/ipv4/udp.c __udp4_lib_mcast_deliver() (UDP_MIB_IGNOREDMULTI)"),
+        new("UdpMemErrors", "A UDP datagram was dropped because UDP memory accounting (net.ipv4.udp_mem) refused it; a full socket buffer counts in UdpRcvbufErrors instead. Also in UdpInErrors.", "net/ipv4/udp.c __udp_queue_rcv_skb() after __udp_enqueue_schedule_skb() (UDP_MIB_MEMERRORS)"),
 
         // --- IPv6 (/proc/net/snmp6): TCP over IPv6 counts in Tcp* above ---
         new("Ip6InReceives", "IPv6 packets received.", "net/ipv6/ip6_input.c ip6_rcv_core()"),
@@ -242,16 +276,48 @@ public static class CounterCatalog
         new("Ip6InOctets", "Bytes of IPv6 received.", "net/ipv6/ip6_input.c"),
         new("Ip6OutOctets", "Bytes of IPv6 sent.", "net/ipv6/ip6_output.c"),
         new("Ip6InNoECTPkts", "IPv6 packets received without ECN.", "net/ipv6/ip6_input.c"),
+        new("Ip6InHdrErrors", "IPv6 packets dropped for a header error: version or format, hop limit exceeded, bad options.", $"{Ip6Mib}InHdrErrors; {Ip6List} (IPSTATS_MIB_INHDRERRORS)"),
+        new("Ip6InTooBigErrors", "IPv6 packets that could not be forwarded: bigger than the outgoing link's MTU (an ICMPv6 Packet Too Big answers).", $"{Ip6Mib}InTooBigErrors; {Ip6List} (IPSTATS_MIB_INTOOBIGERRORS)"),
+        new("Ip6InNoRoutes", "Received IPv6 packets dropped: no route to their destination.", $"{Ip6Mib}InNoRoutes; {Ip6List} (IPSTATS_MIB_INNOROUTES)"),
+        new("Ip6InAddrErrors", "IPv6 packets dropped for their destination address: not valid to receive here (e.g. not local while forwarding is off).", $"{Ip6Mib}InAddrErrors; {Ip6List} (IPSTATS_MIB_INADDRERRORS)"),
+        new("Ip6InUnknownProtos", "IPv6 packets for a protocol the kernel does not handle and no raw socket takes.", $"{Ip6Mib}InUnknownProtos; {Ip6List}"),
+        new("Ip6InTruncatedPkts", "IPv6 packets shorter than their header says: dropped.", $"{Ip6Mib}InTruncatedPkts; {Ip6List}"),
+        new("Ip6InDiscards", "IPv6 packets received without error but dropped (e.g. no buffer space).", $"{Ip6Mib}InDiscards; {Ip6List}"),
+        new("Ip6OutForwDatagrams", "IPv6 packets forwarded (this host routed them on).", $"{Ip6Mib}OutForwDatagrams; {Ip6List} (IPSTATS_MIB_OUTFORWDATAGRAMS)"),
+        new("Ip6OutDiscards", "IPv6 packets to send that were dropped without an error of their own (e.g. no buffer space).", $"{Ip6Mib}OutDiscards; {Ip6List}"),
+        new("Ip6ReasmTimeout", "An IPv6 reassembly timed out: fragments waited too long for the rest (also counted in Ip6ReasmFails).", "net/ipv6/reassembly.c ip6_frag_expire() (IPSTATS_MIB_REASMTIMEOUT)"),
+        new("Ip6ReasmReqds", "IPv6 fragments received that needed reassembly.", $"{Ip6Mib}ReasmReqds; {Ip6List}"),
+        new("Ip6ReasmOKs", "IPv6 packets reassembled from fragments.", $"{Ip6Mib}ReasmOKs; {Ip6List}"),
+        new("Ip6ReasmFails", "IPv6 reassemblies that failed (timed out, overlapping or bad fragments).", $"{Ip6Mib}ReasmFails; {Ip6List}"),
+        new("Ip6FragOKs", "IPv6 packets fragmented on output.", $"{Ip6Mib}OutFragOKs; {Ip6List}"),
+        new("Ip6FragFails", "IPv6 packets dropped because they needed fragmenting here and could not be.", $"{Ip6Mib}OutFragFails; {Ip6List}"),
+        new("Ip6FragCreates", "IPv6 fragments created by fragmentation.", $"{Ip6Mib}OutFragCreates; {Ip6List}"),
+        new("Ip6InMcastPkts", "IPv6 multicast packets received (neighbor discovery and MLD included).", $"{Ip6Mib}InMcastPkts; {Ip6List}"),
+        new("Ip6OutMcastPkts", "IPv6 multicast packets sent (neighbor discovery and MLD included).", $"{Ip6Mib}OutMcastPkts; {Ip6List}"),
+        new("Ip6InMcastOctets", "Bytes of IPv6 multicast received.", $"RFC 4293 ipSystemStatsHCInMcastOctets; {Ip6List}"),
+        new("Ip6OutMcastOctets", "Bytes of IPv6 multicast sent.", $"RFC 4293 ipSystemStatsHCOutMcastOctets; {Ip6List}"),
+        new("Ip6InBcastOctets", "Bytes of broadcast received; IPv6 has no broadcast (RFC 4291), the column is RFC 4293's.", $"RFC 4293 ipSystemStatsHCInBcastOctets; {Ip6List}"),
+        new("Ip6OutBcastOctets", "Bytes of broadcast sent; IPv6 has no broadcast (RFC 4291), the column is RFC 4293's.", $"RFC 4293 ipSystemStatsHCOutBcastOctets; {Ip6List}"),
+        new("Ip6InECT1Pkts", "IPv6 packets received marked ECT(1) (ECN-capable).", $"RFC 3168; {Ip6List} (IPSTATS_MIB_ECT1PKTS)"),
+        new("Ip6InECT0Pkts", "IPv6 packets received marked ECT(0) (ECN-capable).", $"RFC 3168; {Ip6List} (IPSTATS_MIB_ECT0PKTS)"),
+        new("Ip6InCEPkts", "IPv6 packets received marked CE: a router on the path signalled congestion (ECN).", $"RFC 3168; {Ip6List} (IPSTATS_MIB_CEPKTS)"),
+        new("Icmp6InErrors", "ICMPv6 messages received with an ICMP error (bad checksum, bad length...).", "RFC 2466 icmpv6InErrors; net/ipv6/icmp.c icmpv6_rcv() (ICMP6_MIB_INERRORS)"),
+        new("Icmp6OutErrors", "ICMPv6 messages not sent because of a problem in ICMPv6 (e.g. no buffer).", "RFC 2466 icmpv6OutErrors (ICMP6_MIB_OUTERRORS)"),
+        new("Icmp6InCsumErrors", "ICMPv6 messages received with a bad checksum (also counted in Icmp6InErrors).", "net/ipv6/icmp.c icmpv6_rcv() (ICMP6_MIB_CSUMERRORS)"),
+        new("Icmp6OutRateLimitHost", "An ICMPv6 error was not sent: the per-host rate limit (net.ipv6.icmp.ratelimit) held it back.", "net/ipv6/icmp.c icmpv6_xrlim_allow() (ICMP6_MIB_RATELIMITHOST)"),
         new("Icmp6InMsgs", "ICMPv6 messages received.", "net/ipv6/icmp.c icmpv6_rcv()"),
         new("Icmp6OutMsgs", "ICMPv6 messages sent.", "net/ipv6/icmp.c"),
         new("Icmp6InDestUnreachs", "ICMPv6 destination unreachable received.", "net/ipv6/icmp.c icmpv6_rcv()"),
         new("Icmp6OutDestUnreachs", "ICMPv6 destination unreachable sent (UDP port nobody binds, firewall reject).", "net/ipv6/icmp.c icmp6_send()"),
-        new("Icmp6InType1", "ICMPv6 type 1 (destination unreachable) received.", "net/ipv6/icmp.c"),
-        new("Icmp6OutType1", "ICMPv6 type 1 (destination unreachable) sent.", "net/ipv6/icmp.c"),
         new("Udp6InDatagrams", "UDP datagrams over IPv6 delivered to a socket.", "net/ipv6/udp.c"),
         new("Udp6NoPorts", "A UDP datagram over IPv6 arrived for a port nobody binds (ICMPv6 port unreachable answers).", "net/ipv6/udp.c __udp6_lib_rcv()"),
         new("Udp6OutDatagrams", "UDP datagrams sent over IPv6.", "net/ipv6/udp.c"),
         new("Udp6InErrors", "UDP datagrams over IPv6 dropped on receive.", "net/ipv6/udp.c"),
+        new("Udp6RcvbufErrors", "UDP datagrams over IPv6 dropped: the socket's receive buffer was full.", "net/ipv6/udp.c __udpv6_queue_rcv_skb() (UDP_MIB_RCVBUFERRORS)"),
+        new("Udp6SndbufErrors", "UDP sends over IPv6 that failed for lack of send buffer.", "net/ipv6/udp.c (UDP_MIB_SNDBUFERRORS)"),
+        new("Udp6InCsumErrors", "UDP datagrams over IPv6 received with a bad checksum (also counted in Udp6InErrors).", "net/ipv6/udp.c __udp6_lib_rcv() csum_error (UDP_MIB_CSUMERRORS)"),
+        new("Udp6IgnoredMulti", "A multicast UDP datagram over IPv6 that no socket wanted was dropped.", "net/ipv6/udp.c __udp6_lib_mcast_deliver() (UDP_MIB_IGNOREDMULTI)"),
+        new("Udp6MemErrors", "A UDP datagram over IPv6 was dropped because UDP memory accounting refused it; a full socket buffer counts in Udp6RcvbufErrors instead.", "net/ipv6/udp.c __udpv6_queue_rcv_skb() (UDP_MIB_MEMERRORS)"),
 
         // --- Windows (iphlpapi; documented, not verified) ---
         new("Tcp6AttemptFails", "Windows, IPv6: connections that failed before they were established (RFC 4022 tcpAttemptFails).", "iphlpapi GetTcpStatisticsEx2(AF_INET6) MIB_TCPSTATS2.dwAttemptFails"),
@@ -272,6 +338,27 @@ public static class CounterCatalog
         new("tcps_rcvafterclose", "macOS: packets received after the socket was closed (answered by RST).", "xnu bsd/netinet/tcp_input.c"),
     };
 
+    private static readonly CounterMeaning[] Known = WithGenerated(Rows);
+
+    /// <summary>A written row wins over a generated one of the same name (e.g. IcmpInDestUnreachs says more).</summary>
+    private static CounterMeaning[] WithGenerated(CounterMeaning[] rows)
+    {
+        var written = new HashSet<string>(rows.Select(r => r.Name), StringComparer.OrdinalIgnoreCase);
+        IEnumerable<CounterMeaning> generated = NamedIcmpRows().Concat(UdpLiteRows(rows));
+        return rows.Concat(generated.Where(g => !written.Contains(g.Name))).ToArray();
+    }
+
+    /// <summary>UDP-Lite (RFC 3828) counts the same events as UDP, in a table of its own: UdpLiteX is UdpX, UdpLite6X is Udp6X.</summary>
+    private static IEnumerable<CounterMeaning> UdpLiteRows(IEnumerable<CounterMeaning> rows) =>
+        from r in rows
+        where r.Name.StartsWith("Udp", StringComparison.Ordinal)
+        let v6 = r.Name.StartsWith("Udp6", StringComparison.Ordinal)
+        select new CounterMeaning(
+            (v6 ? "UdpLite6" : "UdpLite") + r.Name[(v6 ? 4 : 3)..],
+            $"As {r.Name}, for UDP-Lite (RFC 3828) sockets: {r.Meaning}",
+            (v6 ? "net/ipv6/udplite.c, listed by net/ipv6/proc.c snmp6_udplite6_list" : "net/ipv4/udplite.c udplite_statistics, listed by net/ipv4/proc.c with snmp4_udp_list")
+            + $"; as {r.Name}: {r.Source}");
+
     private static readonly Dictionary<string, CounterMeaning> ByName =
         Known.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
 
@@ -280,7 +367,8 @@ public static class CounterCatalog
 
     public static IReadOnlyList<CounterMeaning> All => Known;
 
-    public static CounterMeaning? Find(string name) => ByName.TryGetValue(name, out var m) ? m : null;
+    /// <summary>The meaning of a counter; numbered ICMP columns (IcmpMsgInType3, Icmp6OutType135) by rule.</summary>
+    public static CounterMeaning? Find(string name) => ByName.TryGetValue(name, out var m) ? m : NumberedIcmpRow(name);
 
     /// <summary>Lead counters first (in <see cref="Lead"/> order), then the rest in the order given.</summary>
     public static IEnumerable<T> InViewOrder<T>(IEnumerable<T> items, Func<T, string> name) =>
