@@ -42,7 +42,7 @@ public static partial class CounterCatalog
         "tcps_drops", "tcps_conndrops", "tcps_timeoutdrop", "tcps_keepdrops", "tcps_listendrop", "tcps_rexmttimeo", "tcps_sndrexmitpack",
     };
 
-    /// <summary>The rows written out here, then the generated ones (named ICMP types, UDP-Lite).</summary>
+    /// <summary>The rows written out here, then the generated ones (named ICMP types, UDP-Lite, MPTCP).</summary>
     private static readonly CounterMeaning[] Rows =
     {
         // --- Tcp: (RFC 1213 MIB-II, /proc/net/snmp) ---
@@ -344,7 +344,7 @@ public static partial class CounterCatalog
     private static CounterMeaning[] WithGenerated(CounterMeaning[] rows)
     {
         var written = new HashSet<string>(rows.Select(r => r.Name), StringComparer.OrdinalIgnoreCase);
-        IEnumerable<CounterMeaning> generated = NamedIcmpRows().Concat(UdpLiteRows(rows));
+        IEnumerable<CounterMeaning> generated = NamedIcmpRows().Concat(UdpLiteRows(rows)).Concat(MptcpRows());
         return rows.Concat(generated.Where(g => !written.Contains(g.Name))).ToArray();
     }
 
