@@ -1048,11 +1048,9 @@ Describe 'Test-TcpRefused probe mode bad input' {
         $errs[0].CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData'
     }
 
-    It 'waits for the lab for TimedOut to a real silent host, HostUnreachable, NetworkUnreachable and NameNotResolved' -Skip {
-        # Those need addresses (and a resolver) that only the namespace lab has; from the host
-        # namespace nothing but loopback may be probed. TimedOut is covered above on loopback (full
-        # accept queue); NameNotResolved's classification is covered by the engine's xunit tests.
-    }
+    # HostUnreachable, NetworkUnreachable and NameNotResolved to real addresses need the namespace lab
+    # (from the host namespace only loopback may be probed): tests/Lab.Tests.ps1 probes them there.
+    # TimedOut is covered above on loopback (full accept queue).
 }
 
 Describe 'Test-TcpRefused loopback connect-phase scenarios (Linux)' -Skip:(-not $IsLinux) {

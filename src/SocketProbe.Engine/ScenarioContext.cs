@@ -128,9 +128,7 @@ public sealed class ScenarioContext
         // from the lab keep the lab's own clock.
         if (observation.AtMs == 0) observation.AtMs = Math.Max(0, NowMs - observation.ElapsedMs);
         Expectation? expected = Operations.IsSocketCall(observation.Actor, observation.Operation)
-            ? Scenario.Expectations.FirstOrDefault(e =>
-                e.Platform == PlatformInfo.Current && e.Step == observation.Step &&
-                (e.When is null || e.When == Request.ClientAction.ToString()))
+            ? Scenario.Expectations.FirstOrDefault(e => e.Step == observation.Step && e.AppliesTo(PlatformInfo.Current, Request))
             : null;
         if (expected is not null && observation.Result != Results.Skipped)
         {

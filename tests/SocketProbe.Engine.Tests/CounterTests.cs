@@ -172,6 +172,24 @@ public class CounterTests
     }
 
     [Fact]
+    public void Icmp_counters_take_their_meaning_from_one_table_of_types_and_udplite_from_udp()
+    {
+        // Numbered columns appear once a type is first seen, so any type number has a meaning.
+        Assert.Equal("ICMP Echo (type 8) sent: a ping request.", CounterCatalog.Find("IcmpMsgOutType8")!.Meaning);
+        Assert.StartsWith("RFC 4861 (type 135)", CounterCatalog.Find("Icmp6OutType135")!.Source);
+        Assert.StartsWith("ICMPv6 Version 2 Multicast Listener Report (type 143) received", CounterCatalog.Find("Icmp6InType143")!.Meaning);
+        Assert.Equal("ICMPv6 messages of type 200 received.", CounterCatalog.Find("Icmp6InType200")!.Meaning);
+        Assert.Null(CounterCatalog.Find("IcmpMsgInType256"));
+        Assert.Null(CounterCatalog.Find("Icmp6InTypeX"));
+        // Named columns come from the same table; a row written out wins over the generated one.
+        Assert.StartsWith("ICMP Time Exceeded (type 11) received", CounterCatalog.Find("IcmpInTimeExcds")!.Meaning);
+        Assert.StartsWith("ICMPv6 Neighbor Solicitation (type 135) sent", CounterCatalog.Find("Icmp6OutNeighborSolicits")!.Meaning);
+        Assert.Contains("firewall reject", CounterCatalog.Find("IcmpOutDestUnreachs")!.Meaning);
+        Assert.StartsWith("As UdpNoPorts, for UDP-Lite (RFC 3828) sockets", CounterCatalog.Find("UdpLiteNoPorts")!.Meaning);
+        Assert.StartsWith("As Udp6MemErrors", CounterCatalog.Find("UdpLite6MemErrors")!.Meaning);
+    }
+
+    [Fact]
     public void Scenarios_moving_a_counter_come_from_the_scenarios_own_tables()
     {
         Assert.Contains("AcceptQueueFull", CounterCatalog.ScenariosMoving("TcpExtListenOverflows", OsPlatform.Linux));
@@ -191,10 +209,22 @@ public class CounterTests
         Assert.EndsWith("documented, not verified)", w.Describe());
     }
 
-    [Fact]
+    /// <summary>
+    /// Every counter the running kernel exposes in /proc/net/snmp, netstat and snmp6 has a meaning and
+    /// a source in the catalogue: Get-TcpCounter must never show a figure nobody can read.
+    /// </summary>
+    [LinuxFact]
+    public void Every_counter_this_kernel_exposes_has_a_meaning_and_a_source()
+    {
+        var missing = CounterReader.Read().Values.Select(v => v.Key)
+            .Where(name => CounterCatalog.Find(name) is not { } m || string.IsNullOrWhiteSpace(m.Meaning) || string.IsNullOrWhiteSpace(m.Source))
+            .ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} counters of this kernel have no meaning: {string.Join(", ", missing)}");
+    }
+
+    [LinuxFact]
     public void On_Linux_the_reader_gives_what_the_proc_files_say()
     {
-        if (!OperatingSystem.IsLinux()) return;
         var snapshot = CounterReader.Read();
         Assert.Contains("/proc/net/snmp", snapshot.Source);
         Assert.True(snapshot.Contains("TcpOutRsts"));

@@ -84,4 +84,58 @@ public class ExpectationTests
             Assert.All(s.Expectations, e => Assert.False(string.IsNullOrWhiteSpace(e.Source), $"{s.Name} step {e.Step} has no source"));
         }
     }
+
+    // Every Result word an observation can carry (the Results constants).
+    private static readonly HashSet<string> ObservableResults = typeof(Results)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Select(f => (string)f.GetValue(null)!).ToHashSet();
+
+    /// <summary>
+    /// Every alternative of every row of every catalogue scenario describes something a run can
+    /// observe: build that observation (a known result word; an errno only on an Error, as
+    /// ScenarioContext.FillError gives one; the time inside the row's window) and the row must agree.
+    /// "Success|Error" with an errno could never agree with the Success it names.
+    /// </summary>
+    [Fact]
+    public void Every_alternative_of_every_catalogue_row_can_match_some_observation()
+    {
+        var request = new ScenarioRequest();   // the default timers: every timer-driven row has a window
+        var never = new List<string>();
+        foreach (Scenario s in ScenarioCatalog.All)
+        foreach (Expectation e in s.Expectations)
+        foreach (Outcome o in e.Outcomes)
+        foreach (string result in Outcome.Alternatives(o.Result))
+        {
+            IEnumerable<string?> errnos = result != Results.Error ? new string?[] { null }
+                : o.ErrnoName is null ? new string?[] { "EIO" } : Outcome.Alternatives(o.ErrnoName).Cast<string?>();
+            foreach (string? errno in errnos)
+            {
+                TimeWindow? window = e.WindowFor(request);
+                var seen = new Observation { Actor = e.Actor, Operation = e.Operation, Result = result, ErrnoName = errno, ElapsedMs = window?.MinMs ?? 1 };
+                if (!ObservableResults.Contains(result) || !e.Agrees(seen, window))
+                    never.Add($"{s.Name} {e.Platform} step {e.Step} {e.Actor} {e.Operation}: '{result}{(errno is null ? "" : " " + errno)}' can never agree with '{e.OutcomeText}'");
+            }
+        }
+        Assert.Empty(never);
+    }
+
+    [Fact]
+    public void Each_alternative_carries_its_own_errno()
+    {
+        var row = new Expectation(OsPlatform.Windows, 3, "Peer", "Accept", "Error", "WSAECONNRESET", "accept function", Verified: false).Or(Results.Success);
+        Assert.True(row.Agrees(new Observation { Actor = "Peer", Operation = "Accept", Result = "Success" }));
+        Assert.True(row.Agrees(new Observation { Actor = "Peer", Operation = "Accept", Result = "Error", ErrnoName = "WSAECONNRESET" }));
+        Assert.False(row.Agrees(new Observation { Actor = "Peer", Operation = "Accept", Result = "Error", ErrnoName = "WSAECONNABORTED" }));
+        Assert.Equal("Error WSAECONNRESET or Success (accept function; documented, not verified)", row.Describe());
+    }
+
+    [Fact]
+    public void A_row_for_one_family_applies_to_that_family_only()
+    {
+        var v4 = new Expectation(OsPlatform.MacOS, 2, "Client", "Connect", "Error", "ENETUNREACH", "xnu", Verified: false).Over(System.Net.Sockets.AddressFamily.InterNetwork);
+        Assert.True(v4.AppliesTo(OsPlatform.MacOS, new ScenarioRequest { AddressFamily = System.Net.Sockets.AddressFamily.InterNetwork }));
+        Assert.False(v4.AppliesTo(OsPlatform.MacOS, new ScenarioRequest { AddressFamily = System.Net.Sockets.AddressFamily.InterNetworkV6 }));
+        Assert.False(v4.AppliesTo(OsPlatform.Linux, new ScenarioRequest { AddressFamily = System.Net.Sockets.AddressFamily.InterNetwork }));
+        Assert.StartsWith("Error ENETUNREACH [IPv4] (xnu", v4.Describe());
+    }
 }

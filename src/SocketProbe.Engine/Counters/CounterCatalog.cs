@@ -12,7 +12,7 @@ public sealed record CounterMeaning(string Name, string Meaning, string Source);
 /// resets, aborts, queue overflows, retransmits and timeouts — what an ops reader looks at first
 /// when clients see resets or time-outs.
 /// </summary>
-public static class CounterCatalog
+public static partial class CounterCatalog
 {
     private const string Out = "net/ipv4/tcp_output.c";
     private const string Inp = "net/ipv4/tcp_input.c";
@@ -20,6 +20,12 @@ public static class CounterCatalog
     private const string Tcp = "net/ipv4/tcp.c";
     private const string V4 = "net/ipv4/tcp_ipv4.c (tcp_ipv6.c for IPv6)";
     private const string Mini = "net/ipv4/tcp_minisocks.c";
+    private const string Doc = "Documentation/networking/snmp_counter.rst";
+    private const string Fo = "net/ipv4/tcp_fastopen.c";
+    private const string Ao = "net/ipv4/tcp_ao.c";
+    private const string Frag4 = "net/ipv4/ip_fragment.c";
+    private const string Ip6Mib = "RFC 2465 ipv6IfStats";
+    private const string Ip6List = "net/ipv6/proc.c snmp6_ipstats_list";
 
     /// <summary>Shown first, in this order, by Get-TcpCounter and in a scenario's Counters note.</summary>
     public static IReadOnlyList<string> Lead { get; } = new[]
@@ -36,7 +42,8 @@ public static class CounterCatalog
         "tcps_drops", "tcps_conndrops", "tcps_timeoutdrop", "tcps_keepdrops", "tcps_listendrop", "tcps_rexmttimeo", "tcps_sndrexmitpack",
     };
 
-    private static readonly CounterMeaning[] Known =
+    /// <summary>The rows written out here, then the generated ones (named ICMP types, UDP-Lite, MPTCP).</summary>
+    private static readonly CounterMeaning[] Rows =
     {
         // --- Tcp: (RFC 1213 MIB-II, /proc/net/snmp) ---
         new("TcpActiveOpens", "connect() sent a SYN: a connection attempt began (SYN_SENT).", $"{Out} tcp_connect()"),
@@ -119,6 +126,87 @@ public static class CounterCatalog
         new("TcpExtTCPSackRecovery", "Loss recovery with SACK started.", $"{Inp} tcp_enter_recovery()"),
         new("TcpExtTCPLostRetransmit", "A retransmitted segment was lost again.", $"{Inp} tcp_mark_lost_retrans()"),
 
+        // TcpExt, continued: names from net/ipv4/proc.c snmp4_net_list, LINUX_MIB_* in include/uapi/linux/snmp.h.
+        new("TcpExtPruneCalled", "A socket's receive memory ran over its limit: the kernel began to reclaim it by collapsing its queues.", $"{Doc} (prune); {Inp} tcp_prune_queue()"),
+        new("TcpExtRcvPruned", "Reclaiming receive memory failed: after collapsing and dropping out-of-order data the socket still used too much, and data was dropped.", $"{Doc} (prune); {Inp} tcp_prune_queue()"),
+        new("TcpExtOfoPruned", "Out-of-order data was thrown away to reclaim receive memory.", $"{Doc} (prune); {Inp} tcp_prune_ofo_queue()"),
+        new("TcpExtArpFilter", "An ARP request was not answered because of net.ipv4.conf.*.arp_filter: the route back to the sender leaves by another interface.", "net/ipv4/arp.c arp_filter() (LINUX_MIB_ARPFILTER)"),
+        new("TcpExtPAWSActive", "A segment was dropped in SYN_SENT by the timestamp check (PAWS).", $"{Doc} (TCP PAWS); LINUX_MIB_PAWSACTIVEREJECTED"),
+        new("TcpExtBeyondWindow", "A segment arrived beyond the receive window and was dropped.", $"{Inp} tcp_validate_incoming() (LINUX_MIB_BEYOND_WINDOW)"),
+        new("TcpExtTSEcrRejected", "In SYN_RECV, an ACK echoed a timestamp (TSEcr) that none of our SYN-ACKs sent: it was dropped and answered by a challenge ACK.", $"{Mini} tcp_check_req() (LINUX_MIB_TSECRREJECTED)"),
+        new("TcpExtPAWSOldAck", "An old ACK failed the timestamp check (PAWS) and was dropped without a duplicate ACK; common, not an error.", $"{Inp} tcp_validate_incoming() (LINUX_MIB_PAWS_OLD_ACK)"),
+        new("TcpExtPAWSTimewait", "A segment for a TIME_WAIT connection failed the timestamp check (PAWS) and was dropped.", $"{Mini} tcp_timewait_state_process() (LINUX_MIB_PAWS_TW_REJECTED)"),
+        new("TcpExtTCPRenoRecovery", "Loss recovery without SACK (Reno fast recovery) began: lost data is being retransmitted.", $"{Doc}; {Inp} tcp_enter_recovery()"),
+        new("TcpExtTCPSACKReneging", "The peer dropped data it had already SACKed, so it must be sent again (allowed, but unusual).", $"{Doc}; {Inp} tcp_check_sack_reneging()"),
+        new("TcpExtTCPSACKReorder", "Reordering was detected through SACK (or D-SACK): a segment thought lost was only late.", $"{Doc}; {Inp} (LINUX_MIB_TCPSACKREORDER)"),
+        new("TcpExtTCPRenoReorder", "Reordering was detected through duplicate ACKs (no SACK).", $"{Doc}; {Inp} (LINUX_MIB_TCPRENOREORDER)"),
+        new("TcpExtTCPTSReorder", "Reordering was detected when a hole was filled by a segment that was not (or was needlessly) retransmitted.", $"{Doc}; {Inp} (LINUX_MIB_TCPTSREORDER)"),
+        new("TcpExtTCPFullUndo", "A loss recovery was undone: the retransmissions turned out needless and the congestion window was restored.", $"{Inp} tcp_try_undo_recovery() (LINUX_MIB_TCPFULLUNDO)"),
+        new("TcpExtTCPPartialUndo", "During recovery a partial ACK showed the data was delayed, not lost: the window reduction was undone.", $"{Inp} tcp_try_undo_partial() (LINUX_MIB_TCPPARTIALUNDO)"),
+        new("TcpExtTCPDSACKUndo", "D-SACKs showed every retransmission needless: the window reduction was undone.", $"{Inp} tcp_try_undo_dsack() (LINUX_MIB_TCPDSACKUNDO)"),
+        new("TcpExtTCPLossUndo", "A timeout's loss recovery was undone: the retransmission timeout was spurious.", $"{Inp} tcp_try_undo_loss(), tcp_try_undo_recovery() from TCP_CA_Loss (LINUX_MIB_TCPLOSSUNDO)"),
+        new("TcpExtTCPRenoFailures", "The first retransmission timeout of a loss event came in the Disorder state (or with SACKed data) without SACK.", $"{Tmr} tcp_retransmit_timer() (LINUX_MIB_TCPRENOFAILURES)"),
+        new("TcpExtTCPSackFailures", "The first retransmission timeout of a loss event came in the Disorder state (or with SACKed data), SACK in use.", $"{Tmr} tcp_retransmit_timer() (LINUX_MIB_TCPSACKFAILURES)"),
+        new("TcpExtTCPLossFailures", "A retransmission timeout came while the connection was already in the Loss state: the timeout's own retransmissions failed.", $"{Tmr} tcp_retransmit_timer() (LINUX_MIB_TCPLOSSFAILURES)"),
+        new("TcpExtTCPFastRetrans", "A segment was retransmitted outside the Loss state (fast retransmit).", $"{Doc}; {Out} tcp_xmit_retransmit_queue()"),
+        new("TcpExtTCPSlowStartRetrans", "A segment was retransmitted in the Loss state (after a retransmission timeout).", $"{Doc}; {Out} tcp_xmit_retransmit_queue()"),
+        new("TcpExtTCPRenoRecoveryFail", "A retransmission timeout came during Reno fast recovery (no SACK): fast recovery failed.", $"{Tmr} tcp_retransmit_timer() (LINUX_MIB_TCPRENORECOVERYFAIL)"),
+        new("TcpExtTCPSackRecoveryFail", "A retransmission timeout came during SACK recovery: fast recovery failed.", $"{Tmr} tcp_retransmit_timer() (LINUX_MIB_TCPSACKRECOVERYFAIL)"),
+        new("TcpExtTCPRcvCollapsed", "Buffers freed by collapsing the receive queues under memory pressure.", $"{Doc} (prune); {Inp} (LINUX_MIB_TCPRCVCOLLAPSED)"),
+        new("TcpExtTCPBacklogCoalesce", "A segment that arrived while the application held the socket was merged into the previous one in the backlog.", $"{V4} tcp_add_backlog() (LINUX_MIB_TCPBACKLOGCOALESCE)"),
+        new("TcpExtTCPDSACKOfoSent", "A duplicate of out-of-order data arrived and we reported it with a D-SACK.", $"{Doc}; {Inp} tcp_dsack_set()"),
+        new("TcpExtTCPDSACKOfoRecv", "The peer reported (D-SACK) a duplicate of out-of-order data.", $"{Doc}; {Inp} tcp_check_dsack()"),
+        new("TcpExtTCPMemoryPressuresChrono", "Milliseconds spent in TCP memory pressure (added when the pressure ends).", $"{Tcp} tcp_leave_memory_pressure() (NET_ADD_STATS LINUX_MIB_TCPMEMORYPRESSURESCHRONO)"),
+        new("TcpExtTCPSACKDiscard", "A SACK block from the peer was invalid and ignored.", $"{Doc}; {Inp} tcp_sacktag_write_queue() tcp_is_sackblock_valid()"),
+        new("TcpExtTCPDSACKIgnoredOld", "An invalid D-SACK block was ignored while a recovery could still be undone (undo_marker set): probably an old segment.", $"{Doc}; {Inp} tcp_sacktag_write_queue()"),
+        new("TcpExtTCPDSACKIgnoredNoUndo", "An invalid D-SACK block was ignored with nothing to undo: probably a segment duplicated by the network.", $"{Doc}; {Inp} tcp_sacktag_write_queue()"),
+        new("TcpExtTCPMD5NotFound", "A segment lacked the TCP MD5 signature (RFC 2385) this connection expects, and was dropped.", $"{Tcp} tcp_inbound_md5_hash() (LINUX_MIB_TCPMD5NOTFOUND)"),
+        new("TcpExtTCPMD5Unexpected", "A segment carried a TCP MD5 signature no key was set for, and was dropped.", $"{Tcp} tcp_inbound_md5_hash() (LINUX_MIB_TCPMD5UNEXPECTED)"),
+        new("TcpExtTCPMD5Failure", "A segment's TCP MD5 signature was wrong, and it was dropped.", $"{Tcp} tcp_inbound_md5_hash() (LINUX_MIB_TCPMD5FAILURE)"),
+        new("TcpExtTCPSackShifted", "SACKed data was shifted from one buffer into the previous one.", $"{Doc} (SACK shift); {Inp} tcp_shifted_skb()"),
+        new("TcpExtTCPSackMerged", "A SACKed buffer was merged whole into the previous one.", $"{Doc} (SACK shift); {Inp} tcp_shifted_skb()"),
+        new("TcpExtTCPSackShiftFallback", "SACKed data should have been shifted or merged but was not.", $"{Doc} (SACK shift); {Inp} tcp_shift_skb_data()"),
+        new("TcpExtPFMemallocDrop", "A packet from the emergency memory reserves (pfmemalloc) reached a socket not allowed to use them, and was dropped.", "net/core/filter.c sk_filter_trim_cap(); net/ipv4/tcp_ipv4.c tcp_add_backlog() (LINUX_MIB_PFMEMALLOCDROP)"),
+        new("TcpExtTCPMinTTLDrop", "A segment or ICMP error arrived with a TTL below the socket's IP_MINTTL (RFC 5082 GTSM) and was dropped.", $"{V4} tcp_v4_rcv(), tcp_v4_err() (LINUX_MIB_TCPMINTTLDROP)"),
+        new("TcpExtTCPDeferAcceptDrop", "With TCP_DEFER_ACCEPT, a handshake's bare ACK (no data) was dropped while waiting for data.", $"{Mini} tcp_check_req() (LINUX_MIB_TCPDEFERACCEPTDROP)"),
+        new("TcpExtIPReversePathFilter", "An IPv4 packet was dropped by reverse path filtering (rp_filter): its source is not reachable back through the interface it came in on.", "net/ipv4/ip_input.c ip_rcv_finish_core() (LINUX_MIB_IPRPFILTER)"),
+        new("TcpExtTCPTimeWaitOverflow", "A closing connection got no TIME_WAIT entry (net.ipv4.tcp_max_tw_buckets reached, or no memory) and was closed at once; the kernel logs 'time wait bucket table overflow'.", $"{Mini} tcp_time_wait() (LINUX_MIB_TCPTIMEWAITOVERFLOW)"),
+        new("TcpExtTCPOFODrop", "An out-of-order segment arrived without memory to queue it, and was dropped.", $"{Doc}; {Inp} tcp_data_queue_ofo()"),
+        new("TcpExtTCPOFOMerge", "An out-of-order segment overlapped data already queued; the overlap was dropped.", $"{Doc}; {Inp} tcp_data_queue_ofo()"),
+        new("TcpExtTCPFastOpenActive", "Client: the server acknowledged the data sent in a TCP Fast Open SYN (the cookie was accepted).", $"{Doc} (TCP Fast Open); {Inp} tcp_rcv_fastopen_synack()"),
+        new("TcpExtTCPFastOpenActiveFail", "Client: a TCP Fast Open attempt failed (data in the SYN not acknowledged, the SYN timed out, or later timeouts suggest a middlebox black-holes it).", $"{Doc} (TCP Fast Open)"),
+        new("TcpExtTCPFastOpenPassive", "Server: a TCP Fast Open request was accepted (data in the SYN delivered at once).", $"{Doc} (TCP Fast Open); {Fo} tcp_try_fastopen()"),
+        new("TcpExtTCPFastOpenPassiveFail", "Server: a TCP Fast Open request was refused (invalid cookie, or creating the socket failed).", $"{Doc} (TCP Fast Open); {Fo} tcp_try_fastopen()"),
+        new("TcpExtTCPFastOpenListenOverflow", "Server: too many Fast Open requests were pending (TCP_FASTOPEN queue length): one was refused.", $"{Doc} (TCP Fast Open); {Fo} tcp_fastopen_queue_check()"),
+        new("TcpExtTCPFastOpenCookieReqd", "Server: a client asked for a TCP Fast Open cookie.", $"{Doc} (TCP Fast Open); {Fo} tcp_try_fastopen()"),
+        new("TcpExtTCPFastOpenBlackhole", "Active TCP Fast Open was disabled for a while: a middlebox seems to black-hole Fast Open (net.ipv4.tcp_fastopen_blackhole_timeout_sec).", $"{Fo} tcp_fastopen_active_disable() (LINUX_MIB_TCPFASTOPENBLACKHOLE)"),
+        new("TcpExtTCPSpuriousRtxHostQueues", "A retransmission was skipped because the original was still queued on this host (qdisc or driver), not lost.", $"{Doc}; {Out} __tcp_retransmit_skb() skb_still_in_host_queue()"),
+        new("TcpExtBusyPollRxPackets", "Packets received by busy polling (SO_BUSY_POLL, net.core.busy_read) instead of interrupts.", "net/core/dev.c napi_busy_loop() (LINUX_MIB_BUSYPOLLRXPACKETS)"),
+        new("TcpExtTCPHystartTrainDetect", "Hybrid slow start left slow start on the ACK-train length.", $"{Doc} (TCP Hybrid Slow Start); net/ipv4/tcp_cubic.c hystart_update()"),
+        new("TcpExtTCPHystartTrainCwnd", "Sum of the congestion windows at which the ACK-train test ended slow start (divide by TCPHystartTrainDetect for the mean).", $"{Doc} (TCP Hybrid Slow Start); net/ipv4/tcp_cubic.c hystart_update()"),
+        new("TcpExtTCPHystartDelayDetect", "Hybrid slow start left slow start on rising delay.", $"{Doc} (TCP Hybrid Slow Start); net/ipv4/tcp_cubic.c hystart_update()"),
+        new("TcpExtTCPHystartDelayCwnd", "Sum of the congestion windows at which the delay test ended slow start (divide by TCPHystartDelayDetect for the mean).", $"{Doc} (TCP Hybrid Slow Start); net/ipv4/tcp_cubic.c hystart_update()"),
+        new("TcpExtTCPACKSkippedPAWS", "A duplicate ACK for a segment failing PAWS was not sent (tcp_invalid_ratelimit).", $"{Doc} (TCP ACK skip); {Inp} tcp_oow_rate_limited()"),
+        new("TcpExtTCPACKSkippedSeq", "A duplicate ACK for an out-of-window segment was not sent (tcp_invalid_ratelimit).", $"{Doc} (TCP ACK skip); {Inp} tcp_oow_rate_limited()"),
+        new("TcpExtTCPACKSkippedFinWait2", "In FIN_WAIT2, an ACK for an out-of-window or PAWS-failing segment was not sent (tcp_invalid_ratelimit).", $"{Doc} (TCP ACK skip); {Mini} tcp_timewait_state_process()"),
+        new("TcpExtTCPACKSkippedTimeWait", "In TIME_WAIT, an ACK for an out-of-window or PAWS-failing segment was not sent (tcp_invalid_ratelimit).", $"{Doc} (TCP ACK skip); {Mini} tcp_timewait_state_process()"),
+        new("TcpExtTCPACKSkippedChallenge", "A challenge ACK (RFC 5961) was not sent because of the rate limit.", $"{Doc} (TCP ACK skip); {Inp} tcp_send_challenge_ack()"),
+        new("TcpExtTCPDeliveredCE", "Segments delivered to the peer whose ACK carried ECE: the path marked congestion (ECN).", $"{Inp} tcp_newly_delivered() (LINUX_MIB_TCPDELIVEREDCE)"),
+        new("TcpExtTCPAckCompressed", "ACKs not sent because SACK compression folded them into a later one.", $"{Out} tcp_event_ack_sent(), {Inp} (LINUX_MIB_TCPACKCOMPRESSED)"),
+        new("TcpExtTCPWqueueTooBig", "Splitting a queued segment was refused (-ENOMEM): the socket's write queue used far more memory than its send buffer.", $"{Out} tcp_fragment() (LINUX_MIB_TCPWQUEUETOOBIG)"),
+        new("TcpExtTCPFastOpenPassiveAltKey", "Server: a TCP Fast Open cookie was accepted with the backup (alternate) key, not the primary one.", $"{Fo} tcp_try_fastopen() (LINUX_MIB_TCPFASTOPENPASSIVEALTKEY)"),
+        new("TcpExtTcpDuplicateDataRehash", "Duplicate data arrived (the peer retransmitted what we had): the connection's flow hash was changed to try another path.", $"{Inp} tcp_rcv_spurious_retrans() (LINUX_MIB_TCPDUPLICATEDATAREHASH)"),
+        new("TcpExtTCPDSACKRecvSegs", "Segments the peer reported as duplicates in D-SACKs (TCPDSACKRecv counts the D-SACKs).", $"{Inp} tcp_check_dsack() (NET_ADD_STATS LINUX_MIB_TCPDSACKRECVSEGS)"),
+        new("TcpExtTCPDSACKIgnoredDubious", "A D-SACK was ignored as dubious: it reported nothing we had retransmitted.", $"{Inp} tcp_check_dsack() (LINUX_MIB_TCPDSACKIGNOREDDUBIOUS)"),
+        new("TcpExtTCPMigrateReqSuccess", "A pending connection of a closed listener moved to another listener of its SO_REUSEPORT group (net.ipv4.tcp_migrate_req).", "net/ipv4/inet_connection_sock.c, net/core/sock_reuseport.c (LINUX_MIB_TCPMIGRATEREQSUCCESS)"),
+        new("TcpExtTCPMigrateReqFailure", "A pending connection of a closed listener could not move to another SO_REUSEPORT listener (net.ipv4.tcp_migrate_req).", "net/core/sock_reuseport.c reuseport_migrate_sock(); net/ipv4/inet_connection_sock.c (LINUX_MIB_TCPMIGRATEREQFAILURE)"),
+        new("TcpExtTCPPLBRehash", "Protective load balancing changed a congested connection's flow hash to try another path.", "net/ipv4/tcp_plb.c tcp_plb_check_rehash() (LINUX_MIB_TCPPLBREHASH)"),
+        new("TcpExtTCPAORequired", "A segment without the TCP-AO option (RFC 5925) came to a connection that requires it, and was dropped.", "tcp_inbound_hash(), tcp_ao_required() (LINUX_MIB_TCPAOREQUIRED)"),
+        new("TcpExtTCPAOBad", "A segment's TCP-AO MAC was wrong (or AO use changed mid-handshake), and it was dropped.", $"{Ao} tcp_ao_verify_hash(); tcp_inbound_hash() (LINUX_MIB_TCPAOBAD)"),
+        new("TcpExtTCPAOKeyNotFound", "A segment carried a TCP-AO key ID this socket has no key for, and was dropped.", $"{Ao} tcp_inbound_ao_hash() (LINUX_MIB_TCPAOKEYNOTFOUND)"),
+        new("TcpExtTCPAOGood", "A segment's TCP-AO MAC was verified.", $"{Ao} tcp_ao_verify_hash() (LINUX_MIB_TCPAOGOOD)"),
+        new("TcpExtTCPAODroppedIcmps", "An ICMP error for a TCP-AO connection was ignored, as RFC 5925 asks, the socket not accepting ICMPs (accept_icmps).", $"{Ao} (LINUX_MIB_TCPAODROPPEDICMPS)"),
+
         // --- Ip / IpExt ---
         new("IpInReceives", "IPv4 packets received from every interface, loopback included.", "net/ipv4/ip_input.c ip_rcv_core()"),
         new("IpInDelivers", "IPv4 packets handed to TCP, UDP, ICMP and other protocols.", "net/ipv4/ip_input.c ip_local_deliver_finish()"),
@@ -130,16 +218,43 @@ public static class CounterCatalog
         new("IpExtInOctets", "Bytes of IPv4 received.", "net/ipv4/ip_input.c ip_rcv_core()"),
         new("IpExtOutOctets", "Bytes of IPv4 sent.", "net/ipv4/ip_output.c"),
         new("IpExtInNoECTPkts", "IPv4 packets received without ECN.", "net/ipv4/ip_input.c ip_rcv_core()"),
+        new("IpInHdrErrors", "IPv4 packets dropped for a header error: bad checksum, version or format, TTL exceeded, bad options; on input or when forwarding.", $"RFC 1213 ipInHdrErrors; {Doc}; net/ipv4/ip_input.c ip_rcv_core(), net/ipv4/ip_forward.c (IPSTATS_MIB_INHDRERRORS)"),
+        new("IpInAddrErrors", "IPv4 packets dropped for their destination address: invalid, or not local while forwarding is off.", $"RFC 1213 ipInAddrErrors; {Doc}"),
+        new("IpForwDatagrams", "IPv4 packets forwarded (this host routed them on).", "RFC 1213 ipForwDatagrams; net/ipv4/proc.c snmp4_ipstats_list (IPSTATS_MIB_OUTFORWDATAGRAMS), net/ipv4/ip_forward.c"),
+        new("IpInUnknownProtos", "IPv4 packets for a protocol the kernel does not handle and no raw socket takes.", $"RFC 1213 ipInUnknownProtos; {Doc}"),
+        new("IpReasmTimeout", "An IPv4 reassembly timed out: fragments waited too long for the rest (also counted in IpReasmFails). Linux counts timeouts here; RFC 1213 used the name for the timeout value.", $"{Frag4} ip_expire() (IPSTATS_MIB_REASMTIMEOUT)"),
+        new("IpReasmReqds", "IPv4 fragments received that needed reassembly.", "RFC 1213 ipReasmReqds (IPSTATS_MIB_REASMREQDS)"),
+        new("IpReasmOKs", "IPv4 datagrams reassembled from fragments.", "RFC 1213 ipReasmOKs (IPSTATS_MIB_REASMOKS)"),
+        new("IpReasmFails", "IPv4 reassemblies that failed (timed out, overlapping or bad fragments, no memory).", $"RFC 1213 ipReasmFails; {Frag4} ip_expire(), ip_frag_queue() (IPSTATS_MIB_REASMFAILS)"),
+        new("IpFragOKs", "IPv4 datagrams fragmented on output.", "RFC 1213 ipFragOKs (IPSTATS_MIB_FRAGOKS)"),
+        new("IpFragFails", "IPv4 datagrams dropped because they needed fragmenting but could not be (Don't Fragment set): look at path MTU.", "RFC 1213 ipFragFails (IPSTATS_MIB_FRAGFAILS)"),
+        new("IpFragCreates", "IPv4 fragments created by fragmentation.", "RFC 1213 ipFragCreates (IPSTATS_MIB_FRAGCREATES)"),
+        new("IpExtInNoRoutes", "A received IPv4 packet found no route (forwarding on, no route to its destination); answered by ICMP unreachable.", $"{Doc} (IPSTATS_MIB_INNOROUTES)"),
+        new("IpExtInTruncatedPkts", "IPv4 packets shorter than their header's Total Length: dropped.", $"{Doc} (IPSTATS_MIB_INTRUNCATEDPKTS)"),
+        new("IpExtInMcastPkts", "IPv4 multicast packets received.", "RFC 4293 ipSystemStatsInMcastPkts; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtOutMcastPkts", "IPv4 multicast packets sent.", "RFC 4293 ipSystemStatsOutMcastPkts; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtInBcastPkts", "IPv4 broadcast packets received.", "RFC 4293 ipSystemStatsInBcastPkts; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtOutBcastPkts", "IPv4 broadcast packets sent.", "RFC 4293 ipSystemStatsOutBcastPkts; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtInMcastOctets", "Bytes of IPv4 multicast received.", "RFC 4293 ipSystemStatsHCInMcastOctets; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtOutMcastOctets", "Bytes of IPv4 multicast sent.", "RFC 4293 ipSystemStatsHCOutMcastOctets; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtInBcastOctets", "Bytes of IPv4 broadcast received.", "RFC 4293 ipSystemStatsHCInBcastOctets; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtOutBcastOctets", "Bytes of IPv4 broadcast sent.", "RFC 4293 ipSystemStatsHCOutBcastOctets; net/ipv4/proc.c snmp4_ipextstats_list"),
+        new("IpExtInCsumErrors", "IPv4 packets received with a bad header checksum (also counted in IpInHdrErrors).", "net/ipv4/ip_input.c ip_rcv_core() csum_error (IPSTATS_MIB_CSUMERRORS)"),
+        new("IpExtInECT1Pkts", "IPv4 packets received marked ECT(1) (ECN-capable).", $"{Doc}; RFC 3168 (IPSTATS_MIB_ECT1PKTS)"),
+        new("IpExtInECT0Pkts", "IPv4 packets received marked ECT(0) (ECN-capable).", $"{Doc}; RFC 3168 (IPSTATS_MIB_ECT0PKTS)"),
+        new("IpExtInCEPkts", "IPv4 packets received marked CE: a router on the path signalled congestion (ECN).", $"{Doc}; RFC 3168 (IPSTATS_MIB_CEPKTS)"),
+        new("IpExtReasmOverlaps", "An IPv4 fragment overlapped one already queued: the whole datagram was dropped (also IpReasmFails).", $"{Frag4} ip_frag_queue() (IPSTATS_MIB_REASM_OVERLAPS)"),
 
         // --- Icmp ---
         new("IcmpInMsgs", "ICMP messages received.", "net/ipv4/icmp.c icmp_rcv()"),
         new("IcmpOutMsgs", "ICMP messages sent.", "net/ipv4/icmp.c icmp_push_reply()"),
         new("IcmpInDestUnreachs", "ICMP destination unreachable received (port, host or network unreachable, frag needed).", "net/ipv4/icmp.c icmp_rcv() -> icmp_unreach()"),
         new("IcmpOutDestUnreachs", "ICMP destination unreachable sent: a UDP port nobody binds, or a firewall reject rule.", "net/ipv4/icmp.c __icmp_send()"),
-        new("IcmpMsgInType3", "ICMP type 3 (destination unreachable) received.", "net/ipv4/icmp.c icmp_rcv() ICMPMSGIN_INC_STATS"),
-        new("IcmpMsgOutType3", "ICMP type 3 (destination unreachable) sent.", "net/ipv4/icmp.c ICMPMSGOUT_INC_STATS"),
         new("IcmpOutRateLimitHost", "An ICMP error was not sent: the per-host rate limit (icmp_ratelimit) held it back.", "net/ipv4/icmp.c icmpv4_xrlim_allow()"),
         new("IcmpOutRateLimitGlobal", "An ICMP error was not sent: the global rate limit (icmp_msgs_per_sec) held it back.", "net/ipv4/icmp.c icmp_global_allow()"),
+        new("IcmpInErrors", "ICMP messages received with an ICMP error (bad checksum, too short...), counted before or while handling the type.", $"RFC 1213 icmpInErrors; {Doc}"),
+        new("IcmpOutErrors", "ICMP messages not sent because of an error in the ICMP send path.", $"RFC 1213 icmpOutErrors; {Doc}"),
+        new("IcmpInCsumErrors", "ICMP messages received with a bad checksum (also counted in IcmpInErrors).", $"{Doc} (ICMP_MIB_CSUMERRORS)"),
 
         // --- Udp ---
         new("UdpInDatagrams", "UDP datagrams delivered to a socket.", "net/ipv4/udp.c udp_queue_rcv_one_skb()"),
@@ -148,6 +263,9 @@ public static class CounterCatalog
         new("UdpOutDatagrams", "UDP datagrams sent.", "net/ipv4/udp.c udp_send_skb()"),
         new("UdpRcvbufErrors", "UDP datagrams dropped: the socket's receive buffer was full.", "net/ipv4/udp.c __udp_queue_rcv_skb()"),
         new("UdpSndbufErrors", "UDP sends that failed for lack of send buffer.", "net/ipv4/udp.c udp_send_skb()"),
+        new("UdpInCsumErrors", "UDP datagrams received with a bad checksum (also counted in UdpInErrors).", "net/ipv4/udp.c __udp4_lib_rcv() csum_error (UDP_MIB_CSUMERRORS)"),
+        new("UdpIgnoredMulti", "A broadcast or multicast UDP datagram that no socket wanted was dropped (no ICMP answers it).", "net/ipv4/udp.c __udp4_lib_mcast_deliver() (UDP_MIB_IGNOREDMULTI)"),
+        new("UdpMemErrors", "A UDP datagram was dropped because UDP memory accounting (net.ipv4.udp_mem) refused it; a full socket buffer counts in UdpRcvbufErrors instead. Also in UdpInErrors.", "net/ipv4/udp.c __udp_queue_rcv_skb() after __udp_enqueue_schedule_skb() (UDP_MIB_MEMERRORS)"),
 
         // --- IPv6 (/proc/net/snmp6): TCP over IPv6 counts in Tcp* above ---
         new("Ip6InReceives", "IPv6 packets received.", "net/ipv6/ip6_input.c ip6_rcv_core()"),
@@ -158,16 +276,48 @@ public static class CounterCatalog
         new("Ip6InOctets", "Bytes of IPv6 received.", "net/ipv6/ip6_input.c"),
         new("Ip6OutOctets", "Bytes of IPv6 sent.", "net/ipv6/ip6_output.c"),
         new("Ip6InNoECTPkts", "IPv6 packets received without ECN.", "net/ipv6/ip6_input.c"),
+        new("Ip6InHdrErrors", "IPv6 packets dropped for a header error: version or format, hop limit exceeded, bad options.", $"{Ip6Mib}InHdrErrors; {Ip6List} (IPSTATS_MIB_INHDRERRORS)"),
+        new("Ip6InTooBigErrors", "IPv6 packets that could not be forwarded: bigger than the outgoing link's MTU (an ICMPv6 Packet Too Big answers).", $"{Ip6Mib}InTooBigErrors; {Ip6List} (IPSTATS_MIB_INTOOBIGERRORS)"),
+        new("Ip6InNoRoutes", "Received IPv6 packets dropped: no route to their destination.", $"{Ip6Mib}InNoRoutes; {Ip6List} (IPSTATS_MIB_INNOROUTES)"),
+        new("Ip6InAddrErrors", "IPv6 packets dropped for their destination address: not valid to receive here (e.g. not local while forwarding is off).", $"{Ip6Mib}InAddrErrors; {Ip6List} (IPSTATS_MIB_INADDRERRORS)"),
+        new("Ip6InUnknownProtos", "IPv6 packets for a protocol the kernel does not handle and no raw socket takes.", $"{Ip6Mib}InUnknownProtos; {Ip6List}"),
+        new("Ip6InTruncatedPkts", "IPv6 packets shorter than their header says: dropped.", $"{Ip6Mib}InTruncatedPkts; {Ip6List}"),
+        new("Ip6InDiscards", "IPv6 packets received without error but dropped (e.g. no buffer space).", $"{Ip6Mib}InDiscards; {Ip6List}"),
+        new("Ip6OutForwDatagrams", "IPv6 packets forwarded (this host routed them on).", $"{Ip6Mib}OutForwDatagrams; {Ip6List} (IPSTATS_MIB_OUTFORWDATAGRAMS)"),
+        new("Ip6OutDiscards", "IPv6 packets to send that were dropped without an error of their own (e.g. no buffer space).", $"{Ip6Mib}OutDiscards; {Ip6List}"),
+        new("Ip6ReasmTimeout", "An IPv6 reassembly timed out: fragments waited too long for the rest (also counted in Ip6ReasmFails).", "net/ipv6/reassembly.c ip6_frag_expire() (IPSTATS_MIB_REASMTIMEOUT)"),
+        new("Ip6ReasmReqds", "IPv6 fragments received that needed reassembly.", $"{Ip6Mib}ReasmReqds; {Ip6List}"),
+        new("Ip6ReasmOKs", "IPv6 packets reassembled from fragments.", $"{Ip6Mib}ReasmOKs; {Ip6List}"),
+        new("Ip6ReasmFails", "IPv6 reassemblies that failed (timed out, overlapping or bad fragments).", $"{Ip6Mib}ReasmFails; {Ip6List}"),
+        new("Ip6FragOKs", "IPv6 packets fragmented on output.", $"{Ip6Mib}OutFragOKs; {Ip6List}"),
+        new("Ip6FragFails", "IPv6 packets dropped because they needed fragmenting here and could not be.", $"{Ip6Mib}OutFragFails; {Ip6List}"),
+        new("Ip6FragCreates", "IPv6 fragments created by fragmentation.", $"{Ip6Mib}OutFragCreates; {Ip6List}"),
+        new("Ip6InMcastPkts", "IPv6 multicast packets received (neighbor discovery and MLD included).", $"{Ip6Mib}InMcastPkts; {Ip6List}"),
+        new("Ip6OutMcastPkts", "IPv6 multicast packets sent (neighbor discovery and MLD included).", $"{Ip6Mib}OutMcastPkts; {Ip6List}"),
+        new("Ip6InMcastOctets", "Bytes of IPv6 multicast received.", $"RFC 4293 ipSystemStatsHCInMcastOctets; {Ip6List}"),
+        new("Ip6OutMcastOctets", "Bytes of IPv6 multicast sent.", $"RFC 4293 ipSystemStatsHCOutMcastOctets; {Ip6List}"),
+        new("Ip6InBcastOctets", "Bytes of broadcast received; IPv6 has no broadcast (RFC 4291), the column is RFC 4293's.", $"RFC 4293 ipSystemStatsHCInBcastOctets; {Ip6List}"),
+        new("Ip6OutBcastOctets", "Bytes of broadcast sent; IPv6 has no broadcast (RFC 4291), the column is RFC 4293's.", $"RFC 4293 ipSystemStatsHCOutBcastOctets; {Ip6List}"),
+        new("Ip6InECT1Pkts", "IPv6 packets received marked ECT(1) (ECN-capable).", $"RFC 3168; {Ip6List} (IPSTATS_MIB_ECT1PKTS)"),
+        new("Ip6InECT0Pkts", "IPv6 packets received marked ECT(0) (ECN-capable).", $"RFC 3168; {Ip6List} (IPSTATS_MIB_ECT0PKTS)"),
+        new("Ip6InCEPkts", "IPv6 packets received marked CE: a router on the path signalled congestion (ECN).", $"RFC 3168; {Ip6List} (IPSTATS_MIB_CEPKTS)"),
+        new("Icmp6InErrors", "ICMPv6 messages received with an ICMP error (bad checksum, bad length...).", "RFC 2466 icmpv6InErrors; net/ipv6/icmp.c icmpv6_rcv() (ICMP6_MIB_INERRORS)"),
+        new("Icmp6OutErrors", "ICMPv6 messages not sent because of a problem in ICMPv6 (e.g. no buffer).", "RFC 2466 icmpv6OutErrors (ICMP6_MIB_OUTERRORS)"),
+        new("Icmp6InCsumErrors", "ICMPv6 messages received with a bad checksum (also counted in Icmp6InErrors).", "net/ipv6/icmp.c icmpv6_rcv() (ICMP6_MIB_CSUMERRORS)"),
+        new("Icmp6OutRateLimitHost", "An ICMPv6 error was not sent: the per-host rate limit (net.ipv6.icmp.ratelimit) held it back.", "net/ipv6/icmp.c icmpv6_xrlim_allow() (ICMP6_MIB_RATELIMITHOST)"),
         new("Icmp6InMsgs", "ICMPv6 messages received.", "net/ipv6/icmp.c icmpv6_rcv()"),
         new("Icmp6OutMsgs", "ICMPv6 messages sent.", "net/ipv6/icmp.c"),
         new("Icmp6InDestUnreachs", "ICMPv6 destination unreachable received.", "net/ipv6/icmp.c icmpv6_rcv()"),
         new("Icmp6OutDestUnreachs", "ICMPv6 destination unreachable sent (UDP port nobody binds, firewall reject).", "net/ipv6/icmp.c icmp6_send()"),
-        new("Icmp6InType1", "ICMPv6 type 1 (destination unreachable) received.", "net/ipv6/icmp.c"),
-        new("Icmp6OutType1", "ICMPv6 type 1 (destination unreachable) sent.", "net/ipv6/icmp.c"),
         new("Udp6InDatagrams", "UDP datagrams over IPv6 delivered to a socket.", "net/ipv6/udp.c"),
         new("Udp6NoPorts", "A UDP datagram over IPv6 arrived for a port nobody binds (ICMPv6 port unreachable answers).", "net/ipv6/udp.c __udp6_lib_rcv()"),
         new("Udp6OutDatagrams", "UDP datagrams sent over IPv6.", "net/ipv6/udp.c"),
         new("Udp6InErrors", "UDP datagrams over IPv6 dropped on receive.", "net/ipv6/udp.c"),
+        new("Udp6RcvbufErrors", "UDP datagrams over IPv6 dropped: the socket's receive buffer was full.", "net/ipv6/udp.c __udpv6_queue_rcv_skb() (UDP_MIB_RCVBUFERRORS)"),
+        new("Udp6SndbufErrors", "UDP sends over IPv6 that failed for lack of send buffer.", "net/ipv6/udp.c (UDP_MIB_SNDBUFERRORS)"),
+        new("Udp6InCsumErrors", "UDP datagrams over IPv6 received with a bad checksum (also counted in Udp6InErrors).", "net/ipv6/udp.c __udp6_lib_rcv() csum_error (UDP_MIB_CSUMERRORS)"),
+        new("Udp6IgnoredMulti", "A multicast UDP datagram over IPv6 that no socket wanted was dropped.", "net/ipv6/udp.c __udp6_lib_mcast_deliver() (UDP_MIB_IGNOREDMULTI)"),
+        new("Udp6MemErrors", "A UDP datagram over IPv6 was dropped because UDP memory accounting refused it; a full socket buffer counts in Udp6RcvbufErrors instead.", "net/ipv6/udp.c __udpv6_queue_rcv_skb() (UDP_MIB_MEMERRORS)"),
 
         // --- Windows (iphlpapi; documented, not verified) ---
         new("Tcp6AttemptFails", "Windows, IPv6: connections that failed before they were established (RFC 4022 tcpAttemptFails).", "iphlpapi GetTcpStatisticsEx2(AF_INET6) MIB_TCPSTATS2.dwAttemptFails"),
@@ -188,6 +338,27 @@ public static class CounterCatalog
         new("tcps_rcvafterclose", "macOS: packets received after the socket was closed (answered by RST).", "xnu bsd/netinet/tcp_input.c"),
     };
 
+    private static readonly CounterMeaning[] Known = WithGenerated(Rows);
+
+    /// <summary>A written row wins over a generated one of the same name (e.g. IcmpInDestUnreachs says more).</summary>
+    private static CounterMeaning[] WithGenerated(CounterMeaning[] rows)
+    {
+        var written = new HashSet<string>(rows.Select(r => r.Name), StringComparer.OrdinalIgnoreCase);
+        IEnumerable<CounterMeaning> generated = NamedIcmpRows().Concat(UdpLiteRows(rows)).Concat(MptcpRows());
+        return rows.Concat(generated.Where(g => !written.Contains(g.Name))).ToArray();
+    }
+
+    /// <summary>UDP-Lite (RFC 3828) counts the same events as UDP, in a table of its own: UdpLiteX is UdpX, UdpLite6X is Udp6X.</summary>
+    private static IEnumerable<CounterMeaning> UdpLiteRows(IEnumerable<CounterMeaning> rows) =>
+        from r in rows
+        where r.Name.StartsWith("Udp", StringComparison.Ordinal)
+        let v6 = r.Name.StartsWith("Udp6", StringComparison.Ordinal)
+        select new CounterMeaning(
+            (v6 ? "UdpLite6" : "UdpLite") + r.Name[(v6 ? 4 : 3)..],
+            $"As {r.Name}, for UDP-Lite (RFC 3828) sockets: {r.Meaning}",
+            (v6 ? "net/ipv6/udplite.c, listed by net/ipv6/proc.c snmp6_udplite6_list" : "net/ipv4/udplite.c udplite_statistics, listed by net/ipv4/proc.c with snmp4_udp_list")
+            + $"; as {r.Name}: {r.Source}");
+
     private static readonly Dictionary<string, CounterMeaning> ByName =
         Known.ToDictionary(k => k.Name, StringComparer.OrdinalIgnoreCase);
 
@@ -196,7 +367,8 @@ public static class CounterCatalog
 
     public static IReadOnlyList<CounterMeaning> All => Known;
 
-    public static CounterMeaning? Find(string name) => ByName.TryGetValue(name, out var m) ? m : null;
+    /// <summary>The meaning of a counter; numbered ICMP columns (IcmpMsgInType3, Icmp6OutType135) by rule.</summary>
+    public static CounterMeaning? Find(string name) => ByName.TryGetValue(name, out var m) ? m : NumberedIcmpRow(name);
 
     /// <summary>Lead counters first (in <see cref="Lead"/> order), then the rest in the order given.</summary>
     public static IEnumerable<T> InViewOrder<T>(IEnumerable<T> items, Func<T, string> name) =>

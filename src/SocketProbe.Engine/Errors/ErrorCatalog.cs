@@ -73,7 +73,7 @@ public static partial class ErrorCatalog
     {
         var names = new HashSet<string>(e.Platforms.Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
         var reproducing = ScenarioCatalog.All
-            .Where(s => s.Expectations.Any(x => x.Verified && x.ErrnoName is string n && n.Split('|').Any(names.Contains)))
+            .Where(s => s.Expectations.Any(x => x.Verified && x.ErrnoNames.Any(names.Contains)))
             .Select(s => s.Name);
         var all = e.Scenarios.Concat(reproducing).Distinct().ToList();
         return all.Count == e.Scenarios.Count ? e : e with { Scenarios = all };

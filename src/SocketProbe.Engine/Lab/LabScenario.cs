@@ -114,7 +114,7 @@ public abstract class LabScenario : Scenario
 
     /// <summary>Steps this platform documents for <paramref name="request"/>'s client action that were not observed.</summary>
     public IReadOnlyList<int> MissingSteps(ScenarioRequest request, IReadOnlyCollection<int> observed) =>
-        Expectations.Where(e => e.Platform == PlatformInfo.Current && (e.When is null || e.When == request.ClientAction.ToString()))
+        Expectations.Where(e => e.AppliesTo(PlatformInfo.Current, request))
             .Select(e => e.Step).Distinct().Where(s => !observed.Contains(s)).OrderBy(s => s).ToList();
 
     private static async Task<string?> ReadLineAsync(ChildProcess lab, CancellationToken cancellation)

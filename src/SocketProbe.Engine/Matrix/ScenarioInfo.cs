@@ -70,7 +70,7 @@ public sealed class ScenarioInfo
         string text = string.Join("; ", rows.Select(e =>
         {
             string when = e.When is null ? "" : $" [{e.When}]";
-            string what = e.ErrnoName is null ? e.Result : $"{e.Result} {e.ErrnoName}";
+            string what = e.OutcomeText;
             string mark = !e.Verified && !noneVerified ? " (documented, not verified)" : "";
             return $"{e.Step} {e.Actor} {e.Operation}{when}: {what}{mark}";
         }));

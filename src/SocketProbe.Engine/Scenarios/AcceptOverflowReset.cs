@@ -41,10 +41,17 @@ public sealed class AcceptOverflowReset : LabScenario
             "net/ipv4/tcp_minisocks.c tcp_check_req(): syn_recv_sock() fails on sk_acceptq_is_full() -> listen_overflow with " +
             "sysctl_tcp_abort_on_overflow -> embryonic_reset: send_reset (tcp_v4_send_reset); client tcp_reset(): ECONNRESET; " + Observed),
 
-        Connect.MacOS("Success", null, "connect(2): the handshake completes at the client on the SYN-ACK"),
-        Receive.MacOS("TimedOut", null,
-            "xnu bsd/netinet/tcp_input.c: the connection's socket is made at SYN time (sonewconn onto so_incomp, or the SYN is dropped when the queue is full) " +
-            "and soisconnected() moves it to so_comp on the ACK without a limit check; xnu has no tcp_abort_on_overflow: no RST, nothing to read"),
+        Connect.MacOS("Success", null, "connect(2): the handshake completes at the client on the SYN-ACK; the server's half waits on the listener's so_incomp (SYN_RECEIVED)"),
+        FillFirst.MacOS("Success", null,
+            "xnu bsd/netinet/tcp_input.c: sonewconn() refuses (so_qlen >= so_qlimit, uipc_socket2.c sonewconn_internal()), tcps_listendrop++, then tcp_dropdropablreq() " +
+            "evicts a connection of so_incomp, here the first client's (the first eviction in a second takes the queue's head; a busier second picks at random and may drop this SYN instead, so its retransmission gets in), " +
+            "closes it with tcp_close() (no RST sent) and admits this one"),
+        FillSecond.MacOS("Error", "ETIMEDOUT",
+            "the queue holds the first filler, completed (so_comp), and so_incomp is empty: tcp_dropdropablreq() has nothing to evict and the SYN is dropped until connect gives up (or our own bound ends it first)").Or(Results.TimedOut),
+        Send.MacOS("Success", null, "send(2) queues the bytes: the client is ESTABLISHED and does not know its server half was evicted"),
+        Receive.MacOS("Error", "ECONNRESET",
+            "xnu has no tcp_abort_on_overflow, but its eviction has the same effect: the segment finds no connection, only the listener; tcp_input() in LISTEN answers a segment with ACK set " +
+            "by dropwithreset (\"bad ACK\", tcps_badsyn); the client's tcp_input() takes the RST in ESTABLISHED: so_error ECONNRESET, which the read reports"),
 
         Connect.Windows("Success", null, "connect function"),
         Receive.Windows("TimedOut", null,

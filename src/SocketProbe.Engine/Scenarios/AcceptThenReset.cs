@@ -31,7 +31,7 @@ public sealed class AcceptThenReset : Scenario
         Read.Linux("Error", "ECONNRESET",
             "net/ipv4/tcp_input.c tcp_reset(): ESTABLISHED -> sk_err = ECONNRESET; tcp_recvmsg_locked() returns sock_error(); " + Observed),
         Write.Linux("Error", "EPIPE",
-            "tcp_done() set SEND_SHUTDOWN and the read took sk_err: tcp_sendmsg_locked() -> sk_stream_error() EPIPE; " + Observed),
+            LinuxSendPaths.AfterErrorTaken + "; " + Observed),
 
         Connect.MacOS("Success", null, "connect(2): the handshake completes before accept"),
         Accept.MacOS("Success", null, "accept(2): the completed connection is on so_comp"),

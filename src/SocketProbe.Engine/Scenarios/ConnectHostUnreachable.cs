@@ -12,12 +12,22 @@ public sealed class ConnectHostUnreachable : LabScenario
     public override string Textbook => "EHOSTUNREACH";
     public override string Cmdlet => "Test-TcpRefused";
 
+    // xnu's handling of any ICMP unreachable before the connection is established, whichever errno it carries.
+    private const string MacSoftError =
+        "tcp_notify(): before ESTABLISHED the error only sets t_softerror and the SYN is retransmitted; the connect fails with it only after 4 retransmits (t_rxtshift > 3) " +
+        "or when the retries run out (tcp_timer.c: tcp_drop(tp, t_softerror ? t_softerror : ETIMEDOUT)), not at once. FreeBSD tcp-testsuite rcv-icmp/rcv-icmp-hard-error-ignored-ipv4.pkt: SO_ERROR stays 0. " +
+        "(An ICMP admin-prohibited is different: tcp_ctlinput() -> tcp_drop_syn_sent() ECONNREFUSED at once, rcv-icmp-hard-error-host-prohibited-ipv4.pkt)";
+
     public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
     {
         new(OsPlatform.Linux, 2, "Client", "Connect", "Error", "EHOSTUNREACH",
             "tcp_v4_err(): ICMP host unreachable in SYN_SENT fails the connect with EHOSTUNREACH (IPv6: tcp_v6_err(), icmpv6_err_convert() address unreachable -> EHOSTUNREACH); observed on Linux 6.18: over IPv4 at once; over IPv6 the first ICMPv6 error reached the socket while connect() held it (TcpExtLockDroppedIcmps +1: kept as a soft error) and the retransmitted SYN's error failed it, about 1 s later", Verified: true),
-        new(OsPlatform.MacOS, 2, "Client", "Connect", "Error", "EHOSTUNREACH",
-            "xnu bsd/netinet/tcp_subr.c tcp_notify(): before ESTABLISHED a host-unreachable only sets t_softerror and the SYN is retransmitted; the connect fails with EHOSTUNREACH only after 4 retransmits (t_rxtshift > 3) or when the retries run out (tcp_timer.c: tcp_drop(tp, t_softerror ? t_softerror : ETIMEDOUT)), not at once. FreeBSD tcp-testsuite rcv-icmp/rcv-icmp-hard-error-ignored-ipv4.pkt: SO_ERROR stays 0. (An ICMP admin-prohibited is different: tcp_ctlinput() -> tcp_drop_syn_sent() ECONNREFUSED at once, rcv-icmp-hard-error-host-prohibited-ipv4.pkt)", Verified: false),
+        new Expectation(OsPlatform.MacOS, 2, "Client", "Connect", "Error", "ENETUNREACH",
+            "xnu bsd/netinet/ip_icmp.c icmp_input(): ICMP_UNREACH_HOST is turned into PRC_UNREACH_NET, and bsd/netinet/ip_input.c inetctlerrmap[PRC_UNREACH_NET] is ENETUNREACH: " +
+            "tcp_subr.c tcp_ctlinput() -> tcp_notify(inp, ENETUNREACH). " + MacSoftError, Verified: false).Over(AddressFamily.InterNetwork),
+        new Expectation(OsPlatform.MacOS, 2, "Client", "Connect", "Error", "EHOSTUNREACH",
+            "xnu bsd/netinet6/icmp6.c icmp6_input(): ICMP6_DST_UNREACH_ADDR is turned into PRC_UNREACH_NET too, but bsd/netinet6/ip6_input.c inet6ctlerrmap[PRC_UNREACH_NET] is EHOSTUNREACH: " +
+            "tcp6_ctlinput() -> in6_pcbnotify() -> tcp_notify(inp, EHOSTUNREACH). " + MacSoftError, Verified: false).Over(AddressFamily.InterNetworkV6),
         new(OsPlatform.Windows, 2, "Client", "Connect", "Error", "WSAEHOSTUNREACH", "Windows Sockets Error Codes, WSAEHOSTUNREACH 10065", Verified: false),
     };
 

@@ -38,7 +38,7 @@ public sealed class HalfOpenSynRecv : LabScenario
             "net/ipv4/inet_connection_sock.c reqsk_timer_handler(): SYN-ACK retries (the listener's TCP_SYNCNT, else tcp_synack_retries) exhausted -> " +
             "inet_csk_reqsk_queue_drop_and_put(); the data segment finds only the listener: tcp_rcv_state_process() TCP_LISTEN with ACK set returns 1 -> " +
             "tcp_v4_send_reset(); client tcp_reset(): ECONNRESET; " + Observed),
-        SendAgain.Linux("Error", "EPIPE", "tcp_done() set SEND_SHUTDOWN: sk_stream_error() EPIPE; " + Observed),
+        SendAgain.Linux("Error", "EPIPE", LinuxSendPaths.AfterErrorTaken + "; " + Observed),
 
         Connect.MacOS("Success", null, "connect(2): the handshake completes at the client on the SYN-ACK"),
         Receive.MacOS("Error", "ECONNRESET",

@@ -20,7 +20,7 @@ public sealed class ListenerClosedWithQueue : Scenario
 
     private const string Observed = "observed on Linux 6.18";
     private const string LinuxReset = "net/ipv4/tcp_input.c tcp_reset(): ESTABLISHED -> sk_err = ECONNRESET, reported by tcp_recvmsg_locked(); " + Observed;
-    private const string LinuxPipe = "tcp_done() set SEND_SHUTDOWN and the read took sk_err: tcp_sendmsg_locked() -> sk_stream_error() EPIPE; " + Observed;
+    private const string LinuxPipe = LinuxSendPaths.AfterErrorTaken + "; " + Observed;
     private const string MacReset = "xnu bsd/netinet/tcp_input.c: RST in ESTABLISHED sets so_error = ECONNRESET; soreceive() returns it";
     private const string MacPipe = "xnu bsd/kern/uipc_socket.c sosendcheck(): SS_CANTSENDMORE after tcp_close() -> EPIPE";
     private const string WinReset = "Windows Sockets Error Codes: WSAECONNRESET 10054 (closing a listener with queued connections is not documented; a reset is assumed)";

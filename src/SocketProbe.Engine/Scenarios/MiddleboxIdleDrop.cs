@@ -24,7 +24,7 @@ public sealed class MiddleboxIdleDrop : MiddleboxIdleScenario
             "the expired conntrack entry is not found and tcp_new() refuses a non-SYN (nf_conntrack_tcp_loose 0): ct state invalid, nft drop; " +
             "tcp_write_timeout(): unacknowledged data older than TCP_USER_TIMEOUT -> tcp_write_err() ETIMEDOUT; " + Observed)
             with { Window = r => TimeWindow.AfterTimer(r.UserTimeoutMs) },
-        SendAgain.Linux("Error", "EPIPE", "tcp_done() set SEND_SHUTDOWN: sk_stream_error() EPIPE; " + Observed),
+        SendAgain.Linux("Error", "EPIPE", LinuxSendPaths.AfterErrorTaken + "; " + Observed),
 
         Receive.MacOS("Error", "ETIMEDOUT", "Stevens UNP 5.14 (BSD: retransmits, then ETIMEDOUT); tcp(4) TCP_RXT_CONNDROPTIME"),
         Receive.Windows("Error", "WSAECONNABORTED|WSAETIMEDOUT", "Windows Sockets Error Codes: 10053 after retransmission time-out; TCP_MAXRT"),

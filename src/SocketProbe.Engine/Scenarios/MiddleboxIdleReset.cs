@@ -24,7 +24,7 @@ public sealed class MiddleboxIdleReset : MiddleboxIdleScenario
             "net/netfilter/nf_conntrack_core.c: the expired entry is not found (nf_ct_is_expired), nf_conntrack_tcp_packet() -> tcp_new() refuses a " +
             "non-SYN with nf_conntrack_tcp_loose 0 -> ct state invalid; nft reject -> nf_send_reset() (net/ipv4/netfilter/nf_reject_ipv4.c); " +
             "client tcp_reset(): ECONNRESET; " + Observed),
-        SendAgain.Linux("Error", "EPIPE", "tcp_done() set SEND_SHUTDOWN: sk_stream_error() EPIPE; " + Observed),
+        SendAgain.Linux("Error", "EPIPE", LinuxSendPaths.AfterErrorTaken + "; " + Observed),
 
         Receive.MacOS("Error", "ECONNRESET",
             "the forged RST is in window, so xnu bsd/netinet/tcp_input.c takes it as the peer's: ESTABLISHED -> so_error = ECONNRESET (soreceive returns it)"),

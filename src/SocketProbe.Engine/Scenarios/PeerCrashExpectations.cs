@@ -13,7 +13,7 @@ internal static class PeerCrashExpectations
     private const string SendToClosed = "the local kernel accepts the bytes; the peer's kernel has no socket and answers RST";
     private const string ResetInCloseWait = "tcp_reset(): an RST in CLOSE_WAIT sets sk_err = EPIPE (\"as BSD sees it\")";
     private const string ResetOpen = "tcp_reset(): an RST on an open connection sets sk_err = ECONNRESET, reported once by sock_error()";
-    private const string AfterReset = "tcp_done() set SEND_SHUTDOWN; tcp_sendmsg() -> sk_stream_error() gives EPIPE";
+    private const string AfterReset = LinuxSendPaths.AfterErrorTaken;
     private const string EofAfterReset = "sk_err already reported and RCV_SHUTDOWN set: tcp_recvmsg() returns 0";
     private const string Observed = "observed on Linux 6.18";
 

@@ -23,7 +23,7 @@ public sealed class PeerReboot : LabScenario
         new(OsPlatform.Linux, 5, "Client", "Send", "Success", null, "the local kernel accepts the bytes; observed on Linux 6.18", Verified: true),
         new(OsPlatform.Linux, 6, "Client", "Receive", "Error", "ECONNRESET",
             "the peer kernel has no socket: tcp_v4_send_reset() (IPv6: tcp_v6_send_reset()); here tcp_reset() in ESTABLISHED sets ECONNRESET; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 7, "Client", "Send", "Error", "EPIPE", "tcp_done() set SEND_SHUTDOWN: sk_stream_error() EPIPE; observed on Linux 6.18", Verified: true),
+        new(OsPlatform.Linux, 7, "Client", "Send", "Error", "EPIPE", LinuxSendPaths.AfterErrorTaken + "; observed on Linux 6.18", Verified: true),
         new(OsPlatform.MacOS, 6, "Client", "Receive", "Error", "ECONNRESET", "Stevens UNP 5.15 (crash and reboot of server host)", Verified: false),
         new(OsPlatform.Windows, 6, "Client", "Receive", "Error", "WSAECONNRESET", "Windows Sockets Error Codes, WSAECONNRESET 10054", Verified: false),
     };

@@ -38,7 +38,7 @@ public sealed class ServerIdleClose : Scenario
         Read.Linux("EndOfStream", null,
             "net/ipv4/tcp.c tcp_recvmsg_locked() checks SOCK_DONE (set by tcp_fin()) before sk_err: the FIN that came first wins and the read returns 0, though tcp_reset() in CLOSE_WAIT left sk_err = EPIPE; " + Observed),
         WriteAgain.Linux("Error", "EPIPE",
-            "tcp_reset() in CLOSE_WAIT: sk_err = EPIPE, SEND_SHUTDOWN; tcp_sendmsg_locked() -> sk_stream_error() EPIPE; " + Observed),
+            LinuxSendPaths.PendingPipe + "; " + Observed),
 
         IdleWait.MacOS("TimedOut", null, "recv(2) blocks while nothing arrives; our own bound ends it"),
         IdleClose.MacOS("Success", null, "xnu bsd/netinet/tcp_usrreq.c tcp_disconnect(): nothing unread -> FIN"),

@@ -26,7 +26,7 @@ public sealed class WriteAfterShutdown : Scenario
     {
         Shutdown.Linux("Success", null, "net/ipv4/tcp.c tcp_shutdown(): SEND_SHUTDOWN -> tcp_close_state() + tcp_send_fin(); " + Observed),
         Write.Linux("Error", "EPIPE",
-            "net/ipv4/tcp.c tcp_sendmsg_locked(): sk_shutdown & SEND_SHUTDOWN -> -EPIPE via sk_stream_error(), which raises SIGPIPE unless MSG_NOSIGNAL; " + Observed),
+            "net/ipv4/tcp.c tcp_sendmsg_locked(): shutdown(SHUT_WR) left the socket in FIN_WAIT1/FIN_WAIT2, neither ESTABLISHED nor CLOSE_WAIT, so sk_stream_wait_connect() (net/core/stream.c) runs before the SEND_SHUTDOWN test and returns -EPIPE (no pending error, not SYN_SENT/SYN_RECV); sk_stream_error() raises SIGPIPE unless MSG_NOSIGNAL; " + Observed),
         PeerRead.Linux("EndOfStream", null, "net/ipv4/tcp_input.c tcp_fin(): the FIN, not the refused bytes, reaches the peer; " + Observed),
 
         Shutdown.MacOS("Success", null, "shutdown(2) macOS: SHUT_WR -> socantsendmore()"),
