@@ -42,7 +42,12 @@ public static class AddressSyntax
         }
         int percent = text.IndexOf('%');
         string bare = percent < 0 ? text : text[..percent];
-        if (bare.Contains(':')) return ClassifyIPv6(text, bare, percent, scopeMustExist, out address, out why);
+        if (bare.Contains(':'))
+        {
+            if (TryParseIPv6(text, scopeMustExist, out address, out why)) return HostKind.Address;
+            why ??= $"'{text}' is not an IPv6 address";
+            return HostKind.Invalid;
+        }
 
         if (percent >= 0)
         {
@@ -92,11 +97,12 @@ public static class AddressSyntax
         address = null;
         why = null;
         string[] parts = text.Split('.');
-        string inetAton = IPAddress.TryParse(text, out var loose) && loose.AddressFamily == AddressFamily.InterNetwork
+        // Four parts look meant as an address: say what inet_aton (ping, curl) would make of them.
+        string inetAton = parts.Length == 4 && IPAddress.TryParse(text, out var loose) && loose.AddressFamily == AddressFamily.InterNetwork
             ? $" (inet_aton would read it as {loose})" : "";
         if (parts.Length != 4 || parts.Any(p => p.Length is 0 or > 3 || !p.All(char.IsAsciiDigit)))
         {
-            why = $"'{text}' is not an IPv4 address: write it as four decimal numbers a.b.c.d{inetAton}";
+            why = $"'{text}' is not a host name, and as an IPv4 address it must be written as four numbers a.b.c.d in decimal{inetAton}";
             return false;
         }
         if (parts.Any(p => p.Length > 1 && p[0] == '0'))
@@ -121,33 +127,34 @@ public static class AddressSyntax
         return true;
     }
 
-    private static HostKind ClassifyIPv6(string text, string bare, int percent, bool scopeMustExist, out IPAddress? address, out string? why)
+    /// <summary>
+    /// An IPv6 address, strictly: hex digits, ':' and a dotted-decimal tail only (no brackets, no /prefix; .NET's IPv6
+    /// parser already refuses leading zeros and short forms in the tail), and a scope
+    /// id after '%' that is a number or (when <paramref name="scopeMustExist"/>) one of this machine's interfaces.
+    /// False with <paramref name="why"/> null when the text is no IPv6 address at all; with the reason when it is one
+    /// in a form we refuse.
+    /// </summary>
+    public static bool TryParseIPv6(string text, bool scopeMustExist, out IPAddress? address, out string? why)
     {
         address = null;
         why = null;
-        // Only hex digits, ':' and '.' (an embedded IPv4 tail) belong to the address itself; TryParse also takes
-        // brackets and a "/prefix" we do not want in a host.
-        if (!bare.All(c => char.IsAsciiHexDigit(c) || c is ':' or '.') ||
+        int percent = text.IndexOf('%');
+        string bare = percent < 0 ? text : text[..percent];
+        if (!bare.Contains(':') || !bare.All(c => char.IsAsciiHexDigit(c) || c is ':' or '.') ||
             !IPAddress.TryParse(bare, out var parsed) || parsed.AddressFamily != AddressFamily.InterNetworkV6)
         {
-            why = $"'{text}' is not an IPv6 address";
-            return HostKind.Invalid;
-        }
-        if (bare.Contains('.') && !TryParseDottedDecimal(bare[(bare.LastIndexOf(':') + 1)..], out _, out string? tail))
-        {
-            why = $"'{text}': its IPv4 part is not accepted: {tail}";
-            return HostKind.Invalid;
+            return false;
         }
         if (percent < 0)
         {
             address = parsed;
-            return HostKind.Address;
+            return true;
         }
         string scope = text[(percent + 1)..];
         if (scope.Length == 0 || !scope.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'))
         {
             why = $"'{text}': the scope id '{scope}' is neither an interface name nor a number";
-            return HostKind.Invalid;
+            return false;
         }
         long scopeId;
         if (scope.All(char.IsAsciiDigit))
@@ -155,7 +162,7 @@ public static class AddressSyntax
             if (!uint.TryParse(scope, NumberStyles.None, CultureInfo.InvariantCulture, out uint number))
             {
                 why = $"'{text}': the scope id {scope} is over 4294967295";
-                return HostKind.Invalid;
+                return false;
             }
             scopeId = number;
         }
@@ -164,7 +171,7 @@ public static class AddressSyntax
             if (InterfaceIndex(scope) is not int index)
             {
                 why = $"'{text}': this machine has no interface named '{scope}' (it has: {string.Join(", ", InterfaceNames())})";
-                return HostKind.Invalid;
+                return false;
             }
             scopeId = index;
         }
@@ -173,7 +180,7 @@ public static class AddressSyntax
             scopeId = 0; // a name from elsewhere (a log line): well formed, not ours to resolve
         }
         address = new IPAddress(parsed.GetAddressBytes(), scopeId);
-        return HostKind.Address;
+        return true;
     }
 
     private static int? InterfaceIndex(string name)
