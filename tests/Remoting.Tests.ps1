@@ -107,7 +107,7 @@ Describe 'SocketProbe over PowerShell remoting (SSH to localhost)' -Skip:([bool]
         $rows[0].ErrnoName | Should -Be 'ECONNREFUSED'
         $rows[0].ConnectMs | Should -BeOfType [double]
         # Deserialized results explain like live ones (by their ErrnoName), with the probed endpoint in the next step.
-        ($rows[0] | Get-SocketErrorInfo -Platform Linux).NextStep | Should -Match "-ComputerName 127\.0\.0\.1 -Port $Closed"
+        ($rows[0] | Get-SocketErrorInfo -Platform Linux).NextStep | Should -Match "-ComputerName '127\.0\.0\.1' -Port $Closed"
     }
 
     It 'runs a scenario remotely; observations keep their fields and their default view' {

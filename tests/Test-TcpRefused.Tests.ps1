@@ -909,6 +909,11 @@ Describe 'Test-TcpRefused ports, source binding and output formats' {
         @{ Case = 'that is not on this machine'; Splat = @{ ComputerName = '127.0.0.1'; SourceAddress = '192.0.2.1' }; Id = 'SourceAddressNotLocal' }
         @{ Case = 'of the other family than -AddressFamily'; Splat = @{ ComputerName = '127.0.0.1'; SourceAddress = '::1'; AddressFamily = 'IPv4' }; Id = 'SourceAddressFamilyMismatch' }
         @{ Case = 'of the other family than the target'; Splat = @{ ComputerName = '127.0.0.1'; SourceAddress = '::1' }; Id = 'AddressFamilyMismatch' }
+        # Linux binds these, then connect() silently picks 127.0.0.1: the probe would not come from where it says.
+        @{ Case = 'that is multicast'; Splat = @{ ComputerName = '127.0.0.1'; SourceAddress = '224.0.0.1' }; Id = 'SourceAddressNotUnicast' }
+        @{ Case = 'that is the broadcast address'; Splat = @{ ComputerName = '127.0.0.1'; SourceAddress = '255.255.255.255' }; Id = 'SourceAddressNotUnicast' }
+        @{ Case = 'that is unspecified'; Splat = @{ ComputerName = '127.0.0.1'; SourceAddress = '0.0.0.0' }; Id = 'SourceAddressNotUnicast' }
+        @{ Case = 'that is IPv6 multicast'; Splat = @{ ComputerName = '::1'; SourceAddress = 'ff02::1' }; Id = 'SourceAddressNotUnicast' }
     ) {
         param($Case, $Splat, $Id)
         $err = $null
@@ -973,6 +978,9 @@ Describe 'Test-TcpRefused probe mode bad input' {
         @{ Case = 'SourcePort 0'; Splat = @{ ComputerName = 'localhost'; Port = 80; SourcePort = 0 }; Pattern = 'SourcePort' }
         @{ Case = 'SourcePort 65536'; Splat = @{ ComputerName = 'localhost'; Port = 80; SourcePort = 65536 }; Pattern = 'SourcePort' }
         @{ Case = 'a SourceAddress that is no address'; Splat = @{ ComputerName = 'localhost'; Port = 80; SourceAddress = 'not-an-ip' }; Pattern = 'SourceAddress' }
+        @{ Case = 'a SourceAddress with leading zeros (was 127.0.0.8)'; Splat = @{ ComputerName = 'localhost'; Port = 80; SourceAddress = '127.000.000.010' }; Pattern = 'SourceAddress.*leading zero' }
+        @{ Case = 'a SourceAddress in hex'; Splat = @{ ComputerName = 'localhost'; Port = 80; SourceAddress = '0x7f.0.0.1' }; Pattern = 'SourceAddress.*four numbers' }
+        @{ Case = 'a SourceAddress with an unknown scope'; Splat = @{ ComputerName = 'localhost'; Port = 80; SourceAddress = '::1%nosuchif' }; Pattern = "SourceAddress.*no interface named 'nosuchif'" }
     ) {
         param($Case, $Splat, $Pattern)
         $err = $null
@@ -1012,6 +1020,13 @@ Describe 'Test-TcpRefused probe mode bad input' {
         @{ Case = 'a port that is not a number'; Text = 'localhost:http'; Id = 'InvalidTarget'; Pattern = 'not a number' }
         @{ Case = 'a malformed IPv6 literal'; Text = '[::1:80'; Id = 'InvalidTarget'; Pattern = 'never closes' }
         @{ Case = 'a name with a space'; Text = 'local host'; Id = 'InvalidTarget'; Pattern = 'not a host name' }
+        # inet_aton's other spellings are refused, not probed as another address (127.000.000.010 was 127.0.0.8).
+        @{ Case = 'leading zeros (octal to inet_aton)'; Text = '127.000.000.010'; Id = 'InvalidTarget'; Pattern = 'leading zero.*127\.0\.0\.8.*127\.0\.0\.10' }
+        @{ Case = 'a hex part'; Text = '0x7f.0.0.1'; Id = 'InvalidTarget'; Pattern = 'four numbers' }
+        @{ Case = 'a number over 255'; Text = '127.0.0.256'; Id = 'InvalidTarget'; Pattern = 'over 255' }
+        @{ Case = 'a scope id on IPv4 (was sent to DNS)'; Text = '127.0.0.1%lo'; Id = 'InvalidTarget'; Pattern = 'IPv4 address takes no scope id' }
+        @{ Case = 'an IPv6 scope naming no interface (was dropped)'; Text = '[::1%nosuchif]'; Id = 'InvalidTarget'; Pattern = "no interface named 'nosuchif'" }
+        @{ Case = 'an IPv6 scope that is no name'; Text = '::1%$x'; Id = 'InvalidTarget'; Pattern = 'neither an interface name nor a number' }
     ) {
         param($Case, $Text, $Id, $Pattern)
         $closed = Get-ClosedLoopbackPort

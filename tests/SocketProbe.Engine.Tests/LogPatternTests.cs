@@ -141,7 +141,7 @@ public class LogPatternTests
         var m = LogPatterns.Match(line).First();
         Assert.Equal(host, m.Host);
         Assert.Equal(port, m.Port);
-        Assert.Contains($"-ComputerName {host} -Port {port}", NextSteps.For(m.Entry, m.Host, m.Port));
+        Assert.Contains($"-ComputerName '{host}' -Port {port}", NextSteps.For(m.Entry, m.Host, m.Port).Text);
     }
 
     [Theory]
@@ -153,7 +153,7 @@ public class LogPatternTests
 
     [Fact]
     public void Every_entry_has_a_next_step_naming_a_command() =>
-        Assert.All(ErrorCatalog.Entries, e => Assert.Matches(@"[A-Z][a-z]+-[A-Z]\w+|ulimit|ss -", NextSteps.For(e)));
+        Assert.All(ErrorCatalog.Entries, e => Assert.Matches(@"^([A-Z][a-z]+-[A-Z]\w+|ulimit|ss -)", NextSteps.For(e).Command));
 
     [Fact]
     public void A_huge_line_is_bounded_and_still_read() =>

@@ -17,6 +17,9 @@ public class ProbeTargetTests
     [InlineData("::1", "::1", null, true)]
     [InlineData("2001:db8::1", "2001:db8::1", null, true)]
     [InlineData("fe80::1%2", "fe80::1%2", null, true)]
+    [InlineData("[fe80::1%2]:22", "fe80::1%2", 22, true)]
+    [InlineData("0.0.0.0", "0.0.0.0", null, true)]
+    [InlineData("db-1.example", "db-1.example", null, false)]
     [InlineData("host:65535", "host", 65535, false)]
     [InlineData("host:1", "host", 1, false)]
     public void Parses_the_forms(string text, string host, int? port, bool literal)
@@ -59,11 +62,36 @@ public class ProbeTargetTests
     [InlineData("1:80", "four numbers")]
     [InlineData("127.1", "four numbers")]
     [InlineData("0x7f000001", "four numbers")]
+    [InlineData("0x7f.0.0.1", "four numbers")]         // inet_aton: 127.0.0.1
+    [InlineData("127.000.000.010", "leading zero")]    // inet_aton: 127.0.0.8 (octal)
+    [InlineData("010.0.0.1:80", "leading zero")]
+    [InlineData("127.0.0.256", "over 255")]
+    [InlineData("1.2.3.4.5", "four numbers")]
+    [InlineData("127.0.0.1%lo", "takes no scope id")]  // was sent to DNS
+    [InlineData("127.0.0.1%lo:80", "takes no scope id")]
+    [InlineData("[::1%nosuchif]", "no interface named 'nosuchif'")] // was ::1 with the scope dropped
+    [InlineData("::1%nosuchif", "no interface named 'nosuchif'")]
+    [InlineData("[::1%]:80", "neither an interface name nor a number")]
+    [InlineData("::1%4294967296", "over 4294967295")]
+    [InlineData("::ffff:127.000.0.1", "not an IPv6 address")]
+    [InlineData("[::1/64]:80", "not an IPv6 address")]
     public void Rejects_with_a_message(string text, string fragment)
     {
         Assert.False(ProbeTarget.TryParse(text, out var target, out var error));
         Assert.Null(target);
         Assert.Contains(fragment, error);
+    }
+
+    [Fact]
+    public void An_IPv6_scope_id_keeps_its_number_or_the_named_interface_index()
+    {
+        Assert.True(ProbeTarget.TryParse("[fe80::1%7]:22", out var numbered, out var error), error);
+        Assert.Equal(7, numbered!.Literal!.ScopeId);
+        var nic = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .FirstOrDefault(n => n.Supports(System.Net.NetworkInformation.NetworkInterfaceComponent.IPv6) && n.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'));
+        if (nic is null) return; // no IPv6 interface with a plain name here
+        Assert.True(ProbeTarget.TryParse($"fe80::1%{nic.Name}", out var named, out error), error);
+        Assert.Equal(nic.GetIPProperties().GetIPv6Properties().Index, named!.Literal!.ScopeId);
     }
 
     [Theory]

@@ -153,11 +153,14 @@ public static partial class ErrorCatalog
     /// <summary>One flat row per platform of an entry (or only <paramref name="platform"/>'s).</summary>
     public static IEnumerable<ErrorInfo> Explain(ErrorEntry entry, OsPlatform? platform = null) => Explain(entry, platform, null);
 
-    /// <summary>As <see cref="Explain(ErrorEntry, OsPlatform?)"/>, saying which log-line wording it was recognised from.</summary>
-    public static IEnumerable<ErrorInfo> Explain(ErrorEntry entry, OsPlatform? platform, LogMatch? seen)
+    /// <summary>
+    /// As <see cref="Explain(ErrorEntry, OsPlatform?)"/>, saying which log-line wording it was recognised from; the next
+    /// step names the endpoint the line named, or <paramref name="host"/> and <paramref name="port"/> (a piped result's).
+    /// </summary>
+    public static IEnumerable<ErrorInfo> Explain(ErrorEntry entry, OsPlatform? platform, LogMatch? seen, string? host = null, int? port = null)
     {
         string scenarios = string.Join(",", entry.Scenarios);
-        string next = NextSteps.For(entry, seen?.Host, seen?.Port);
+        NextStep next = NextSteps.For(entry, seen?.Host ?? host, seen?.Port ?? port);
         foreach (var os in AllPlatforms)
         {
             if (platform is not null && platform != os) continue;
@@ -168,7 +171,7 @@ public static partial class ErrorCatalog
                     Key = entry.Key, Platform = os, Name = p.Name, Number = p.Number, Message = p.Message,
                     SocketError = p.DotNetSocketError, NativeErrorCode = p.DotNetNativeErrorCode,
                     Summary = entry.Summary, Causes = entry.Causes, Scenarios = scenarios, Source = p.Source,
-                    NextStep = next, Runtime = seen?.Pattern.Runtime, Matched = seen?.Matched, PatternSource = seen?.Pattern.Source,
+                    NextStep = next.Text, NextCommand = next.Command, Runtime = seen?.Pattern.Runtime, Matched = seen?.Matched, PatternSource = seen?.Pattern.Source,
                     Note = seen?.Pattern.Note, LinePlatform = seen?.Platform,
                 };
             }
@@ -178,7 +181,7 @@ public static partial class ErrorCatalog
                 {
                     Key = entry.Key, Platform = os, Message = gap.Statement,
                     Summary = entry.Summary, Causes = entry.Causes, Scenarios = scenarios, Source = gap.Source,
-                    NextStep = next, Runtime = seen?.Pattern.Runtime, Matched = seen?.Matched, PatternSource = seen?.Pattern.Source,
+                    NextStep = next.Text, NextCommand = next.Command, Runtime = seen?.Pattern.Runtime, Matched = seen?.Matched, PatternSource = seen?.Pattern.Source,
                     Note = seen?.Pattern.Note, LinePlatform = seen?.Platform,
                 };
             }
@@ -242,6 +245,8 @@ public sealed class ErrorInfo
     public string Source { get; init; } = "";
     /// <summary>The SocketProbe command that tells this error's causes apart (with the endpoint a log line named).</summary>
     public string NextStep { get; init; } = "";
+    /// <summary>The first command of <see cref="NextStep"/> alone: one command whose arguments are constants, ready to paste.</summary>
+    public string NextCommand { get; init; } = "";
     /// <summary>For a log line: who prints that wording (Go, Node.js, nginx, glibc strerror…); empty otherwise.</summary>
     public string? Runtime { get; init; }
     /// <summary>For a log line: the part of it that was recognised.</summary>

@@ -50,9 +50,9 @@ public sealed record ProbeTarget(string Host, int? Port, IPAddress? Literal)
                 }
                 portText = rest[1..];
             }
-            if (!IPAddress.TryParse(host, out var v6) || v6.AddressFamily != AddressFamily.InterNetworkV6)
+            if (!AddressSyntax.TryParseIPv6(host, scopeMustExist: true, out var v6, out error))
             {
-                error = $"'{host}' inside [ ] is not an IPv6 address.";
+                error = error is null ? $"'{host}' inside [ ] is not an IPv6 address." : error + ".";
                 return false;
             }
             return Finish(s, host, portText, v6, out target, out error);
@@ -62,9 +62,9 @@ public sealed record ProbeTarget(string Host, int? Port, IPAddress? Literal)
         if (colons > 1)
         {
             // A bare IPv6 literal: every colon belongs to the address, so there is no port in it.
-            if (!IPAddress.TryParse(s, out var v6) || v6.AddressFamily != AddressFamily.InterNetworkV6)
+            if (!AddressSyntax.TryParseIPv6(s, scopeMustExist: true, out var v6, out error))
             {
-                error = $"'{s}' has several ':' but is not an IPv6 address. Write [IPv6]:port for an address with a port.";
+                error = error is null ? $"'{s}' has several ':' but is not an IPv6 address. Write [IPv6]:port for an address with a port." : error + ".";
                 return false;
             }
             return Finish(s, s, null, v6, out target, out error);
@@ -85,15 +85,18 @@ public sealed record ProbeTarget(string Host, int? Port, IPAddress? Literal)
             error = $"'{s}' has a port but no host.";
             return false;
         }
-        IPAddress? literal = IPAddress.TryParse(host, out var ip) ? ip : null;
-        if (literal is not null && host.Split('.').Length != 4)
+        // Strictly: inet_aton's other spellings (127.1, 0x7f.0.0.1, 127.000.000.010 read as octal) and a scope id on
+        // an IPv4 address are refused with the reason, never probed as some other address or sent to DNS.
+        switch (AddressSyntax.Classify(host, scopeMustExist: true, out IPAddress? literal, out string? why))
         {
-            // IPAddress.TryParse (inet_aton) reads "1" as 0.0.0.1 and "127.1" as 127.0.0.1: nobody who
-            // writes a lone number means an address, and an all-numeric name is no host name either.
-            error = $"'{host}' is not a host name, and as an IPv4 address it must be written as four numbers (a.b.c.d).";
-            return false;
+            case HostKind.Invalid:
+                error = why + ".";
+                return false;
+            case HostKind.Address:
+                return Finish(s, host, portText, literal, out target, out error);
+            default:
+                return Finish(s, host, portText, null, out target, out error);
         }
-        return Finish(s, host, portText, literal, out target, out error);
     }
 
     private static bool Finish(string whole, string host, string? portText, IPAddress? literal,

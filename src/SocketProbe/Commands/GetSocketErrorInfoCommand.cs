@@ -188,20 +188,13 @@ public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
         int? port = int.TryParse(Text(pso.Properties["Port"]?.Value), NumberStyles.None, CultureInfo.InvariantCulture, out int p) ? p : null;
         foreach (var entry in entries)
         {
-            foreach (ErrorInfo row in ErrorCatalog.Explain(entry, Only))
+            foreach (ErrorInfo row in ErrorCatalog.Explain(entry, Only, null, host, port))
             {
-                WriteObject(host is null ? row : WithNextStep(row, NextSteps.For(entry, host, port)));
+                WriteObject(row);
             }
         }
         return true;
     }
-
-    private static ErrorInfo WithNextStep(ErrorInfo row, string next) => new()
-    {
-        Key = row.Key, Platform = row.Platform, Name = row.Name, Number = row.Number, Message = row.Message, SocketError = row.SocketError,
-        NativeErrorCode = row.NativeErrorCode, Summary = row.Summary, Causes = row.Causes, Scenarios = row.Scenarios, Source = row.Source,
-        NextStep = next,
-    };
 
     private static string? Text(object? value)
     {

@@ -41,6 +41,21 @@ public sealed class GetTcpCounterCommand : SocketProbeCmdlet
     [Parameter]
     public SwitchParameter NonZero { get; set; }
 
+    protected override void BeginProcessing()
+    {
+        // A malformed pattern ('[' unclosed) only fails when first matched, deep in the sampler: check each one here.
+        foreach (string name in Name ?? Array.Empty<string>())
+        {
+            try { WildcardPattern.Get(name, WildcardOptions.IgnoreCase).IsMatch(""); }
+            catch (WildcardPatternException ex)
+            {
+                ThrowInvalidArgument($"-Name '{name}' is not a valid wildcard pattern ({ex.Message}). " +
+                    "To match a '[' or ']' literally, escape it with a backtick inside single quotes: '`['.", "InvalidWildcardPattern", name);
+            }
+        }
+        base.BeginProcessing();
+    }
+
     protected override void EndProcessing()
     {
         try { Sample(); }

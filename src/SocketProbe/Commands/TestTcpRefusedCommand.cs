@@ -131,6 +131,7 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     [Parameter(ParameterSetName = SummarySet)]
     [Parameter(ParameterSetName = HealthySet)]
     [ValidateNotNull]
+    [StrictAddress]
     public System.Net.IPAddress? SourceAddress { get; set; }
 
     /// <summary>Local port each probe socket is bound to (SO_REUSEADDR); absent: the kernel chooses.</summary>
@@ -171,12 +172,50 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
             {
                 ThrowInvalidArgument($"-SourceAddress {SourceAddress} is {own}, but -AddressFamily is {AddressFamily}.", "SourceAddressFamilyMismatch", SourceAddress);
             }
+            if (WhyNoSource(SourceAddress) is { } kind)
+            {
+                // Linux lets a TCP socket bind to these, then connect() quietly picks another source address.
+                ThrowInvalidArgument($"-SourceAddress {SourceAddress} is {kind}: a TCP connection starts from one of this machine's unicast addresses.",
+                    "SourceAddressNotUnicast", SourceAddress);
+            }
             if (WhyNotLocal(SourceAddress) is { } why)
             {
                 ThrowInvalidArgument($"-SourceAddress {SourceAddress} cannot be bound on this machine ({why}): give one of its own addresses.",
                     "SourceAddressNotLocal", SourceAddress);
             }
         }
+    }
+
+    /// <summary>What an address is when it cannot be where a connection comes from (null: a unicast address).</summary>
+    private static string? WhyNoSource(System.Net.IPAddress address)
+    {
+        if (address.Equals(System.Net.IPAddress.Any) || address.Equals(System.Net.IPAddress.IPv6Any)) return "the unspecified address";
+        if (address.IsIPv6Multicast) return "a multicast address";
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork) return null;
+        byte[] bytes = address.GetAddressBytes();
+        if (bytes[0] is >= 224 and <= 239) return "a multicast address";
+        if (address.Equals(System.Net.IPAddress.Broadcast)) return "the broadcast address";
+        return IsLocalSubnetBroadcast(address) ? "the broadcast address of a local subnet" : null;
+    }
+
+    private static bool IsLocalSubnetBroadcast(System.Net.IPAddress address)
+    {
+        uint wanted = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(address.GetAddressBytes());
+        try
+        {
+            foreach (var nic in System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces())
+            {
+                foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
+                {
+                    if (unicast.Address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || unicast.PrefixLength is <= 0 or >= 31) continue;
+                    uint own = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(unicast.Address.GetAddressBytes());
+                    uint hostBits = uint.MaxValue >> unicast.PrefixLength;
+                    if ((own | hostBits) == wanted) return true;
+                }
+            }
+        }
+        catch (System.Net.NetworkInformation.NetworkInformationException) { }
+        return false;
     }
 
     /// <summary>Why a socket cannot bind to <paramref name="address"/> here (null: it can).</summary>
@@ -416,6 +455,28 @@ public sealed class TargetInputAttribute : ArgumentTransformationAttribute
     private static ArgumentTransformationMetadataException Refuse(object? value) => new(
         $"A {(value is null ? "null" : value.GetType().Name)} is not a target. Give a host name or IP address as a string " +
         "(host, host:port, [IPv6]:port), or objects with a ComputerName property (e.g. from Import-Csv).");
+}
+
+/// <summary>
+/// Reads an address parameter strictly (<see cref="AddressSyntax"/>): PowerShell's own conversion is IPAddress.Parse,
+/// which takes 127.000.000.010 as 127.0.0.8 (octal), 0x7f.0.0.1 as 127.0.0.1 and drops an unknown IPv6 scope id. What
+/// it refuses, and why, becomes a parameter binding error.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+public sealed class StrictAddressAttribute : ArgumentTransformationAttribute
+{
+    public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
+    {
+        object? value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
+        if (value is not string text) return inputData; // an IPAddress object is already one address
+        text = text.Trim();
+        return AddressSyntax.Classify(text, scopeMustExist: true, out System.Net.IPAddress? address, out string? why) switch
+        {
+            HostKind.Address => address!,
+            HostKind.Invalid => throw new ArgumentTransformationMetadataException(why + "."),
+            _ => throw new ArgumentTransformationMetadataException($"'{text}' is not an IP address."),
+        };
+    }
 }
 
 /// <summary>An empty or blank target is a parameter validation error, before any record is probed.</summary>
