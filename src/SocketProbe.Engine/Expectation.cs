@@ -52,7 +52,7 @@ public sealed record Expectation(
             !string.Equals(Operation, observed.Operation, StringComparison.Ordinal)) return false;
         if (!OneOf(Result, observed.Result)) return false;
         if (ErrnoName is not null && !OneOf(ErrnoName, observed.ErrnoName)) return false;
-        return window is null || window.Contains(observed.ElapsedMs);
+        return window is null || (observed.ElapsedMs is double elapsed && window.Contains(elapsed));
     }
 
     private static bool OneOf(string alternatives, string? value) =>
