@@ -105,7 +105,7 @@ public sealed record Expectation(
         if (!string.Equals(Actor, observed.Actor, StringComparison.Ordinal) ||
             !string.Equals(Operation, observed.Operation, StringComparison.Ordinal)) return false;
         if (!Outcomes.Any(o => o.Agrees(observed.Result, observed.ErrnoName))) return false;
-        return window is null || window.Contains(observed.ElapsedMs);
+        return window is null || (observed.ElapsedMs is double elapsed && window.Contains(elapsed));
     }
 }
 

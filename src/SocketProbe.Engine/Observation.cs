@@ -22,7 +22,12 @@ public sealed class Observation
     public string? ErrnoName { get; set; }
     public string? Message { get; set; }
     public long? Bytes { get; set; }
-    public double ElapsedMs { get; set; }
+    /// <summary>
+    /// The call's own time: from just before the system call to its return (for a call that waited, to
+    /// the kernel's readiness), with no scheduling, queueing or JIT of ours. Null on rows that are not
+    /// calls (a counter, a segment, a process's end).
+    /// </summary>
+    public double? ElapsedMs { get; set; }
     /// <summary>TCP state of the client socket after the call (Linux TCP_INFO), where the platform can tell.</summary>
     public string? TcpState { get; set; }
     public string Platform { get; set; } = "";

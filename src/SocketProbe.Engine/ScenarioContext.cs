@@ -15,13 +15,21 @@ namespace SocketProbe.Engine;
 public sealed class ScenarioContext
 {
     private readonly Action<Observation> _sink;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
     private readonly ConcurrentDictionary<(ProtocolType Protocol, int Port), bool> _ports = new();
     private List<Observation>? _held;
     private readonly object _holdLock = new();
+    private readonly bool _warmingUp;
 
     public ScenarioContext(Scenario scenario, ScenarioRequest request, Action<Observation> sink, ILogger logger, CancellationToken cancellation)
+        : this(scenario, request, sink, logger, cancellation, warmingUp: false)
     {
+    }
+
+    /// <param name="warmingUp">The context of <see cref="CallWarmup"/> itself, which must not wait for itself.</param>
+    internal ScenarioContext(Scenario scenario, ScenarioRequest request, Action<Observation> sink, ILogger logger, CancellationToken cancellation, bool warmingUp)
+    {
+        _warmingUp = warmingUp;
         Scenario = scenario;
         Request = request;
         _sink = sink;
@@ -35,7 +43,9 @@ public sealed class ScenarioContext
     public CancellationToken Cancellation { get; }
 
     /// <summary>Milliseconds since this run started: every row's <see cref="Observation.AtMs"/> is on this clock.</summary>
-    public double NowMs => _clock.Elapsed.TotalMilliseconds;
+    public double NowMs => MsSinceStart(Stopwatch.GetTimestamp());
+
+    private double MsSinceStart(long timestamp) => Stopwatch.GetElapsedTime(_startedAt, timestamp).TotalMilliseconds;
 
     private int _lastStep;
 
@@ -49,58 +59,114 @@ public sealed class ScenarioContext
     /// our own bound running out is TimedOut with no errno, since the kernel said nothing.
     /// </summary>
     public async Task<Observation> CallAsync(int step, string actor, string operation,
+        SocketCall call, Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
+        Emit(await MeasureAsync(step, actor, operation, call, stateOf, boundMs, isReceive).ConfigureAwait(false));
+
+    /// <summary>
+    /// A call that never waits on a socket (close, shutdown, a send that cannot block): its Stopwatch
+    /// is its own time. A call that may wait is a <see cref="SocketCall"/>.
+    /// </summary>
+    public async Task<Observation> CallAsync(int step, string actor, string operation,
         Func<CancellationToken, ValueTask<int>> call, Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
         Emit(await MeasureAsync(step, actor, operation, call, stateOf, boundMs, isReceive).ConfigureAwait(false));
 
     /// <summary>
-    /// <see cref="CallAsync"/> without the emit: the observation comes back first, so a scenario can
-    /// add a Note worked out from the call's result before it hands it to <see cref="Emit"/>.
+    /// <see cref="CallAsync(int, string, string, SocketCall, Socket?, int?, bool)"/> without the emit: the
+    /// observation comes back first, so a scenario can add a Note worked out from the call's result
+    /// before it hands it to <see cref="Emit"/>.
     /// </summary>
-    public async Task<Observation> MeasureAsync(int step, string actor, string operation,
-        Func<CancellationToken, ValueTask<int>> call, Socket? stateOf = null, int? boundMs = null, bool isReceive = false)
+    public Task<Observation> MeasureAsync(int step, string actor, string operation,
+        SocketCall call, Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
+        MeasureCoreAsync(step, actor, operation, call.Run, call.WaitsOn, call.Until, stateOf, boundMs, isReceive);
+
+    /// <summary><see cref="CallAsync(int, string, string, Func{CancellationToken, ValueTask{int}}, Socket?, int?, bool)"/> without the emit.</summary>
+    public Task<Observation> MeasureAsync(int step, string actor, string operation,
+        Func<CancellationToken, ValueTask<int>> call, Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
+        MeasureCoreAsync(step, actor, operation, call, null, 0, stateOf, boundMs, isReceive);
+
+    /// <summary>
+    /// The one timing of a socket call. ElapsedMs is the call's own time (DESIGN §3): it starts just
+    /// before the call; a call that completes at once ends when it returns; a call that has to wait ends
+    /// when the kernel makes its socket ready (<see cref="CallWatch"/>), not when a thread-pool thread
+    /// gets round to finishing it, and one that our bound cut short ends when the bound ran out. The
+    /// call paths are compiled once per process first (<see cref="CallWarmup"/>), so no JIT is in it.
+    /// </summary>
+    private async Task<Observation> MeasureCoreAsync(int step, string actor, string operation,
+        Func<CancellationToken, ValueTask<int>> call, Socket? waitsOn, short until, Socket? stateOf, int? boundMs, bool isReceive)
     {
-        var observation = new Observation { Step = step, Actor = actor, Operation = operation, AtMs = NowMs };
+        if (!_warmingUp && !CallWarmup.IsDone) await CallWarmup.EnsureAsync().ConfigureAwait(false);
+        var observation = new Observation { Step = step, Actor = actor, Operation = operation };
         int bound = boundMs ?? Request.CallTimeoutMs;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        limit.CancelAfter(bound);
         if (Request.Capture && stateOf is not null) Own(stateOf);
-        var clock = Stopwatch.StartNew();
+        limit.CancelAfter(bound);
+        long started = Stopwatch.GetTimestamp();
+        ValueTask<int> running;
+        try { running = call(limit.Token); }
+        catch (Exception e) { running = ValueTask.FromException<int>(e); }
+        long returned = Stopwatch.GetTimestamp();
+        bool waited = !running.IsCompleted;
+        CallWatch? watch = null;
+        if (waited && waitsOn is not null)
+        {
+            Task<int> pending = running.AsTask();
+            running = new ValueTask<int>(pending);
+            watch = CallWatch.Start(waitsOn, until, started + (long)(bound * (Stopwatch.Frequency / 1000.0)), pending);
+        }
         try
         {
-            int moved = await call(limit.Token).ConfigureAwait(false);
-            clock.Stop();
+            int moved = await running.ConfigureAwait(false);
             observation.Result = isReceive && moved == 0 ? Results.EndOfStream : Results.Success;
             if (moved >= 0) observation.Bytes = moved;
         }
         catch (SocketException ex)
         {
-            clock.Stop();
             FillError(observation, ex);
         }
         catch (OperationCanceledException) when (!Cancellation.IsCancellationRequested)
         {
-            clock.Stop();
             observation.Result = Results.TimedOut;
             observation.Note = $"no answer within our own bound of {bound} ms; the kernel returned nothing";
         }
-        observation.ElapsedMs = clock.Elapsed.TotalMilliseconds;
+        finally
+        {
+            watch?.Dispose();
+        }
+        long ended = waited ? Stopwatch.GetTimestamp() : returned;
+        if (watch is not null)
+        {
+            long seen = observation.Result == Results.TimedOut ? watch.DeadlineAt : watch.ReadyAt;
+            if (seen != 0) ended = Math.Min(ended, seen);
+        }
+        observation.AtMs = MsSinceStart(started);
+        observation.ElapsedMs = Stopwatch.GetElapsedTime(started, Math.Max(started, ended)).TotalMilliseconds;
         if (stateOf is not null) observation.TcpState = TcpInfo.StateOf(stateOf);
         if (Request.Capture && stateOf is not null) Own(stateOf);
         return observation;
     }
+
+    /// <summary><see cref="CallAsync(int, string, string, SocketCall, Socket?, int?, bool)"/> for a declared step.</summary>
+    public Task<Observation> CallAsync(ScenarioStep step, SocketCall call,
+        Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
+        CallAsync(step.Number, step.Actor, step.Operation, call, stateOf, boundMs, isReceive);
 
     /// <summary><see cref="CallAsync(int, string, string, Func{CancellationToken, ValueTask{int}}, Socket?, int?, bool)"/> for a declared step.</summary>
     public Task<Observation> CallAsync(ScenarioStep step, Func<CancellationToken, ValueTask<int>> call,
         Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
         CallAsync(step.Number, step.Actor, step.Operation, call, stateOf, boundMs, isReceive);
 
+    /// <summary><see cref="MeasureAsync(int, string, string, SocketCall, Socket?, int?, bool)"/> for a declared step.</summary>
+    public Task<Observation> MeasureAsync(ScenarioStep step, SocketCall call,
+        Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
+        MeasureAsync(step.Number, step.Actor, step.Operation, call, stateOf, boundMs, isReceive);
+
     /// <summary><see cref="MeasureAsync(int, string, string, Func{CancellationToken, ValueTask{int}}, Socket?, int?, bool)"/> for a declared step.</summary>
     public Task<Observation> MeasureAsync(ScenarioStep step, Func<CancellationToken, ValueTask<int>> call,
         Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
         MeasureAsync(step.Number, step.Actor, step.Operation, call, stateOf, boundMs, isReceive);
 
-    /// <summary><see cref="Event(int, string, string, string, double, string, double?)"/> for a declared step.</summary>
-    public Observation Event(ScenarioStep step, string result, double elapsedMs, string note, double? atMs = null) =>
+    /// <summary><see cref="Event(int, string, string, string, double?, string, double?)"/> for a declared step.</summary>
+    public Observation Event(ScenarioStep step, string result, double? elapsedMs, string note, double? atMs = null) =>
         Event(step.Number, step.Actor, step.Operation, result, elapsedMs, note, atMs);
 
     /// <summary>Fill the observed error fields from a real SocketException.</summary>
@@ -126,7 +192,7 @@ public sealed class ScenarioContext
         observation.Platform = PlatformInfo.Description;
         // A row built by hand (not through MeasureAsync) started ElapsedMs before now. Rows relayed
         // from the lab keep the lab's own clock.
-        if (observation.AtMs == 0) observation.AtMs = Math.Max(0, NowMs - observation.ElapsedMs);
+        if (observation.AtMs == 0) observation.AtMs = Math.Max(0, NowMs - (observation.ElapsedMs ?? 0));
         Expectation? expected = Operations.IsSocketCall(observation.Actor, observation.Operation)
             ? Scenario.Expectations.FirstOrDefault(e => e.Step == observation.Step && e.AppliesTo(PlatformInfo.Current, Request))
             : null;
@@ -216,13 +282,14 @@ public sealed class ScenarioContext
 
     /// <summary>
     /// Report something that happened but is not a socket call (a fault the lab applied, a signal
-    /// sent, a process's end): it carries no Expected and no Matches.
+    /// sent, a process's end): it carries no Expected and no Matches, and an ElapsedMs only when it
+    /// really is a span of its own (an idle wait); null otherwise.
     /// </summary>
-    public Observation Event(int step, string actor, string operation, string result, double elapsedMs, string note, double? atMs = null) =>
+    public Observation Event(int step, string actor, string operation, string result, double? elapsedMs, string note, double? atMs = null) =>
         Emit(new Observation
         {
             Step = step, Actor = actor, Operation = operation, Result = result, ElapsedMs = elapsedMs, Note = note,
-            AtMs = atMs ?? Math.Max(0, NowMs - elapsedMs),
+            AtMs = atMs ?? Math.Max(0, NowMs - (elapsedMs ?? 0)),
         });
 
     /// <summary>Report that the scenario cannot run here, and why.</summary>

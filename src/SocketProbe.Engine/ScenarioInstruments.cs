@@ -32,6 +32,8 @@ public static class ScenarioInstruments
     /// <summary>Run <paramref name="body"/> with every applicable instrument watching it.</summary>
     public static async Task RunAsync(ScenarioContext context, Func<Task> body)
     {
+        // Before the counters' first snapshot: the warm-up's own loopback traffic must not count as the run's.
+        await CallWarmup.EnsureAsync().ConfigureAwait(false);
         var runs = new List<IInstrumentRun>();
         try
         {

@@ -56,7 +56,8 @@ public sealed class CounterInstrument : IScenarioInstrument
             var moved = after.Since(_before);
             double window = context.NowMs - _startMs;
             string what = moved.Count == 0 ? "nothing moved" : CounterCatalog.Describe(moved);
-            context.Event(context.LastStep + 1, Actors.Kernel, "Counters", Results.Success, window,
+            // Not a call: no ElapsedMs (the window it covers is in the Note).
+            context.Event(context.LastStep + 1, Actors.Kernel, "Counters", Results.Success, null,
                 $"{what} ({Scope(context)}; over the run's {window:F0} ms)", atMs: context.NowMs);
             return Task.CompletedTask;
         }

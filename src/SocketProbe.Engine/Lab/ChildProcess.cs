@@ -44,7 +44,7 @@ public sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Start <paramref name="file"/> with this process's environment plus <paramref name="environment"/>.</summary>
-    public static ChildProcess Start(string file, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    public static Task<ChildProcess> StartAsync(string file, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var variables = new Dictionary<string, string>();
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
@@ -54,8 +54,8 @@ public sealed class ChildProcess : IDisposable
         variables["DOTNET_EnableDiagnostics"] = "0";
         if (environment is not null)
             foreach (var (key, value) in environment) variables[key] = value;
-        if (OperatingSystem.IsWindows()) return StartWithProcessClass(file, arguments, variables);
-        return Spawner.Run(() => StartWithPosixSpawn(file, arguments, variables));
+        if (OperatingSystem.IsWindows()) return Task.FromResult(StartWithProcessClass(file, arguments, variables));
+        return Spawner.RunAsync(() => StartWithPosixSpawn(file, arguments, variables));
     }
 
     /// <summary>
@@ -84,12 +84,13 @@ public sealed class ChildProcess : IDisposable
             }
         }
 
-        public static T Run<T>(Func<T> spawn)
+        /// <summary>The spawn, done on the spawner thread; the caller awaits it rather than blocking a pool thread on it.</summary>
+        public static Task<T> RunAsync<T>(Func<T> spawn)
         {
             EnsureStarted();
             var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
             Work.Add(() => { try { done.SetResult(spawn()); } catch (Exception ex) { done.SetException(ex); } });
-            return done.Task.GetAwaiter().GetResult();
+            return done.Task;
         }
     }
 
@@ -130,7 +131,7 @@ public sealed class ChildProcess : IDisposable
         CancellationToken cancellation, IReadOnlyDictionary<string, string>? environment = null)
     {
         var clock = Stopwatch.StartNew();
-        using var child = Start(file, arguments, environment);
+        using var child = await StartAsync(file, arguments, environment).ConfigureAwait(false);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         limit.CancelAfter(timeoutMs);
         Task<string> output = child.ReadOutputAsync(limit.Token);

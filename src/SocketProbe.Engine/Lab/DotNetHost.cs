@@ -25,8 +25,11 @@ public static class DotNetHost
     /// <summary>The NativeAOT peer beside the managed one.</summary>
     public static string NativePeer => Path.Combine(ModuleDirectory, Exe("SocketProbe.Peer"));
 
+    /// <summary>The native peer to use, or null: absent, stale, or a host forced. For a caller that may block (a script, the bench).</summary>
+    public static string? UsableNativePeer() => UsableNativePeerAsync().GetAwaiter().GetResult();
+
     /// <summary>The native peer to use, or null: absent, stale, or a host forced.</summary>
-    public static string? UsableNativePeer()
+    public static async Task<string?> UsableNativePeerAsync()
     {
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SOCKETPROBE_PEER_HOST"))) return null;
         string native = NativePeer;
@@ -37,44 +40,44 @@ public static class DotNetHost
         DateTime built = File.GetLastWriteTimeUtc(native);
         foreach (string source in new[] { PeerAssembly, typeof(DotNetHost).Assembly.Location })
             if (File.Exists(source) && File.GetLastWriteTimeUtc(source) > built) return null;
-        return RunsHere(native) ? native : null;
+        return await RunsHereAsync(native).ConfigureAwait(false) ? native : null;
     }
 
     private static readonly object NativeCheckLock = new();
-    private static (string Path, bool Runs)? _nativeChecked;
+    private static (string Path, Task<bool> Runs)? _nativeCheck;
 
     /// <summary>
     /// Once per process, "SocketProbe.Peer ping" (bounded): a native peer built for another libc or CPU
     /// (a package copied to another machine) fails to start or to answer, and the managed peer runs
-    /// instead. The native peer itself (the lab) knows it runs.
+    /// instead. The native peer itself (the lab) knows it runs. The matrix starts many runs at once:
+    /// they all await the one ping; the lock guards only which ping that is, never the ping itself.
     /// </summary>
-    private static bool RunsHere(string native)
+    private static Task<bool> RunsHereAsync(string native)
     {
-        // Under a lock: the matrix starts many runs at once, and one check serves them all.
-        lock (NativeCheckLock) return CheckRunsHere(native);
+        lock (NativeCheckLock)
+        {
+            if (_nativeCheck is { } known && known.Path == native) return known.Runs;
+            Task<bool> runs = PingAsync(native);
+            _nativeCheck = (native, runs);
+            return runs;
+        }
     }
 
-    private static bool CheckRunsHere(string native)
+    private static async Task<bool> PingAsync(string native)
     {
-        if (_nativeChecked is { } known && known.Path == native) return known.Runs;
-        bool runs = string.Equals(Environment.ProcessPath, native, StringComparison.Ordinal);
-        if (!runs)
+        if (string.Equals(Environment.ProcessPath, native, StringComparison.Ordinal)) return true;
+        try
         {
-            try
-            {
-                ToolResult ping = ChildProcess.RunAsync(native, new[] { "ping" }, null, 5_000, CancellationToken.None).GetAwaiter().GetResult();
-                runs = ping.Succeeded && ping.Output.StartsWith("PONG", StringComparison.Ordinal);
-            }
-            catch (Exception) { runs = false; }   // it could not even be started here
+            ToolResult ping = await ChildProcess.RunAsync(native, new[] { "ping" }, null, 5_000, CancellationToken.None).ConfigureAwait(false);
+            return ping.Succeeded && ping.Output.StartsWith("PONG", StringComparison.Ordinal);
         }
-        _nativeChecked = (native, runs);
-        return runs;
+        catch (Exception) { return false; }   // it could not even be started here
     }
 
     /// <summary>The program and its arguments that run the peer with <paramref name="peerArguments"/>.</summary>
-    public static (string File, IReadOnlyList<string> Arguments) PeerCommand(IReadOnlyList<string> peerArguments)
+    public static async Task<(string File, IReadOnlyList<string> Arguments)> PeerCommandAsync(IReadOnlyList<string> peerArguments)
     {
-        string? native = UsableNativePeer();
+        string? native = await UsableNativePeerAsync().ConfigureAwait(false);
         if (native is not null) return (native, peerArguments.ToList());
 
         string peer = PeerAssembly;

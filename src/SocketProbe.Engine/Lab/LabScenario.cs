@@ -45,10 +45,10 @@ public abstract class LabScenario : Scenario
     {
         // Every field, nulls included: a null timer means "the kernel's default" and must reach the lab as such.
         string request = LabJson.SerializeRequest(context.Request);
-        var (dotnet, peerArgs) = DotNetHost.PeerCommand(new[]
+        var (dotnet, peerArgs) = await DotNetHost.PeerCommandAsync(new[]
         {
             "lab", "--parent", Environment.ProcessId.ToString(), "--scenario", Name, "--request", request,
-        });
+        }).ConfigureAwait(false);
         // No --fork: unshare(2) moves unshare itself into the new namespaces, then it execs the lab,
         // so the lab is our own child: its real end (a signal, an exit code) reaches our waitpid, and
         // it dies with us (setpriv --pdeathsig; the peer program's own PR_SET_PDEATHSIG with --parent).
@@ -64,12 +64,12 @@ public abstract class LabScenario : Scenario
         string ownNamespace = LabEnvironment.OwnNamespace() ?? throw new LabException("cannot read /proc/self/ns/net, so the lab cannot prove it left this namespace");
         int boundMs = RunBoundMs(context.Request);
         context.Logger.LogInformation("Starting the namespace lab for {Scenario} (bound {Bound} ms)", Name, boundMs);
-        using var lab = ChildProcess.Start(program, args, new Dictionary<string, string>
+        using var lab = await ChildProcess.StartAsync(program, args, new Dictionary<string, string>
         {
             ["SOCKETPROBE_IN_LAB"] = "1",
             // The lab proves it runs elsewhere by comparing its namespace with this one.
             [LabEnvironment.HostNamespaceVariable] = ownNamespace,
-        });
+        }).ConfigureAwait(false);
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(context.Cancellation);
         bound.CancelAfter(boundMs);
         await using var stop = bound.Token.Register(() => lab.Dispose());

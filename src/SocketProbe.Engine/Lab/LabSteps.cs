@@ -67,48 +67,44 @@ internal static class LabSteps
     }
 
     public static Task<Observation> ConnectAsync(ScenarioContext context, int step, Socket client, IPAddress address, int port) =>
-        context.CallAsync(step, "Client", "Connect", async token =>
-        {
-            await client.ConnectAsync(new IPEndPoint(address, port), token).ConfigureAwait(false);
-            return -1;
-        }, client);
+        context.CallAsync(step, "Client", "Connect", SocketCalls.Connect(client, new IPEndPoint(address, port)), client);
 
     public static Task<Observation> SendAsync(ScenarioContext context, int step, Socket client) =>
         context.CallAsync(step, "Client", "Send",
-            async token => await client.SendAsync(Payload, SocketFlags.None, token).ConfigureAwait(false), client);
+            SocketCalls.Send(client, Payload), client);
 
     public static Task<Observation> ReceiveAsync(ScenarioContext context, int step, Socket client, int? boundMs = null)
     {
         var buffer = new byte[4096];
         return context.CallAsync(step, "Client", "Receive",
-            async token => await client.ReceiveAsync(buffer, SocketFlags.None, token).ConfigureAwait(false),
-            client, boundMs, isReceive: true);
+            SocketCalls.Receive(client, buffer), client, boundMs, isReceive: true);
     }
 
     /// <summary>A fault made real by the lab (an nft rule, a kill), reported as the peer's step.</summary>
     public static Observation Fault(ScenarioContext context, int step, string operation, string note, Action act)
     {
-        var clock = Stopwatch.StartNew();
+        // Applying a fault is our tool's work, not a socket call: no ElapsedMs; AtMs is when it began.
+        double actedAt = context.NowMs;
         act();
         return context.Emit(new Observation
         {
-            Step = step, Actor = "Peer", Operation = operation, Result = Results.Success,
-            ElapsedMs = clock.Elapsed.TotalMilliseconds, Note = note,
+            Step = step, Actor = "Peer", Operation = operation, Result = Results.Success, AtMs = actedAt, Note = note,
         });
     }
 
     /// <summary>The peer host loses its connection state: abortive close (its RST is dropped), then SIGKILL.</summary>
     public static async Task<Observation> LoseStateAsync(ScenarioContext context, int step, PeerProcess peer)
     {
-        var clock = Stopwatch.StartNew();
+        double actedAt = context.NowMs;
         await peer.SendAsync("abort").ConfigureAwait(false);
         await peer.ExpectAsync("ABORTED", 5_000, context.Cancellation).ConfigureAwait(false);
         peer.Signal(Libc.SIGKILL);
         ExitStatus status = await peer.WaitForExitAsync(5_000, context.Cancellation).ConfigureAwait(false);
+        // A kill is not a socket call: no ElapsedMs; AtMs is when it began.
         return context.Emit(new Observation
         {
             Step = step, Actor = "Peer", Operation = "Kill", Result = status.Signaled ? Results.Killed : Results.Exited,
-            ElapsedMs = clock.Elapsed.TotalMilliseconds,
+            AtMs = actedAt,
             Note = $"while silent: SO_LINGER {{on, 0}} close (its RST dropped), then kill(peer, SIGKILL): {status.Describe()}; no connection state is left",
         });
     }
@@ -116,9 +112,9 @@ internal static class LabSteps
     /// <summary>A fault made real by the lab (an nft rule, a sysctl), reported as a row that is not a socket call.</summary>
     public static Observation Fault(ScenarioContext context, ScenarioStep step, string note, Action act)
     {
-        var clock = Stopwatch.StartNew();
+        double actedAt = context.NowMs;
         act();
-        return context.Event(step, Results.Success, clock.Elapsed.TotalMilliseconds, note);
+        return context.Event(step, Results.Success, null, note, actedAt);
     }
 
     /// <summary>A listener of the lab's own (this process plays the server) on the peer host address of the request's family.</summary>
@@ -146,23 +142,14 @@ internal static class LabSteps
         }
     }
 
-    /// <summary>connect(2) shaped for <see cref="ScenarioContext.MeasureAsync(ScenarioStep, Func{CancellationToken, ValueTask{int}}, Socket?, int?, bool)"/>.</summary>
-    public static Func<CancellationToken, ValueTask<int>> Connect(Socket client, EndPoint server) =>
-        async token =>
-        {
-            await client.ConnectAsync(server, token).ConfigureAwait(false);
-            return -1;
-        };
+    /// <summary>connect(2) shaped for <see cref="ScenarioContext.MeasureAsync(ScenarioStep, SocketCall, Socket?, int?, bool)"/>.</summary>
+    public static SocketCall Connect(Socket client, EndPoint server) => SocketCalls.Connect(client, server);
 
     /// <summary>The server's accept(2) as the peer's step; the accepted socket, or null when the accept failed.</summary>
     public static async Task<Socket?> AcceptAsync(ScenarioContext context, ScenarioStep step, Socket listener, Socket client)
     {
         Socket? accepted = null;
-        var accept = await context.CallAsync(step, async token =>
-        {
-            accepted = await listener.AcceptAsync(token).ConfigureAwait(false);
-            return -1;
-        }, client).ConfigureAwait(false);
+        var accept = await context.CallAsync(step, SocketCalls.Accept(listener, s => accepted = s), client).ConfigureAwait(false);
         if (accept.Result == Results.Success) return accepted;
         accepted?.Dispose();
         return null;

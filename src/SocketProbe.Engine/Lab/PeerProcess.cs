@@ -28,10 +28,10 @@ public sealed class PeerProcess : IDisposable
     /// <summary>Start the peer in <paramref name="mode"/> and wait for its READY line.</summary>
     public static async Task<PeerProcess> StartAsync(string mode, IEnumerable<string> arguments, ILogger logger, CancellationToken cancellation)
     {
-        var (file, args) = DotNetHost.PeerCommand(
-            new[] { mode, "--parent", Environment.ProcessId.ToString() }.Concat(arguments).ToList());
+        var (file, args) = await DotNetHost.PeerCommandAsync(
+            new[] { mode, "--parent", Environment.ProcessId.ToString() }.Concat(arguments).ToList()).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
-        var child = ChildProcess.Start(file, args);
+        var child = await ChildProcess.StartAsync(file, args).ConfigureAwait(false);
         var peer = new PeerProcess(child, logger, 0);
         try
         {

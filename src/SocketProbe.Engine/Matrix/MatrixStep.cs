@@ -17,7 +17,7 @@ public sealed class MatrixStep
     /// <summary>What this platform is documented to return, e.g. "Error ECONNRESET|EPIPE"; null when nothing is documented.</summary>
     public string? Expected { get; init; }
     public bool? Matches { get; init; }
-    public double ElapsedMs { get; init; }
+    public double? ElapsedMs { get; init; }
     /// <summary>Where the expectation comes from (kernel source, man page, observation), and whether it was verified.</summary>
     public string? Source { get; init; }
     /// <summary>The observation's note: why Skipped, the signal, the technique used.</summary>

@@ -4,8 +4,9 @@ namespace SocketProbe.Engine.Native;
 
 /// <summary>
 /// The few libc calls .NET does not expose faithfully: spawning a child whose raw wait status we
-/// read ourselves (.NET folds a signal death into ExitCode 128+n), sending real signals, and a
-/// plain send(2) without MSG_NOSIGNAL. Linux and macOS only.
+/// read ourselves (.NET folds a signal death into ExitCode 128+n), sending real signals, a
+/// plain send(2) without MSG_NOSIGNAL, and poll(2) from a thread of our own (a pending socket
+/// call's end as the kernel signals it, not when the thread pool gets to it). Linux and macOS only.
 /// </summary>
 internal static unsafe partial class Libc
 {
@@ -20,6 +21,8 @@ internal static unsafe partial class Libc
     public static int O_CLOEXEC => OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000;
 
     [DllImport(Lib, SetLastError = true)] public static extern int pipe(int* fds);
+    /// <summary>Linux only: a pipe whose ends are close-on-exec from birth (no window for a spawn on another thread to inherit them).</summary>
+    [DllImport(Lib, SetLastError = true)] public static extern int pipe2(int* fds, int flags);
     [DllImport(Lib, SetLastError = true)] public static extern int fcntl(int fd, int cmd, int arg);
     [DllImport(Lib, SetLastError = true)] public static extern int close(int fd);
     [DllImport(Lib, SetLastError = true)] public static extern int kill(int pid, int sig);
@@ -29,6 +32,20 @@ internal static unsafe partial class Libc
     [DllImport(Lib, SetLastError = true)] public static extern int prctl(int option, nint arg2, nint arg3, nint arg4, nint arg5);
     [DllImport(Lib, SetLastError = true)] public static extern nint signal(int sig, nint handler);
     [DllImport(Lib, SetLastError = true)] public static extern nint send(int fd, byte* buf, nint len, int flags);
+    [DllImport(Lib, SetLastError = true)] public static extern nint write(int fd, byte* buf, nint count);
+    /// <summary>nfds is nfds_t: unsigned long on Linux, unsigned int on Darwin (passed in a register either way).</summary>
+    [DllImport(Lib, SetLastError = true)] public static extern int poll(PollFd* fds, nuint nfds, int timeoutMs);
+
+    /// <summary>struct pollfd (same layout on Linux and Darwin).</summary>
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    /// <summary>poll(2) event bits, the same on Linux and Darwin. POLLERR, POLLHUP and POLLNVAL are reported even when not asked for.</summary>
+    public const short POLLIN = 0x1, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
 
     [DllImport(Lib)] public static extern int posix_spawn_file_actions_init(void* actions);
     [DllImport(Lib)] public static extern int posix_spawn_file_actions_adddup2(void* actions, int fd, int newfd);

@@ -52,11 +52,7 @@ public sealed class AcceptQueueFull : Scenario
                 var client = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 sockets.Add(client);
                 SocketOptions.SynRetries(client, context.Request.SynRetries, context.Logger);
-                await context.CallAsync(step, "Client", "Connect", async token =>
-                {
-                    await client.ConnectAsync(target, token).ConfigureAwait(false);
-                    return -1;
-                }, client).ConfigureAwait(false);
+                await context.CallAsync(step, "Client", "Connect", SocketCalls.Connect(client, target), client).ConfigureAwait(false);
             }
         }
         finally

@@ -33,8 +33,7 @@ public sealed class ConnectRefused : Scenario
         context.Logger.LogInformation("Port {Port} on {Address} was bound and closed: nobody listens there", port, loopback);
 
         using var client = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        await context.CallAsync(1, "Client", "Connect",
-            async token => { await client.ConnectAsync(new IPEndPoint(loopback, port), token).ConfigureAwait(false); return -1; },
+        await context.CallAsync(1, "Client", "Connect", SocketCalls.Connect(client, new IPEndPoint(loopback, port)),
             stateOf: client).ConfigureAwait(false);
     }
 

@@ -10,21 +10,13 @@ namespace SocketProbe.Engine.Scenarios;
 internal static class ObservedHandshake
 {
     public static Task<Observation> ConnectAsync(ScenarioContext context, ScenarioStep step, Socket client, EndPoint server) =>
-        context.CallAsync(step, async token =>
-        {
-            await client.ConnectAsync(server, token).ConfigureAwait(false);
-            return -1;
-        }, client);
+        context.CallAsync(step, SocketCalls.Connect(client, server), client);
 
     /// <summary>accept(); the accepted socket, or null when the call failed (its row says how).</summary>
     public static async Task<Socket?> AcceptAsync(ScenarioContext context, ScenarioStep step, Socket listener, Socket client)
     {
         Socket? accepted = null;
-        await context.CallAsync(step, async token =>
-        {
-            accepted = await listener.AcceptAsync(token).ConfigureAwait(false);
-            return -1;
-        }, client).ConfigureAwait(false);
+        await context.CallAsync(step, SocketCalls.Accept(listener, s => accepted = s), client).ConfigureAwait(false);
         return accepted;
     }
 

@@ -38,11 +38,7 @@ public abstract class PeerCrashScenario : Scenario
 
         using var client = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
         var steps = PeerCrashSteps.For(LeavesUnreadData, context.Request.ClientAction);
-        var connect = await context.CallAsync(steps.Connect, async token =>
-        {
-            await client.ConnectAsync(new IPEndPoint(Loopback.For(family), port), token).ConfigureAwait(false);
-            return -1;
-        }, client).ConfigureAwait(false);
+        var connect = await context.CallAsync(steps.Connect, SocketCalls.Connect(client, new IPEndPoint(Loopback.For(family), port)), client).ConfigureAwait(false);
         if (connect.Result != Results.Success) return;
         await peer.ExpectAsync("ACCEPTED", 5_000, context.Cancellation).ConfigureAwait(false);
 
@@ -68,31 +64,30 @@ public abstract class PeerCrashScenario : Scenario
     protected static async Task<Observation> ObserveExitAsync(ScenarioContext context, PeerProcess peer, int step,
         string operation, Func<Task> act, string technique)
     {
-        var clock = Stopwatch.StartNew();
+        double actedAt = context.NowMs;
         await act().ConfigureAwait(false);
         ExitStatus status = await peer.WaitForExitAsync(10_000, context.Cancellation).ConfigureAwait(false);
-        clock.Stop();
+        // A process's end is not a socket call: no ElapsedMs; AtMs is when the act began.
         return context.Emit(new Observation
         {
             Step = step,
             Actor = "Peer",
             Operation = operation,
             Result = status.Signaled ? Results.Killed : Results.Exited,
-            ElapsedMs = clock.Elapsed.TotalMilliseconds,
+            AtMs = actedAt,
             Note = $"{technique}; the OS reports: {status.Describe()}",
         });
     }
 
     private static Task<Observation> SendAsync(ScenarioContext context, Socket client, ScenarioStep step) =>
         context.CallAsync(step,
-            async token => await client.SendAsync(Payload, SocketFlags.None, token).ConfigureAwait(false), client);
+            SocketCalls.Send(client, Payload), client);
 
     private static Task<Observation> ReceiveAsync(ScenarioContext context, Socket client, ScenarioStep step)
     {
         var buffer = new byte[4096];
         return context.CallAsync(step,
-            async token => await client.ReceiveAsync(buffer, SocketFlags.None, token).ConfigureAwait(false),
-            client, isReceive: true);
+            SocketCalls.Receive(client, buffer), client, isReceive: true);
     }
 
     /// <summary>

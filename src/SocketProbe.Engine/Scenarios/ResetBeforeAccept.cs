@@ -40,34 +40,19 @@ public sealed class ResetBeforeAccept : Scenario
         IPAddress loopback = Loopback.For(context.Request.AddressFamily);
         using var listener = Loopback.Listen(loopback, 4);
         using var client = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        await context.CallAsync(1, "Client", "Connect", async token =>
-        {
-            await client.ConnectAsync(listener.LocalEndPoint!, token).ConfigureAwait(false);
-            return -1;
-        }, client).ConfigureAwait(false);
-
-        await context.CallAsync(2, "Client", "Close", _ =>
-        {
-            client.LingerState = new LingerOption(true, 0);
-            client.Close();
-            return ValueTask.FromResult(-1);
-        }).ConfigureAwait(false);
+        await context.CallAsync(1, "Client", "Connect", SocketCalls.Connect(client, listener.LocalEndPoint!), client).ConfigureAwait(false);
+        await context.CallAsync(2, "Client", "Close", SocketCalls.Abort(client)).ConfigureAwait(false);
 
         Socket? accepted = null;
         try
         {
             // Bounded: where the stack drops the dead connection (BSD) accept would wait forever.
-            var accept = await context.CallAsync(3, "Peer", "Accept", async token =>
-            {
-                accepted = await listener.AcceptAsync(token).ConfigureAwait(false);
-                return -1;
-            }, boundMs: Math.Min(context.Request.CallTimeoutMs, 2_000)).ConfigureAwait(false);
+            var accept = await context.CallAsync(3, "Peer", "Accept", SocketCalls.Accept(listener, s => accepted = s),
+                boundMs: Math.Min(context.Request.CallTimeoutMs, 2_000)).ConfigureAwait(false);
             if (accepted is null) return;
             var buffer = new byte[64];
             Socket server = accepted;
-            await context.CallAsync(4, "Peer", "Receive",
-                async token => await server.ReceiveAsync(buffer, SocketFlags.None, token).ConfigureAwait(false),
-                stateOf: server, isReceive: true).ConfigureAwait(false);
+            await context.CallAsync(4, "Peer", "Receive", SocketCalls.Receive(server, buffer), stateOf: server, isReceive: true).ConfigureAwait(false);
         }
         finally
         {

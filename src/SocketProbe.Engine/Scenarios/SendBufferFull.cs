@@ -73,7 +73,7 @@ public sealed class SendBufferFull : Scenario
             }
             calls++;
             accepted += o.Bytes ?? 0;
-            callMs += o.ElapsedMs;
+            callMs += o.ElapsedMs ?? 0;
         }
 
         context.Emit(AcceptedRun(calls, accepted, callMs, refused, TcpInfo.StateOf(client)));

@@ -46,7 +46,7 @@ public sealed class UdpPortUnreachable : Scenario
         using var client = new Socket(loopback.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         context.Own(ProtocolType.Udp, port); // -Capture: the datagram and the ICMP error about it are this run's
         await context.CallAsync(1, "Client", "Connect",
-            async token => { await client.ConnectAsync(new IPEndPoint(loopback, port), token).ConfigureAwait(false); return -1; }).ConfigureAwait(false);
+            SocketCalls.Connect(client, new IPEndPoint(loopback, port))).ConfigureAwait(false);
         byte[] datagram = "anyone there?"u8.ToArray();
         await context.CallAsync(2, "Client", "Send", SocketCalls.Send(client, datagram)).ConfigureAwait(false);
         // The ICMP error is asynchronous: the receive returns as soon as it has arrived (on loopback, at once).
