@@ -251,6 +251,20 @@ Describe 'Get-SocketErrorInfo reads whole log lines' {
         $rows[1].NextStep | Should -Match "^Test-TcpRefused -ComputerName '10\.0\.0\.9' -Port 5432 "
     }
 
+    It 'finds an error after 10 kB of prefix (lines were cut at 8,192 characters)' {
+        $rows = @(Get-SocketErrorInfo (('x' * 10240) + ' Error: read ECONNRESET') -Platform Linux)
+        $rows.Key | Should -Be 'ECONNRESET'
+        $rows[0].Runtime | Should -Match 'Node'
+    }
+
+    It 'quotes a short excerpt of a 10 MB input, not the input, when nothing matches' {
+        $huge = 'q' * 10MB
+        Get-SocketErrorInfo $huge -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        "$err".Length | Should -BeLessThan 600
+        "$err" | Should -Match ([regex]::Escape('(10,485,760 characters)'))
+    }
+
     It 'still says ObjectNotFound for a line with no socket error' {
         Get-SocketErrorInfo 'GET /index.html 200 1024' -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'

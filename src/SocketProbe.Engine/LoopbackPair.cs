@@ -62,6 +62,23 @@ public sealed class LoopbackPair : IDisposable
     }
 
     /// <summary>
+    /// <see cref="WaitFor"/> on a thread of its own (Linux, macOS): the wait blocks no thread-pool
+    /// thread (a matrix runs many of these at once), and the milliseconds it reports are not delayed
+    /// by one. Windows keeps the plain wait.
+    /// </summary>
+    public static Task<double?> WaitForAsync(Socket socket, SelectMode mode, int boundMs, CancellationToken cancellation)
+    {
+        if (OperatingSystem.IsWindows()) return Task.FromResult(WaitFor(socket, mode, boundMs, cancellation));
+        var waited = new TaskCompletionSource<double?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            try { waited.TrySetResult(WaitFor(socket, mode, boundMs, cancellation)); }
+            catch (Exception e) { waited.TrySetException(e); }
+        }, maxStackSize: 128 * 1024) { IsBackground = true, Name = "SocketProbe readiness wait" }.Start();
+        return waited.Task;
+    }
+
+    /// <summary>
     /// Wait, at most <paramref name="boundMs"/>, until <paramref name="socket"/> reports
     /// <paramref name="mode"/> (SelectError: the kernel holds a pending socket error, e.g. from an RST;
     /// SelectRead: data or end of stream). Polls in short slices so cancellation is honoured.

@@ -10,6 +10,9 @@ public static class ScenarioRunner
     {
         request = WithClientAction(scenario, request);
         var context = new ScenarioContext(scenario, request, sink, logger, cancellation);
+        // The lab check starts a throw-away namespace once per process: await it, so that WhyCannotRun
+        // finds it done rather than blocking a pool thread while the matrix's other runs wait for one.
+        if (scenario.NeedsLab) await Lab.LabEnvironment.WhyUnavailableAsync().ConfigureAwait(false);
         string? reason = scenario.WhyCannotRun(request);
         if (reason is not null)
         {

@@ -156,6 +156,37 @@ public class LogPatternTests
         Assert.All(ErrorCatalog.Entries, e => Assert.Matches(@"^([A-Z][a-z]+-[A-Z]\w+|ulimit|ss -)", NextSteps.For(e).Command));
 
     [Fact]
+    public void Every_expression_runs_on_the_linear_engine_with_a_timeout()
+    {
+        // Linear time in the line's length whatever it holds, and a timeout as a net: the bound on a line's cost.
+        Assert.All(LogPatterns.All, p =>
+        {
+            Assert.True(p.Regex.Options.HasFlag(System.Text.RegularExpressions.RegexOptions.NonBacktracking), p.Id);
+            Assert.InRange(p.Regex.MatchTimeout, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(50));
+            Assert.NotEmpty(p.Anchors);
+        });
+    }
+
+    [Fact]
+    public void Every_sample_holds_one_of_its_patterns_anchors() =>
+        Assert.All(LogPatterns.All, p => Assert.Contains(p.Anchors, a => p.Sample.Contains(a, StringComparison.OrdinalIgnoreCase)));
+
+    // Lines that made the backtracking engine try every split, or hid the error past the old 8,192-character cut.
+    [Theory]
+    [InlineData("after 10 kB", 10_240, "x", " Error: read ECONNRESET", "ECONNRESET", "node-syscall")]
+    [InlineData("letters before (os error)", 100_000, "a", " Connection reset by peer (os error 104)", "ECONNRESET", "rust-os-error")]
+    [InlineData("read tcp and no space", 100_000, "a", " Error: read ECONNRESET", "ECONNRESET", "node-syscall")]
+    [InlineData("spaces before EOF", 100_000, " ", "x: EOF", "EOF", "go-eof")]
+    [InlineData("[Errno decoys past the window bound: the message still names it", 100_000, "[Errno 1] ", "[Errno 111] Connection refused", "ECONNREFUSED", "message")]
+    public void An_error_is_found_wherever_it_is_in_a_long_line(string why, int repeat, string filler, string error, string key, string patternId)
+    {
+        string prefix = why == "read tcp and no space" ? "read tcp " : "";
+        string line = prefix + string.Concat(Enumerable.Repeat(filler, repeat / filler.Length)) + error;
+        var m = LogPatterns.Match(line);
+        Assert.Contains(m, x => x.Entry.Key == key && x.Pattern.Id == patternId);
+    }
+
+    [Fact]
     public void A_huge_line_is_bounded_and_still_read() =>
         Assert.Equal("ECONNRESET", LogPatterns.Match("Error: read ECONNRESET " + new string('x', 100_000)).First().Entry.Key);
 }

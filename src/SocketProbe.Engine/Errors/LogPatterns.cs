@@ -17,7 +17,11 @@ public sealed record LogPattern(string Id, string Runtime, string Expression, st
     /// <summary>What a reader must know beyond the catalogue entry (the wording is the runtime's own timeout, not an errno…).</summary>
     public string? Note { get; init; }
 
-    internal Regex Regex { get; } = new(Expression, RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(250));
+    /// <summary>Text every match contains (any one of them, any letter case): the expression only runs near these.</summary>
+    public IReadOnlyList<string> Anchors => LogPatterns.AnchorsOf(Id, Expression);
+
+    private Regex? _regex;
+    internal Regex Regex => _regex ??= LogPatterns.Compile(Expression, RegexOptions.IgnoreCase);
 }
 
 /// <summary>What one pattern found in one line: the entry it means, the text that matched, and the endpoint the line names.</summary>
@@ -266,17 +270,72 @@ public static class LogPatterns
     // runtime pattern recognised, and the resolver for patterns that capture a message.
     private static readonly IReadOnlyList<(string Text, string Key, string Runtime, string Source, OsPlatform? Platform)> Messages = BuildMessages();
 
-    private static readonly Regex[] Endpoints =
+    // For each pattern, literals one of which every match contains. A line is searched for them first (a vectorised
+    // IndexOf), and the expression runs only on a window around each place one occurs: most lines never run most
+    // expressions, and no line, however long, makes any expression read more than a few windows.
+    private static readonly Dictionary<string, string[]> PatternAnchors = new()
     {
-        new(@"->(?<host>\[[0-9A-Fa-f:.]+\]|[\w.-]+):(?<port>\d{1,5})\b", RegexOptions.CultureInvariant),                  // Go local->remote
-        new(@"\bdial (?:tcp|udp)[46]? (?<host>\[[0-9A-Fa-f:.]+\]|[\w.-]+):(?<port>\d{1,5}):", RegexOptions.CultureInvariant), // Go dial
-        new(@"\bconnect E[A-Z]+ (?<host>\[?[0-9A-Fa-f:.]+\]?|[\w.-]+):(?<port>\d{1,5})\b", RegexOptions.CultureInvariant),   // Node connect
-        new(@"\bupstream: ""\w+://(?<host>\[[0-9A-Fa-f:.]+\]|[^:/""]+):(?<port>\d{1,5})", RegexOptions.CultureInvariant),      // nginx
-        new(@"\bFailed to connect to (?<host>\S+) port (?<port>\d{1,5})\b", RegexOptions.CultureInvariant),                   // curl
-        new(@"\bserver at ""[^""]*"" \((?<host>[^)]+)\), port (?<port>\d{1,5})", RegexOptions.CultureInvariant),              // libpq
-        new(@"\b(?:connecting to |Connection to |MySQL server on ')(?<host>[\w.-]+|\[[0-9A-Fa-f:.]+\]):(?<port>\d{1,5})\b", RegexOptions.CultureInvariant),
-        new(@"\((?<host>[\w.-]+|\[[0-9A-Fa-f:.]+\]):(?<port>\d{1,5})\)", RegexOptions.CultureInvariant),                     // .NET (host:port)
+        ["go-op"] = new[] { " tcp", " udp" }, ["go-eof"] = new[] { "EOF" }, ["go-no-such-host"] = new[] { "no such host" },
+        ["go-timeout"] = new[] { "i/o timeout" }, ["go-http-closed"] = new[] { "server closed idle connection", "transport connection broken" },
+        ["node-syscall"] = new[] { "read E", "write E", "connect E", "accept E", "getaddrinfo E", "listen E", "bind E", "send E", "recv E", "writev E", "shutdown E" },
+        ["node-code"] = new[] { "code:" }, ["node-hangup"] = new[] { "socket hang up" },
+        ["python-errno"] = new[] { "[Errno " }, ["python-winerror"] = new[] { "[WinError " },
+        ["python-class"] = new[] { "ConnectionResetError", "ConnectionRefusedError", "ConnectionAbortedError", "BrokenPipeError" },
+        ["python-remote-disconnected"] = new[] { "Remote end closed connection without response" },
+        ["java-reset"] = new[] { ": Connection reset" }, ["java-broken-pipe"] = new[] { ": Broken pipe" },
+        ["java-refused"] = new[] { "ConnectException: Connection refused" }, ["java-timedout"] = new[] { "ConnectException: Connection timed out" },
+        ["java-noroute"] = new[] { "NoRouteToHostException" }, ["java-unknown-host"] = new[] { "UnknownHostException" },
+        ["dotnet-socketexception"] = new[] { "SocketException (" }, ["dotnet-transport"] = new[] { " the transport connection: " },
+        ["dotnet-http"] = new[] { "HttpRequestException: " }, ["dotnet-response-ended"] = new[] { "The response ended prematurely" },
+        ["rust-os-error"] = new[] { " (os error " }, ["rust-kind"] = new[] { "kind: " },
+        ["curl-recv"] = new[] { "Recv failure: " }, ["curl-send"] = new[] { "Send failure: " }, ["curl-connect"] = new[] { "Failed to connect to " },
+        ["curl-couldnt-connect"] = new[] { "Couldn't connect to server" }, ["curl-resolve"] = new[] { "curl: (6)", "Could not resolve host" },
+        ["curl-empty-reply"] = new[] { "curl: (52)", "Empty reply from server" }, ["curl-timeout"] = new[] { "curl: (28)" },
+        ["nginx-syscall"] = new[] { "() " }, ["nginx-upstream-timeout"] = new[] { "upstream timed out (" },
+        ["nginx-premature"] = new[] { "upstream prematurely closed connection" },
+        ["haproxy-SC"] = new[] { "SC" }, ["haproxy-sC"] = new[] { "sC" }, ["haproxy-SH"] = new[] { "SH" }, ["haproxy-SD"] = new[] { "SD" }, ["haproxy-CD"] = new[] { "CD" },
+        ["envoy-failure"] = new[] { "connection failure", "connection_failure" },
+        ["envoy-termination"] = new[] { "connection termination", "connection_termination" },
+        ["envoy-timeout"] = new[] { "connection timeout", "connection_timeout" },
+        ["libpq-closed"] = new[] { "server closed the connection unexpectedly" }, ["libpq-io"] = new[] { "data from server: ", "data to server: " },
+        ["libpq-connect"] = new[] { "connection to server at ", "could not connect to server: " },
+        ["pgjdbc-refused"] = new[] { "Check that the hostname and port are correct" }, ["mysql-connect"] = new[] { "Can't connect to MySQL server on " },
+        ["mysql-lost"] = new[] { "Lost connection to MySQL server", "MySQL server has gone away" }, ["redis-py-connect"] = new[] { " connecting to " },
+        ["redis-closed"] = new[] { "Connection closed by server", "Unexpected end of stream" },
+        ["wsa-name"] = new[] { "WSA" }, ["wsa-number"] = new[] { "100" },
     };
+
+    internal static IReadOnlyList<string> AnchorsOf(string id, string expression) =>
+        PatternAnchors.TryGetValue(id, out var anchors) ? anchors : new[] { expression }; // a message pattern: its text is its expression
+
+    /// <summary>How far a match may reach before or after its anchor: a socket error in a log line is a short phrase.</summary>
+    public const int WindowReach = 256;
+
+    /// <summary>At most this many windows per expression and line: the bound on the work a line can cause.</summary>
+    public const int MaxWindows = 16;
+
+    private static readonly (Regex Regex, string[] Anchors)[] Endpoints =
+    {
+        (Compile(@"->(?<host>\[[0-9A-Fa-f:.]+\]|[\w.-]+):(?<port>\d{1,5})\b"), new[] { "->" }),                  // Go local->remote
+        (Compile(@"\bdial (?:tcp|udp)[46]? (?<host>\[[0-9A-Fa-f:.]+\]|[\w.-]+):(?<port>\d{1,5}):"), new[] { "dial " }), // Go dial
+        (Compile(@"\bconnect E[A-Z]+ (?<host>\[?[0-9A-Fa-f:.]+\]?|[\w.-]+):(?<port>\d{1,5})\b"), new[] { "connect E" }),   // Node connect
+        (Compile(@"\bupstream: ""\w+://(?<host>\[[0-9A-Fa-f:.]+\]|[^:/""]+):(?<port>\d{1,5})"), new[] { "upstream: " }),      // nginx
+        (Compile(@"\bFailed to connect to (?<host>\S+) port (?<port>\d{1,5})\b"), new[] { "Failed to connect to " }),                   // curl
+        (Compile(@"\bserver at ""[^""]*"" \((?<host>[^)]+)\), port (?<port>\d{1,5})"), new[] { "server at " }),              // libpq
+        (Compile(@"\b(?:connecting to |Connection to |MySQL server on ')(?<host>[\w.-]+|\[[0-9A-Fa-f:.]+\]):(?<port>\d{1,5})\b"), new[] { "connecting to ", "Connection to ", "MySQL server on '" }),
+        (Compile(@"\((?<host>[\w.-]+|\[[0-9A-Fa-f:.]+\]):(?<port>\d{1,5})\)"), new[] { "(" }),                     // .NET (host:port)
+    };
+
+    /// <summary>How long one expression may run on one line: a safety net only, since the engine is linear.</summary>
+    public static TimeSpan MatchTimeout => TimeSpan.FromMilliseconds(50); // a property: the patterns above are built before any static field below
+
+    /// <summary>
+    /// Every log expression runs on .NET's non-backtracking engine: its time is linear in the line's length whatever the
+    /// line holds, so a 100 kB line is read whole (no cut) and a line crafted to make a backtracking engine try every
+    /// split (letters with no ':' before "(os error") costs no more than any other.
+    /// </summary>
+    internal static Regex Compile(string expression, RegexOptions options = RegexOptions.None) =>
+        new(expression, options | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, MatchTimeout);
 
     /// <summary>
     /// The errors a log line reports, each once, with the most specific pattern that recognised it first (a runtime's own
@@ -286,14 +345,10 @@ public static class LogPatterns
     {
         var found = new List<LogMatch>();
         if (string.IsNullOrWhiteSpace(line)) return found;
-        if (line.Length > 8192) line = line[..8192]; // a log line, not a file: bound the regex work
 
         foreach (var pattern in All)
         {
-            Match m;
-            try { m = pattern.Regex.Match(line); }
-            catch (RegexMatchTimeoutException) { continue; }
-            if (!m.Success) continue;
+            if (FirstMatch(pattern.Regex, pattern.Anchors, line) is not { } m) continue;
             if (Resolve(pattern, m) is not { } hit) continue;
             Add(found, hit);
         }
@@ -312,15 +367,49 @@ public static class LogPatterns
     /// <summary>The remote endpoint a line names, if it names one in a form we know.</summary>
     public static (string? Host, int? Port) EndpointIn(string line)
     {
-        foreach (var regex in Endpoints)
+        foreach (var (regex, anchors) in Endpoints)
         {
-            var m = regex.Match(line);
-            if (m.Success && int.TryParse(m.Groups["port"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port is > 0 and < 65536)
+            if (FirstMatch(regex, anchors, line) is { } m && int.TryParse(m.Groups["port"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port is > 0 and < 65536)
             {
                 return (m.Groups["host"].Value.Trim('[', ']'), port);
             }
         }
         return (null, null);
+    }
+
+    /// <summary>
+    /// The first match of <paramref name="regex"/> near a place where one of its anchors occurs, in line order, trying
+    /// at most <see cref="MaxWindows"/> windows. A window reaches <see cref="WindowReach"/> before an anchor and three
+    /// times that after it, so the next window begins past every anchor whose match this one could hold whole.
+    /// </summary>
+    internal static Match? FirstMatch(Regex regex, IReadOnlyList<string> anchors, string line)
+    {
+        int longest = anchors.Max(a => a.Length);
+        bool endAnchored = regex.ToString().EndsWith('$');
+        int from = 0;
+        for (int windows = 0; windows < MaxWindows && from < line.Length; windows++)
+        {
+            int at = -1;
+            foreach (string anchor in anchors)
+            {
+                int i = line.IndexOf(anchor, from, StringComparison.OrdinalIgnoreCase);
+                if (i >= 0 && (at < 0 || i < at)) at = i;
+            }
+            if (at < 0) return null;
+            int start = Math.Max(0, at - WindowReach);
+            int end = Math.Min(line.Length, at + longest + 3 * WindowReach);
+            try
+            {
+                // The engine sees only the window, so $ holds at its end: for an expression that ends in $, a match
+                // that ends there, inside the line, is the window's doing and does not count. Any other match cut by an
+                // edge still holds the anchor and what it needs around it (a message text, a number).
+                Match m = regex.Match(line, start, end - start);
+                if (m.Success && !(endAnchored && m.Index + m.Length == end && end < line.Length)) return m;
+            }
+            catch (RegexMatchTimeoutException) { }
+            from = Math.Max(at + 1, end - longest - WindowReach + 1);
+        }
+        return null;
     }
 
     private static void Add(List<LogMatch> found, LogMatch hit)

@@ -20,12 +20,21 @@ public static class LabEnvironment
     /// <summary>The environment variable that carries the caller's network namespace into the lab.</summary>
     public const string HostNamespaceVariable = "SOCKETPROBE_HOST_NETNS";
 
-    private static readonly Lazy<string?> Unavailable = new(Check);
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<string?>> UnavailableFor = new();
+    private static readonly Lazy<Task<string?>> Unavailable = new(CheckAsync);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<string?>>> UnavailableFor = new();
 
-    /// <summary>Null when the lab can run; otherwise why not. Worked out once per process (and once per SOCKETPROBE_LAB_PATH value).</summary>
-    public static string? WhyUnavailable() =>
-        LabPath is string path ? UnavailableFor.GetOrAdd(path, _ => new Lazy<string?>(Check)).Value : Unavailable.Value;
+    /// <summary>
+    /// Null when the lab can run; otherwise why not. Worked out once per process (and once per
+    /// SOCKETPROBE_LAB_PATH value): every caller awaits the one check, none blocks a thread on it.
+    /// </summary>
+    public static Task<string?> WhyUnavailableAsync() =>
+        LabPath is string path ? UnavailableFor.GetOrAdd(path, _ => new Lazy<Task<string?>>(CheckAsync)).Value : Unavailable.Value;
+
+    /// <summary>
+    /// <see cref="WhyUnavailableAsync"/> for a synchronous caller (Scenario.WhyCannotRun). ScenarioRunner
+    /// awaits the check first, so on a run's path this finds it done and does not block.
+    /// </summary>
+    public static string? WhyUnavailable() => WhyUnavailableAsync().GetAwaiter().GetResult();
 
     /// <summary>SOCKETPROBE_LAB_PATH when the caller set it (an empty value counts as set).</summary>
     public static string? LabPath => Environment.GetEnvironmentVariable("SOCKETPROBE_LAB_PATH");
@@ -68,7 +77,7 @@ public static class LabEnvironment
         return ChildProcess.RunAsync(tool, arguments, input, timeoutMs, cancellation);
     }
 
-    private static string? Check()
+    private static async Task<string?> CheckAsync()
     {
         if (!OperatingSystem.IsLinux()) return "needs the Linux namespace lab; no technique yet on this platform";
         if (LabPath is string path)
@@ -85,8 +94,8 @@ public static class LabEnvironment
         // One throw-away namespace proves we may create them (root, or unprivileged user namespaces).
         try
         {
-            ToolResult probe = RunToolAsync("unshare", new[] { "--map-root-user", "--net", "true" }, null, CheckTimeoutMs,
-                CancellationToken.None).GetAwaiter().GetResult();
+            ToolResult probe = await RunToolAsync("unshare", new[] { "--map-root-user", "--net", "true" }, null, CheckTimeoutMs,
+                CancellationToken.None).ConfigureAwait(false);
             if (probe.TimedOut) return $"creating a network namespace did not finish within {CheckTimeoutMs / 1000} s";
             if (!probe.Succeeded)
                 return $"may not create a network namespace here (needs root or unprivileged user namespaces): {probe.Error.Trim()}";

@@ -63,7 +63,7 @@ public sealed class AcceptThenClose : Scenario
         var buffer = new byte[256];
         await context.CallAsync(Read, SocketCalls.Receive(client, buffer), stateOf: client, isReceive: true).ConfigureAwait(false);
         await context.CallAsync(Write, SocketCalls.Send(client, new byte[16]), stateOf: client).ConfigureAwait(false);
-        string arrival = ObservedHandshake.WaitForReset(context, client, "the accepted write");
+        string arrival = await ObservedHandshake.WaitForResetAsync(context, client, "the accepted write").ConfigureAwait(false);
         var again = await context.MeasureAsync(WriteAgain, SocketCalls.Send(client, new byte[16]), stateOf: client).ConfigureAwait(false);
         context.Emit(again.WithNote(arrival));
     }

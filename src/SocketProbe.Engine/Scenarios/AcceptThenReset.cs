@@ -60,7 +60,7 @@ public sealed class AcceptThenReset : Scenario
         server.LingerState = new LingerOption(true, 0);
         var close = await context.MeasureAsync(Reset, SocketCalls.Close(server), stateOf: client).ConfigureAwait(false);
         context.Emit(close.WithNote("SO_LINGER {on, 0}: close sends RST, not FIN, before the server sent a byte"));
-        string arrival = ObservedHandshake.WaitForReset(context, client, "the close");
+        string arrival = await ObservedHandshake.WaitForResetAsync(context, client, "the close").ConfigureAwait(false);
 
         var buffer = new byte[256];
         var read = await context.MeasureAsync(Read, SocketCalls.Receive(client, buffer), stateOf: client, isReceive: true).ConfigureAwait(false);

@@ -81,7 +81,7 @@ public sealed class ListenerClosedWithQueue : Scenario
             var buffer = new byte[256];
             foreach (var (client, read, write, which) in new[] { (first, ReadFirst, WriteFirst, "first"), (second, ReadSecond, WriteSecond, "second") })
             {
-                string arrival = ObservedHandshake.WaitForReset(context, client, "the listener's close");
+                string arrival = await ObservedHandshake.WaitForResetAsync(context, client, "the listener's close").ConfigureAwait(false);
                 var r = await context.MeasureAsync(read, SocketCalls.Receive(client, buffer), stateOf: client, isReceive: true).ConfigureAwait(false);
                 context.Emit(r.WithNote($"{which} client; {arrival}"));
                 var w = await context.MeasureAsync(write, SocketCalls.Send(client, new byte[16]), stateOf: client).ConfigureAwait(false);

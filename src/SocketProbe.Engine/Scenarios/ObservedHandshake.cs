@@ -55,9 +55,9 @@ internal static class ObservedHandshake
     }
 
     /// <summary>Let an RST cross loopback: wait (bounded) for the pending socket error it leaves; a sentence for the Note.</summary>
-    public static string WaitForReset(ScenarioContext context, Socket socket, string after, int boundMs = 1_000)
+    public static async Task<string> WaitForResetAsync(ScenarioContext context, Socket socket, string after, int boundMs = 1_000)
     {
-        double? ms = LoopbackPair.WaitFor(socket, SelectMode.SelectError, boundMs, context.Cancellation);
+        double? ms = await LoopbackPair.WaitForAsync(socket, SelectMode.SelectError, boundMs, context.Cancellation).ConfigureAwait(false);
         return ms is double waited
             ? $"the RST was pending (POLLERR) {waited:F3} ms after {after}"
             : $"no pending error seen within {boundMs} ms of {after}";

@@ -73,7 +73,7 @@ public sealed class ServerClosesUnreadRequest : Scenario
 
         await context.CallAsync(Request, SocketCalls.Send(client, new byte[RequestBytes]), stateOf: client).ConfigureAwait(false);
         // The whole request must sit in the server's queue before it reads part of it (bounded).
-        LoopbackPair.WaitFor(server, SelectMode.SelectRead, 1_000, context.Cancellation);
+        await LoopbackPair.WaitForAsync(server, SelectMode.SelectRead, 1_000, context.Cancellation).ConfigureAwait(false);
         for (int i = 0; i < 100 && server.Available < RequestBytes; i++) await Task.Delay(1, context.Cancellation).ConfigureAwait(false);
         var inbox = new byte[RequestBytes];
         await context.CallAsync(PartialRead, SocketCalls.ReceiveExactly(server, inbox.AsMemory(0, ReadByServer)), stateOf: client, isReceive: true).ConfigureAwait(false);
@@ -82,7 +82,7 @@ public sealed class ServerClosesUnreadRequest : Scenario
         int unread = server.Available;
         var close = await context.MeasureAsync(CloseUnread, SocketCalls.Close(server), stateOf: client).ConfigureAwait(false);
         context.Emit(close.WithNote($"closed with {unread} request bytes unread"));
-        string arrival = ObservedHandshake.WaitForReset(context, client, "the close");
+        string arrival = await ObservedHandshake.WaitForResetAsync(context, client, "the close").ConfigureAwait(false);
 
         var buffer = new byte[256];
         var response = await context.MeasureAsync(ReadResponse, SocketCalls.ReceiveExactly(client, buffer.AsMemory(0, Response.Length)),

@@ -71,7 +71,7 @@ public sealed class ServerIdleClose : Scenario
         context.Emit(close.WithNote("the server closes the idle connection (FIN); the pooled client does not look"));
 
         await context.CallAsync(Write, SocketCalls.Send(client, "GET / HTTP/1.1\r\n\r\n"u8.ToArray()), stateOf: client).ConfigureAwait(false);
-        string arrival = ObservedHandshake.WaitForReset(context, client, "the write");
+        string arrival = await ObservedHandshake.WaitForResetAsync(context, client, "the write").ConfigureAwait(false);
         var read = await context.MeasureAsync(Read, SocketCalls.Receive(client, buffer), stateOf: client, isReceive: true).ConfigureAwait(false);
         context.Emit(read.WithNote(arrival));
         await context.CallAsync(WriteAgain, SocketCalls.Send(client, new byte[16]), stateOf: client).ConfigureAwait(false);

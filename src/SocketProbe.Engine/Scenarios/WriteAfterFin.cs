@@ -73,14 +73,14 @@ public sealed class WriteAfterFin : Scenario
         context.Emit(close.WithNote("normal close: FIN"));
 
         // Let the FIN cross loopback (the client becomes readable: end of stream), bounded.
-        double? finMs = LoopbackPair.WaitFor(client, SelectMode.SelectRead, WriteAfterReset.RstBoundMs, context.Cancellation);
+        double? finMs = await LoopbackPair.WaitForAsync(client, SelectMode.SelectRead, WriteAfterReset.RstBoundMs, context.Cancellation).ConfigureAwait(false);
         var first = await context.MeasureAsync(4, "Client", "Send", SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
         context.Emit(first.WithNote(finMs is double f
             ? $"the FIN had arrived {f:F3} ms after the close; this write goes out and the closed peer answers RST"
             : $"no FIN seen within {WriteAfterReset.RstBoundMs} ms of the close"));
 
         // Let the peer's RST cross loopback: poll for the pending socket error it leaves, bounded.
-        double? rstMs = LoopbackPair.WaitFor(client, SelectMode.SelectError, WriteAfterReset.RstBoundMs, context.Cancellation);
+        double? rstMs = await LoopbackPair.WaitForAsync(client, SelectMode.SelectError, WriteAfterReset.RstBoundMs, context.Cancellation).ConfigureAwait(false);
         string arrival = rstMs is double r
             ? $"the RST was pending (POLLERR) {r:F3} ms after step 4"
             : $"no pending error seen within {WriteAfterReset.RstBoundMs} ms of step 4";

@@ -74,7 +74,7 @@ public sealed class WriteAfterReset : Scenario
         context.Emit(close.WithNote("SO_LINGER {on, 0}: close sends RST, not FIN"));
 
         // Let the RST cross loopback: poll for the pending socket error (POLLERR) it leaves, bounded.
-        double? rstMs = LoopbackPair.WaitFor(client, SelectMode.SelectError, RstBoundMs, context.Cancellation);
+        double? rstMs = await LoopbackPair.WaitForAsync(client, SelectMode.SelectError, RstBoundMs, context.Cancellation).ConfigureAwait(false);
         string arrival = rstMs is double ms
             ? $"the RST was pending (POLLERR) {ms:F3} ms after the close"
             : $"no pending error seen within {RstBoundMs} ms of the close";

@@ -59,18 +59,18 @@ public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
             {
                 foreach (var match in seen)
                 {
-                    WriteVerbose($"'{match.Matched}' is {match.Pattern.Runtime}'s wording of {match.Entry.Key} (pattern {match.Pattern.Id}; {match.Pattern.Source})");
+                    WriteVerbose($"{Excerpt(match.Matched)} is {match.Pattern.Runtime}'s wording of {match.Entry.Key} (pattern {match.Pattern.Id}; {match.Pattern.Source})");
                     Emit(match.Entry, match);
                 }
                 return;
             }
             string on = Only is { } p ? $" on {p}" : "";
-            NotFound($"No socket error matches '{query}'{on}. Give a name (ECONNRESET, WSAECONNRESET), a number (104, 10054, 54), " +
+            NotFound($"No socket error matches {Excerpt(query)}{on}. Give a name (ECONNRESET, WSAECONNRESET), a number (104, 10054, 54), " +
                 "a .NET SocketError name (ConnectionReset), part of a message (\"connection reset by peer\") or a whole log line " +
                 "(\"Error: read ECONNRESET\", \"[Errno 104] Connection reset by peer\").", query);
             return;
         }
-        WriteVerbose($"'{query}' matched by {how}: {string.Join(", ", entries.Select(e => e.Key))}");
+        WriteVerbose($"{Excerpt(query)} matched by {how}: {string.Join(", ", entries.Select(e => e.Key))}");
         Emit(entries);
     }
 
@@ -217,6 +217,13 @@ public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
         {
             WriteObject(row);
         }
+    }
+
+    /// <summary>The input as a message quotes it: whole when short, else its start and its length (a 10 MB line is not echoed).</summary>
+    internal static string Excerpt(string text, int keep = 80)
+    {
+        string oneLine = text.ReplaceLineEndings(" ");
+        return oneLine.Length <= keep ? $"'{oneLine}'" : $"'{oneLine[..keep]}…' ({text.Length:N0} characters)";
     }
 
     private void NotFound(string message, object target) =>
