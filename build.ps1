@@ -127,71 +127,74 @@ function Invoke-PesterFiles {
             $item = Get-Item (Resolve-Path $path).Path
             if ($item.PSIsContainer) { Get-ChildItem $item.FullName -Filter '*.Tests.ps1' -File } else { $item }
         })
+    $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    if ($files.Count -eq 0) { return $total }
     $durationsFile = Join-Path $ResultsDir 'durations.json'
     $known = @{}
     if (Test-Path $durationsFile) { (Get-Content -Raw $durationsFile | ConvertFrom-Json).PSObject.Properties | ForEach-Object { $known[$_.Name] = [double]$_.Value } }
-    $queue = [Collections.Generic.Queue[string]]::new()
+    # The queue: one "<order>.todo" file per test file, longest first (build/Invoke-PesterWorker.ps1 claims them in name order).
+    $queue = Join-Path $ResultsDir "queue-$PID"
+    Remove-Item -Recurse -Force $queue -ErrorAction Ignore
+    New-Item -ItemType Directory -Path $queue | Out-Null
+    $order = 0
     $files | Sort-Object @{ Expression = { if ($known.ContainsKey($_.Name)) { $known[$_.Name] } else { $_.Length / 1000 } } } -Descending |
-        ForEach-Object { $queue.Enqueue($_.FullName) }
-    $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
-    if ($queue.Count -eq 0) { return $total }
+        ForEach-Object { Set-Content -Path (Join-Path $queue ('{0:D4}.todo' -f $order++)) -Value $_.FullName }
 
     $pwsh, $pwshArgs = Get-PwshCommand
     $workers = [Collections.Generic.List[object]]::new()
-    for ($i = 0; $i -lt [Math]::Min($TestJobs, $queue.Count); $i++) {
-        $start = [Diagnostics.ProcessStartInfo]::new($pwsh)
-        foreach ($a in @($pwshArgs) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'build/Invoke-PesterWorker.ps1'), '-PesterPath', $PesterPath, '-Tags', ($Tag -join "`n"))) { $start.ArgumentList.Add($a) }
-        $start.RedirectStandardInput = $true
-        $start.RedirectStandardOutput = $true
-        $process = [Diagnostics.Process]::Start($start)
-        $worker = [pscustomobject]@{ Process = $process; File = $null; Since = $null; Lines = [Collections.Generic.List[string]]::new(); Read = $null }
-        $worker.Read = $process.StandardOutput.ReadLineAsync()
-        $workers.Add($worker)
-    }
-    function Send-Next($worker) {
-        if ($queue.Count -gt 0) {
-            $worker.File = $queue.Dequeue(); $worker.Since = [DateTime]::UtcNow
-            $worker.Process.StandardInput.WriteLine($worker.File); $worker.Process.StandardInput.Flush()
-        }
-        else { $worker.File = $null; $worker.Process.StandardInput.Close() }
-    }
     try {
-    foreach ($w in $workers) { Send-Next $w }
-    # A file that runs longer than this is killed with its worker and counted as a failure.
-    $fileBound = [TimeSpan]::FromMinutes(15)
-    while ($busy = @($workers | Where-Object File)) {
-        $index = [Threading.Tasks.Task]::WaitAny([Threading.Tasks.Task[]]@($busy.Read), 1000)
-        if ($index -lt 0) {
-            foreach ($w in $busy | Where-Object { [DateTime]::UtcNow - $_.Since -gt $fileBound }) {
-                $w.Lines | ForEach-Object { Write-Host $_ }
-                Write-Host "$($w.File) ran over $($fileBound.TotalMinutes) minutes: its worker is killed" -ForegroundColor Red
-                $total.Failed++; $w.Process.Kill($true); $w.File = $null
+        for ($i = 0; $i -lt [Math]::Min($TestJobs, $files.Count); $i++) {
+            $start = [Diagnostics.ProcessStartInfo]::new($pwsh)
+            foreach ($a in @($pwshArgs) + @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'build/Invoke-PesterWorker.ps1'),
+                    '-PesterPath', $PesterPath, '-QueuePath', $queue, '-Tags', ($Tag -join "`n"))) { $start.ArgumentList.Add($a) }
+            # stdin closed at once: whatever a test starts inherits an empty one.
+            $start.RedirectStandardInput = $true
+            $start.RedirectStandardOutput = $true
+            $process = [Diagnostics.Process]::Start($start)
+            $process.StandardInput.Close()
+            $workers.Add([pscustomobject]@{ Process = $process; File = $null; Since = [DateTime]::UtcNow; Lines = [Collections.Generic.List[string]]::new(); Read = $process.StandardOutput.ReadLineAsync() })
+        }
+        # A file that runs longer than this is killed with its worker and counted as a failure.
+        $fileBound = [TimeSpan]::FromMinutes(15)
+        while ($busy = @($workers | Where-Object Read)) {
+            $index = [Threading.Tasks.Task]::WaitAny([Threading.Tasks.Task[]]@($busy.Read), 1000)
+            if ($index -lt 0) {
+                foreach ($w in $busy | Where-Object { $_.File -and [DateTime]::UtcNow - $_.Since -gt $fileBound }) {
+                    $w.Lines | ForEach-Object { Write-Host $_ }
+                    Write-Host "$($w.File) ran over $($fileBound.TotalMinutes) minutes: its worker is killed" -ForegroundColor Red
+                    $total.Failed++; $w.Process.Kill($true); $w.File = $null
+                }
+                continue
             }
-            continue
-        }
-        $w = $busy[$index]
-        $line = $w.Read.Result
-        if ($null -eq $line) {
-            # The worker died under this file: what it printed, and a failure.
+            $w = $busy[$index]
+            $line = $w.Read.Result
+            if ($null -eq $line) {
+                $w.Read = $null
+                if ($w.File) {
+                    # The worker died under this file: what it printed, and a failure.
+                    $w.Lines | ForEach-Object { Write-Host $_ }
+                    Write-Host "the Pester worker for $($w.File) ended without a result (exit code $(if ($w.Process.WaitForExit(5000)) { $w.Process.ExitCode }))" -ForegroundColor Red
+                    $total.Failed++
+                }
+                continue
+            }
+            $w.Read = $w.Process.StandardOutput.ReadLineAsync()
+            if ($line -like '##PESTER-START## *') { $w.File = $line -replace '^##PESTER-START## '; $w.Since = [DateTime]::UtcNow; continue }
+            if ($line -notlike '##PESTER-RESULT## *') { $w.Lines.Add($line); continue }
+            $r = ($line -replace '^##PESTER-RESULT## ') | ConvertFrom-Json
             $w.Lines | ForEach-Object { Write-Host $_ }
-            Write-Host "the Pester worker for $($w.File) ended without a result (exit code $(if ($w.Process.WaitForExit(5000)) { $w.Process.ExitCode }))" -ForegroundColor Red
-            $total.Failed++; $w.File = $null
-            continue
+            $w.Lines.Clear(); $w.File = $null
+            $total.Passed += $r.Passed; $total.Failed += $r.Failed; $total.Skipped += $r.Skipped
+            $known[(Split-Path -Leaf $r.Path)] = $r.Seconds
+            Write-Host ("-- {0}: {1} passed, {2} failed in {3:N1} s" -f (Split-Path -Leaf $r.Path), $r.Passed, $r.Failed, $r.Seconds)
         }
-        $w.Read = $w.Process.StandardOutput.ReadLineAsync()
-        if ($line -notlike '##PESTER-RESULT## *') { $w.Lines.Add($line); continue }
-        $r = ($line -replace '^##PESTER-RESULT## ') | ConvertFrom-Json
-        $w.Lines | ForEach-Object { Write-Host $_ }
-        $w.Lines.Clear()
-        $total.Passed += $r.Passed; $total.Failed += $r.Failed; $total.Skipped += $r.Skipped
-        $known[(Split-Path -Leaf $r.Path)] = $r.Seconds
-        Write-Host ("-- {0}: {1} passed, {2} failed in {3:N1} s" -f (Split-Path -Leaf $r.Path), $r.Passed, $r.Failed, $r.Seconds)
-        Send-Next $w
-    }
+        # A test file nobody claimed (every worker died first) is a failure too.
+        foreach ($left in Get-ChildItem $queue -Filter '*.todo') { Write-Host "$(Get-Content $left) never ran" -ForegroundColor Red; $total.Failed++ }
     }
     finally {
         # Done, failed or stopped: no worker outlives the run.
-        foreach ($w in $workers) { if (-not $w.Process.WaitForExit($(if ($queue.Count -eq 0) { 10000 } else { 0 }))) { $w.Process.Kill($true) }; $w.Process.Dispose() }
+        foreach ($w in $workers) { if (-not $w.Process.WaitForExit(10000)) { $w.Process.Kill($true) }; $w.Process.Dispose() }
+        Remove-Item -Recurse -Force $queue -ErrorAction Ignore
     }
     $known | ConvertTo-Json | Set-Content -Path $durationsFile
     $total

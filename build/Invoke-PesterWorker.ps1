@@ -1,17 +1,28 @@
 <#
 .SYNOPSIS
-    One of build.ps1's Pester workers: runs the test files it is handed on stdin, one at a time.
+    One of build.ps1's Pester workers: runs test files from a shared queue folder, one at a time.
 .DESCRIPTION
     build.ps1 -Task Test starts a few of these side by side (most tests wait on kernel timers, not
-    on a core) and hands each the next file as it finishes one. For every file the worker writes
-    Pester's own output, then one line "##PESTER-RESULT## {json}" with the file's counts. An empty
-    line or the end of stdin ends the worker.
+    on a core). The queue is a folder of "<order>.todo" files, each holding one test file's path;
+    a worker claims the next by renaming it (atomic: two workers never claim the same file). For
+    every file the worker writes Pester's own output, then one line "##PESTER-RESULT## {json}" with
+    the file's counts. It ends when the queue is empty. Its stdin is not used (a test's child
+    process inherits it), so nothing a test runs can take a file from the queue.
 #>
-param([Parameter(Mandatory)][string] $PesterPath, [string] $Tags = '')
+param([Parameter(Mandatory)][string] $PesterPath, [Parameter(Mandatory)][string] $QueuePath, [string] $Tags = '')
 $ErrorActionPreference = 'Stop'
 Import-Module $PesterPath -Force
 $tagList = [string[]]@($Tags -split "`n" | Where-Object { $_ })
-while ($file = [Console]::In.ReadLine()) {
+while ($true) {
+    $file = $null
+    foreach ($todo in [IO.Directory]::GetFiles($QueuePath, '*.todo') | Sort-Object) {
+        $claimed = [IO.Path]::ChangeExtension($todo, ".$PID")
+        try { [IO.File]::Move($todo, $claimed) } catch [IO.IOException] { continue }   # another worker took it
+        $file = [IO.File]::ReadAllText($claimed).Trim()
+        break
+    }
+    if (-not $file) { break }
+    [Console]::Out.WriteLine("##PESTER-START## $file")
     $config = New-PesterConfiguration
     $config.Run.Path = $file
     $config.Run.PassThru = $true
