@@ -144,13 +144,11 @@ public sealed class ProberTests : IDisposable
     public async Task A_resolver_that_hangs_is_bounded_by_TimeoutMs()
     {
         ProbeResolver.Lookup hanging = (_, token) => Task.Delay(Timeout.Infinite, token).ContinueWith(_ => Array.Empty<IPAddress>(), TaskScheduler.Default);
-        var clock = Stopwatch.StartNew();
         var results = await Run(new ProbeRequest { Tasks = new[] { new ProbeTask(Target("slow.test"), new[] { 1 }) }, TimeoutMs = 200 }, hanging);
         var r = Assert.Single(results);
         Assert.Equal(ProbeOutcome.NameNotResolved, r.Kind);
         Assert.Contains("200 ms", r.Message);
-        Assert.InRange(r.DnsMs, 150, 5000);
-        Assert.InRange(clock.ElapsedMilliseconds, 150, 5000);
+        Assert.InRange(r.DnsMs, 150, 5000);   // the lookup was given up at its own 200 ms bound
     }
 
     [Fact]
@@ -184,7 +182,6 @@ public sealed class ProberTests : IDisposable
     {
         int silent = SilentPort();
         int closed = Loopback.ClosedPort(IPAddress.Loopback);
-        var clock = Stopwatch.StartNew();
         var results = await Run(new ProbeRequest
         {
             Tasks = new[] { new ProbeTask(Target("127.0.0.1"), new[] { silent, closed }) },
@@ -199,8 +196,7 @@ public sealed class ProberTests : IDisposable
         Assert.InRange(timedOut.ConnectMs!.Value, 290, 5000);
         Assert.NotNull(timedOut.LocalPort);
         // Both ran at once: the refused attempt started before the silent one was given up.
-        Assert.True(results[1].Started < timedOut.Started.AddMilliseconds(250));
-        Assert.InRange(clock.ElapsedMilliseconds, 290, 5000);
+        Assert.True(results[1].Started < timedOut.Started.AddMilliseconds(timedOut.ConnectMs!.Value));
     }
 
     [SkippableLinuxFact]
@@ -289,12 +285,13 @@ public sealed class ProberTests : IDisposable
             IntervalMs = 0,
             TimeoutMs = 10_000,
         }, results.Add, NullLogger.Instance, stop.Token);
-        await Task.Delay(300);
+        // Cancel while an attempt to the silent port is in flight (bounded wait for it, not a fixed delay).
+        for (var wait = Stopwatch.StartNew(); SocketCount() <= before && wait.ElapsedMilliseconds < 5000;) await Task.Delay(5);
         Assert.True(SocketCount() > before, "an attempt to the silent port should be in flight");
         stop.Cancel();
-        var clock = Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
-        Assert.InRange(clock.ElapsedMilliseconds, 0, 2000);
+        // The cancel ended the silent attempt: it was not waited out to its 10 s bound and reported TimedOut.
+        lock (results) Assert.DoesNotContain(results, r => r.Port == silent && r.Kind == ProbeOutcome.TimedOut);
         Assert.Equal(before, SocketCount());
     }
 
