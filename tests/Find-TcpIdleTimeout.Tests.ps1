@@ -265,8 +265,7 @@ Describe 'Find-TcpIdleTimeout behind a lab middlebox that forgets idle flows aft
 # namespace of the test's own with a one-port ephemeral range, and this child's own fd limit).
 Describe 'Find-TcpIdleTimeout never reports our own side as the target' -Skip:(-not $IsLinux) {
     BeforeAll {
-        & unshare --map-root-user --net true 2>$null
-        $script:NoNamespace = if ($LASTEXITCODE) { 'unshare --map-root-user --net is not allowed here' }
+        $script:NoNamespace = Get-NoNamespaceReason
         if (-not $NoNamespace) { $script:Own = Invoke-LabScript -Name Watch-OwnSide.ps1 -Arguments Find }
     }
 

@@ -534,8 +534,7 @@ Describe 'Test-TcpRefused probe mode' {
 
 Describe 'Test-TcpRefused never reports what did not happen' -Skip:(-not $IsLinux) {
     BeforeAll {
-        & unshare --map-root-user --net true 2>$null
-        $script:NoNamespace = if ($LASTEXITCODE) { 'unshare --map-root-user --net is not allowed here' }
+        $script:NoNamespace = Get-NoNamespaceReason
         $script:Own = $null
         if (-not $NoNamespace) {
             $namespaces = Get-NetNamespaceIds

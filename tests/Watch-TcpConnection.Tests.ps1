@@ -191,8 +191,7 @@ Describe 'Stopping Watch-TcpConnection midway (Ctrl+C)' -Skip:(-not $IsLinux) {
 # (a one-port ephemeral range) and with this child's own descriptor limit: tests/lab/Watch-OwnSide.ps1.
 Describe 'Watch-TcpConnection never reports our own side as the target' -Skip:(-not $IsLinux) {
     BeforeAll {
-        & unshare --map-root-user --net true 2>$null
-        $script:NoNamespace = if ($LASTEXITCODE) { 'unshare --map-root-user --net is not allowed here' }
+        $script:NoNamespace = Get-NoNamespaceReason
         if (-not $NoNamespace) { $script:Own = Invoke-LabScript -Name Watch-OwnSide.ps1 -Arguments Watch }
     }
 

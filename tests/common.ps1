@@ -256,6 +256,12 @@ function Invoke-Bounded {
     finally { $ps.Dispose() }
 }
 
+function Get-NoNamespaceReason {
+    # Why a test may not make a network namespace of its own here (empty: it may): unshare tried once.
+    & unshare --map-root-user --net true 2>$null
+    if ($LASTEXITCODE) { 'unshare --map-root-user --net is not allowed here' }
+}
+
 function Start-LabScript {
     <#
     Start tests/lab/<Name> in a pwsh of its own, given the repo root, a JSON file to write and
