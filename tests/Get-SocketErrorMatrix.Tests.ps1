@@ -231,7 +231,7 @@ Describe 'Get-SocketErrorMatrix when one scenario fails' -Skip:(-not $IsLinux -o
         $dir = Join-Path $TestDrive 'labpath'
         New-Item -ItemType Directory -Path $dir | Out-Null
         foreach ($t in 'ip', 'nft') { New-Item -ItemType SymbolicLink -Path (Join-Path $dir $t) -Target ([SocketProbe.Engine.Lab.LabEnvironment]::FindTool($t)) | Out-Null }
-        Set-Content -Path (Join-Path $dir 'unshare') -Value "#!/bin/sh`n[ `"`$*`" = '--map-root-user --net true' ] && exit 0`necho 'simulated lab failure' >&2`nexit 1"
+        Set-Content -Path (Join-Path $dir 'unshare') -Value "#!/bin/sh`ncase `"`$*`" in *$([SocketProbe.Engine.Lab.LabEnvironment]::CheckName)*) exit 0;; esac`necho 'simulated lab failure' >&2`nexit 1"
         & chmod +x (Join-Path $dir 'unshare')
         $env:SOCKETPROBE_LAB_PATH = $dir
         try { $o = @(Get-SocketErrorMatrix -Scenario ConnectNoRoute, ConnectRefused, HalfClose -ErrorVariable errs -ErrorAction SilentlyContinue) }

@@ -155,3 +155,55 @@ Describe 'Get-SocketScenario' {
         ($back | Where-Object Name -EQ ConnectRefused).Linux | Should -Be '1 Client Connect: Error ECONNREFUSED'
     }
 }
+
+Describe 'Get-SocketScenario and lab runs where the lab''s namespace is restricted' -Tag Lab -Skip:(-not $IsLinux -or $null -ne $LabUnavailable) {
+    BeforeAll {
+        # Side by side, each in a pwsh of its own: a read-only /proc/sys (a mount namespace of the
+        # script's own), and a user other than root (setpriv; it keeps CAP_DAC_READ_SEARCH only to
+        # read pwsh where the tests' own is installed: the lab's new user namespace does not keep it).
+        $readOnlyLab = Start-LabScript -Name Lab-ReadOnlySysctl.ps1 -Unshare '--map-root-user', '--mount', '--propagation', 'private'
+        $nobodyHome = New-Item -ItemType Directory -Path (Join-Path ([IO.Path]::GetTempPath()) "socketprobe-nobody-$PID") -Force
+        & chmod 777 $nobodyHome
+        $unprivilegedLab = Start-LabScript -Name Lab-Unprivileged.ps1 -Unshare @() -Prefix 'setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups',
+            '--inh-caps', '+dac_read_search', '--ambient-caps', '+dac_read_search', 'env', "HOME=$nobodyHome"
+        $script:ReadOnly = Wait-LabScript $readOnlyLab -TimeoutSeconds 60
+        $script:Unprivileged = Wait-LabScript $unprivilegedLab -TimeoutSeconds 60
+        Remove-Item -Recurse -Force $nobodyHome
+    }
+
+    It 'a read-only /proc/sys: WhyNot says so, and a lab run is Skipped with that reason' {
+        $ReadOnly.Exit | Should -Be 0 -Because $ReadOnly.Why
+        if (-not $ReadOnly.Report.ReadOnly) { Set-ItResult -Skipped -Because 'cannot make /proc/sys read-only in a mount namespace here'; return }
+        $r = $ReadOnly.Report
+        $r.WhyNot | Should -Match 'sysctls .* cannot be written here .*Read-only file system'
+        @($r.RunErrors) | Should -BeNullOrEmpty
+        @($r.Run).Count | Should -Be 1
+        $r.Run.Result | Should -Be 'Skipped'
+        $r.Run.Note | Should -Be $r.WhyNot
+    }
+
+    It 'a read-only /proc/sys met by the lab itself (the check passed): Skipped with the reason, not a failure' {
+        $ReadOnly.Exit | Should -Be 0 -Because $ReadOnly.Why
+        if (-not $ReadOnly.Report.ReadOnly) { Set-ItResult -Skipped -Because 'cannot make /proc/sys read-only in a mount namespace here'; return }
+        $r = $ReadOnly.Report
+        $r.CheckPassed | Should -BeTrue
+        @($r.LabRunErrors) | Should -BeNullOrEmpty
+        @($r.LabRun).Count | Should -Be 1
+        $r.LabRun.Result | Should -Be 'Skipped'
+        $r.LabRun.Note | Should -Match 'sysctls .* cannot be written here .*Read-only file system'
+        $r.LabRun.Note | Should -Match '/proc/sys/net/ipv4/icmp_ratelimit'
+    }
+
+    It 'a user other than root: the middlebox scenario runs, its unreadable conntrack listing is "unknown" with the reason' {
+        $Unprivileged.Exit | Should -Be 0 -Because $Unprivileged.Why
+        $r = $Unprivileged.Report
+        $r.Uid | Should -Be '65534'
+        if ($r.LabUnavailable) { Set-ItResult -Skipped -Because "no lab for a user other than root here: $($r.LabUnavailable)"; return }
+        $r.WhyNot | Should -BeNullOrEmpty
+        @($r.RunErrors) | Should -BeNullOrEmpty
+        ($r.Run | Where-Object Operation -EQ 'Idle').Note | Should -Match 'conntrack knows the flow: unknown \(/proc/net/nf_conntrack is not readable here'
+        $receive = $r.Run | Where-Object Operation -EQ 'Receive'
+        "$($receive.Result) $($receive.ErrnoName)" | Should -Be 'Error ECONNRESET'
+        @($r.Run | Where-Object Matches -EQ $false) | Should -BeNullOrEmpty
+    }
+}

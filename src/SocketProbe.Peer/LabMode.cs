@@ -30,6 +30,11 @@ internal static class LabMode
             Write(new LabMessage { Done = true });
             return 0;
         }
+        catch (LabCannotRunException ex)
+        {
+            Write(new LabMessage { Skipped = ex.Message });
+            return 0;
+        }
         catch (Exception ex)
         {
             Write(new LabMessage { Error = $"{ex.GetType().Name}: {ex.Message}" });

@@ -2,8 +2,9 @@ namespace SocketProbe.Engine.Lab;
 
 /// <summary>
 /// Can the Linux namespace lab run here? It needs Linux, unshare (util-linux), ip (iproute2),
-/// nft (nftables), and the right to create a network namespace: root, or unprivileged user
-/// namespaces. The answer is worked out once per process and names the missing piece.
+/// nft (nftables), the right to create a network namespace (root, or unprivileged user
+/// namespaces), and a /proc/sys that lets it set that namespace's sysctls (a container's is
+/// read-only). The answer is worked out once per process and names the missing piece.
 /// Tools come from the fixed system directories (/usr/sbin, /usr/bin, /sbin, /bin), never from
 /// PATH: an unshare earlier on PATH that does not isolate must not get to run the lab.
 /// SOCKETPROBE_LAB_PATH, when set, names the directories to use instead (tests simulate a
@@ -91,14 +92,19 @@ public static class LabEnvironment
                 return LabPath is string dirs
                     ? $"needs '{tool}' ({package}), which is not in SOCKETPROBE_LAB_PATH ({dirs})"
                     : $"needs '{tool}' ({package}), which is not installed (looked in {string.Join(", ", SystemDirectories)})";
-        // One throw-away namespace proves we may create them (root, or unprivileged user namespaces).
+        // One throw-away namespace proves we may create them (root, or unprivileged user namespaces),
+        // and that its sysctls can be set (every lab run sets some, from LabNetwork.Prepare on).
         try
         {
-            ToolResult probe = await RunToolAsync("unshare", new[] { "--map-root-user", "--net", "true" }, null, CheckTimeoutMs,
+            string? shell = SystemDirectories.Select(d => Path.Combine(d, "sh")).FirstOrDefault(File.Exists);
+            string[] inside = shell is null ? new[] { "true" } : new[] { shell, "-c", SysctlProbe, CheckName, OwnNamespace() ?? "" };
+            ToolResult probe = await RunToolAsync("unshare", new[] { "--map-root-user", "--net" }.Concat(inside).ToList(), null, CheckTimeoutMs,
                 CancellationToken.None).ConfigureAwait(false);
             if (probe.TimedOut) return $"creating a network namespace did not finish within {CheckTimeoutMs / 1000} s";
             if (!probe.Succeeded)
                 return $"may not create a network namespace here (needs root or unprivileged user namespaces): {probe.Error.Trim()}";
+            if (probe.Output.Split('\n').FirstOrDefault(l => l.StartsWith(SysctlRefused, StringComparison.Ordinal)) is string refused)
+                return SysctlsNotWritable(refused[SysctlRefused.Length..].Trim());
         }
         catch (InvalidOperationException ex)
         {
@@ -106,6 +112,29 @@ public static class LabEnvironment
         }
         return null;
     }
+
+    /// <summary>The check's name for itself ($0 of its shell): a test's fake unshare knows the check by it.</summary>
+    public const string CheckName = "socketprobe-lab-check";
+
+    private const string SysctlRefused = "sysctl-refused:";
+
+    /// <summary>
+    /// The check's shell, in the throw-away namespace: write net.ipv4.icmp_ratelimit back with the
+    /// value it holds (as LabNetwork.Prepare writes it, so the same mount, LSM and ownership rules
+    /// apply). A read-only /proc/sys (a container's default) or an LSM refuses it. $1 is the
+    /// caller's namespace: an unshare that did not isolate gets no write here (the lab refuses later).
+    /// </summary>
+    private const string SysctlProbe =
+        "[ \"$(readlink /proc/self/ns/net)\" = \"$1\" ] && exit 0\n" +
+        "f=/proc/sys/net/ipv4/icmp_ratelimit\n" +
+        "v=$(cat $f) || exit 0\n" +
+        "err=$( { echo \"$v\" > $f; } 2>&1 ) || echo \"" + SysctlRefused + " $err\"\n" +
+        "exit 0\n";
+
+    /// <summary>Why the lab cannot run when the namespace's sysctls cannot be set (the check's, and a lab run's that meets it anyway).</summary>
+    public static string SysctlsNotWritable(string detail) =>
+        $"the lab sets sysctls of its own namespace under /proc/sys/net, and they cannot be written here ({detail}); " +
+        "a container mounts /proc/sys read-only unless it is privileged";
 
     /// <summary>
     /// The proof that we run inside a network namespace the lab made, asked before any rule, route

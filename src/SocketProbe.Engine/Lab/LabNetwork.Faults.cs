@@ -26,7 +26,7 @@ public sealed partial class LabNetwork
         if (!SysctlName.IsMatch(name)) throw new ArgumentException($"not a per-namespace net sysctl name: {name}", nameof(name));
         var clock = Stopwatch.StartNew();
         string path = "/proc/sys/" + name.Replace('.', '/');
-        File.WriteAllText(path, value);
+        WriteSysctl(path, value);
         string now = Normalize(File.ReadAllText(path));
         if (now != Normalize(value))
             throw new LabException($"{name} reads '{now}' after writing '{value}'");
@@ -38,6 +38,19 @@ public sealed partial class LabNetwork
     {
         if (!SysctlName.IsMatch(name)) throw new ArgumentException($"not a per-namespace net sysctl name: {name}", nameof(name));
         return Normalize(File.ReadAllText("/proc/sys/" + name.Replace('.', '/')));
+    }
+
+    /// <summary>
+    /// Write one sysctl file. One that cannot be written (a read-only /proc/sys, an LSM's refusal)
+    /// means the lab cannot run here: LabCannotRunException, which the run reports as Skipped.
+    /// </summary>
+    internal static void WriteSysctl(string path, string value)
+    {
+        try { File.WriteAllText(path, value); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new LabCannotRunException(LabEnvironment.SysctlsNotWritable(ex.Message));
+        }
     }
 
     private static string Normalize(string value) => string.Join(' ', value.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
@@ -118,14 +131,24 @@ public static class LabTables
 
     /// <summary>
     /// Does conntrack still know the flow between these ports? (Its /proc listing leaves out entries
-    /// that have expired.) Null where the namespace has no conntrack listing.
+    /// that have expired.) Null, with the reason in <paramref name="unknownWhy"/>, where the namespace
+    /// has no conntrack listing or may not read it: run by a user other than root, the lab's
+    /// /proc/net/nf_conntrack stays root's of the host (net/netfilter/nf_conntrack_standalone.c gives
+    /// it to the namespace's root only when that user is mapped, and unshare maps it only after
+    /// making the namespace). The listing is evidence in a note; the run goes on without it.
     /// </summary>
-    public static bool? ConntrackKnows(int clientPort, int serverPort)
+    public static bool? ConntrackKnows(int clientPort, int serverPort, out string? unknownWhy)
     {
         const string file = "/proc/net/nf_conntrack";
-        if (!File.Exists(file)) return null;
+        unknownWhy = null;
+        if (!File.Exists(file)) { unknownWhy = $"no {file}"; return null; }
         string wanted = $"sport={clientPort} dport={serverPort} ";
-        return File.ReadLines(file).Any(l => l.Contains(" tcp ") && l.Contains(wanted));
+        try { return File.ReadLines(file).Any(l => l.Contains(" tcp ") && l.Contains(wanted)); }
+        catch (UnauthorizedAccessException)
+        {
+            unknownWhy = $"{file} is not readable here: run by a user other than root, the lab's listing stays the host root's";
+            return null;
+        }
     }
 
     private static int PortOf(string address) => Convert.ToInt32(address[(address.LastIndexOf(':') + 1)..], 16);

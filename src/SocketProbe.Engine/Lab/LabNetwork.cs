@@ -79,8 +79,8 @@ public sealed partial class LabNetwork
         var clock = System.Diagnostics.Stopwatch.StartNew();
         LoopbackUp();
         // Several ICMP errors in a row must all be sent: the rate limits are per namespace.
-        File.WriteAllText("/proc/sys/net/ipv4/icmp_ratelimit", "0");
-        if (File.Exists("/proc/sys/net/ipv6/icmp/ratelimit")) File.WriteAllText("/proc/sys/net/ipv6/icmp/ratelimit", "0");
+        WriteSysctl("/proc/sys/net/ipv4/icmp_ratelimit", "0");
+        if (File.Exists("/proc/sys/net/ipv6/icmp/ratelimit")) WriteSysctl("/proc/sys/net/ipv6/icmp/ratelimit", "0");
         logger.LogDebug("lab: lo up, ICMP rate limits off ({Ms:F1} ms, no process)", clock.Elapsed.TotalMilliseconds);
         // The nft table is made with the first fault, in the same nft run (one process per fault).
         return lab;

@@ -75,6 +75,7 @@ public abstract class LabScenario : Scenario
         await using var stop = bound.Token.Register(() => lab.Dispose());
         string? line;
         string? failure = null;
+        string? skipped = null;
         bool done = false;
         var steps = new SortedSet<int>();
         try
@@ -88,6 +89,7 @@ public abstract class LabScenario : Scenario
                 else if (message?.Log is string log) context.Logger.Log(message.Level, "[lab] {Message}", log);
                 else if (message?.Error is string error) failure = error;
                 else if (message?.Done == true) done = true;
+                else if (message?.Skipped is string reason) skipped = reason;
             }
         }
         catch (OperationCanceledException) when (!context.Cancellation.IsCancellationRequested)
@@ -101,6 +103,11 @@ public abstract class LabScenario : Scenario
             throw new LabException(status.Signaled
                 ? $"The {Name} lab process was {status.Describe()} before it finished{(failure is null ? "" : $": {failure}")}"
                 : $"The {Name} lab failed ({status.Describe()}): {failure ?? lab.ErrorText.Trim()}");
+        if (skipped is not null)
+        {
+            context.Skip(skipped);
+            return;
+        }
         // A lab that says nothing is no success: it must say it finished, and every step this
         // platform documents for the request must have been observed.
         if (!done)
@@ -133,6 +140,8 @@ public sealed class LabMessage
     public string? Error { get; set; }
     /// <summary>The lab's last line: the scenario ran to its end.</summary>
     public bool? Done { get; set; }
+    /// <summary>The lab's last line: it cannot run here, and why (reported as Skipped).</summary>
+    public string? Skipped { get; set; }
 }
 
 /// <summary>
@@ -154,6 +163,15 @@ internal sealed partial class LabRequestJson : JsonSerializerContext { }
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(LabMessage))]
 internal sealed partial class LabMessageJson : JsonSerializerContext { }
+
+/// <summary>
+/// The lab cannot run here, found out inside it (a sysctl that cannot be written): the run is
+/// Skipped with this reason, not failed.
+/// </summary>
+public sealed class LabCannotRunException : Exception
+{
+    public LabCannotRunException(string message) : base(message) { }
+}
 
 /// <summary>The lab could not do its work (a tool failed, the namespace died).</summary>
 public sealed class LabException : Exception

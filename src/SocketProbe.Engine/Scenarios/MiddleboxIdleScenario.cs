@@ -59,7 +59,7 @@ public abstract class MiddleboxIdleScenario : LabScenario
         SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
         var connect = await context.MeasureAsync(Connect, LabSteps.Connect(client, server), client).ConfigureAwait(false);
         int clientPort = connect.Result == Results.Success ? ((IPEndPoint)client.LocalEndPoint!).Port : 0;
-        context.Emit(connect.WithNote(clientPort == 0 ? null : $"conntrack knows the flow: {Describe(LabTables.ConntrackKnows(clientPort, server.Port))}"));
+        context.Emit(connect.WithNote(clientPort == 0 ? null : $"conntrack knows the flow: {ConntrackKnows(clientPort, server.Port)}"));
         if (connect.Result != Results.Success) return;
         using Socket? accepted = await LabSteps.AcceptAsync(context, Accept, listener, client).ConfigureAwait(false);
         if (accepted is null) return;
@@ -68,7 +68,7 @@ public abstract class MiddleboxIdleScenario : LabScenario
         var clock = Stopwatch.StartNew();
         await Task.Delay(timeout * 1000 + IdleMarginMs, context.Cancellation).ConfigureAwait(false);
         context.Event(Idle, Results.Success, clock.Elapsed.TotalMilliseconds,
-            $"no segment either way for {clock.Elapsed.TotalMilliseconds:F0} ms; conntrack knows the flow: {Describe(LabTables.ConntrackKnows(clientPort, server.Port))}; " +
+            $"no segment either way for {clock.Elapsed.TotalMilliseconds:F0} ms; conntrack knows the flow: {ConntrackKnows(clientPort, server.Port)}; " +
             $"both sockets still {TcpInfo.StateOf(client)} / {TcpInfo.StateOf(accepted)}");
 
         await context.CallAsync(Send, SocketCalls.Send(client, LabSteps.Payload), client).ConfigureAwait(false);
@@ -80,5 +80,6 @@ public abstract class MiddleboxIdleScenario : LabScenario
         await context.CallAsync(SendAgain, SocketCalls.Send(client, LabSteps.Payload), client).ConfigureAwait(false);
     }
 
-    private static string Describe(bool? known) => known switch { true => "yes", false => "no", null => "unknown (no /proc/net/nf_conntrack)" };
+    private static string ConntrackKnows(int clientPort, int serverPort) =>
+        LabTables.ConntrackKnows(clientPort, serverPort, out string? why) switch { true => "yes", false => "no", null => $"unknown ({why})" };
 }
