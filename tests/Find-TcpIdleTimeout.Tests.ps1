@@ -134,8 +134,9 @@ Describe 'Find-TcpIdleTimeout on loopback' -Skip:(-not $IsLinux) {
 Describe 'Find-TcpIdleTimeout bad input' {
     It '<Case> is a clear error' -TestCases @(
         @{ Case = '-MaxSeconds below -ResolutionSeconds'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -MaxSeconds 5 -ResolutionSeconds 10 }; Id = 'MaxBelowResolution' }
-        @{ Case = '-Send with -ProbeWith KeepAlive'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -ProbeWith KeepAlive -Send 'x' }; Id = 'SendWithKeepAlive' }
-        @{ Case = '-Send with the default probe'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -Send 'x' }; Id = 'SendWithKeepAlive' }
+        @{ Case = '-ReadMs without -Send'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -ReadMs 500 }; Id = 'ReadMsWithoutSend' }
+        @{ Case = 'an empty -Send'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -Send '' }; Id = 'ParameterArgumentValidationError' }
+        @{ Case = '-ReadMs 0'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -Send 'x' -ReadMs 0 }; Id = 'ParameterArgumentValidationError' }
         @{ Case = '-ProbeWith Send without -Send'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -ProbeWith Send }; Id = 'SendProbeWithoutSend' }
         @{ Case = 'an empty target'; Script = { Find-TcpIdleTimeout -ComputerName ' ' -Port 80 }; Id = 'ParameterArgumentValidationError' }
         @{ Case = 'a negative -MaxSeconds'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -MaxSeconds -1 }; Id = 'ParameterArgumentValidationError' }

@@ -202,7 +202,7 @@ Describe 'Get-SocketErrorInfo output is flat' {
         $back.Key | Should -Be @($rows.Key)
         $back.Platform | Should -Be @($rows.Platform | ForEach-Object ToString)
         [int]$back[2].Number | Should -Be 10054
-        $back[0].Scenarios | Should -Be 'PeerKilledWithUnreadData,PeerAbort,PeerReboot,WriteAfterReset,UdpPortUnreachable,AcceptOverflowReset,HalfOpenSynRecv,ResetBeforeAccept,AcceptThenReset,ListenerClosedWithQueue,MiddleboxIdleReset,ServerClosesUnreadRequest'
+        $back[0].Scenarios | Should -Be 'PeerKilledWithUnreadData,ServerClosesUnreadRequest,PeerAbort,PeerReboot,WriteAfterReset,UdpPortUnreachable,AcceptOverflowReset,HalfOpenSynRecv,ResetBeforeAccept,AcceptThenReset,ListenerClosedWithQueue,MiddleboxIdleReset'
         $back[0].Causes | Should -Be $rows[0].Causes
         $back[5].Number | Should -BeNullOrEmpty
         $back[5].Message | Should -Be $rows[5].Message
@@ -236,7 +236,7 @@ Describe 'Get-SocketErrorInfo reads whole log lines' {
         $rows[0].Runtime | Should -Match ([regex]::Escape($Runtime))
         $rows[0].Matched | Should -Not -BeNullOrEmpty
         $rows[0].PatternSource | Should -Not -BeNullOrEmpty
-        $rows[0].NextStep | Should -Match '^(Test-TcpRefused|Invoke-SocketScenario) '
+        $rows[0].NextStep | Should -Match '^(Test-TcpRefused|Invoke-SocketScenario|Find-TcpIdleTimeout) '
     }
 
     It 'takes lines from the pipeline (Get-Content of a log) and writes each error once per platform' {
@@ -397,7 +397,7 @@ Describe 'Get-SocketErrorInfo default view' {
         ([regex]::Matches($text, 'Causes:')).Count | Should -Be 1
         ([regex]::Matches($text, 'Next:')).Count | Should -Be 1
         $text | Should -Match 'Seen as:\s+Go'
-        $text | Should -Match 'Next:\s+Test-TcpRefused -ComputerName ''10\.0\.0\.9'' -Port 5432'
+        $text | Should -Match 'Next:\s+Find-TcpIdleTimeout -ComputerName ''10\.0\.0\.9'' -Port 5432 -Send'
         $text | Should -Match 'Linux\s+ECONNRESET\s+104\s+ConnectionReset\s+Connection reset by peer'
         foreach ($line in $text -split "`r?`n") { $line.Length | Should -BeLessOrEqual 80 }
     }

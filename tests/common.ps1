@@ -233,17 +233,33 @@ function Invoke-Bounded {
     every error record, non-terminating and terminating.
     #>
     param([Parameter(Mandatory)][string] $Script, [int] $TimeoutSeconds = 60)
+    Receive-Bounded (Start-Bounded -Script $Script -TimeoutSeconds $TimeoutSeconds)
+}
+
+function Start-Bounded {
+    # Invoke-Bounded's first half: the script starts in its own runspace and runs while the caller goes on
+    # (several side by side); Receive-Bounded waits for it, within its bound, and ends it.
+    param([Parameter(Mandatory)][string] $Script, [int] $TimeoutSeconds = 60)
     $ps = [PowerShell]::Create()
+    $null = $ps.AddScript("Import-Module '$((Join-Path $script:RepoRoot 'SocketProbe.psd1').Replace("'", "''"))'").Invoke()
+    $ps.Commands.Clear()
+    $null = $ps.AddScript($Script)
+    $output = [Management.Automation.PSDataCollection[psobject]]::new()
+    [pscustomobject]@{
+        PowerShell = $ps; Output = $output; Deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        Handle = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]$null, $output)
+    }
+}
+
+function Receive-Bounded {
+    param([Parameter(Mandatory)] $Started)
+    $ps = $Started.PowerShell
     try {
-        $null = $ps.AddScript("Import-Module '$((Join-Path $script:RepoRoot 'SocketProbe.psd1').Replace("'", "''"))'").Invoke()
-        $ps.Commands.Clear()
-        $null = $ps.AddScript($Script)
-        $output = [Management.Automation.PSDataCollection[psobject]]::new()
-        $handle = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]$null, $output)
-        $finished = $handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds($TimeoutSeconds))
+        $left = $Started.Deadline - [DateTime]::UtcNow
+        $finished = $Started.Handle.AsyncWaitHandle.WaitOne($(if ($left -gt [TimeSpan]::Zero) { $left } else { [TimeSpan]::Zero }))
         if (-not $finished) { $ps.Stop() }
         $terminating = $null
-        try { $null = $ps.EndInvoke($handle) }
+        try { $null = $ps.EndInvoke($Started.Handle) }
         catch {
             $e = $_.Exception
             while ($e -is [Management.Automation.MethodInvocationException] -and $e.InnerException) { $e = $e.InnerException }
@@ -251,7 +267,7 @@ function Invoke-Bounded {
             else { [Management.Automation.ErrorRecord]::new($e, 'Unhandled', 'NotSpecified', $null) }
         }
         $errors = @($ps.Streams.Error) + @($terminating | Where-Object { $_ })
-        [pscustomobject]@{ Finished = $finished; Output = @($output); Errors = @($errors) }
+        [pscustomobject]@{ Finished = $finished; Output = @($Started.Output); Errors = @($errors) }
     }
     finally { $ps.Dispose() }
 }

@@ -143,6 +143,9 @@ public abstract class SocketProbeCmdlet : PSCmdlet
         return new ErrorRecord(inner, id, category, target);
     }
 
+    /// <summary>True when the caller gave the parameter (its default alone does not count).</summary>
+    protected bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+
     /// <summary>A terminating error for bad input, with the category PowerShell users filter on.</summary>
     protected void ThrowInvalidArgument(string message, string errorId, object? target) =>
         ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target));

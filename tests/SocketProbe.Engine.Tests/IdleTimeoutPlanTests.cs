@@ -58,8 +58,12 @@ public class IdleTimeoutPlanTests
 public class IdleTimeoutRequestTests
 {
     [Fact]
-    public void SendWithKeepAliveIsRefused() =>
-        Assert.Throws<ArgumentException>(() => new IdleTimeoutRequest { Send = new byte[] { 1 } }.Validate());
+    public void SendWithKeepAliveIsTheRequestBeforeTheIdle() =>
+        new IdleTimeoutRequest { Send = new byte[] { 1 } }.Validate();
+
+    [Fact]
+    public void EmptySendIsRefused() =>
+        Assert.Throws<ArgumentException>(() => new IdleTimeoutRequest { Send = Array.Empty<byte>() }.Validate());
 
     [Fact]
     public void SendProbeNeedsBytes() =>

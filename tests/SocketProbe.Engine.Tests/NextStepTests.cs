@@ -77,3 +77,39 @@ public class NextStepTests
     public void The_command_is_where_the_text_starts() =>
         Assert.All(ErrorCatalog.Entries, e => Assert.StartsWith(NextSteps.For(e, "db", 80).Command, NextSteps.For(e, "db", 80).Text));
 }
+
+/// <summary>Issue 24 §1: the reset after a connection sat idle in a pool leads to the measurement that finds the pool's timer.</summary>
+public class PooledIdleResetTests
+{
+    private static ErrorEntry Entry(string key) => ErrorCatalog.Entries.Single(e => e.Key == key);
+
+    [Fact]
+    public void EconnresetsNextStepIsFindTcpIdleTimeoutWithSend()
+    {
+        NextStep next = NextSteps.For(Entry("ECONNRESET"), "api.example", 8080);
+        Assert.Equal("Find-TcpIdleTimeout -ComputerName 'api.example' -Port 8080 -Send '<the request your client sends>'", next.Command);
+        Assert.Contains("Test-TcpRefused -ComputerName 'api.example' -Port 8080 -ReadMs 500", next.Text);
+    }
+
+    [Fact]
+    public void EconnresetsCausesNameThePooledIdleResetAndItsLinuxScenario()
+    {
+        ErrorEntry reset = Entry("ECONNRESET");
+        Assert.Contains("pooled keep-alive connection", reset.Causes);
+        Assert.Contains("ServerClosesUnreadRequest", reset.Causes);
+        Assert.Equal("ServerClosesUnreadRequest", reset.Scenarios[1]);
+    }
+
+    [Theory]
+    [InlineData("http.client.RemoteDisconnected: Remote end closed connection without response")]
+    [InlineData("Get \"http://10.0.0.9:8080/health\": EOF")]
+    [InlineData("Error: socket hang up")]
+    public void TheEofVariantsLeadToServerIdleClose(string line)
+    {
+        LogMatch m = LogPatterns.Match(line).First();
+        Assert.Equal("EOF", m.Entry.Key);
+        Assert.Equal("ServerIdleClose", m.Entry.Scenarios[0]);
+        Assert.Contains("ServerIdleClose", m.Pattern.Note);
+        Assert.Contains("-Send", NextSteps.For(m.Entry).Text);
+    }
+}

@@ -50,6 +50,10 @@ public static partial class ErrorCatalog
         new("ECONNRESET", "The peer (or something between) reset an established connection with RST.",
             "The peer process was killed or closed with unread data in its receive buffer, closed abortively (SO_LINGER {on, 0}), " +
             "its host rebooted and no longer knows the connection, or a firewall, NAT or load balancer dropped its state and answers with RST. " +
+            "After idle, the usual one is the pooled keep-alive connection reused just as the server closes it for idling (nginx " +
+            "keepalive_timeout, a load balancer's idle timeout): the request arrives as the server closes, so the server closes with the " +
+            "request unread and its kernel answers with RST, not FIN (ServerClosesUnreadRequest); when the server's FIN came first, Linux " +
+            "reads EOF instead (ServerIdleClose). Fix: a pool idle timeout below the server's, and retry of idempotent requests. " +
             "Windows also reports WSAECONNRESET for a write after the peer's reset (where Unix says EPIPE) and for a UDP send that drew " +
             "an ICMP port unreachable.",
             new[]
@@ -58,7 +62,7 @@ public static partial class ErrorCatalog
                 Mac("ECONNRESET", 54, "Connection reset by peer", "ConnectionReset"),
                 Win("WSAECONNRESET", 10054, "Connection reset by peer.", "ConnectionReset"),
             },
-            S("PeerKilledWithUnreadData", "PeerAbort", "PeerReboot", "WriteAfterReset", "UdpPortUnreachable")),
+            S("PeerKilledWithUnreadData", "ServerClosesUnreadRequest", "PeerAbort", "PeerReboot", "WriteAfterReset", "UdpPortUnreachable")),
 
         new("ECONNABORTED", "The local stack aborted the connection.",
             "On accept (POSIX): a client completed the handshake and then reset before the server accepted. Linux does not report it " +
@@ -359,12 +363,13 @@ public static partial class ErrorCatalog
         // Not an errno anywhere, but the most common line in a log: the peer closed (FIN) and a read returned 0.
         new("EOF", "The peer closed the connection (FIN): a read returned 0 bytes. No errno on any platform.",
             "The server (or a proxy) closed the connection: it was idle longer than the server's keep-alive or idle timeout (the " +
-            "keep-alive race: a pooled connection reused just as the server closes it), the server process exited or restarted, or it " +
+            "keep-alive race: a pooled connection reused just as the server closes it, ServerIdleClose; Python's RemoteDisconnected, " +
+            "Go's EOF and Node's \"socket hang up\" are this), the server process exited or restarted, or it " +
             "answered and closed. A read returns 0 (end of stream); the next write is usually accepted and draws RST, after which reads " +
             "fail with ECONNRESET and writes with EPIPE (Windows: WSAECONNRESET). Runtimes spell it EOF, unexpected EOF, \"prematurely " +
             "closed\", \"server closed the connection unexpectedly\", \"server has gone away\".",
             Array.Empty<PlatformError>(),
-            S("PeerExit", "PeerKilled", "PeerShutdown", "WriteAfterFin"))
+            S("ServerIdleClose", "PeerExit", "PeerKilled", "PeerShutdown", "WriteAfterFin"))
         {
             Gaps = new[]
             {

@@ -52,6 +52,7 @@ public static class LogPatterns
     private const string Nginx = "nginx src/http/ngx_http_upstream.c (\"upstream prematurely closed connection\", \"upstream timed out\"), src/os/unix/ngx_recv.c, src/core/ngx_log.c (\" (%d: %s)\" errno suffix)";
     private const string Haproxy = "HAProxy doc/configuration.txt section 8.5 \"Session state at disconnection\" (termination state, first two characters)";
     private const string Envoy = "envoyproxy/envoy source/common/router/router.cc (\"upstream connect error or disconnect/reset before headers. reset reason: \"), source/common/http/utility.cc resetReasonToString; docs: access log RESPONSE_FLAGS (UF, UC)";
+    private const string PooledIdle = "Most often the keep-alive race: a pooled connection reused as the server closed it for idling (scenario ServerIdleClose); Find-TcpIdleTimeout -Send measures the server's timer.";
     private const string DotNet = "dotnet/runtime src/libraries/System.Net.Primitives/src/System/Net/SocketException.cs (ToString: \"SocketException (code): message\"), System.Net.Sockets Strings.resx net_io_readfailure / net_io_writefailure";
 
     /// <summary>Runtime error kinds and exception names that name an error by themselves (Rust io::ErrorKind, Python OSError subclasses, Node codes that are not errnos).</summary>
@@ -77,7 +78,7 @@ public static class LogPatterns
             @"\b(?:dial|read|write|accept) (?:tcp|udp)[46]? (?:\S+->)?\S+: (?:(?:read|write|connect|connectex|wsarecv|wsasend|accept|sendto|recvfrom): )?(?<msg>[^:]+?)\.?\s*$",
             null, $"{GoNet}; {GoErrno}", "read tcp 10.0.0.5:51234->10.0.0.9:5432: read: connection reset by peer"),
         new("go-eof", "Go (io.EOF, io.ErrUnexpectedEOF)", @"(?:^|: )(?:unexpected )?EOF\s*$", "EOF",
-            "golang/go src/io/io.go (EOF = \"EOF\", ErrUnexpectedEOF = \"unexpected EOF\")", "Get \"http://10.0.0.9:8080/health\": EOF"),
+            "golang/go src/io/io.go (EOF = \"EOF\", ErrUnexpectedEOF = \"unexpected EOF\")", "Get \"http://10.0.0.9:8080/health\": EOF") { Note = PooledIdle },
         new("go-no-such-host", "Go (net.DNSError)", @"\blookup \S+(?: on \S+)?: no such host\b", "EAI_NONAME",
             "golang/go src/net/net.go (errNoSuchHost = \"no such host\"), src/net/dnsclient_unix.go", "dial tcp: lookup db.internal on 10.0.0.2:53: no such host"),
         new("go-timeout", "Go (os.ErrDeadlineExceeded)", @"\bi/o timeout\b", "ETIMEDOUT",
@@ -85,7 +86,7 @@ public static class LogPatterns
             { Note = "Go's own deadline ran out (Dialer.Timeout, SetDeadline, http.Client.Timeout), not the kernel's ETIMEDOUT. The causes are the same: no answer in time." },
         new("go-http-closed", "Go (net/http)", @"server closed idle connection|transport connection broken", "EOF",
             "golang/go src/net/http/transport.go (errServerClosedIdle \"http: server closed idle connection\")",
-            "Post \"http://api:8080/v1\": http: server closed idle connection"),
+            "Post \"http://api:8080/v1\": http: server closed idle connection") { Note = PooledIdle },
 
         // --- Node.js ---
         new("node-syscall", "Node.js (libuv)", @"\b(?:read|write|connect|accept|getaddrinfo|listen|bind|send|recv|writev|shutdown) (?<name>(?-i:E[A-Z_]{3,}))\b",
@@ -94,7 +95,7 @@ public static class LogPatterns
             "{ errno: -104, code: 'ECONNRESET', syscall: 'read' }"),
         new("node-hangup", "Node.js (http)", @"\bsocket hang up\b", "EOF",
             "nodejs/node lib/_http_client.js (connResetException('socket hang up'), code 'ECONNRESET')",
-            "Error: socket hang up") { Note = "Node gives it code 'ECONNRESET', but it means the server closed (FIN or RST) before any response arrived." },
+            "Error: socket hang up") { Note = "Node gives it code 'ECONNRESET', but it means the server closed (FIN or RST) before any response arrived. " + PooledIdle },
 
         // --- Python ---
         new("python-errno", "Python (OSError)", @"\[Errno (?<num>-?\d+)\] (?<msg>[^'""\]\)\n]+)", null, PyOs,
@@ -106,7 +107,7 @@ public static class LogPatterns
             null, PyOs, "requests.exceptions.ConnectionError: ('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))"),
         new("python-remote-disconnected", "Python (http.client)", @"Remote end closed connection without response", "EOF",
             "cpython Lib/http/client.py (RemoteDisconnected(\"Remote end closed connection without response\"))",
-            "http.client.RemoteDisconnected: Remote end closed connection without response"),
+            "http.client.RemoteDisconnected: Remote end closed connection without response") { Note = PooledIdle },
 
         // --- Java ---
         new("java-reset", "Java (java.net.SocketException)", @"\b(?:java\.net\.SocketException|java\.io\.IOException|sun\.net\.ConnectionResetException): Connection reset(?: by peer)?\b",

@@ -15,6 +15,9 @@ public static class NextSteps
 {
     public const string HostPlaceholder = "'<host>'";
     public const string PortPlaceholder = "'<port>'";
+    /// <summary>-Send's placeholder: the request depends on the protocol, and a suggested command holds constants only.</summary>
+    public const string RequestPlaceholder = "'<the request your client sends>'";
+    private const string SendHint = "-Send is the request your client sends, e.g. \"GET / HTTP/1.1`r`nHost: x`r`n`r`n\" for HTTP";
 
     public static NextStep For(ErrorEntry entry, string? host = null, int? port = null)
     {
@@ -24,15 +27,17 @@ public static class NextSteps
         (string command, string rest) = entry.Key switch
         {
             "ECONNREFUSED" => ($"{probe} -Count 5", " (refused every time: nothing listens; only sometimes: a restart or a full backlog)"),
-            "ECONNRESET" => ($"{probe} -ReadMs 500", $" (reset right after accept?); Watch-TcpConnection -ComputerName {h} -Port {p} " +
-                "(reset later, on a held connection?); Get-TcpCounter -NonZero while it happens"),
+            "ECONNRESET" => ($"Find-TcpIdleTimeout -ComputerName {h} -Port {p} -Send {RequestPlaceholder}", $" (reset after the connection " +
+                $"sat idle in a pool? it finds the server's keep-alive timeout and your client's pool setting; {SendHint}); {probe} -ReadMs 500 " +
+                $"(reset right after accept?); Watch-TcpConnection -ComputerName {h} -Port {p} (reset later, on a held connection?); " +
+                "Get-TcpCounter -NonZero while it happens"),
             "EPIPE" => ($"{probe} -ReadMs 500", $"; Watch-TcpConnection -ComputerName {h} -Port {p} (when does the peer close or reset?); " +
                 "Invoke-SocketScenario -Name WriteAfterReset shows the sequence"),
             "ECONNABORTED" => ($"{probe} -ReadMs 500", "; Get-TcpCounter -NonZero (retransmission timeouts, resets)"),
             "ETIMEDOUT" => ($"{probe} -TimeoutMs 3000", $" (at connect: SYNs dropped?); Find-TcpIdleTimeout -ComputerName {h} -Port {p} " +
                 "(on an idle connection: a firewall or NAT forgetting the flow?)"),
-            "EOF" => ($"{probe} -ReadMs 500", $" (closed right after accept?); Find-TcpIdleTimeout -ComputerName {h} -Port {p} " +
-                "(closed after idling: keep your pool's idle timeout below the server's)"),
+            "EOF" => ($"{probe} -ReadMs 500", $" (closed right after accept?); Find-TcpIdleTimeout -ComputerName {h} -Port {p} -Send {RequestPlaceholder} " +
+                $"(closed after idling in a pool: keep your pool's idle timeout below the server's; {SendHint})"),
             "EHOSTUNREACH" or "ENETUNREACH" or "EHOSTDOWN" or "ENETDOWN" =>
                 (probe, $" (HostUnreachable / NetworkUnreachable per address); then the route: ip route get {h} (Linux), Find-NetRoute (Windows)"),
             "EAI_NONAME" or "EAI_AGAIN" or "EAI_NODATA" => (probe, $" (NameNotResolved, with DnsMs); then the resolver: getent ahosts {h}, Resolve-DnsName {h}"),

@@ -20,6 +20,8 @@ internal sealed class HeldConnection : IAsyncDisposable
     private long _bytesSent;
     private long _bytesReceived;
     private long _unsent;
+    // Completed (and replaced) by each receive that brings data: how a wait for an answer learns of it without polling.
+    private TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private HeldConnection(Socket socket, long connectedAt)
     {
@@ -144,6 +146,7 @@ internal sealed class HeldConnection : IAsyncDisposable
                 Interlocked.Add(ref _bytesReceived, n);
                 Interlocked.Exchange(ref _lastActivity, now);
                 Interlocked.Exchange(ref _lastReceive, now);
+                Interlocked.Exchange(ref _received, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
         }
         catch (SocketException ex)
@@ -183,6 +186,57 @@ internal sealed class HeldConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>How long a request waits for its answer when the caller gives no bound of its own (-ReadMs).</summary>
+    public const int DefaultAnswerMs = 5_000;
+
+    /// <summary>How long the answer may stay quiet before it counts as whole: the rest of a response comes in the same round trip.</summary>
+    internal static readonly TimeSpan AnswerQuiet = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// -Send in every cmdlet that holds a connection: the request a client sends right after connect, and its
+    /// answer read before anything else happens (the receive loop must be running). Waits for the answer's first
+    /// byte, then until it has been quiet for <see cref="AnswerQuiet"/>; all of it within <paramref name="wait"/>
+    /// and <paramref name="token"/>. A server that does not answer (or not in time) is no failure here: the
+    /// exchange says so, and the caller's idle clock starts from the last byte either way.
+    /// </summary>
+    public async Task<RequestExchange> ExchangeAsync(ReadOnlyMemory<byte> request, TimeSpan wait, CancellationToken token)
+    {
+        long before = BytesReceived;
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(token);
+        bound.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(1));
+        long? firstByte = null;
+        try
+        {
+            if (await SendAsync(request, bound.Token).ConfigureAwait(false) is not null) return new RequestExchange(0, null, Ended: true);
+            // The first byte of the answer (or the connection's end).
+            while (BytesReceived == before)
+            {
+                Task next = Volatile.Read(ref _received).Task;
+                if (BytesReceived != before) break;
+                if (await Task.WhenAny(next, Ended, Task.Delay(Timeout.Infinite, bound.Token)).ConfigureAwait(false) != next) break;
+            }
+            if (BytesReceived == before) return new RequestExchange(0, null, Ended.IsCompleted);
+            firstByte = LastReceive;
+            // The rest of it: whatever follows within a short quiet gap.
+            while (!Ended.IsCompleted)
+            {
+                Task next = Volatile.Read(ref _received).Task;
+                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(bound.Token);
+                Task gap = Task.Delay(AnswerQuiet, quiet.Token);
+                Task first = await Task.WhenAny(next, Ended, gap).ConfigureAwait(false);
+                quiet.Cancel();
+                if (first != next) break;
+            }
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            // The wait is over: what came so far is the answer.
+        }
+        catch (ObjectDisposedException) { }
+        token.ThrowIfCancellationRequested();
+        return new RequestExchange(BytesReceived - before, firstByte is long at ? MsSinceConnect(at) : null, Ended.IsCompleted);
+    }
+
     public bool TryEnd(SocketEnd end, long at) => _ended.TrySetResult((end, at));
 
     public async ValueTask DisposeAsync()
@@ -193,3 +247,6 @@ internal sealed class HeldConnection : IAsyncDisposable
         _stop.Dispose();
     }
 }
+
+/// <summary>What -Send's request got: the answer's bytes, ms from connect to its first byte (empty: none came), and whether the connection ended meanwhile.</summary>
+internal sealed record RequestExchange(long AnswerBytes, double? FirstByteMs, bool Ended);

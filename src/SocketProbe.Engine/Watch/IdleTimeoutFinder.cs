@@ -181,6 +181,27 @@ public static class IdleTimeoutFinder
         private async Task ProbeAndJudgeAsync(HeldConnection connection, int idle, double? connectMs, IdleConnectionResult row, CancellationToken token)
         {
             connection.StartReceiving();
+            if (_request.Send is { } request)
+            {
+                // What a pooled connection has done before it idles: its request, answered. The wait for the
+                // answer never outlasts the idle time: without an answer the probe still goes at its moment.
+                var exchange = await connection.ExchangeAsync(request, TimeSpan.FromMilliseconds(Math.Min(_request.ReadMs, idle * 1000.0)), token).ConfigureAwait(false);
+                row.AnswerBytes = exchange.AnswerBytes;
+                row.AnswerMs = exchange.FirstByteMs is double ms ? Math.Round(ms, 1) : null;
+                row.IdleFromMs = Math.Round(connection.MsSinceConnect(connection.LastActivity), 1);
+                // A server that acknowledged all it took and took no more is not reading the request: no idle
+                // can follow it (and our TCP_USER_TIMEOUT would soon end the connection on its full window).
+                if (connection.BytesUnsent > 0 && !connection.Ended.IsCompleted && TcpInfo.Read(connection.Socket) is { Unacked: 0 })
+                {
+                    row.Verdict = IdleVerdict.Alive;
+                    row.Operation = "Send";
+                    row.Message = $"alive: {NotReading}; -Send was never taken whole, so no idle followed it";
+                    ReadTcpInfo(connection, row);
+                    return;
+                }
+            }
+            // The idle starts at the last byte of the request's answer (without -Send: at connect).
+            long idleStart = connection.LastActivity;
             // An RST or FIN the probe draws arrives within a round trip of it; later ones are the far side's own.
             double answerMs = Math.Max(500, 4 * (connectMs ?? 0));
             long probeAt = 0;
@@ -189,23 +210,25 @@ public static class IdleTimeoutFinder
             // Data from the server restarts the idle clock (a banner, say), but only until twice the idle
             // time: a server that still has not let the connection idle for that long keeps it busy itself,
             // which is this connection's answer (each byte restarting the wait for ever was no answer at all).
-            long busyAfter = connection.ConnectedAt + (long)(2.0 * idle * Stopwatch.Frequency);
+            long busyAfter = idleStart + (long)(2.0 * idle * Stopwatch.Frequency);
             while (!ended)
             {
-                // Keepalive counts idle from the last segment received (tcp_keepalive_timer); a send probe from the last byte either way.
-                long from = _request.ProbeWith == IdleProbe.KeepAlive ? connection.LastReceive : connection.LastActivity;
+                // Keepalive counts idle from the last segment received (tcp_keepalive_timer; the ACK of our request
+                // counts too, so never before the idle start); a send probe from the last byte either way.
+                long lastReceive = connection.LastReceive, lastActivity = connection.LastActivity;
+                long from = Math.Max(idleStart, _request.ProbeWith == IdleProbe.KeepAlive ? lastReceive : lastActivity);
                 probeAt = from + (long)(idle * (double)Stopwatch.Frequency);
-                if (from != connection.ConnectedAt && probeAt > busyAfter) { busy = true; break; }
+                if (from != idleStart && probeAt > busyAfter) { busy = true; break; }
                 if (_request.ProbeWith == IdleProbe.Send)
                 {
                     if (await EndsBeforeAsync(connection, probeAt, token).ConfigureAwait(false)) { ended = true; break; }
-                    if (connection.LastActivity != from) continue; // the server spoke: idle again from there
+                    if (connection.LastActivity != lastActivity) continue; // the server spoke: idle again from there
                     receivedAtProbe = connection.BytesReceived;
                     if (await SendProbeAsync(connection, probeAt, token).ConfigureAwait(false)) { ended = true; break; }
                 }
                 long judgeAt = JudgeAt(probeAt);
                 if (await EndsBeforeAsync(connection, judgeAt, token).ConfigureAwait(false)) { ended = true; break; }
-                if (_request.ProbeWith == IdleProbe.KeepAlive && connection.LastReceive != from) continue;
+                if (_request.ProbeWith == IdleProbe.KeepAlive && connection.LastReceive != lastReceive) continue;
                 // Still established. A probe not yet answered gets one more interval before the verdict.
                 if (TcpInfo.Read(connection.Socket) is { Probes: > 0 } &&
                     await EndsBeforeAsync(connection, judgeAt + _request.KeepAliveIntervalSeconds * Stopwatch.Frequency, token).ConfigureAwait(false))
@@ -253,6 +276,11 @@ public static class IdleTimeoutFinder
                 row.Operation = _request.ProbeWith == IdleProbe.KeepAlive ? "KeepAlive" : "Send";
                 row.Message = "still established after its probe" + (connection.BytesUnsent > 0 && TcpInfo.Read(connection.Socket) is { Unacked: 0 } ? $"; {NotReading}" : "");
             }
+            ReadTcpInfo(connection, row);
+        }
+
+        private static void ReadTcpInfo(HeldConnection connection, IdleConnectionResult row)
+        {
             if (TcpInfo.Read(connection.Socket) is { } info)
             {
                 row.TcpState = info.State;
@@ -290,8 +318,8 @@ public static class IdleTimeoutFinder
             TcpInfo.Read(connection.Socket) is { } info &&
             Stopwatch.GetElapsedTime(probeAt).TotalMilliseconds > info.LastAckRecvMs;
 
-        /// <summary>Said of a connection whose Send probe the server acknowledged but did not read.</summary>
-        private const string NotReading = "the server acknowledged the probe but did not read it (its receive window filled)";
+        /// <summary>Said of a connection whose -Send (the request, or the probe) the server acknowledged but did not read.</summary>
+        private const string NotReading = "the server acknowledged -Send but did not read it (its receive window filled)";
 
         /// <summary>True when the connection ends before the Stopwatch timestamp <paramref name="until"/>; false when that moment comes first.</summary>
         private static async Task<bool> EndsBeforeAsync(HeldConnection connection, long until, CancellationToken token)
@@ -374,7 +402,7 @@ public static class IdleTimeoutFinder
             {
                 Target = _endpoint.Target, Address = _endpoint.Address.ToString(), AddressFamily = _endpoint.AddressFamilyName, Port = _endpoint.Port,
                 LongestAliveSeconds = alive, ShortestDeadSeconds = dead, Tried = _opened, MostOpen = _mostOpen,
-                ProbeWith = _request.ProbeWith.ToString(),
+                ProbeWith = _request.ProbeWith.ToString(), IdleAfter = _request.Send is null ? IdleStart.Connect : IdleStart.Answer,
                 ElapsedSeconds = Math.Round(Stopwatch.GetElapsedTime(_started, _answeredAt != 0 ? _answeredAt : Stopwatch.GetTimestamp()).TotalSeconds, 2),
             };
             var notes = new List<string>();
@@ -389,16 +417,17 @@ public static class IdleTimeoutFinder
                 };
                 // Ended before it was idle for any time worth the name, and nothing shorter survived: the server
                 // ends every connection at once. That is no idle timeout, and keeping connections busier cannot help.
-                if (alive is null && first.Verdict is IdleVerdict.Closed or IdleVerdict.Reset && first.EndedAfterMs is double endedMs && endedMs < AtConnectMs)
+                if (alive is null && first.Verdict is IdleVerdict.Closed or IdleVerdict.Reset && first.EndedAfterMs is double endedMs && endedMs - (first.IdleFromMs ?? 0) < AtConnectMs)
                     result.Kind = IdleTimeoutKind.EndedAtConnect;
                 // The far side's own FIN or RST, before any probe: when it came is the server's idle timeout itself.
                 // A keepalive probe is a bare ACK that no live server answers with FIN, so under KeepAlive a FIN
                 // is the server's own even when it lands just after the probe (its timer and ours both at the
                 // idle time: which came first was a race, and the answer lost its observation when the probe won).
                 bool keepAlive = _request.ProbeWith == IdleProbe.KeepAlive;
+                // Counted from the idle start: connect, or with -Send the answer's last byte.
                 var own = rows.Where(r => r.EndedAfterMs is double ms &&
-                        ((r.Verdict is IdleVerdict.Closed or IdleVerdict.Reset && ms < r.IdleSeconds * 1000.0) || (keepAlive && r.Verdict == IdleVerdict.Closed)))
-                    .Select(r => r.EndedAfterMs!.Value).ToArray();
+                        ((r.Verdict is IdleVerdict.Closed or IdleVerdict.Reset && ms - (r.IdleFromMs ?? 0) < r.IdleSeconds * 1000.0) || (keepAlive && r.Verdict == IdleVerdict.Closed)))
+                    .Select(r => r.EndedAfterMs!.Value - (r.IdleFromMs ?? 0)).ToArray();
                 if (own.Length > 0) result.ObservedSeconds = Math.Round(own.Min() / 1000, 2);
                 Wire.IWireFields.Copy(first, result);
                 if (first.ResetFrom == nameof(Wire.ResetOrigin.Path))
@@ -425,6 +454,14 @@ public static class IdleTimeoutFinder
                 notes.Add($"resolution reached: {b - a} s (the step between idle times grows beyond {_request.ThrottleLimit} connections; raise -ThrottleLimit for a finer one)");
             if (rows.Any(r => r.Message?.Contains(NotReading, StringComparison.Ordinal) == true))
                 notes.Add($"{NotReading}: the server is not reading -Send (too large, or not its protocol); a -Send it answers probes the path alone");
+            int unanswered = rows.Count(r => r.AnswerBytes == 0);
+            if (unanswered > 0)
+                notes.Add($"{unanswered} connection(s) got no answer to -Send within -ReadMs ({_request.ReadMs} ms) or their idle time, whichever was shorter: their idle counted from the request; a -Send the server answers (a whole request of its protocol) measures what a pooled connection meets");
+            // The server's own close of a connection that never sent a request is its wait for a first request.
+            bool firstRequestTimer = result.IdleAfter == IdleStart.Connect &&
+                (result.Kind == IdleTimeoutKind.Closed || (result.Kind == IdleTimeoutKind.Reset && result.ResetFrom == nameof(Wire.ResetOrigin.Peer)));
+            if (result.IdleAfter == IdleStart.Connect && result.Kind is IdleTimeoutKind.Closed or IdleTimeoutKind.Reset)
+                notes.Add($"no -Send: these connections never sent a request, so {FirstRequestTimer}; a pooled connection meets {KeepAliveTimer}: give -Send with a request the server answers to measure that");
             int failures = rows.Count(r => r.Verdict is IdleVerdict.NotConnected or IdleVerdict.Failed or IdleVerdict.LocalError);
             if (failures > 0 && result.Kind is not IdleTimeoutKind.NotConnected and not IdleTimeoutKind.LocalError) notes.Add($"{failures} connection(s) failed otherwise and are not part of the answer (see -Detailed)");
             result.Message = notes.Count == 0 ? null : string.Join("; ", notes);
@@ -437,16 +474,27 @@ public static class IdleTimeoutFinder
                 IdleTimeoutKind.NotConnected => "nothing to recommend: no connection could be judged",
                 IdleTimeoutKind.Busy => $"the server sends on its own at least every {busy} s: it keeps its connections busy itself, so they are never idle that long" +
                     (alive is int calm ? $" (connections idle for up to {calm} s before it spoke survived)" : "") + "; no idle timeout to tune around while it does",
+                IdleTimeoutKind.EndedAtConnect when result.IdleAfter == IdleStart.Answer => $"the server ends every connection right after answering -Send ({(rows.First(r => r.IdleSeconds == dead).Verdict == IdleVerdict.Reset ? "RST" : "FIN")} within {AtConnectMs:0} ms of the answer): it keeps no connection for reuse (HTTP: it answered Connection: close, or keep-alive is off there), so no pooled connection meets an idle close here",
                 IdleTimeoutKind.EndedAtConnect => $"the server ends every connection right after connect ({(rows.First(r => r.IdleSeconds == dead).Verdict == IdleVerdict.Reset ? "RST" : "FIN")} within {AtConnectMs:0} ms, before any idle time): it has no idle timeout to tune around; it does not keep connections on this port at all (overloaded, an access rule, or not the service you meant: see Test-TcpRefused -ReadMs)",
                 IdleTimeoutKind.LocalError => "nothing to recommend: this machine could not make the connections (see Message); that says nothing about the target",
                 _ when result.RecommendedIdleSeconds is null => $"even {dead} s idle is too long here: keep connections busier than every {dead} s",
                 // An RST from the server's own distance is most likely its own idle timer, which keepalive does not reset.
                 IdleTimeoutKind.Reset when result.ResetFrom == nameof(Wire.ResetOrigin.Peer) => $"the RST came from as far as the server (-Capture: TTL {result.ResetTtl}): most likely the server's own idle timeout, which keepalive probes do not reset; retire pooled connections idle for more than {result.RecommendedIdleSeconds} s (or ping in the application protocol); if a load balancer answers in the server's name, TCP keepalive idle below {alive} s keeps it too",
-                IdleTimeoutKind.Closed => $"the server closes connections idle for about {result.ObservedSeconds?.ToString() ?? dead.ToString()} s: keepalive probes do not reset a server's own idle timer; retire pooled connections idle for more than {result.RecommendedIdleSeconds} s (or ping in the application protocol)",
+                _ when firstRequestTimer => $"the server closes connections that sent no request after about {result.ObservedSeconds?.ToString() ?? dead.ToString()} s: {FirstRequestTimer}; a pooled connection meets {KeepAliveTimer} instead: to measure that, run again with -Send and a request the server answers, e.g. -Send \"GET / HTTP/1.1`r`nHost: name`r`n`r`n\"",
+                IdleTimeoutKind.Closed => $"the server closes connections idle for about {result.ObservedSeconds?.ToString() ?? dead.ToString()} s after an answer (its keep-alive timeout, e.g. nginx keepalive_timeout): set your client's pool idle timeout below that, retiring pooled connections idle for more than {result.RecommendedIdleSeconds} s (ClientSettings names the setting for each client), and retry idempotent requests: one sent as the server closes meets a reset. Keepalive probes do not reset a server's own idle timer",
                 _ => $"the path forgets connections idle for {dead} s ({result.Kind}): set TCP keepalive idle below {alive} s, e.g. SO_KEEPALIVE with TCP_KEEPIDLE = {result.RecommendedIdleSeconds} s (net.ipv4.tcp_keepalive_time system-wide), or a pool idle timeout below {alive} s",
             };
+            // A pool idle timeout below the alive time avoids the close whether the server or the path makes it;
+            // not the server's first-request timer, which no pooled connection (one that has sent a request) meets.
+            if (result.RecommendedIdleSeconds is int retire && !firstRequestTimer) result.ClientSettings = PoolAdvice.For(retire);
             return result;
         }
+
+        /// <summary>What a server's close of a connection that never sent a request measures.</summary>
+        private const string FirstRequestTimer = "what closed them is the server's wait for a first request, e.g. nginx client_header_timeout (60 s by default)";
+
+        /// <summary>The timer a pooled connection meets.</summary>
+        private const string KeepAliveTimer = "its idle timeout between requests, e.g. nginx keepalive_timeout (75 s by default)";
 
         private static void Fill(IdleConnectionResult row, SocketEnd end)
         {

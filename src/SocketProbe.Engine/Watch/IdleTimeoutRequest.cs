@@ -23,8 +23,15 @@ public sealed class IdleTimeoutRequest
     public int MaxSeconds { get; set; } = 900;
     public int ResolutionSeconds { get; set; } = 1;
     public IdleProbe ProbeWith { get; set; } = IdleProbe.KeepAlive;
-    /// <summary>The bytes of a Send probe.</summary>
+    /// <summary>
+    /// -Send: the request a client sends right after connect, its answer read before the idle starts (what a pooled
+    /// connection has done before it idles); a Send probe sends it again after the idle. Null: connections send
+    /// nothing, and what is measured is the server's wait for a first request.
+    /// </summary>
     public byte[]? Send { get; set; }
+    /// <summary>How long the answer to <see cref="Send"/> is waited for, at most (never beyond a connection's idle time: its probe keeps its moment).</summary>
+    public int ReadMs { get; set; } = DefaultReadMs;
+    public const int DefaultReadMs = HeldConnection.DefaultAnswerMs;
     /// <summary>Most connections open at once, over all addresses.</summary>
     public int ThrottleLimit { get; set; } = 64;
     public int ConnectTimeoutMs { get; set; } = 5_000;
@@ -47,8 +54,9 @@ public sealed class IdleTimeoutRequest
         if (ResolutionSeconds < 1) throw new ArgumentOutOfRangeException(nameof(ResolutionSeconds), ResolutionSeconds, "must be at least 1 s");
         if (MaxSeconds < ResolutionSeconds) throw new ArgumentException($"-MaxSeconds ({MaxSeconds}) is below -ResolutionSeconds ({ResolutionSeconds}): nothing could be tried", nameof(MaxSeconds));
         if (MaxSeconds > MaxIdleSeconds) throw new ArgumentOutOfRangeException(nameof(MaxSeconds), MaxSeconds, $"must be at most {MaxIdleSeconds} s (TCP_KEEPIDLE's ceiling)");
-        if (ProbeWith == IdleProbe.KeepAlive && Send is not null) throw new ArgumentException("-Send is the payload of -ProbeWith Send; a keepalive probe sends no application byte", nameof(Send));
-        if (ProbeWith == IdleProbe.Send && (Send is null || Send.Length == 0)) throw new ArgumentException("-ProbeWith Send needs the bytes to send (-Send)", nameof(Send));
+        if (Send is { Length: 0 }) throw new ArgumentException("-Send is empty: give the request a client sends, or leave -Send out", nameof(Send));
+        if (ProbeWith == IdleProbe.Send && Send is null) throw new ArgumentException("-ProbeWith Send re-sends the -Send request after the idle: give -Send", nameof(Send));
+        if (ReadMs < 1) throw new ArgumentOutOfRangeException(nameof(ReadMs), ReadMs, "must be at least 1 ms");
         if (ThrottleLimit < 1) throw new ArgumentOutOfRangeException(nameof(ThrottleLimit), ThrottleLimit, "must be at least 1");
         if (ConnectTimeoutMs < 1) throw new ArgumentOutOfRangeException(nameof(ConnectTimeoutMs), ConnectTimeoutMs, "must be at least 1 ms");
         foreach (var task in Tasks)

@@ -21,6 +21,15 @@ public enum IdleTimeoutKind
     EndedAtConnect,
 }
 
+/// <summary>Where each connection's idle began, and so which timer a server's close measured.</summary>
+public enum IdleStart
+{
+    /// <summary>At connect, no request sent (no -Send): a server's close is its wait for a first request (nginx client_header_timeout), not what a pooled connection meets.</summary>
+    Connect,
+    /// <summary>After -Send's request and its answer: what a pooled connection meets (nginx keepalive_timeout).</summary>
+    Answer,
+}
+
 /// <summary>One address's answer: how long a connection may stay idle there.</summary>
 public sealed class IdleTimeoutResult : Wire.IWireFields
 {
@@ -33,7 +42,9 @@ public sealed class IdleTimeoutResult : Wire.IWireFields
     /// <summary>The shortest idle time (s) after which the connection had been forgotten.</summary>
     public int? ShortestDeadSeconds { get; set; }
     public IdleTimeoutKind Kind { get; set; }
-    /// <summary>For Closed (and a Reset that came before the probe): when the far side's own FIN or RST came, in seconds since the last byte.</summary>
+    /// <summary>Connect (no -Send: the server's wait for a first request) or Answer (-Send answered: the timer a pooled connection meets).</summary>
+    public IdleStart IdleAfter { get; set; }
+    /// <summary>For Closed (and a Reset that came before the probe): when the far side's own FIN or RST came, in seconds since the idle began (connect, or -Send's answer).</summary>
     public double? ObservedSeconds { get; set; }
     /// <summary>Connections opened for this address.</summary>
     public int Tried { get; set; }
@@ -46,6 +57,8 @@ public sealed class IdleTimeoutResult : Wire.IWireFields
     /// <summary>A keepalive idle (s) below LongestAliveSeconds, or empty when none is known to be safe.</summary>
     public int? RecommendedIdleSeconds { get; set; }
     public string Recommendation { get; set; } = "";
+    /// <summary>When the server closes idle connections: each HTTP client's pool idle setting below the server's timer, its retry, and its source (see <see cref="PoolAdvice"/>).</summary>
+    public string[]? ClientSettings { get; set; }
     public string? Message { get; set; }
     // -Capture: the wire fields of the connection that decided the answer (the shortest dead one, else the longest alive one).
     /// <summary>-Capture: TTL (IPv6: hop limit) of the target's SYN-ACK on the deciding connection.</summary>
@@ -93,6 +106,12 @@ public sealed class IdleConnectionResult : Wire.IWireFields
     public IdleVerdict Verdict { get; set; }
     /// <summary>Ms from connect to the end the connection saw (empty when it was still established when judged).</summary>
     public double? EndedAfterMs { get; set; }
+    /// <summary>-Send: bytes of the answer read before the idle (0: none came within -ReadMs or the idle time); empty without -Send.</summary>
+    public long? AnswerBytes { get; set; }
+    /// <summary>-Send: ms from connect to the answer's first byte; empty when none came.</summary>
+    public double? AnswerMs { get; set; }
+    /// <summary>-Send: ms from connect to the start of the idle (the last byte of the exchange); empty without -Send (the idle starts at connect).</summary>
+    public double? IdleFromMs { get; set; }
     public string? Operation { get; set; }
     public string? SocketError { get; set; }
     public int? Errno { get; set; }

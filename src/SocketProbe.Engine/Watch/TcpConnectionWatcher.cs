@@ -159,12 +159,13 @@ public static class TcpConnectionWatcher
         ? $"; {unsent} bytes of -Send still waited to be sent, and the server had acknowledged every byte it got: it is not reading (its receive window is full)"
         : $"; {unsent} bytes of -Send still waited to be sent: the server is not reading, or the path is not delivering (see Retransmits)";
 
-    /// <summary>-Send once right after connect, then again every heartbeat; all of it bounded by <paramref name="token"/> (the hold).</summary>
+    /// <summary>-Send once right after connect with its answer read (as Find-TcpIdleTimeout does), then again every heartbeat; all of it bounded by <paramref name="token"/> (the hold).</summary>
     private static async Task SendAsync(HeldConnection connection, byte[] payload, int? heartbeatSeconds, CancellationToken token)
     {
         try
         {
-            if (await connection.SendAsync(payload, token).ConfigureAwait(false) is not null || heartbeatSeconds is not int seconds) return;
+            var exchange = await connection.ExchangeAsync(payload, TimeSpan.FromMilliseconds(HeldConnection.DefaultAnswerMs), token).ConfigureAwait(false);
+            if (exchange.Ended || heartbeatSeconds is not int seconds) return;
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds));
             while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
             {

@@ -36,10 +36,18 @@ public sealed class FindTcpIdleTimeoutCommand : SocketProbeCmdlet
     [Parameter]
     public IdleProbe ProbeWith { get; set; } = IdleProbe.KeepAlive;
 
-    /// <summary>The text (UTF-8) a Send probe sends.</summary>
+    /// <summary>
+    /// The request (UTF-8) each connection sends right after connect, its answer read before the idle starts: what a
+    /// pooled connection has done before it idles. -ProbeWith Send sends it again after the idle.
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Send { get; set; }
+
+    /// <summary>How long each connection waits for the answer to -Send (never beyond its idle time).</summary>
+    [Parameter]
+    [ValidateRange(1, 600_000)]
+    public int ReadMs { get; set; } = IdleTimeoutRequest.DefaultReadMs;
 
     [Parameter]
     [ValidateRange(1, 1024)]
@@ -63,10 +71,10 @@ public sealed class FindTcpIdleTimeoutCommand : SocketProbeCmdlet
     {
         if (MaxSeconds < ResolutionSeconds)
             ThrowInvalidArgument($"-MaxSeconds ({MaxSeconds}) is below -ResolutionSeconds ({ResolutionSeconds}): no idle time could be tried.", "MaxBelowResolution", MaxSeconds);
-        if (ProbeWith == IdleProbe.KeepAlive && Send is not null)
-            ThrowInvalidArgument("-Send is the payload of -ProbeWith Send; a keepalive probe sends no application byte. Add -ProbeWith Send, or drop -Send.", "SendWithKeepAlive", Send);
         if (ProbeWith == IdleProbe.Send && Send is null)
-            ThrowInvalidArgument("-ProbeWith Send needs the text to send: give -Send (e.g. a request the server answers).", "SendProbeWithoutSend", ProbeWith);
+            ThrowInvalidArgument("-ProbeWith Send sends the -Send request again after the idle, as a pool does: give -Send (a request the server answers, e.g. \"GET / HTTP/1.1`r`nHost: name`r`n`r`n\").", "SendProbeWithoutSend", ProbeWith);
+        if (Send is null && Given(nameof(ReadMs)))
+            ThrowInvalidArgument("-ReadMs bounds the wait for the answer to -Send; without -Send nothing is read. Give -Send too, or drop -ReadMs.", "ReadMsWithoutSend", ReadMs);
     }
 
     protected override void ProcessRecord()
@@ -86,6 +94,7 @@ public sealed class FindTcpIdleTimeoutCommand : SocketProbeCmdlet
                 ResolutionSeconds = ResolutionSeconds,
                 ProbeWith = ProbeWith,
                 Send = Send is null ? null : Encoding.UTF8.GetBytes(Send),
+                ReadMs = ReadMs,
                 ThrottleLimit = ThrottleLimit,
                 ConnectTimeoutMs = TimeoutMs,
             };

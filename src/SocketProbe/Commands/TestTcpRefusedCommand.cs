@@ -149,8 +149,6 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
 
     private bool IsProbe => ParameterSetName != ReproduceSet;
 
-    private bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
-
     protected override void BeginProcessing()
     {
         if (Continuous && Given(nameof(Count)))

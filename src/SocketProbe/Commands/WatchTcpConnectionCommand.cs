@@ -67,8 +67,6 @@ public sealed class WatchTcpConnectionCommand : SocketProbeCmdlet
     [Parameter]
     public SwitchParameter Capture { get; set; }
 
-    private bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
-
     protected override void BeginProcessing()
     {
         if (Given(nameof(HeartbeatSeconds)) && Send is null)
