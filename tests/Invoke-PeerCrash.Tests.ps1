@@ -138,3 +138,23 @@ Describe 'Invoke-PeerCrash -Mode comes from the catalogue' {
         ($accepted -split ',\s*') | Should -Be $modes
     }
 }
+
+Describe 'Invoke-PeerCrash -Mode HostCrash -ClientAction Keepalive: the keepalive clock starts with the read' -Tag Lab -Skip:(-not $IsLinux -or $null -ne $LabUnavailable) {
+    It 'ends within idle + count x interval of the read, however long the fault took to apply' {
+        # An nft that takes a second (as under several matrices at once) between the handshake and the
+        # read: with SO_KEEPALIVE on from the connect, the kernel's idle counted from the handshake and
+        # the read ended a second early, outside its window, though the kernel kept its timers.
+        $tools = Join-Path $TestDrive 'slow-nft'
+        New-Item -ItemType Directory -Path $tools | Out-Null
+        foreach ($t in 'unshare', 'ip', 'setpriv') {
+            if ($real = [SocketProbe.Engine.Lab.LabEnvironment]::FindTool($t)) { New-Item -ItemType SymbolicLink -Path (Join-Path $tools $t) -Target $real | Out-Null }
+        }
+        Set-Content -Path (Join-Path $tools 'nft') -Value "#!/bin/sh`nsleep 1`nexec '$([SocketProbe.Engine.Lab.LabEnvironment]::FindTool('nft'))' `"`$@`""
+        & chmod +x (Join-Path $tools 'nft')
+        $env:SOCKETPROBE_LAB_PATH = $tools
+        try { $o = @(Invoke-PeerCrash -Mode HostCrash -ClientAction Keepalive) } finally { Remove-Item Env:SOCKETPROBE_LAB_PATH }
+        $read = $o | Where-Object Step -EQ 3
+        "$($read.Result) $($read.ErrnoName)" | Should -Be 'Error ETIMEDOUT'
+        $read.Matches | Should -BeTrue -Because "the read must end when the kernel's keepalive gives up counted from its start: $($read.Expected); took $($read.ElapsedMs) ms"
+    }
+}

@@ -27,10 +27,13 @@ public static class SocketOptions
 
     public static void KeepAlive(Socket socket, ScenarioRequest request, ILogger logger)
     {
-        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        // The timers first, SO_KEEPALIVE last. Linux: switching it on arms the timer for TCP_KEEPIDLE
+        // from now (net/ipv4/tcp.c tcp_set_keepalive()); TCP_KEEPIDLE set while it is on re-arms it
+        // from the last segment received instead (tcp_sock_set_keepidle_locked()).
         if (request.KeepAliveIdleSeconds is int idle) socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, idle);
         if (request.KeepAliveIntervalSeconds is int interval) socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, interval);
         if (request.KeepAliveCount is int count) socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, count);
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
         logger.LogInformation("SO_KEEPALIVE on: idle {Idle} s, interval {Interval} s, {Count} probes",
             request.KeepAliveIdleSeconds?.ToString() ?? "default", request.KeepAliveIntervalSeconds?.ToString() ?? "default",
             request.KeepAliveCount?.ToString() ?? "default");

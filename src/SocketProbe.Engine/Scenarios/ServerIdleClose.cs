@@ -9,6 +9,11 @@ namespace SocketProbe.Engine.Scenarios;
 /// in a pool, still thinks it usable. The client's next write is accepted; the server's kernel
 /// answers it with RST; the client's read and its next write say what the platform makes of a FIN
 /// followed by an RST.
+/// The FIN must have reached the client before it writes, as it has for a connection that sat in a
+/// pool: the run waits (bounded) until the client's socket is readable. Without the wait a loaded
+/// machine may hold the FIN in a CPU's backlog (loopback delivers through netif_rx, and a deferred
+/// softirq runs later) while the write's RST comes back first: the client, still ESTABLISHED, then
+/// reads ECONNRESET (tcp_reset() sets sk_err with no SOCK_DONE), a different race than this one.
 /// </summary>
 public sealed class ServerIdleClose : Scenario
 {
@@ -22,6 +27,9 @@ public sealed class ServerIdleClose : Scenario
     private static readonly ScenarioStep WriteAgain = new(5, Actors.Client, "Send");
 
     private const string Observed = "observed on Linux 6.18";
+
+    /// <summary>How long the run waits for the server's FIN to reach the client before it writes anyway.</summary>
+    private const int FinBoundMs = 2_000;
 
     public override string Name => "ServerIdleClose";
     public override string MemberName => "IdleClose";
@@ -68,7 +76,11 @@ public sealed class ServerIdleClose : Scenario
             boundMs: IdleCloseMs, isReceive: true).ConfigureAwait(false);
         context.Emit(idle.WithNote($"the server's idle timeout: {IdleCloseMs} ms without a byte from the client"));
         var close = await context.MeasureAsync(IdleClose, SocketCalls.Close(server), stateOf: client).ConfigureAwait(false);
-        context.Emit(close.WithNote("the server closes the idle connection (FIN); the pooled client does not look"));
+        // The pooled client does not look, but its kernel has had the FIN for a while: wait for it (readable, nothing sent).
+        double? finMs = await LoopbackPair.WaitForAsync(client, SelectMode.SelectRead, FinBoundMs, context.Cancellation).ConfigureAwait(false);
+        context.Emit(close.WithNote("the server closes the idle connection (FIN); the pooled client does not look; " + (finMs is double ms
+            ? $"its kernel had the FIN {ms:F3} ms after the close ({TcpInfo.StateOf(client)})"
+            : $"its kernel had no FIN within {FinBoundMs} ms of the close ({TcpInfo.StateOf(client)}): the write below races it")));
 
         await context.CallAsync(Write, SocketCalls.Send(client, "GET / HTTP/1.1\r\n\r\n"u8.ToArray()), stateOf: client).ConfigureAwait(false);
         string arrival = await ObservedHandshake.WaitForResetAsync(context, client, "the write").ConfigureAwait(false);
