@@ -164,8 +164,16 @@ function Get-ResourceSnapshot {
         $lines = & $nft.Source list tables 2>$null
         if ($LASTEXITCODE -eq 0) { $nftTables = @($lines | Where-Object { $_ -match '^table ' }).Count }
     }
+    # Descriptors a run could leave: sockets, pipes, anonymous inodes, files other than the code and symbols that
+    # .NET keeps open for good once something first needs them (an assembly, or a .pdb read for an exception's
+    # stack trace when a stop interrupts a frame of that assembly for the first time).
+    $descriptors = @(foreach ($fd in [IO.Directory]::GetFileSystemEntries('/proc/self/fd')) {
+            $target = try { [IO.FileInfo]::new($fd).LinkTarget } catch { $null }   # closed while we looked: $null
+            if ($target -notmatch '\.(dll|pdb)$') { "$([IO.Path]::GetFileName($fd)) $target" }
+        })
     [pscustomobject]@{
-        FileDescriptors   = [IO.Directory]::GetFileSystemEntries('/proc/self/fd').Count
+        FileDescriptors   = $descriptors.Count
+        DescriptorTargets = $descriptors
         Threads           = [IO.Directory]::GetDirectories('/proc/self/task').Count
         ChildProcesses    = $children
         OurProcesses      = $ours.Count
@@ -193,7 +201,10 @@ function Compare-ResourceSnapshot {
     do {
         $after = Get-ResourceSnapshot
         $grown = @(foreach ($n in $names) {
-                if ($null -ne $Before.$n -and $after.$n -gt $Before.$n) { "${n}: $($Before.$n) -> $($after.$n)" }
+                if ($null -ne $Before.$n -and $after.$n -gt $Before.$n) {
+                    $what = if ($n -eq 'FileDescriptors') { ' (new: ' + ((@($after.DescriptorTargets | Where-Object { $_ -notin $Before.DescriptorTargets }) | Select-Object -First 5) -join '; ') + ')' }
+                    "${n}: $($Before.$n) -> $($after.$n)$what"
+                }
             })
         if ($grown.Count -eq 0) { break }
         Start-Sleep -Milliseconds 100
