@@ -226,7 +226,12 @@ function Invoke-Test {
     $pesterClock = [Diagnostics.Stopwatch]::StartNew()
     $pester = Get-PesterModulePath
     $paths = if ($TestPath) { $TestPath } else { @(Join-Path $root 'tests') }
-    $p = Invoke-PesterFiles -PesterPath $pester -Paths $paths -ResultsDir $results
+    try { $p = Invoke-PesterFiles -PesterPath $pester -Paths $paths -ResultsDir $results }
+    catch {
+        # Stopped or failed before the end: xunit does not outlive the run either.
+        if (-not $SkipXunit -and -not $xunit.HasExited) { $xunit.Kill($true) }
+        throw
+    }
     $passed += $p.Passed; $failed += $p.Failed; $skipped += $p.Skipped
     Write-Host ("Pester: $($p.Passed) passed, $($p.Failed) failed, $($p.Skipped) skipped in {0:N0} s ({1} side by side)" -f $pesterClock.Elapsed.TotalSeconds, $TestJobs)
 
