@@ -41,7 +41,12 @@ function Start-NamespaceHolder {
     $ours = [IO.FileInfo]::new('/proc/self/ns/net').LinkTarget
     $until = [DateTime]::UtcNow.AddSeconds(5)
     while ([IO.FileInfo]::new("/proc/$($p.Id)/ns/net").LinkTarget -eq $ours) {
-        if ($p.HasExited -or [DateTime]::UtcNow -gt $until) { throw "unshare --net did not make a namespace (exit: $($p.HasExited))" }
+        if ($p.HasExited -or [DateTime]::UtcNow -gt $until) {
+            $exited = $p.HasExited
+            if (-not $exited) { $p.Kill() }
+            $p.Dispose()
+            throw "unshare --net did not make a namespace (exited: $exited)"
+        }
         Start-Sleep -Milliseconds 5
     }
     $p
@@ -51,17 +56,18 @@ function New-RoutedHop {
     param([int] $LifeSeconds = 120)
     $hostNet = [IO.FileInfo]::new('/proc/1/ns/net').LinkTarget
     if ([IO.FileInfo]::new('/proc/self/ns/net').LinkTarget -eq $hostNet) { throw 'not inside a network namespace of our own: refusing to touch the network' }
-    $router = Start-NamespaceHolder -LifeSeconds $LifeSeconds
-    $server = Start-NamespaceHolder -LifeSeconds $LifeSeconds
-    $hop = [pscustomobject]@{ Router = $router; Server = $server; ClientAddress = '198.51.100.1'; ServerAddress = '203.0.113.2' }
+    $hop = [pscustomobject]@{ Router = $null; Server = $null; ClientAddress = '198.51.100.1'; ServerAddress = '203.0.113.2' }
     try {
+        $hop.Router = Start-NamespaceHolder -LifeSeconds $LifeSeconds
+        $hop.Server = Start-NamespaceHolder -LifeSeconds $LifeSeconds
+        $router = $hop.Router; $server = $hop.Server
         Invoke-HopTool ip @('link', 'set', 'lo', 'up')
         Invoke-HopTool ip @('link', 'add', 'c0', 'type', 'veth', 'peer', 'name', 'r0', 'netns', "$($router.Id)")
         Invoke-HopTool ip @('-batch', '-') -InputText "addr add 198.51.100.1/24 dev c0`nlink set c0 up`nroute add 203.0.113.0/24 via 198.51.100.254`n"
         Invoke-HopTool ip @('link', 'add', 'r1', 'type', 'veth', 'peer', 'name', 's0', 'netns', "$($server.Id)") -InNamespaceOf $router.Id
         Invoke-HopTool ip @('-batch', '-') -InNamespaceOf $router.Id -InputText "link set lo up`naddr add 198.51.100.254/24 dev r0`nlink set r0 up`naddr add 203.0.113.254/24 dev r1`nlink set r1 up`n"
         Invoke-HopTool ip @('-batch', '-') -InNamespaceOf $server.Id -InputText "link set lo up`naddr add 203.0.113.2/24 dev s0`nlink set s0 up`nroute add 198.51.100.0/24 via 203.0.113.254`n"
-        # Forwarding is per namespace: written through the router's own /proc view.
+        # Forwarding is per namespace: set by sysctl run inside the router's namespace.
         Set-RouterSysctl $hop 'net.ipv4.ip_forward' '1'
     }
     catch { Remove-RoutedHop $hop; throw }
