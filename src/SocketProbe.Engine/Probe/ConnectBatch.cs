@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using static SocketProbe.Engine.Native.Libc;
 
 namespace SocketProbe.Engine.Probe;
 
@@ -17,16 +18,7 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
     private const int AF_INET = 2, AF_INET6 = 10;
     private const int SOCK_STREAM = 1, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
     private const int SOL_SOCKET = 1, SO_ERROR = 4;
-    private const short POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10;
     private const int EINPROGRESS = 115, EINTR = 4;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
 
     [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
     private static partial int Socket(int domain, int type, int protocol);
@@ -40,12 +32,6 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
     [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
     private static partial int GetSockName(int fd, byte* address, uint* length);
 
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    private static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
-
     /// <summary>True where this path runs: Linux with libc (elsewhere, and if libc is missing, Socket.ConnectAsync serves).</summary>
     public static bool Available { get; } = Probe();
 
@@ -55,7 +41,7 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
         try
         {
             int fd = Socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-            if (fd >= 0) Close(fd);
+            if (fd >= 0) close(fd);
             return true;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
@@ -132,7 +118,7 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
         long untilEarliest = (long)Math.Ceiling((earliest - now) * 1000.0 / System.Diagnostics.Stopwatch.Frequency);
         int wait = (int)Math.Clamp(untilEarliest, 0, timeoutMs);
         int n;
-        fixed (PollFd* fds = _fds) n = Poll(fds, (nuint)_active, wait);
+        fixed (PollFd* fds = _fds) n = poll(fds, (nuint)_active, wait);
         long after = System.Diagnostics.Stopwatch.GetTimestamp();
         for (int i = 0; i < _active;)
         {
@@ -187,7 +173,7 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
     /// <summary>Close a descriptor handed out by <see cref="Start"/> or <see cref="Done"/>.</summary>
     public static void Release(int fd)
     {
-        if (fd >= 0) Close(fd);
+        if (fd >= 0) close(fd);
     }
 
     private static uint Write(IPEndPoint endpoint, byte* address)
@@ -233,7 +219,7 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
     /// <summary>Closes every connect still in flight.</summary>
     public void Dispose()
     {
-        for (int i = 0; i < _active; i++) Close(_fds[i].Fd);
+        for (int i = 0; i < _active; i++) close(_fds[i].Fd);
         _active = 0;
     }
 }
