@@ -127,7 +127,7 @@ function Invoke-PesterFiles {
             $item = Get-Item (Resolve-Path $path).Path
             if ($item.PSIsContainer) { Get-ChildItem $item.FullName -Filter '*.Tests.ps1' -File } else { $item }
         })
-    $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Failures = [Collections.Generic.List[string]]::new() }
     if ($files.Count -eq 0) { return $total }
     $durationsFile = Join-Path $ResultsDir 'durations.json'
     $known = @{}
@@ -162,7 +162,7 @@ function Invoke-PesterFiles {
                 foreach ($w in $busy | Where-Object { $_.File -and [DateTime]::UtcNow - $_.Since -gt $fileBound }) {
                     $w.Lines | ForEach-Object { Write-Host $_ }
                     Write-Host "$($w.File) ran over $($fileBound.TotalMinutes) minutes: its worker is killed" -ForegroundColor Red
-                    $total.Failed++; $w.Process.Kill($true); $w.File = $null
+                    $total.Failed++; $total.Failures.Add("$(Split-Path -Leaf $w.File): ran over the bound"); $w.Process.Kill($true); $w.File = $null
                 }
                 continue
             }
@@ -174,7 +174,7 @@ function Invoke-PesterFiles {
                     # The worker died under this file: what it printed, and a failure.
                     $w.Lines | ForEach-Object { Write-Host $_ }
                     Write-Host "the Pester worker for $($w.File) ended without a result (exit code $(if ($w.Process.WaitForExit(5000)) { $w.Process.ExitCode }))" -ForegroundColor Red
-                    $total.Failed++
+                    $total.Failed++; $total.Failures.Add("$(Split-Path -Leaf $w.File): its worker ended without a result")
                 }
                 continue
             }
@@ -185,11 +185,12 @@ function Invoke-PesterFiles {
             $w.Lines | ForEach-Object { Write-Host $_ }
             $w.Lines.Clear(); $w.File = $null
             $total.Passed += $r.Passed; $total.Failed += $r.Failed; $total.Skipped += $r.Skipped
+            foreach ($f in @($r.Failures)) { if ($f) { $total.Failures.Add("$(Split-Path -Leaf $r.Path) > $f") } }
             $known[(Split-Path -Leaf $r.Path)] = $r.Seconds
             Write-Host ("-- {0}: {1} passed, {2} failed in {3:N1} s" -f (Split-Path -Leaf $r.Path), $r.Passed, $r.Failed, $r.Seconds)
         }
         # A test file nobody claimed (every worker died first) is a failure too.
-        foreach ($left in Get-ChildItem $queue -Filter '*.todo') { Write-Host "$(Get-Content $left) never ran" -ForegroundColor Red; $total.Failed++ }
+        foreach ($left in Get-ChildItem $queue -Filter '*.todo') { Write-Host "$(Get-Content $left) never ran" -ForegroundColor Red; $total.Failed++; $total.Failures.Add("$(Get-Content $left): never ran") }
     }
     finally {
         # Done, failed or stopped: no worker outlives the run.
@@ -245,6 +246,10 @@ function Invoke-Test {
         $passed += [int]$counters.passed; $failed += [int]$counters.failed + [int]$counters.error
         $skipped += [int]$counters.notExecuted
         Write-Host "xunit: $($counters.passed) passed, $($counters.failed) failed"
+        $trxXml = [xml](Get-Content -Raw $trx)
+        foreach ($u in @($trxXml.TestRun.Results.UnitTestResult | Where-Object outcome -eq 'Failed')) {
+            $p.Failures.Add("xunit > $($u.testName): $("$($u.Output.ErrorInfo.Message)" -split "`n" | Select-Object -First 1)")
+        }
     }
 
     # A run that executed no test proved nothing (a tag that matches nothing, an empty folder): it
@@ -254,6 +259,11 @@ function Invoke-Test {
         if (-not $SkipXunit -and [int]$counters.passed + [int]$counters.failed + [int]$counters.error -eq 0) { 'xunit ran no test' }
     )
     foreach ($e in $empty) { Write-Host "$e`: a run that executes zero tests fails" -ForegroundColor Red }
+    # The failures again, last, so a log that keeps only its tail still names them.
+    if ($p.Failures.Count -gt 0) {
+        Write-Host "Failed ($($p.Failures.Count)):" -ForegroundColor Red
+        foreach ($f in $p.Failures) { Write-Host "  $(if ($f.Length -gt 400) { $f.Substring(0, 400) + '…' } else { $f })" -ForegroundColor Red }
+    }
     Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0 -or $xunitExit -ne 0 -or $empty.Count -gt 0) { exit 1 }
 }

@@ -33,6 +33,13 @@ while ($true) {
     $result = @{
         Path = $file; Seconds = [math]::Round($clock.Elapsed.TotalSeconds, 1)
         Passed = $run.PassedCount; Failed = $run.FailedCount + $run.FailedBlocksCount + $run.FailedContainersCount; Skipped = $run.SkippedCount
+        # Each failure's name and the first line of its error, for the run's closing recap.
+        Failures = @(foreach ($f in @($run.Failed) + @($run.FailedBlocks) + @($run.FailedContainers)) {
+                if (-not $f) { continue }
+                $why = if ($f.ErrorRecord) { "$($f.ErrorRecord[0].Exception.Message)" -split "`n" | Select-Object -First 1 } else { '' }
+                $name = if ($f.ExpandedPath) { $f.ExpandedPath } elseif ($f.Name) { $f.Name } else { "$($f.Item)" }
+                "$name`: $why"
+            })
     }
     [Console]::Out.WriteLine('##PESTER-RESULT## ' + ($result | ConvertTo-Json -Compress))
     [Console]::Out.Flush()

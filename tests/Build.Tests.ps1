@@ -33,6 +33,10 @@ Describe 'build.ps1 -Task Test' -Tag Build {
         $r.Exit | Should -Be 1
         $r.Last | Should -Be '2 passed, 1 failed, 0 skipped'
         $r.Text | Should -Match 'D\.Tests\.ps1: 0 passed, 1 failed'
+        # The recap just above the last line names the failed test and its reason, for logs cut to their tail.
+        $tail = ($r.Text -split "`n")[-3..-2] -join "`n"
+        $tail | Should -Match 'Failed \(1\):'
+        $tail | Should -Match 'D\.Tests\.ps1 > tag D\.fails: Expected 2, but got 1'
     }
 
     It 'a tag that matches no test fails, and the last line still counts' {
