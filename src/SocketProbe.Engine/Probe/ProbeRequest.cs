@@ -34,6 +34,9 @@ public sealed class ProbeRequest
     /// <summary>Bytes sent right after the connect, before reading (needs <see cref="ReadMs"/>).</summary>
     public byte[]? Send { get; set; }
 
+    /// <summary>A pattern the answer must match to be healthy (needs <see cref="ReadMs"/>); reading stops as soon as it matches.</summary>
+    public System.Text.RegularExpressions.Regex? Expect { get; set; }
+
     /// <summary>Bind each probe socket to this local address first (null: the kernel chooses).</summary>
     public System.Net.IPAddress? SourceAddress { get; set; }
 
@@ -49,6 +52,7 @@ public sealed class ProbeRequest
         if (IntervalMs < 0) throw new ArgumentOutOfRangeException(nameof(IntervalMs), IntervalMs, "must not be negative");
         if (ReadMs is int read && (read < 1 || read > 600_000)) throw new ArgumentOutOfRangeException(nameof(ReadMs), read, "must be 1-600000 ms");
         if (Send is { Length: > 0 } && ReadMs is null) throw new ArgumentException("Send needs ReadMs: what the server answers is only seen by reading", nameof(Send));
+        if (Expect is not null && ReadMs is null) throw new ArgumentException("Expect needs ReadMs: the answer is only seen by reading", nameof(Expect));
         if (SourcePort < 0 || SourcePort > 65535) throw new ArgumentOutOfRangeException(nameof(SourcePort), SourcePort, "ports are 0-65535");
         if (ThrottleLimit < 1) throw new ArgumentOutOfRangeException(nameof(ThrottleLimit), ThrottleLimit, "must be at least 1");
         foreach (var task in Tasks)

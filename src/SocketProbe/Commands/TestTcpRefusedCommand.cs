@@ -125,6 +125,18 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     [ValidateNotNullOrEmpty]
     public string? Send { get; set; }
 
+    /// <summary>
+    /// A regular expression the answer must match (as check_tcp -e and blackbox_exporter's
+    /// query_response expect): reading stops when it matches; an answer that does not is not healthy.
+    /// Needs -ReadMs.
+    /// </summary>
+    [Parameter(ParameterSetName = ProbeSet)]
+    [Parameter(ParameterSetName = QuietSet)]
+    [Parameter(ParameterSetName = SummarySet)]
+    [Parameter(ParameterSetName = HealthySet)]
+    [ValidateNotNullOrEmpty]
+    public string? Expect { get; set; }
+
     /// <summary>Local address each probe socket is bound to (a multi-homed host's interface; to match a capture).</summary>
     [Parameter(ParameterSetName = ProbeSet)]
     [Parameter(ParameterSetName = QuietSet)]
@@ -149,6 +161,8 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
 
     private bool IsProbe => ParameterSetName != ReproduceSet;
 
+    private System.Text.RegularExpressions.Regex? _expect;
+
     protected override void BeginProcessing()
     {
         if (Continuous && Given(nameof(Count)))
@@ -161,6 +175,15 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
             // Sending without reading tells nothing: the answer (or the RST it draws) is only seen by a read.
             ThrowInvalidArgument("-Send needs -ReadMs: what the server does with the bytes is only seen by reading. Add e.g. -ReadMs 1000.",
                 "SendWithoutReadMs", Send);
+        }
+        if (Expect is not null && !Given(nameof(ReadMs)))
+        {
+            ThrowInvalidArgument("-Expect needs -ReadMs: the answer is only seen by reading. Add e.g. -ReadMs 1000.", "ExpectWithoutReadMs", Expect);
+        }
+        if (Expect is not null)
+        {
+            try { _expect = new System.Text.RegularExpressions.Regex(Expect, System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); }
+            catch (ArgumentException e) { ThrowInvalidArgument($"-Expect is not a regular expression: {e.Message}", "ExpectNotRegex", Expect); }
         }
         if (SourceAddress is not null)
         {
@@ -300,6 +323,7 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
             ThrottleLimit = ThrottleLimit,
             ReadMs = Given(nameof(ReadMs)) ? ReadMs : null,
             Send = Send is null ? null : System.Text.Encoding.UTF8.GetBytes(Send),
+            Expect = _expect,
             SourceAddress = SourceAddress,
             SourcePort = SourcePort,
         };
