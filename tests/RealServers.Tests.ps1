@@ -140,8 +140,9 @@ AfterAll {
 }
 
 Describe 'HAProxy 2.x on loopback (tests/servers/haproxy.cfg)' -Skip:([bool]$ServersSkip) {
-    # configuration.txt, "timeout http-request": "the maximum allowed time to wait for a complete HTTP request";
-    # when it strikes, HAProxy answers 408 and closes (HAProxy's errors: "408 Request Time-out").
+    # HAProxy 2.6 configuration.txt (/usr/share/doc/haproxy), "timeout http-request": "Set the maximum allowed time to
+    # wait for a complete HTTP request ... When the timeout expires, an HTTP 408 response is sent to the client to
+    # inform it about the problem, and the connection is closed."
     It 'timeout http-request 1s, no request: Closed after about 1 s, the 408 shown as the goodbye' {
         $a = $Answer.RequestTimer
         $a.Count | Should -Be 1
@@ -165,8 +166,9 @@ Describe 'HAProxy 2.x on loopback (tests/servers/haproxy.cfg)' -Skip:([bool]$Ser
         @($Rows.PartialRequest | Where-Object { $_.IdleSeconds -ge 2 -and $_.Verdict -eq 'Alive' }) | Should -BeNullOrEmpty
     }
 
-    # "timeout http-keep-alive": "If this parameter is not set, the "http-request" timeout applies, and if both are
-    # not set, "timeout client" still applies at the lower level" (configuration.txt).
+    # configuration.txt, "timeout http-keep-alive": "If this parameter is not set, the "http-request" timeout applies,
+    # and if both are not set, "timeout client" still applies at the lower level"; "timeout client": "Set the maximum
+    # inactivity time on the client side".
     It 'timeout client 2s after an answered request (-Send): Closed after about 2 s, the keep-alive wait' {
         $a = $Answer.ClientTimer
         $a.Count | Should -Be 1
@@ -178,7 +180,8 @@ Describe 'HAProxy 2.x on loopback (tests/servers/haproxy.cfg)' -Skip:([bool]$Ser
         $a[0].ClientSettings | Should -Not -BeNullOrEmpty
     }
 
-    # "timeout client"/"timeout server" in tcp mode: the inactivity timeout on each side of the relay.
+    # configuration.txt: "timeout client" / "timeout server", "Set the maximum inactivity time on the client side" /
+    # "on the server side": in tcp mode, the relay's idle timeout on each side.
     It 'a tcp relay with timeout client/server 2300ms: Closed at about 2.3 s, alive at 2 s, dead at 3 s (searched with Redis)' {
         $a = @($Answer.RelayAndRedis | Where-Object Port -EQ $Ports.Relay)
         $a.Count | Should -Be 1
@@ -198,7 +201,7 @@ Describe 'HAProxy 2.x on loopback (tests/servers/haproxy.cfg)' -Skip:([bool]$Ser
         $w[0].IdleMs | Should -BeLessThan 2800
     }
 
-    # A backend whose server is down: HAProxy answers "503 Service Unavailable" (no server available).
+    # configuration.txt section 1.3.1: "503 when no server was available to handle the request".
     It 'a backend that is down: the probe reads HTTP 503 and -Healthy says False; the 200 frontend is healthy' {
         $Probe.Down.Outcome | Should -Be 'Open'
         $Probe.Down.HttpStatus | Should -Be 503
@@ -212,8 +215,9 @@ Describe 'HAProxy 2.x on loopback (tests/servers/haproxy.cfg)' -Skip:([bool]$Ser
 }
 
 Describe 'Redis 7 on loopback (tests/servers/redis-*.conf)' -Skip:([bool]$ServersSkip) {
-    # redis.conf: "Close the connection after a client is idle for N seconds (0 to disable)"; timeout 2. Redis
-    # counts idle in whole seconds from its cron (serverCron, hz 10), so the close comes between 2 and about 3.1 s.
+    # redis.conf (Debian's /etc/redis/redis.conf, Redis 7.0): "Close the connection after a client is idle for N seconds
+    # (0 to disable)"; timeout 2. Redis counts idle in whole seconds from its cron (clientsCron, hz 10), so the close
+    # comes between 2 and about 3.1 s after the last command.
     It 'timeout 2, searched together with the relay: Closed between 2 and 3.2 s, the bracket around it' {
         $a = @($Answer.RelayAndRedis | Where-Object Port -EQ $Ports.RedisTimeout)
         $a.Count | Should -Be 1
@@ -242,8 +246,8 @@ Describe 'Redis 7 on loopback (tests/servers/redis-*.conf)' -Skip:([bool]$Server
         $w[0].IdleMs | Should -BeLessThan 3200
     }
 
-    # redis.conf, maxclients: once the limit is reached Redis closes new connections "sending an error 'max number
-    # of clients reached'".
+    # redis.conf, maxclients: "Once the limit is reached Redis will close all the new connections sending an error
+    # 'max number of clients reached'"; redis-doc topics/clients.md: it "closes the connection immediately".
     It 'maxclients 1 with the one slot held: Open, the error then FIN, and -Healthy says False' {
         $HeldAnswer | Should -Match '^\+PONG' -Because 'the held client is the one Redis counted'
         $Probe.Full.Outcome | Should -Be 'Open'

@@ -272,7 +272,10 @@ public static class IdleTimeoutFinder
                 // FIN (a bare ACK draws none from a live server). When it came is the server's timer itself.
                 bool ownEnd = end.Fate is WatchFate.Closed or WatchFate.Reset &&
                     (sinceProbeMs < 0 || goodbye || (_request.ProbeWith == IdleProbe.KeepAlive && end.Fate == WatchFate.Closed));
-                if (ownEnd) row.OwnEndSeconds = idleMs / 1000;
+                // The server's own end began with its goodbye's first byte (its timer), else with its FIN or RST.
+                long ownAt = goodbye ? burstAt : at;
+                bool ownAfterProbe = ownEnd && ownAt >= probeAt;
+                if (ownEnd) row.OwnEndSeconds = Stopwatch.GetElapsedTime(idleStart, ownAt).TotalSeconds;
                 // ETIMEDOUT of a Send probe the far side kept acknowledging: our TCP_USER_TIMEOUT on its zero window, not the path.
                 bool notReading = _request.ProbeWith == IdleProbe.Send && end.Fate == WatchFate.TimedOut && sinceProbeMs >= 0 && AckedSince(connection, probeAt);
                 row.Verdict = end.Fate switch
@@ -280,10 +283,10 @@ public static class IdleTimeoutFinder
                     _ when answeredAfterProbe || notReading => IdleVerdict.Alive,
                     // ETIMEDOUT here can only be the probe going unanswered: no other data was in flight.
                     WatchFate.TimedOut => IdleVerdict.Silent,
-                    _ when goodbye => IdleVerdict.Closed,
-                    // The server's own FIN after this idle time: the connection was still there at it (the bracket
+                    // The server's own end after this idle time: the connection was still there at it (the bracket
                     // and the observation must agree: a FIN at 3.4 s says alive at 3 s, not dead).
-                    WatchFate.Closed when ownEnd && sinceProbeMs >= 0 => IdleVerdict.Alive,
+                    _ when ownAfterProbe => IdleVerdict.Alive,
+                    _ when goodbye => IdleVerdict.Closed,
                     WatchFate.Reset when sinceProbeMs < answerMs => IdleVerdict.Reset,
                     WatchFate.Closed when sinceProbeMs < answerMs => IdleVerdict.Closed,
                     // The far side's own FIN or RST well after the probe was answered: it was alive at this idle time.
@@ -292,10 +295,10 @@ public static class IdleTimeoutFinder
                 };
                 if (notReading)
                     row.Message = $"alive at its probe: {NotReading}, and our own TCP_USER_TIMEOUT of {_request.ProbeSeconds:0.#} s on that full window ended the connection, not the path";
-                else if (goodbye)
+                else if (goodbye && !ownAfterProbe)
                     row.Message = $"the server said goodbye (\"{row.Goodbye}\") and then {(end.Fate == WatchFate.Reset ? "reset (RST)" : "closed (FIN)")} after {idleMs / 1000:F2} s idle: {end.Message}";
                 else if (row.Verdict == IdleVerdict.Alive)
-                    row.Message = $"alive at its probe; the far side ended it {sinceProbeMs / 1000:F1} s later ({end.Fate}{(ownEnd ? $", {idleMs / 1000:F2} s into the idle: its own timer" : "")})";
+                    row.Message = $"alive at its probe; the far side ended it {sinceProbeMs / 1000:F1} s later ({end.Fate}{(ownEnd ? $", {row.OwnEndSeconds:F2} s into the idle: its own timer" : "")}{(goodbye ? $", saying \"{row.Goodbye}\"" : "")})";
             }
             else
             {
@@ -431,7 +434,7 @@ public static class IdleTimeoutFinder
                 LongestAliveSeconds = alive, ShortestDeadSeconds = dead, Tried = _opened, MostOpen = _mostOpen,
                 ProbeWith = _request.ProbeWith.ToString(),
                 // A -Send the connection ended on (a partial request met the server's request timer) never started a pooled idle.
-                IdleAfter = _request.Send is null || (dead is int ended && rows.First(r => r.IdleSeconds == ended).EndedInExchange) ? IdleStart.Connect : IdleStart.Answer,
+                IdleAfter = _request.Send is null || (dead is not null && !rows.Any(r => r.AnswerBytes > 0 && !r.EndedInExchange)) ? IdleStart.Connect : IdleStart.Answer,
                 ElapsedSeconds = Math.Round(Stopwatch.GetElapsedTime(_started, _answeredAt != 0 ? _answeredAt : Stopwatch.GetTimestamp()).TotalSeconds, 2),
             };
             var notes = new List<string>();
