@@ -53,11 +53,12 @@ public sealed class ScenarioContext
     public int LastStep => Volatile.Read(ref _lastStep);
 
     /// <summary>
-    /// The number an instrument's closing row takes: after every step emitted and every step the
-    /// scenario documents on any platform, so a run that ended early never has its counters row
+    /// The number an instrument's closing row takes: after every step emitted and every step this
+    /// platform documents for this request, so a run that ended early never has its counters row
     /// stand in for a documented step it did not reach (the lab checks which steps it saw).
     /// </summary>
-    public int StepAfterRun => Math.Max(LastStep, Scenario.Expectations.Select(e => e.Step).DefaultIfEmpty(0).Max()) + 1;
+    public int StepAfterRun => Math.Max(LastStep,
+        Scenario.Expectations.Where(e => e.AppliesTo(PlatformInfo.Current, Request)).Select(e => e.Step).DefaultIfEmpty(0).Max()) + 1;
 
     /// <summary>
     /// Run one socket call, timed alone, bounded by <paramref name="boundMs"/> (default: the request's
