@@ -701,7 +701,11 @@ public static class Prober
             // The first bytes are matched against -Expect and the status line: 4 KiB, as a check's answer is short.
             var answer = new List<byte>(buffer.AsSpan(0, have).ToArray());
             long total = have;
-            bool Matched() => _request.Expect?.IsMatch(System.Text.Encoding.UTF8.GetString(answer.ToArray())) == true;
+            bool Matched()
+            {
+                try { return _request.Expect?.IsMatch(System.Text.Encoding.UTF8.GetString(answer.ToArray())) == true; }
+                catch (System.Text.RegularExpressions.RegexMatchTimeoutException) { return false; } // a pattern that backtracks for ever matches nothing
+            }
             try
             {
                 while (!Matched() && total < 1 << 20)
