@@ -93,23 +93,23 @@ BeforeAll {
         $stream.ReadTimeout = 5000
         $buffer = [byte[]]::new(64)
         $script:HeldAnswer = [Text.Encoding]::ASCII.GetString($buffer, 0, $stream.Read($buffer, 0, 64))
-        $Probe.Full = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports.RedisFull -ReadMs 1000
-        $Probe.FullHealthy = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports.RedisFull -ReadMs 1000 -Healthy
+        $Probe.Full = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports.RedisFull -ReadMs 1000
+        $Probe.FullHealthy = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports.RedisFull -ReadMs 1000 -Healthy
     }
     finally { $hold.Dispose() }
     # The slot is free once Redis has seen the close: a few bounded tries.
     for ($i = 0; $i -lt 20; $i++) {
-        $Probe.Pong = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports.RedisFull -ReadMs 1000 -Send "PING`r`n" -Expect '^\+PONG'
+        $Probe.Pong = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports.RedisFull -ReadMs 1000 -Send "PING`r`n" -Expect '^\+PONG'
         if ($Probe.Pong.Healthy) { break }
         Start-Sleep -Milliseconds 50
     }
-    $Probe.PongHealthy = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports.RedisFull -ReadMs 1000 -Send "PING`r`n" -Expect '^\+PONG' -Healthy
-    $Probe.WrongExpect = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports.RedisFull -ReadMs 1000 -Send "PING`r`n" -Expect '^\+OK' -Healthy
+    $Probe.PongHealthy = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports.RedisFull -ReadMs 1000 -Send "PING`r`n" -Expect '^\+PONG' -Healthy
+    $Probe.WrongExpect = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports.RedisFull -ReadMs 1000 -Send "PING`r`n" -Expect '^\+OK' -Healthy
     $request = "GET / HTTP/1.1`r`nHost: x`r`n`r`n"
-    $Probe.Down = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports.Down -ReadMs 2000 -Send $request
-    $Probe.DownHealthy = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports.Down -ReadMs 2000 -Send $request -Healthy
-    $Probe.Up = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports.Client -ReadMs 2000 -Send $request
-    $Probe.UpHealthy = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports.Client -ReadMs 2000 -Send $request -Healthy
+    $Probe.Down = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports.Down -ReadMs 2000 -Send $request
+    $Probe.DownHealthy = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports.Down -ReadMs 2000 -Send $request -Healthy
+    $Probe.Up = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports.Client -ReadMs 2000 -Send $request
+    $Probe.UpHealthy = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports.Client -ReadMs 2000 -Send $request -Healthy
 
     $script:Answer = @{}
     $script:Rows = @{}
