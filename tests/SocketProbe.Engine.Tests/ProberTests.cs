@@ -307,9 +307,9 @@ public sealed class ProberTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = target, ThrottleLimit = 0 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = new[] { new ProbeTask(Target("h"), new[] { 65536 }) } }.Validate());
         Assert.Throws<ArgumentException>(() => new ProbeRequest { Tasks = new[] { new ProbeTask(Target("h"), Array.Empty<int>()) } }.Validate());
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = target, ReadMs = 0 }.Validate());
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = target, ReadMs = 600_001 }.Validate());
-        Assert.Throws<ArgumentException>(() => new ProbeRequest { Tasks = target, Send = new byte[] { 1 } }.Validate());
+        Assert.Equal("ReadMsOutOfRange", Assert.Throws<InvalidRequestException>(() => new ProbeRequest { Tasks = target, ReadMs = 0 }.Validate()).ErrorId);
+        Assert.Equal("ReadMsOutOfRange", Assert.Throws<InvalidRequestException>(() => new ProbeRequest { Tasks = target, ReadMs = 600_001 }.Validate()).ErrorId);
+        Assert.Equal("SendWithoutReadMs", Assert.Throws<InvalidRequestException>(() => new ProbeRequest { Tasks = target, Send = new byte[] { 1 } }.Validate()).ErrorId);
     }
 
     [Theory]
