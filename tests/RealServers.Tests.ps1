@@ -126,7 +126,9 @@ BeforeAll {
         # The observation and the bracket agree: the close came after the longest idle time that survived and by
         # the shortest that did not.
         $a.ObservedSeconds | Should -Not -BeNullOrEmpty -Because "$($a.Port): a Closed answer says when the close came"
-        $a.ObservedSeconds | Should -BeLessOrEqual $a.ShortestDeadSeconds -Because "$($a.Port): dead at $($a.ShortestDeadSeconds) s"
+        # The bracket's idle times are nominal (a probe at "1 s" goes out a few ms later on a loaded machine), the
+        # observation is measured: 0.1 s of slack, far under the 0.39 s disagreement this guards against.
+        $a.ObservedSeconds | Should -BeLessOrEqual ($a.ShortestDeadSeconds + 0.1) -Because "$($a.Port): dead at $($a.ShortestDeadSeconds) s"
         if ($null -ne $a.LongestAliveSeconds) { $a.ObservedSeconds | Should -BeGreaterOrEqual $a.LongestAliveSeconds -Because "$($a.Port): alive at $($a.LongestAliveSeconds) s" }
     }
 }
