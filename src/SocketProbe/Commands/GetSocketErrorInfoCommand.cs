@@ -15,7 +15,7 @@ namespace SocketProbe.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SocketErrorInfo", DefaultParameterSetName = NameSet)]
 [OutputType(typeof(ErrorInfo))]
-public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
+public sealed partial class GetSocketErrorInfoCommand : SocketProbeCmdlet
 {
     private const string NameSet = "Name";
     private const string InputSet = "InputObject";
@@ -37,6 +37,12 @@ public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
 
     protected override void ProcessRecord()
     {
+        if (ScanningFiles)
+        {
+            ScanPaths();
+            return;
+        }
+        CountPipelineRecord();
         if (ParameterSetName == InputSet)
         {
             ExplainObject(InputObject);
@@ -65,7 +71,7 @@ public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
                 return;
             }
             string on = Only is { } p ? $" on {p}" : "";
-            NotFound($"No socket error matches {Excerpt(query)}{on}. Give a name (ECONNRESET, WSAECONNRESET), a number (104, 10054, 54), " +
+            NotFoundText($"No socket error matches {Excerpt(query)}{on}. Give a name (ECONNRESET, WSAECONNRESET), a number (104, 10054, 54), " +
                 "a .NET SocketError name (ConnectionReset), part of a message (\"connection reset by peer\") or a whole log line " +
                 "(\"Error: read ECONNRESET\", \"[Errno 104] Connection reset by peer\").", query);
             return;
@@ -81,6 +87,9 @@ public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
         {
             case string text:
                 ExplainQuery(text);
+                break;
+            case FileSystemInfo file:
+                ScanFileInfo(file);
                 break;
             case SocketError socketError:
                 ExplainQuery(socketError.ToString());
