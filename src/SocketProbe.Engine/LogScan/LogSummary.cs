@@ -114,6 +114,10 @@ public sealed class LogSummaryBuilder
             return (count == 1 ? "Once." : "No times in these lines: no intervals to judge.", fallback);
         }
         string every = Words(t);
+        if (t < TimeSpan.FromSeconds(1))
+        {
+            return ($"In bursts: typically {every} apart, many at once rather than on a timer.", fallback);
+        }
         if (intervals < RegularMinimum || r < RegularShare)
         {
             return ($"Irregular: typically {every} apart ({r:P0} of {intervals} intervals within 10 % of that), so load or chance, not a timer.", fallback);

@@ -48,7 +48,7 @@ public sealed partial class GetSocketErrorInfoCommand
 
     protected override void BeginProcessing()
     {
-        if (!ScanningFiles) return;
+        // With pipeline input the parameter set is not known yet here: these switches exist only in the file sets.
         if (Summary && Timeline)
         {
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -Summary or -Timeline, not both: their rows have different columns."),
