@@ -83,6 +83,18 @@ Describe 'Get-SocketErrorInfo -Path' {
         @(Import-Csv $csv)[0].PSObject.Properties.Name | Should -Be @('Start', 'Bucket', 'Key', 'Count')
     }
 
+    It 'shows lines, summary and timeline in 80 columns' {
+        $text = @(
+            Get-SocketErrorInfo -Path $script:Plain | Out-String -Width 80
+            Get-SocketErrorInfo -Path $script:Plain -Summary | Out-String -Width 80
+            Get-SocketErrorInfo -Path $script:Plain -Timeline | Out-String -Width 80
+        ) -join "`n"
+        foreach ($line in $text -split "`r?`n") { $line.Length | Should -BeLessOrEqual 80 -Because "'$line'" }
+        $text | Should -Match 'Line\s+Time\s+Key\s+Matched'
+        $text | Should -Match '2026-12-01 00:05:50\s+ECONNRESET\s+connect ECONNRESET'
+        $text | Should -Match 'Verdict\s+: Regular: ECONNRESET every ~350 s'
+    }
+
     It 'gives one clear error for a binary file and goes on with the next' {
         $rows = @(Get-SocketErrorInfo -Path $script:Binary, $script:Plain -ErrorVariable err -ErrorAction SilentlyContinue)
         $rows.Count | Should -Be 10

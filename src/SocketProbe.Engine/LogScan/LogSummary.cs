@@ -120,17 +120,19 @@ public sealed class LogSummaryBuilder
         }
         if (intervals < RegularMinimum || r < RegularShare)
         {
-            return ($"Irregular: typically {every} apart ({r:P0} of {intervals} intervals within 10 % of that), so load or chance, not a timer.", fallback);
+            return ($"Irregular: typically {every} apart ({Percent(r)} of {intervals} intervals within 10 % of that), so load or chance, not a timer.", fallback);
         }
         if (!ConnectionDrops.Contains(key))
         {
-            return ($"Regular: every ~{every} ({r:P0} of {intervals} intervals): something on a timer, a job or a health check, causes it.", fallback);
+            return ($"Regular: every ~{every} ({Percent(r)} of {intervals} intervals): something on a timer, a job or a health check, causes it.", fallback);
         }
         string find = $"Find-TcpIdleTimeout -ComputerName {NextSteps.HostArgument(host)} -Port {NextSteps.PortArgument(port)}";
-        return ($"Regular: a {key} every ~{every} ({r:P0} of {intervals} intervals). A connection dropped on a fixed period points at an " +
+        return ($"Regular: {key} every ~{every} ({Percent(r)} of {intervals} intervals). A connection dropped on a fixed period points at an " +
             "idle timeout on the path (a load balancer, NAT or firewall that forgets idle flows: AWS NLB's is 350 s, Azure Load " +
             $"Balancer's 4 min by default) or at the server's keep-alive timeout. Next: {find} measures it.", find);
     }
+
+    private static string Percent(double share) => (share * 100).ToString("0", CultureInfo.InvariantCulture) + " %";
 
     private static TimeSpan Tolerance(TimeSpan typical) => TimeSpan.FromTicks(Math.Max(typical.Ticks / 10, TimeSpan.TicksPerSecond * 2));
 
