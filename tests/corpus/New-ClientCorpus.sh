@@ -113,7 +113,9 @@ add_line() { # line client version failure how truth runtime: one corpus row, it
     [[ -z "$ere" || "$ere" == \#* ]] && continue
     if grep -qE -- "$ere" <<< "$line"; then keys=$wider; break; fi
   done < "$meanings"
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$line" "$2" "$3" "$4" "$5" "$truth" "$keys" "$7" >> "$out"
+  local runtime=$7  # a bare "Error: <strerror>" (redis-cli's) could be any program's: its runtime cannot be told
+  grep -qE '^Error: (Connection reset by peer|Broken pipe|Connection timed out)$' <<< "$line" && runtime=
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$line" "$2" "$3" "$4" "$5" "$truth" "$keys" "$runtime" >> "$out"
 }
 
 printf '# Lines real clients printed against real failures, made by tests/corpus/New-ClientCorpus.sh on %s (%s).\n' "$(date -u +%F)" "$(uname -sr)" > "$out"
