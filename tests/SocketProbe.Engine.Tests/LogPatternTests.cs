@@ -38,6 +38,7 @@ public class LogPatternTests
         { "node-timeout", "TimeoutError: The operation was aborted due to timeout", "ETIMEDOUT" },
         { "node-other-side-closed", "cause: SocketError: other side closed", "EOF" },
         { "python-timeout", "urllib.error.URLError: <urlopen error timed out>", "ETIMEDOUT" },
+        { "python-timeout-bare", "TimeoutError", "ETIMEDOUT" },
         { "python-incomplete-read", "asyncio.exceptions.IncompleteReadError: 0 bytes read on a total of 16 expected bytes", "EOF" },
         { "dotnet-lookup-again", "Unhandled exception. System.Net.Http.HttpRequestException: Resource temporarily unavailable (nowhere.invalid:80)", "EAI_AGAIN" },
         { "dotnet-again", " ---> System.Net.Sockets.SocketException (11): Resource temporarily unavailable", "EAI_AGAIN" },

@@ -149,9 +149,12 @@ public static class LogPatterns
         new("python-class", "Python (OSError subclass)", @"\b(?<kind>ConnectionResetError|ConnectionRefusedError|ConnectionAbortedError|BrokenPipeError)\b",
             null, PyOs, "requests.exceptions.ConnectionError: ('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))"),
         new("python-timeout", "Python (TimeoutError)",
-            @"\b(?:TimeoutError|socket\.timeout): timed out\b|<urlopen error timed out>|\basyncio\.(?:exceptions\.)?TimeoutError\b|^\s*TimeoutError\s*$|\b(?:ReadTimeoutError|ConnectTimeoutError)\(|\burllib3\.exceptions\.(?:ReadTimeoutError|ConnectTimeoutError)\b|\brequests\.exceptions\.(?:ReadTimeout|ConnectTimeout|Timeout)\b",
+            @"\b(?:TimeoutError|socket\.timeout): timed out\b|<urlopen error timed out>|\basyncio\.(?:exceptions\.)?TimeoutError\b|\b(?:ReadTimeoutError|ConnectTimeoutError)\(|\burllib3\.exceptions\.(?:ReadTimeoutError|ConnectTimeoutError)\b|\brequests\.exceptions\.(?:ReadTimeout|ConnectTimeout|Timeout)\b",
             "ETIMEDOUT", "cpython Modules/socketmodule.c (\"timed out\"; socket.timeout is TimeoutError since 3.10), Lib/asyncio/exceptions.py, Lib/urllib/request.py (URLError(err)); urllib3 src/urllib3/exceptions.py (ReadTimeoutError, ConnectTimeoutError); requests src/requests/exceptions.py",
             "TimeoutError: timed out") { Note = OwnTimeout },
+        new("python-timeout-bare", "Python (TimeoutError)", @"^\s*TimeoutError\s*$", "ETIMEDOUT",
+            "cpython Lib/asyncio/tasks.py (wait_for raises TimeoutError with no message since 3.11; the traceback's last line is the bare name)",
+            "TimeoutError") { Note = OwnTimeout },
         new("python-incomplete-read", "Python (http.client, asyncio)", @"\bIncompleteRead(?:Error)?\b", "EOF",
             "cpython Lib/http/client.py (IncompleteRead), Lib/asyncio/exceptions.py (IncompleteReadError: \"{n} bytes read on a total of {m} expected bytes\")",
             "asyncio.exceptions.IncompleteReadError: 0 bytes read on a total of 16 expected bytes")
@@ -216,7 +219,11 @@ public static class LogPatterns
             "System.Net.Http.HttpRequestException: Connection refused (localhost:5000)"),
         new("dotnet-response-ended", ".NET (HttpClient)", @"The response ended prematurely", "EOF",
             "dotnet/runtime System.Net.Http Strings.resx net_http_invalid_response_premature_eof (HttpRequestError.ResponseEnded)",
-            "System.Net.Http.HttpIOException: The response ended prematurely. (ResponseEnded)"),
+            "System.Net.Http.HttpIOException: The response ended prematurely. (ResponseEnded)")
+            {
+                AlsoKeys = new[] { "ETIMEDOUT" },
+                Note = "The server closed before the whole response; also seen inside a HttpClient.Timeout failure, when the timeout tore the connection down (the outer TaskCanceledException says so).",
+            },
 
         // --- Rust ---
         new("rust-os-error", "Rust (std::io::Error)", @"(?<msg>[A-Za-z][^(:]*?) \(os error (?<num>\d+)\)", null, RustIo,
@@ -417,7 +424,7 @@ public static class LogPatterns
         ["go-lookup"] = new[] { "lookup " }, ["go-deadline"] = new[] { "context deadline exceeded", "Client.Timeout exceeded", "timeout awaiting response headers" },
         ["node-timeout"] = new[] { "aborted due to timeout", " Timeout Error", "UND_ERR_" }, ["node-other-side-closed"] = new[] { "other side closed" },
         ["python-timeout"] = new[] { "timed out", "TimeoutError", "ReadTimeout", "ConnectTimeout", "exceptions.Timeout" },
-        ["python-incomplete-read"] = new[] { "IncompleteRead" }, ["urllib3-aborted"] = new[] { "'Connection aborted.'" },
+        ["python-timeout-bare"] = new[] { "TimeoutError" }, ["python-incomplete-read"] = new[] { "IncompleteRead" }, ["urllib3-aborted"] = new[] { "'Connection aborted.'" },
         ["java-unknown-host-said"] = new[] { "UnknownHostException: " }, ["java-timeout"] = new[] { "TimeoutException", "HTTP connect timed out" },
         ["java-eof"] = new[] { "EOFException", "Unexpected end of file from server" }, ["java-header-parser"] = new[] { "header parser received no bytes" },
         ["java-socket-said"] = new[] { "java.net." },
