@@ -20,6 +20,7 @@
         'Watch-TcpConnection'
         'Find-TcpIdleTimeout'
         'Get-TcpCounter'
+        'Watch-TcpReset'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -138,6 +138,7 @@ public abstract class SocketProbeCmdlet : PSCmdlet
             Engine.Lab.PeerException => ("PeerFailed", ErrorCategory.OperationStopped),
             FileNotFoundException => ("ComponentMissing", ErrorCategory.ObjectNotFound),
             TimeoutException => ("EngineTimeout", ErrorCategory.OperationTimeout),
+            Engine.Trace.TraceUnavailableException => ("TracingUnavailable", ErrorCategory.ResourceUnavailable),
             _ => ("EngineFailed", ErrorCategory.NotSpecified),
         };
         return new ErrorRecord(inner, id, category, target);
