@@ -152,9 +152,16 @@ public sealed class ResetTracker
         while (_recentSent.First is { } first && sent.MonotonicSeconds - first.Value.MonotonicSeconds > PairSeconds) _recentSent.RemoveFirst();
     }
 
+    /// <summary>
+    /// Is <paramref name="received"/> the RST <paramref name="sent"/> sent? A reset sent for a listener
+    /// (an embryonic connection's, e.g. an accept queue overflow) carries the listener's own wildcard
+    /// remote end (0.0.0.0:0): it matches any remote then.
+    /// </summary>
     private static bool Reverses(TcpResetEvent sent, TcpResetEvent received) =>
-        sent.LocalPort == received.RemotePort && sent.RemotePort == received.LocalPort &&
-        sent.LocalAddress == received.RemoteAddress && sent.RemoteAddress == received.LocalAddress;
+        sent.LocalPort == received.RemotePort && sent.LocalAddress == received.RemoteAddress &&
+        (IsWildcard(sent) || (sent.RemotePort == received.LocalPort && sent.RemoteAddress == received.LocalAddress));
+
+    private static bool IsWildcard(TcpResetEvent sent) => sent.RemotePort == 0 && sent.RemoteAddress is "0.0.0.0" or "::";
 
     private TcpResetEvent? FindSent(TcpResetEvent received)
     {
