@@ -90,6 +90,17 @@ Describe 'Watch-TcpReset and -Trace: the kernel''s own account of each RST (Linu
         ($log.Message -join "`n") | Should -Match ([regex]::Escape($left[0]))
     }
 
+    It 'Ctrl+C (a stopped pipeline) removes the watch''s instance before the command returns' {
+        $before = @(Get-OwnInstance $PID)
+        $started = Start-Bounded -Script 'Watch-TcpReset -DurationSeconds 60' -TimeoutSeconds 60
+        $mine = $null
+        for ($i = 0; $i -lt 200 -and -not $mine; $i++) { Start-Sleep -Milliseconds 25; $mine = @(Get-OwnInstance $PID | Where-Object { $_ -notin $before }) }
+        $mine | Should -Not -BeNullOrEmpty -Because 'the watch made its instance'
+        $started.PowerShell.Stop()   # what Ctrl+C does: StopProcessing, then the pipeline ends
+        $null = Receive-Bounded $started
+        @(Get-OwnInstance $PID | Where-Object { $_ -in $mine }) | Should -BeNullOrEmpty
+    }
+
     It 'leaves nothing in the tracing instances once the shared -Trace instance has lingered' {
         # The shared instance goes 2 s after its last run; Watch-TcpReset's own went at its end.
         $deadline = [DateTime]::UtcNow.AddSeconds(5)

@@ -125,8 +125,8 @@ public sealed class TraceInstance : IDisposable
     }
 
     /// <summary>
-    /// Read what the ring holds now, without blocking: whole lines only; a partial last line stays
-    /// in <paramref name="carry"/> for the next read. Returns false once disposed.
+    /// Wait <paramref name="waitMs"/>, then read all the ring holds, without blocking: whole lines
+    /// only; a partial last line stays in <paramref name="carry"/> for the next read. Returns false once disposed.
     /// </summary>
     public unsafe bool ReadAvailable(List<string> lines, StringBuilder carry, int waitMs)
     {
@@ -137,11 +137,10 @@ public sealed class TraceInstance : IDisposable
             fixed (byte* p = file) _pipe = Libc.open(p, Libc.O_RDONLY | Libc.O_NONBLOCK | Libc.O_CLOEXEC_LINUX);
             if (_pipe < 0) throw new IOException($"cannot open {Path}/trace_pipe: errno {Marshal.GetLastPInvokeError()}");
         }
-        if (waitMs > 0)
-        {
-            var fd = new Libc.PollFd { Fd = _pipe, Events = Libc.POLLIN };
-            Libc.poll(&fd, 1, waitMs);
-        }
+        // No poll: it would wake at every event (2,000 wake-ups a second at 1,000 resets a second).
+        // Sleeping the wait out and then taking all the ring holds reads them in batches; the ring
+        // (buffer_size_kb a CPU) holds far more than one wait's worth.
+        if (waitMs > 0) Thread.Sleep(waitMs);
         byte* buffer = stackalloc byte[65536];
         while (true)
         {
