@@ -23,6 +23,7 @@ public static class TraceHub
     private static Timer? _linger;
     private static Timer? _drain;
     private static long _lost;
+    private static bool _exitHooked;
 
     /// <summary>Tests: a tracefs root to use instead of the mounted one.</summary>
     public static string? RootOverride { get; set; }
@@ -40,6 +41,9 @@ public static class TraceHub
                 _instance.Filter("skb/kfree_skb", "protocol == 2048 || protocol == 34525");
                 _tracker = new ResetTracker(_instance.HasResetReason, includeDrops: true);
                 _drain = new Timer(_ => { lock (Lock) PullLocked(); }, null, DrainEveryMs, DrainEveryMs);
+                // A PowerShell that exits within the linger still removes it (a killed one: the next run does).
+                if (!_exitHooked) AppDomain.CurrentDomain.ProcessExit += (_, _) => CloseNow();
+                _exitHooked = true;
             }
             PullLocked();
             var lease = new Lease(System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency, _lost, _instance.HasResetReason);

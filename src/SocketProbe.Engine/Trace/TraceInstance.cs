@@ -230,8 +230,7 @@ public sealed class TraceInstance : IDisposable
         }
         foreach (string mount in TracefsMounts())
         {
-            string leaf = System.IO.Path.GetFileName(mount);
-            if (leaf.StartsWith(MountPrefix, StringComparison.Ordinal) && !IsAlive(leaf, MountPrefix)) Unmount(mount);
+            if (IsOwnMount(mount) && mount != root && !IsAlive(System.IO.Path.GetFileName(mount), MountPrefix)) Unmount(mount);
         }
         return removed;
     }
@@ -270,13 +269,17 @@ public sealed class TraceInstance : IDisposable
         }
     }
 
-    /// <summary>A tracefs mounted already: /sys/kernel/tracing first, else any (debugfs's tracing, another tool's).</summary>
+    /// <summary>
+    /// A tracefs mounted already: /sys/kernel/tracing first, else another (debugfs's tracing, another
+    /// tool's). Never another SocketProbe run's own mount: that run unmounts it when it ends.
+    /// </summary>
     private static string? FindMounted()
     {
-        var mounts = TracefsMounts().ToList();
-        if (mounts.Contains("/sys/kernel/tracing")) return "/sys/kernel/tracing";
-        return mounts.FirstOrDefault(m => !System.IO.Path.GetFileName(m).StartsWith(MountPrefix, StringComparison.Ordinal)) ?? mounts.FirstOrDefault();
+        var mounts = TracefsMounts().Where(m => !IsOwnMount(m)).ToList();
+        return mounts.Contains("/sys/kernel/tracing") ? "/sys/kernel/tracing" : mounts.FirstOrDefault();
     }
+
+    private static bool IsOwnMount(string mount) => System.IO.Path.GetFileName(mount).StartsWith(MountPrefix, StringComparison.Ordinal);
 
     /// <summary>No tracefs is mounted: mount one at a directory of this run's own (never at /sys/kernel/tracing, whose state others may rely on).</summary>
     private static string MountOwn()
