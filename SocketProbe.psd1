@@ -21,6 +21,7 @@
         'Watch-TcpConnection'
         'Find-TcpIdleTimeout'
         'Get-TcpCounter'
+        'Watch-TcpReset'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

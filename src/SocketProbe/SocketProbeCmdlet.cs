@@ -144,6 +144,7 @@ public abstract class SocketProbeCmdlet : PSCmdlet, IDisposable
             Engine.Lab.PeerException => ("PeerFailed", ErrorCategory.OperationStopped),
             FileNotFoundException => ("ComponentMissing", ErrorCategory.ObjectNotFound),
             TimeoutException => ("EngineTimeout", ErrorCategory.OperationTimeout),
+            Engine.Trace.TraceUnavailableException => ("TracingUnavailable", ErrorCategory.ResourceUnavailable),
             _ => ("EngineFailed", ErrorCategory.NotSpecified),
         };
         return new ErrorRecord(inner, id, category, target);

@@ -39,6 +39,10 @@ public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
     [Parameter]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>Add the kernel's own account of the run's resets and drops (reason, who sent it) as Kernel rows, in time order among the calls (Linux, root).</summary>
+    [Parameter]
+    public SwitchParameter Trace { get; set; }
+
     protected override void ProcessRecord()
     {
         if (Scenario is not null) _names.AddRange(Scenario);
@@ -56,7 +60,7 @@ public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
             {
                 ThrottleLimit = ThrottleLimit,
                 AddressFamilies = AddressFamily.ToAddressFamilies().ToList(),
-                NewRequest = family => new ScenarioRequest { AddressFamily = family, Capture = Capture },
+                NewRequest = family => new ScenarioRequest { AddressFamily = family, Capture = Capture, Trace = Trace },
             };
             RunEngine(async (queue, logger, token) =>
             {
