@@ -9,8 +9,12 @@ namespace SocketProbe.Engine.Capture;
 /// </summary>
 internal static class ConnectionVerdict
 {
-    /// <summary>A silence this long before the end makes the phase Idle.</summary>
-    public const double IdleSeconds = 1.0;
+    /// <summary>
+    /// A silence before the end makes the phase Idle when it is at least this long and at least
+    /// <see cref="IdleRoundTrips"/> handshake round trips: nobody was waiting on the network then.
+    /// </summary>
+    public const double IdleSeconds = 0.1;
+    public const int IdleRoundTrips = 10;
 
     public static TcpConnectionRecord Build(TcpConnection c, string path)
     {
@@ -48,6 +52,11 @@ internal static class ConnectionVerdict
         string side = c.RstByOrig ? "Client" : "Server";
         string hops = c.IsIPv6 ? "hop limit" : "TTL";
         string ipId = c.IsIPv6 || c.RstIpId < 0 ? "" : $", IP ID {c.RstIpId}" + (c.RstReferenceIpId >= 0 ? $" (its last: {c.RstReferenceIpId})" : "");
+        if (c.RstSideSpokeAfter)
+        {
+            evidence = $"the {side.ToLowerInvariant()} went on sending after a RST in its name ({hops} {c.RstTtl}{ipId}): it never sent that RST, something on the path forged it";
+            return "Path";
+        }
         if (c.RstReferenceTtl < 0)
         {
             evidence = $"RST {hops} {c.RstTtl}{ipId}, window {c.RstWindow}: no earlier segment of the {side.ToLowerInvariant()} to compare with, so taken as its own";
@@ -77,8 +86,8 @@ internal static class ConnectionVerdict
     {
         if (c.EndNs < 0 && r.Fate is not ("Unanswered" or "Unreachable")) return "Open";
         if (!c.Established && !(c.SawSyn && c.SawSynAck)) return "Handshake";
+        if (c.IdleBeforeEndNs >= Math.Max(IdleSeconds * 1e9, IdleRoundTrips * c.HandshakeNs)) return "Idle";
         if (!c.HadDataBeforeEnd) return "AfterAccept";
-        if (r.IdleBeforeEndSeconds >= IdleSeconds) return "Idle";
         if (c.UnackedAtEnd) return "MidTransfer";
         if (c.OrigDataBeforeEnd && !c.RespDataBeforeEnd) return "AfterRequest";
         return "AfterResponse";
@@ -97,22 +106,23 @@ internal static class ConnectionVerdict
                 return icmp is not null && icmp.Contains("net-unreachable") ? "ConnectNoRoute" : "ConnectHostUnreachable";
         }
         if (r.ResetBy == "Path") return "MiddleboxIdleReset";
+        if (c.Established && icmp is not null) return "IcmpUnreachableEstablished";
+        // The client's data went unacknowledged to the end, retransmitted: the server (or the path) went silent.
+        if (c.Orig.RetransmitCount > 0 && c.UnackedAtEnd)
+            return r.EndPhase == "Idle" ? "MiddleboxIdleDrop" : "PeerHostCrash";
+        if (c.Orig.KeepAlives > 0 && c.EndByOrig && c.EndIsReset && !c.RespDataBeforeEnd) return "PeerHostCrashKeepalive";
         if (r.ResetBy == "Server")
         {
-            if (r.EndPhase == "AfterAccept") return "AcceptThenReset";
             // The server closed first (FIN) and the client's later segment drew its RST.
-            if (c.RespFinNs >= 0 && c.RespFinNs < c.FirstRstNs) return "WriteAfterFin";
-            if (c.RespDataBeforeEnd && c.OrigDataBeforeEnd && c.UnackedAtEnd) return "ServerClosesUnreadRequest";
-            if (c.OrigDataBeforeEnd && !c.RespDataBeforeEnd) return "PeerKilledWithUnreadData";
+            if (c.RespFinNs >= 0 && c.RespFinNs < c.FirstRstNs)
+                return r.EndPhase switch { "AfterAccept" => "AcceptThenClose", "Idle" => "ServerIdleClose", _ => "WriteAfterFin" };
+            if (r.EndPhase == "AfterAccept") return "AcceptThenReset";
+            // An answer, then RST at once: the server closed with part of the request unread.
+            if (c.RespDataBeforeEnd && c.OrigDataBeforeEnd) return r.EndPhase == "Idle" ? "PeerAbort" : "ServerClosesUnreadRequest";
+            if (c.OrigDataBeforeEnd) return "PeerKilledWithUnreadData";
             return "PeerAbort";
         }
-        if (r.ResetBy == "Client")
-        {
-            if (r.EndPhase == "AfterAccept") return "ResetBeforeAccept";
-            // The client gave up on data the server never acknowledged (TCP_USER_TIMEOUT).
-            if (c.Orig.RetransmitCount > 0 && c.UnackedAtEnd) return "PeerHostCrash";
-            return null;
-        }
+        if (r.ResetBy == "Client") return r.EndPhase == "AfterAccept" ? "ResetBeforeAccept" : null;
         if (r.Fate is "Closed" or "HalfClosed")
         {
             if (c.RespDataAfterOrigFin) return "HalfClose";
@@ -121,7 +131,6 @@ internal static class ConnectionVerdict
             if (r.EndPhase == "Idle") return "ServerIdleClose";
             return null;
         }
-        if (r.Fate == "StillOpen" && c.Orig.RetransmitCount > 0 && c.UnackedAtEnd) return "PeerHostCrash";
         return null;
     }
 
@@ -140,7 +149,13 @@ internal static class ConnectionVerdict
                 c.RespFinNs >= 0 && c.RespFinNs < c.FirstRstNs
                     ? "the server had closed (FIN); the client's later segment was answered by RST: its read gave end of stream, a write after the RST fails (EPIPE)."
                     : "the server reset the connection (an abortive close, unread data at close, or no socket any more)."),
-            "Reset" when r.ResetBy == "Client" => (null, "ECONNRESET", "the client reset the connection (an abortive close, unread data at close, or its timers gave up)."),
+            "Reset" when r.ResetBy == "Client" && c.Established && r.IcmpErrors is string icmp => ("EHOSTUNREACH", "ECONNRESET",
+                $"ICMP errors answered the client's segments ({icmp}); it retransmitted until its timer gave up, then reset the connection."),
+            "Reset" when r.ResetBy == "Client" && c.Orig.RetransmitCount > 0 && c.UnackedAtEnd => ("ETIMEDOUT", "ECONNRESET",
+                "the client's data was never acknowledged; it retransmitted until its timer (TCP_USER_TIMEOUT or tcp_retries2) gave up, then reset the connection."),
+            "Reset" when r.ResetBy == "Client" && c.Orig.KeepAlives > 0 && !c.RespDataBeforeEnd => ("ETIMEDOUT", "ECONNRESET",
+                "the client's keepalive probes went unanswered; its kernel gave up and reset the connection."),
+            "Reset" when r.ResetBy == "Client" => (null, "ECONNRESET", "the client reset the connection (an abortive close, or unread data at close)."),
             "Closed" or "HalfClosed" => (r.EndedBy == "Server" ? "EndOfStream" : null, r.EndedBy == "Client" ? "EndOfStream" : null,
                 r.Fate == "Closed" ? "an orderly close (FIN each way)." : "one side closed (FIN); the other did not close in the capture."),
             _ => (null, null, r.Fate == "StillOpen" ? "the connection was still open when the capture ended." : "the capture holds only part of the connection."),

@@ -22,7 +22,7 @@ internal sealed class TcpSide
     public uint HistSeen; // which once-only letters this side has recorded
     public uint LastSyn, LastFin, LastRst;
     public uint RetransmitCount, RetransmitThreshold = 1, ZeroWindowCount, ZeroWindowThreshold = 1;
-    public long DataPackets;
+    public long DataPackets, KeepAlives;
 
     public void SetState(EndpointState state)
     {
@@ -64,12 +64,19 @@ internal sealed class TcpConnection
     public long OrigFinNs = -1, RespFinNs = -1;
     public bool Established; // the handshake completed (Zeek: both endpoints reached ESTABLISHED)
     public bool SawSyn, SawSynAck;
+    public long SynNs = -1, SynAckNs = -1;
+
+    /// <summary>The handshake's round trip as seen at the capture point (SYN to SYN-ACK); 0 when either is missing.</summary>
+    public long HandshakeNs => SynNs >= 0 && SynAckNs >= SynNs ? SynAckNs - SynNs : 0;
     public long Retransmissions, ZeroWindows;
-    // The last gaps between packets (ns), for the idle before the end.
+    // For the idle before the end: the silence before the last segment that carried something new
+    // (handshake, data, FIN), and whether the packet before the end repeated an old one (a
+    // retransmission or keepalive: its gap is a timer's backoff, not an idle application).
     private long _previousNs = -1;
-    private readonly long[] _gaps = new long[3];
-    private int _gapCount;
+    private bool _previousRepeated;
+    private long _gapBeforeLastNew;
     public long IdleBeforeEndNs = -1;
+    public bool RstSideSpokeAfter; // the side the first RST claims to come from sent more afterwards
     public readonly List<string> IcmpErrors = new(0);
     public List<(long Ns, byte[] Packet)>? Segments;
 
@@ -93,7 +100,6 @@ internal sealed class TcpConnection
         TcpSide endpoint = isOrig ? Orig : Resp, peer = isOrig ? Resp : Orig;
         Packets++;
         LastNs = ns;
-        TrackGap(ns);
         endpoint.Packets++;
         endpoint.IpBytes += ipLength;
         endpoint.Seen = true;
@@ -105,8 +111,8 @@ internal sealed class TcpConnection
             endpoint.IpId = p.IpId;
             endpoint.Window = p.Window;
         }
-        if (syn && !ack) SawSyn = true;
-        if (syn && ack) SawSynAck = true;
+        if (syn && !ack && !SawSyn) { SawSyn = true; SynNs = ns; }
+        if (syn && ack && !SawSynAck) { SawSynAck = true; SynAckNs = ns; }
         if (!endpoint.HaveSequence || syn)
         {
             endpoint.StartSequence = syn ? p.Sequence : p.Sequence - 1;
@@ -125,13 +131,25 @@ internal sealed class TcpConnection
         // Retransmission (update_last_seq): payload that does not advance the highest sequence sent.
         uint segmentEnd = p.Sequence + (uint)len + (syn ? 1u : 0u) + (fin ? 1u : 0u);
         int deltaLast = (int)(segmentEnd - endpoint.LastSequence);
+        bool repeated = false, fresh = false;
         if (endpoint.State == EndpointState.Reset) { }
-        else if (deltaLast > 0) endpoint.LastSequence = segmentEnd;
+        else if (deltaLast > 0)
+        {
+            endpoint.LastSequence = segmentEnd;
+            fresh = len > 0 || syn || fin;
+        }
         else if (len > 0 || (syn && !rst && endpoint.Packets > 1))
         {
             // Payload that does not advance (Zeek's 't'), and, beyond Zeek, a repeated SYN or SYN-ACK.
             Retransmissions++;
+            repeated = true;
             if (len > 0) Scaled(ref endpoint.RetransmitCount, ref endpoint.RetransmitThreshold, isOrig ? 'T' : 't');
+        }
+        else if (ack && !syn && !fin && !rst && deltaLast == -1)
+        {
+            // A keepalive probe: one byte behind what was sent, no payload.
+            endpoint.KeepAlives++;
+            repeated = true;
         }
         if (ack && !rst)
         {
@@ -156,12 +174,15 @@ internal sealed class TcpConnection
             EndByOrig = isOrig;
             EndIsReset = rst;
             UnackedAtEnd = InFlight(Orig, Resp) || InFlight(Resp, Orig) || (len > 0 && !fin);
-            long idle = 0;
-            for (int i = 0; i < _gapCount; i++) idle = Math.Max(idle, _gaps[i]);
-            IdleBeforeEndNs = idle;
+            long gapToEnd = _previousNs >= 0 && !_previousRepeated ? ns - _previousNs : 0;
+            IdleBeforeEndNs = Math.Max(_gapBeforeLastNew, gapToEnd);
         }
         if (fin && isOrig && OrigFinNs < 0) OrigFinNs = ns;
         if (fin && !isOrig && RespFinNs < 0) RespFinNs = ns;
+        if (FirstRstNs >= 0 && !rst && isOrig == RstByOrig) RstSideSpokeAfter = true;
+        if (fresh && EndNs < 0 && _previousNs >= 0) _gapBeforeLastNew = ns - _previousNs;
+        _previousNs = ns;
+        _previousRepeated = repeated;
         if (rst && FirstRstNs < 0)
         {
             FirstRstNs = ns;
@@ -182,21 +203,6 @@ internal sealed class TcpConnection
     /// <summary>Sent data the other side had not acknowledged (the in-flight bytes at this moment).</summary>
     private static bool InFlight(TcpSide sender, TcpSide receiver) =>
         sender.Bytes > 0 && sender.HaveAck && (int)(sender.LastSequence - sender.HighestAck) > 1;
-
-    private void TrackGap(long ns)
-    {
-        if (_previousNs >= 0 && EndNs < 0)
-        {
-            _gaps[_gapCount < _gaps.Length ? _gapCount++ : ShiftGaps()] = ns - _previousNs;
-        }
-        _previousNs = ns;
-    }
-
-    private int ShiftGaps()
-    {
-        Array.Copy(_gaps, 1, _gaps, 0, _gaps.Length - 1);
-        return _gaps.Length - 1;
-    }
 
     /// <summary>Zeek's update_history: once-only letters per direction, S/H/F/R again when their sequence number changes.</summary>
     private void UpdateHistory(in PacketFields p, TcpSide endpoint, bool isOrig, int len)

@@ -36,6 +36,10 @@ public sealed class WireSegment
     public IPAddress? QuotedDestination { get; init; }
     public int QuotedSourcePort { get; init; }
     public int QuotedDestinationPort { get; init; }
+    /// <summary>The packet as captured (from its IP header, cut to the snap length), for -PcapPath; null when not kept.</summary>
+    public byte[]? Packet { get; internal set; }
+    /// <summary>The packet's length on the wire.</summary>
+    public int OriginalLength { get; internal set; }
 
     public const byte Fin = 0x01, Syn = 0x02, Rst = 0x04, Psh = 0x08, Ack = 0x10, Urg = 0x20, Ece = 0x40, Cwr = 0x80;
 

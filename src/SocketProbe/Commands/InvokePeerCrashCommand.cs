@@ -68,6 +68,11 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
     [Parameter]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>Also write the captured packets to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
+
     protected override void EndProcessing()
     {
         // The catalogue resolves the mode; a mode shared by several scenarios (HostCrash) is told apart by the client action.
@@ -90,7 +95,7 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
             };
             if (KernelDefaults) request.UseKernelDefaults();
             return request;
-        });
+        }, PcapPath);
         base.EndProcessing();
     }
 }

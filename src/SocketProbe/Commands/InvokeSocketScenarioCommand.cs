@@ -29,10 +29,15 @@ public sealed class InvokeSocketScenarioCommand : SocketProbeCmdlet
     [Parameter]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>Also write the captured packets to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
+
     protected override void ProcessRecord()
     {
         // One run per pipeline input; RunEngine returns once the scenario has released its sockets.
         Scenario scenario = ScenarioCatalog.Find(Name)!;
-        RunScenarios(new[] { scenario }, AddressFamily, family => new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, Capture = Capture });
+        RunScenarios(new[] { scenario }, AddressFamily, family => new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, Capture = Capture }, PcapPath);
     }
 }

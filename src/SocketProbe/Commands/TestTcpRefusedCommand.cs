@@ -147,6 +147,11 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     [Parameter(ParameterSetName = ProbeSet)]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>Also write the captured packets to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture. Scenarios only, not probes.</summary>
+    [Parameter(ParameterSetName = ReproduceSet)]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
+
     private bool IsProbe => ParameterSetName != ReproduceSet;
 
     protected override void BeginProcessing()
@@ -278,7 +283,7 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
             var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, SynRetries = SynRetries, Capture = Capture };
             if (KernelDefaults) request.UseKernelDefaults();
             return request;
-        });
+        }, PcapPath);
     }
 
     /// <summary>
