@@ -46,7 +46,6 @@ public sealed class CaptureReader : IDisposable
             ReadSectionHeader(0, null);
             return;
         }
-        if (ReadFully(head[4..]) < 20) throw new CaptureFormatException(_position, "the pcap file header is cut short");
         uint big = BinaryPrimitives.ReadUInt32BigEndian(head);
         (_swapped, bool nano) = (magic, big) switch
         {
@@ -56,6 +55,7 @@ public sealed class CaptureReader : IDisposable
             (_, PcapMagicNano) => (true, true),
             _ => throw new CaptureFormatException(0, $"not a pcap or pcapng file (magic 0x{magic:X8})"),
         };
+        if (ReadFully(head[4..]) < 20) throw new CaptureFormatException(_position, "the pcap file header is cut short");
         _pcapTickNs = nano ? 1 : 1000;
         _pcapLinkType = (int)(U32(head[20..]) & 0x0FFF_FFFF);
     }

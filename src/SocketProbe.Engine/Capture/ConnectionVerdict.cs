@@ -116,6 +116,7 @@ internal static class ConnectionVerdict
             // The server closed first (FIN) and the client's later segment drew its RST.
             if (c.RespFinNs >= 0 && c.RespFinNs < c.FirstRstNs)
                 return r.EndPhase switch { "AfterAccept" => "AcceptThenClose", "Idle" => "ServerIdleClose", _ => "WriteAfterFin" };
+            if (c.ResetAgain) return "PeerReboot";
             if (r.EndPhase == "AfterAccept") return "AcceptThenReset";
             // An answer, then RST at once: the server closed with part of the request unread.
             if (c.RespDataBeforeEnd && c.OrigDataBeforeEnd) return r.EndPhase == "Idle" ? "PeerAbort" : "ServerClosesUnreadRequest";

@@ -190,7 +190,8 @@ public sealed class EndpointFilter
     public static EndpointFilter Parse(string text)
     {
         string t = text.Trim();
-        if (!t.Contains('.') && int.TryParse(t.TrimStart(':'), out int portOnly)) return new(null, CheckPort(portOnly, text));
+        string digits = t.StartsWith(':') && t.Count(ch => ch == ':') == 1 ? t[1..] : t;
+        if (digits.All(char.IsAsciiDigit) && int.TryParse(digits, out int portOnly)) return new(null, CheckPort(portOnly, text));
         // address:port when bracketed or with one colon; a bare IPv6 address has two or more.
         if (t.StartsWith('[') || t.Count(ch => ch == ':') == 1)
         {

@@ -77,6 +77,7 @@ internal sealed class TcpConnection
     private long _gapBeforeLastNew;
     public long IdleBeforeEndNs = -1;
     public bool RstSideSpokeAfter; // the side the first RST claims to come from sent more afterwards
+    public bool DataAfterRst, ResetAgain; // the other side sent data after that RST, and drew another
     public readonly List<string> IcmpErrors = new(0);
     public List<(long Ns, byte[] Packet)>? Segments;
 
@@ -84,13 +85,31 @@ internal sealed class TcpConnection
     {
         Key = key;
         IsIPv6 = first.IsIPv6;
-        OrigAddress = first.Source;
-        RespAddress = first.Destination;
-        OrigPort = first.SourcePort;
-        RespPort = first.DestinationPort;
+        bool flip = Flips(first);
+        OrigAddress = flip ? first.Destination : first.Source;
+        RespAddress = flip ? first.Source : first.Destination;
+        OrigPort = flip ? first.DestinationPort : first.SourcePort;
+        RespPort = flip ? first.SourcePort : first.DestinationPort;
+        if (flip) History.Append('^');
         FirstNs = LastNs = ns;
         if (keepSegments) Segments = new List<(long, byte[])>();
     }
+
+    /// <summary>
+    /// Zeek's TCPAnalyzer::WantConnection: a connection first seen without a SYN, or with a SYN-ACK,
+    /// is turned around when its source port looks like a server's and its destination's does not
+    /// (both: only a non-SYN towards the higher port). Zeek's likely_server_ports come from its loaded
+    /// analyzers; here a port below 1024 stands for them.
+    /// </summary>
+    private static bool Flips(in PacketFields first)
+    {
+        bool syn = first.Has(Flag.Syn), ack = first.Has(Flag.Ack);
+        if (syn && !ack) return false;
+        if (!LikelyServer(first.SourcePort)) return false;
+        return LikelyServer(first.DestinationPort) ? !syn && first.SourcePort < first.DestinationPort : true;
+    }
+
+    private static bool LikelyServer(int port) => port is > 0 and < 1024;
 
     public bool IsFromOrig(in PacketFields p) => p.Source == OrigAddress && p.SourcePort == OrigPort;
 
@@ -180,6 +199,9 @@ internal sealed class TcpConnection
         if (fin && isOrig && OrigFinNs < 0) OrigFinNs = ns;
         if (fin && !isOrig && RespFinNs < 0) RespFinNs = ns;
         if (FirstRstNs >= 0 && !rst && isOrig == RstByOrig) RstSideSpokeAfter = true;
+        // The other side, unaware of the first RST, sent data and drew another: the state was gone (a reboot).
+        if (FirstRstNs >= 0 && isOrig != RstByOrig && len > 0) DataAfterRst = true;
+        if (FirstRstNs >= 0 && rst && isOrig == RstByOrig && DataAfterRst) ResetAgain = true;
         if (fresh && EndNs < 0 && _previousNs >= 0) _gapBeforeLastNew = ns - _previousNs;
         _previousNs = ns;
         _previousRepeated = repeated;
