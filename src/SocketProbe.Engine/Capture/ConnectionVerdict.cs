@@ -13,7 +13,7 @@ internal static class ConnectionVerdict
     /// A silence before the end makes the phase Idle when it is at least this long and at least
     /// <see cref="IdleRoundTrips"/> handshake round trips: nobody was waiting on the network then.
     /// </summary>
-    public const double IdleSeconds = 0.1;
+    public const double IdleSeconds = 1.0;
     public const int IdleRoundTrips = 10;
 
     public static TcpConnectionRecord Build(TcpConnection c, string path)
@@ -123,7 +123,7 @@ internal static class ConnectionVerdict
             if (c.OrigDataBeforeEnd) return "PeerKilledWithUnreadData";
             return "PeerAbort";
         }
-        if (r.ResetBy == "Client") return r.EndPhase == "AfterAccept" ? "ResetBeforeAccept" : null;
+        if (r.ResetBy == "Client") return c.HadDataBeforeEnd ? null : "ResetBeforeAccept";
         if (r.Fate is "Closed" or "HalfClosed")
         {
             if (c.RespDataAfterOrigFin) return "HalfClose";
