@@ -74,6 +74,7 @@ public sealed class CaptureReader : IDisposable
     /// this reader's buffer: valid until the next call. Packets of link types this reader does not
     /// take apart, and non-IP frames, are skipped.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool Next(out CapturedPacket packet)
     {
         while (true)
@@ -90,6 +91,7 @@ public sealed class CaptureReader : IDisposable
     }
 
     /// <summary>Where the IP header starts in a frame of <paramref name="linkType"/>; -1 when the frame is not IPv4/IPv6.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static int NetworkOffset(int linkType, ReadOnlySpan<byte> frame)
     {
         int offset, etherType;
@@ -147,6 +149,7 @@ public sealed class CaptureReader : IDisposable
         return _pcapng ? ReadBlock(ref ns, ref linkType, ref captured, ref original) : ReadPcapRecord(ref ns, ref linkType, ref captured, ref original);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool ReadPcapRecord(ref long ns, ref int linkType, ref int captured, ref int original)
     {
         long start = _position;
@@ -164,6 +167,7 @@ public sealed class CaptureReader : IDisposable
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool ReadBlock(ref long ns, ref int linkType, ref int captured, ref int original)
     {
         long start = _position;

@@ -22,8 +22,8 @@ internal static class ConnectionVerdict
         var record = new TcpConnectionRecord
         {
             Path = path,
-            Client = PacketFields.Address(c.OrigAddress, c.IsIPv6).ToString(), ClientPort = c.OrigPort,
-            Server = PacketFields.Address(c.RespAddress, c.IsIPv6).ToString(), ServerPort = c.RespPort,
+            Client = AddressText(c.OrigAddress, c.IsIPv6), ClientPort = c.OrigPort,
+            Server = AddressText(c.RespAddress, c.IsIPv6), ServerPort = c.RespPort,
             AddressFamily = c.IsIPv6 ? "IPv6" : "IPv4",
             Start = ToTime(c.FirstNs), End = ToTime(c.LastNs), DurationSeconds = (c.LastNs - c.FirstNs) / 1e9,
             ClientPackets = c.Orig.Packets, ServerPackets = c.Resp.Packets, ClientBytes = c.Orig.Bytes, ServerBytes = c.Resp.Bytes,
@@ -163,14 +163,34 @@ internal static class ConnectionVerdict
         };
         r.ClientSaw = client ?? "nothing";
         r.ServerSaw = server ?? (r.Fate is "Refused" or "Unanswered" or "Unreachable" ? null : "nothing");
-        string Describe(string who, string? saw) =>
+        static string Describe(string who, string? saw) =>
             saw is null or "nothing" ? "" :
             saw == "EndOfStream" ? $" {who}: a read gave end of stream (0 bytes)." :
-            ErrorCatalog.Lookup(saw).FirstOrDefault() is ErrorEntry entry
-                ? $" {who}: {saw} ({entry.On(OsPlatform.Linux)?.Message ?? saw}): {entry.Summary}"
-                : $" {who}: {saw}.";
-        r.Explanation = char.ToUpperInvariant(story[0]) + story[1..] + Describe("Client", client) + Describe("Server", server);
+            $" {who}: {Catalogued(saw)}";
+        // The same few endings repeat across a capture's connections: each text is built once.
+        if (Explanations.Count > 4096) Explanations.Clear(); // stories that quote an ICMP sender vary
+        r.Explanation = Explanations.GetOrAdd((story, client, server),
+            k => char.ToUpperInvariant(k.Story[0]) + k.Story[1..] + Describe("Client", k.Client) + Describe("Server", k.Server));
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> CatalogText = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Story, string? Client, string? Server), string> Explanations = new();
+    [ThreadStatic] private static Dictionary<(UInt128, bool), string>? _addressText;
+
+    /// <summary>An address's text, remembered: a capture's connections share a few hosts (bounded, per thread).</summary>
+    private static string AddressText(UInt128 address, bool v6)
+    {
+        var cache = _addressText ??= new Dictionary<(UInt128, bool), string>();
+        if (cache.TryGetValue((address, v6), out string? text)) return text;
+        if (cache.Count >= 65_536) cache.Clear();
+        return cache[(address, v6)] = PacketFields.Address(address, v6).ToString();
+    }
+
+    /// <summary>"ECONNRESET (Connection reset by peer): summary" from the error catalogue, looked up once per name.</summary>
+    private static string Catalogued(string name) => CatalogText.GetOrAdd(name, n =>
+        ErrorCatalog.Lookup(n).FirstOrDefault() is ErrorEntry entry
+            ? $"{n} ({entry.On(OsPlatform.Linux)?.Message ?? n}): {entry.Summary}"
+            : $"{n}.");
 
     /// <summary>The ICMP error's description as a connection's IcmpErrors lists it.</summary>
     public static string IcmpDescription(in PacketFields p) =>

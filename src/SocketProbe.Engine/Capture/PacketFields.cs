@@ -28,6 +28,7 @@ public struct PacketFields
     public readonly bool Has(byte flag) => (Flags & flag) != 0;
 
     /// <summary>False for what is not TCP or an ICMP error, and for headers cut short.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static bool TryRead(ReadOnlySpan<byte> packet, out PacketFields fields)
     {
         fields = default;
@@ -68,6 +69,7 @@ public struct PacketFields
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool TryIp(ReadOnlySpan<byte> packet, ref PacketFields fields, out int headerLength, out int payloadLength, bool quoted)
     {
         headerLength = payloadLength = 0;

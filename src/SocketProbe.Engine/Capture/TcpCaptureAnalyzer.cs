@@ -18,12 +18,18 @@ public sealed class TcpCaptureOptions
 /// Streams a capture file into per-connection records. Connections live in one table while open;
 /// one that has ended (both FINs, or a RST) is reported once the capture has gone on
 /// <see cref="LingerSeconds"/> without it (so its trailing ACKs and RSTs are counted) or when its
-/// 4-tuple opens a new connection. Memory therefore follows the connections open at once.
+/// 4-tuple opens a new connection; an unanswered attempt after <see cref="UnansweredSeconds"/>, any
+/// other after <see cref="InactivitySeconds"/> of silence, as Zeek expires inactive connections (a
+/// later packet then starts a new, partial one). Memory therefore follows the connections open at once.
 /// </summary>
 public sealed class TcpCaptureAnalyzer
 {
     /// <summary>Capture time an ended connection waits for stragglers before it is reported.</summary>
     public const double LingerSeconds = 10;
+    /// <summary>Capture time after which an attempt nobody answered is reported (its SYN retries are over by then).</summary>
+    public const double UnansweredSeconds = 60;
+    /// <summary>Capture time without a packet after which an open connection is reported as it stands (Zeek's tcp_inactivity_timeout, 5 min).</summary>
+    public const double InactivitySeconds = 300;
     private const int SweepEveryPackets = 1 << 16;
 
     private readonly string _path;
@@ -46,6 +52,7 @@ public sealed class TcpCaptureAnalyzer
     public int PeakOpenConnections { get; private set; }
 
     /// <summary>Read a whole file. A cut or corrupt file: the connections read so far are reported, then <see cref="CaptureFormatException"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Read(string path, TcpCaptureOptions options, Action<TcpConnectionRecord> emit, CancellationToken cancellation)
     {
         var analyzer = new TcpCaptureAnalyzer(path, options, emit);
@@ -71,6 +78,7 @@ public sealed class TcpCaptureAnalyzer
         analyzer.Finish();
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Add(in CapturedPacket packet)
     {
         Packets++;
@@ -121,10 +129,15 @@ public sealed class TcpCaptureAnalyzer
     private void Sweep()
     {
         _sinceSweep = 0;
-        long before = _nowNs - (long)(LingerSeconds * 1e9);
+        long ended = _nowNs - (long)(LingerSeconds * 1e9);
+        long unanswered = _nowNs - (long)(UnansweredSeconds * 1e9);
+        long inactive = _nowNs - (long)(InactivitySeconds * 1e9);
         List<TcpConnection>? done = null;
-        foreach (TcpConnection connection in _open.Values)
-            if (connection.Closing && connection.LastNs < before) (done ??= new()).Add(connection);
+        foreach (TcpConnection c in _open.Values)
+        {
+            bool over = c.Closing ? c.LastNs < ended : !c.Resp.Seen ? c.LastNs < unanswered : c.LastNs < inactive;
+            if (over) (done ??= new()).Add(c);
+        }
         if (done is null) return;
         done.Sort((a, b) => a.FirstNs.CompareTo(b.FirstNs));
         foreach (TcpConnection connection in done)

@@ -113,6 +113,7 @@ internal sealed class TcpConnection
 
     public bool IsFromOrig(in PacketFields p) => p.Source == OrigAddress && p.SourcePort == OrigPort;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Add(in PacketFields p, long ns, int ipLength)
     {
         bool isOrig = IsFromOrig(p);
@@ -353,7 +354,7 @@ internal sealed class TcpConnection
         return "OTH";
     }
 
-    private static readonly System.Text.RegularExpressions.Regex RstOs0 = new(@"^\^?S[^HAFGIQ]*R.*$", System.Text.RegularExpressions.RegexOptions.Compiled);
+    private static readonly System.Text.RegularExpressions.Regex RstOs0 = new(@"^\^?S[^HAFGIQ]*R.*$");
 }
 
 /// <summary>TCP flag bits.</summary>

@@ -89,47 +89,51 @@ public sealed class ReadTcpCaptureCommand : SocketProbeCmdlet
         }
     }
 
+    /// <summary>
+    /// Read one file on the pipeline thread: each connection is written as it is reported, with no
+    /// thread hop or queue per object (a capture has hundreds of thousands); Ctrl+C stops the read
+    /// at the next check (every 16,384 packets) or at the next WriteObject.
+    /// </summary>
     private void ReadFile(string file)
     {
         long length = new FileInfo(file).Length;
-        int activity = ++_activity;
-        RunEngine((queue, logger, token) =>
+        var progress = new ProgressRecord(++_activity, "Read-TcpCapture", file);
+        long lastReport = Environment.TickCount64;
+        var options = new TcpCaptureOptions
         {
-            var progress = new ProgressRecord(activity, "Read-TcpCapture", file);
-            long lastReport = Environment.TickCount64;
-            var options = new TcpCaptureOptions
+            Detailed = Detailed, Filters = _filters,
+            Progress = position =>
             {
-                Detailed = Detailed, Filters = _filters,
-                Progress = position =>
-                {
-                    if (Environment.TickCount64 - lastReport < 250) return;
-                    lastReport = Environment.TickCount64;
-                    progress.PercentComplete = length > 0 ? (int)Math.Min(100, position * 100 / length) : 0;
-                    progress.StatusDescription = $"{file}: {position / 1048576.0:N0} of {length / 1048576.0:N0} MiB";
-                    queue.Add(new ProgressItem(progress));
-                },
-            };
-            try
-            {
-                TcpCaptureAnalyzer.Read(file, options, queue.Add, token);
-            }
-            catch (CaptureFormatException ex)
-            {
-                queue.Add(new ErrorItem(new ErrorRecord(
-                    new InvalidDataException($"{file}: {ex.Message} (offset {ex.Offset} of {length} bytes); the connections before it were reported.", ex),
-                    "CaptureCorrupt", ErrorCategory.InvalidData, file)));
-            }
-            catch (IOException ex)
-            {
-                queue.Add(new ErrorItem(new ErrorRecord(ex, "CaptureUnreadable", ErrorCategory.ReadError, file)));
-            }
-            catch (UnauthorizedAccessException ex)
-            {
-                queue.Add(new ErrorItem(new ErrorRecord(ex, "CaptureUnreadable", ErrorCategory.PermissionDenied, file)));
-            }
-            progress.RecordType = ProgressRecordType.Completed;
-            queue.Add(new ProgressItem(progress));
-            return Task.CompletedTask;
-        });
+                if (Environment.TickCount64 - lastReport < 250) return;
+                lastReport = Environment.TickCount64;
+                progress.PercentComplete = length > 0 ? (int)Math.Min(100, position * 100 / length) : 0;
+                progress.StatusDescription = $"{file}: {position / 1048576.0:N0} of {length / 1048576.0:N0} MiB";
+                WriteProgress(progress);
+            },
+        };
+        try
+        {
+            TcpCaptureAnalyzer.Read(file, options, WriteObject, StopToken);
+        }
+        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+        {
+            return; // Ctrl+C: PowerShell reports the stop itself.
+        }
+        catch (CaptureFormatException ex)
+        {
+            WriteError(new ErrorRecord(
+                new InvalidDataException($"{file}: {ex.Message} (offset {ex.Offset} of {length} bytes); the connections before it were reported.", ex),
+                "CaptureCorrupt", ErrorCategory.InvalidData, file));
+        }
+        catch (IOException ex)
+        {
+            WriteError(new ErrorRecord(ex, "CaptureUnreadable", ErrorCategory.ReadError, file));
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            WriteError(new ErrorRecord(ex, "CaptureUnreadable", ErrorCategory.PermissionDenied, file));
+        }
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
     }
 }
