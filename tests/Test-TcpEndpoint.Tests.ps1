@@ -35,101 +35,6 @@ BeforeAll {
         $filler.Connect([Net.IPEndPoint]::new([Net.IPAddress]::Loopback, $listener.LocalEndPoint.Port))
         [pscustomobject]@{ Listener = $listener; Filler = $filler; Port = $listener.LocalEndPoint.Port }
     }
-
-    # Loopback servers of the test's own that do one thing to every connection they accept:
-    # Reset (SO_LINGER 0 close: RST), Close (FIN), Silent (hold, never write), Banner (write
-    # "SSH-2.0-Test\r\n" at once), Http (read a request to the blank line, answer, close).
-    if (-not ('ProbeTestServer' -as [type])) {
-    Add-Type -TypeDefinition @'
-    using System;
-    using System.Net;
-    using System.Net.Sockets;
-    using System.Text;
-    using System.Threading;
-    using System.Threading.Tasks;
-    using System.Collections.Generic;
-    // A loopback server of the test's own that does one thing to every connection it accepts.
-    public sealed class ProbeTestServer : IDisposable
-    {
-        private readonly Socket _listener;
-        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
-        private readonly List<Socket> _held = new List<Socket>();
-        private readonly Task _loop;
-        public string Mode { get; }
-        public int Port { get; }
-        public ProbeTestServer(string mode, IPAddress address)
-        {
-            Mode = mode;
-            _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            _listener.Bind(new IPEndPoint(address, 0));
-            _listener.Listen(64);
-            Port = ((IPEndPoint)_listener.LocalEndPoint).Port;
-            _loop = Task.Run(Loop);
-        }
-        private async Task Loop()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                Socket c;
-                try { c = await _listener.AcceptAsync(_stop.Token); } catch { return; }
-                try
-                {
-                    switch (Mode)
-                    {
-                        case "Reset": c.LingerState = new LingerOption(true, 0); c.Close(); break;   // RST
-                        case "Close": c.Shutdown(SocketShutdown.Both); c.Close(); break;             // FIN
-                        case "Silent": lock (_held) _held.Add(c); break;                              // nothing, ever
-                        case "Banner": c.Send(Encoding.ASCII.GetBytes("SSH-2.0-Test\r\n")); lock (_held) _held.Add(c); break;
-                        case "Http": _ = Http(c); break;
-                    }
-                }
-                catch (SocketException) { c.Dispose(); }
-            }
-        }
-        private async Task Http(Socket c)
-        {
-            lock (_held) _held.Add(c);
-            var buffer = new byte[4096];
-            var request = new StringBuilder();
-            try
-            {
-                while (!request.ToString().Contains("\r\n\r\n"))
-                {
-                    int n = await c.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
-                    if (n == 0) return;
-                    request.Append(Encoding.ASCII.GetString(buffer, 0, n));
-                }
-                c.Send(Encoding.ASCII.GetBytes("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n"));
-                c.Shutdown(SocketShutdown.Send);
-            }
-            catch { }
-        }
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _listener.Dispose();
-            try { _loop.Wait(2000); } catch { }
-            lock (_held) foreach (var s in _held) s.Dispose();
-        }
-    }
-'@
-    }
-
-    function Get-SocketCount {
-        # Sockets this process holds (Linux): /proc/<pid>/fd links named socket:[inode].
-        @(Get-ChildItem "/proc/$PID/fd" -ErrorAction Ignore | Where-Object { $_.LinkTarget -like 'socket:*' }).Count
-    }
-
-    function Get-ListeningPort {
-        # Every TCP port something listens on in this network namespace (Linux /proc/net/tcp{,6}, state 0A).
-        foreach ($file in '/proc/net/tcp', '/proc/net/tcp6') {
-            if (-not (Test-Path $file)) { continue }
-            Get-Content $file | Select-Object -Skip 1 | ForEach-Object {
-                $f = -split $_
-                if ($f[3] -eq '0A') { [Convert]::ToInt32(($f[1] -split ':')[-1], 16) }
-            }
-        }
-    }
 }
 
 
@@ -387,7 +292,7 @@ Describe 'Test-TcpEndpoint probe mode' {
         $r | Export-Csv -Path $csv -NoTypeInformation
         $back = @(Import-Csv -Path $csv)
         $back.Count | Should -Be 2
-        ($back[0].PSObject.Properties.Name -join ',') | Should -Be 'Target,Address,AddressFamily,Port,Sequence,Timestamp,Outcome,Reason,SocketError,Errno,ErrnoName,Message,DnsMs,ConnectMs,LocalAddress,LocalPort,AfterConnect,FirstByteMs,BytesRead,Banner,SynAckTtl,ResetTtl,ResetFrom,IcmpFrom'
+        ($back[0].PSObject.Properties.Name -join ',') | Should -Be 'Target,Address,AddressFamily,Port,Sequence,Timestamp,Outcome,Reason,SocketError,Errno,ErrnoName,Message,DnsMs,ConnectMs,LocalAddress,LocalPort,AfterConnect,FirstByteMs,BytesRead,Banner,AnswerEnd,HttpStatus,ExpectMatched,Healthy,HealthNote,SynAckTtl,ResetTtl,ResetFrom,IcmpFrom'
         $back.Outcome | Should -Be 'Refused', 'Refused'
         [double]$back[0].ConnectMs | Should -Be $r[0].ConnectMs
     }
@@ -587,21 +492,23 @@ Describe 'Test-TcpEndpoint -ReadMs: what the server does after the handshake' {
         $script:Servers = @{}
         foreach ($family in 'IPv4', 'IPv6') {
             $address = if ($family -eq 'IPv6') { [Net.IPAddress]::IPv6Loopback } else { [Net.IPAddress]::Loopback }
-            foreach ($mode in 'Reset', 'Close', 'Silent', 'Banner', 'Http') { $Servers["$mode$family"] = [ProbeTestServer]::new($mode, $address) }
+            foreach ($mode in 'Reset', 'Close', 'Silent', 'Banner', 'Http') { $Servers["$mode$family"] = New-TestServer -Behavior $mode -Address $address -Banner "SSH-2.0-Test`r`n" }
         }
         $script:Head = "HEAD / HTTP/1.0`r`n`r`n"
     }
     AfterAll { $Servers.Values | ForEach-Object Dispose }
 
-    It 'gives four different answers to -ReadMs 500 -Send HEAD over <Family>: Reset, Closed, Open/Silent, Open/Data' -TestCases @(
+    It 'gives four different answers to -ReadMs 500 (-Send HEAD where the server reads) over <Family>: Reset, Closed, Open/Silent, Open/Data' -TestCases @(
         @{ Family = 'IPv4'; Address = '127.0.0.1' }
         @{ Family = 'IPv6'; Address = '::1' }
     ) {
         param($Family, $Address)
         $ports = 'Reset', 'Close', 'Silent', 'Http' | ForEach-Object { $Servers["$_$Family"].Port }
-        $r = @(Test-TcpEndpoint -ComputerName $Address -Port $ports -ReadMs 500 -Send $Head)
-        ($r | ForEach-Object { "$($_.Outcome)/$($_.AfterConnect)" }) | Should -Be 'Reset/Reset', 'Closed/Closed', 'Open/Silent', 'Open/Data'
-        $reset, $closed, $silent, $http = $r
+        $r = @(Test-TcpEndpoint -ComputerName $Address -Port $ports[0], $ports[2], $ports[3] -ReadMs 500 -Send $Head)
+        # Without -Send: the server that closes at once is a FIN alone (with -Send our bytes meet its closed socket: RST too, below).
+        $closed = Test-TcpEndpoint -ComputerName $Address -Port $ports[1] -ReadMs 500
+        ($r[0], $closed, $r[1], $r[2] | ForEach-Object { "$($_.Outcome)/$($_.AfterConnect)" }) | Should -Be 'Reset/Reset', 'Closed/Closed', 'Open/Silent', 'Open/Data'
+        $reset, $silent, $http = $r
         $reset.Reason | Should -Be 'reset'
         $reset.ErrnoName | Should -Be 'ECONNRESET'
         $closed.Reason | Should -Be 'fin'
@@ -615,6 +522,16 @@ Describe 'Test-TcpEndpoint -ReadMs: what the server does after the handshake' {
         $http.BytesRead | Should -Be 38
         $http.FirstByteMs | Should -BeGreaterThan 0
         $http.FirstByteMs | Should -BeLessThan 500
+    }
+
+    It 'a server that closes at once, sent -Send: our bytes draw an RST after its FIN, so Reset (<Family>)' -TestCases @(
+        @{ Family = 'IPv4'; Address = '127.0.0.1' }
+        @{ Family = 'IPv6'; Address = '::1' }
+    ) {
+        param($Family, $Address)
+        $r = Test-TcpEndpoint -ComputerName $Address -Port $Servers["Close$Family"].Port -ReadMs 500 -Send $Head
+        "$($r.Outcome)/$($r.AfterConnect)" | Should -Be 'Reset/Reset'
+        $r.Healthy | Should -BeFalse
     }
 
     It 'reads a banner sent without being asked, and escapes its control bytes (<Family>)' -TestCases @(
@@ -668,6 +585,17 @@ Describe 'Test-TcpEndpoint -ReadMs: what the server does after the handshake' {
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
         "$err" | Should -Match '-ReadMs'
     }
+
+    It 'refuses -Expect without -ReadMs, and an -Expect that is no regular expression, as InvalidArgument: <Id>' -TestCases @(
+        @{ Id = 'ExpectWithoutReadMs'; Splat = @{ Expect = 'OK' } }
+        @{ Id = 'ExpectNotRegex'; Splat = @{ Expect = '(unclosed'; ReadMs = 100 } }
+    ) {
+        param($Id, $Splat)
+        $err = $null
+        try { Test-TcpEndpoint -ComputerName 127.0.0.1 -Port 80 @Splat -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be "$Id,SocketProbe.Commands.TestTcpEndpointCommand"
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+    }
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -679,9 +607,9 @@ Describe 'Test-TcpEndpoint -Quiet (healthy) and scheduled probes' {
     BeforeAll {
         $script:Up = New-LoopbackListener -Family IPv4
         $script:UpPort = $Up.LocalEndpoint.Port
-        $script:Pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-        $script:PwshArgs = @(if ((Split-Path -Leaf $Pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
-        $script:ResetServer = [ProbeTestServer]::new('Reset', [Net.IPAddress]::Loopback)
+        $script:Pwsh, $rest = Get-ChildPwsh
+        $script:PwshArgs = @($rest | Where-Object { $_ })
+        $script:ResetServer = New-TestServer -Behavior Reset
     }
     AfterAll { $Up.Stop(); $ResetServer.Dispose() }
 
