@@ -71,6 +71,10 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
     /// <summary>Add the kernel's own account of the run's resets and drops (reason, who sent it) as Kernel rows, in time order among the calls (Linux, root).</summary>
     [Parameter]
     public SwitchParameter Trace { get; set; }
+    /// <summary>Also write the captured packets to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
 
     protected override void EndProcessing()
     {
@@ -95,7 +99,7 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
             };
             if (KernelDefaults) request.UseKernelDefaults();
             return request;
-        });
+        }, PcapPath);
         base.EndProcessing();
     }
 }
