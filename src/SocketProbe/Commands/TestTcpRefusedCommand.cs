@@ -18,6 +18,7 @@ namespace SocketProbe.Commands;
 [OutputType(typeof(Observation), ParameterSetName = new[] { ReproduceSet })]
 [OutputType(typeof(ProbeResult), ParameterSetName = new[] { ProbeSet })]
 [OutputType(typeof(bool), ParameterSetName = new[] { QuietSet, HealthySet })]
+[OutputType(typeof(string), ParameterSetName = new[] { HealthySet })]
 [OutputType(typeof(ProbeSummary), ParameterSetName = new[] { SummarySet })]
 public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
 {
@@ -109,6 +110,29 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     [Parameter(ParameterSetName = HealthySet, Mandatory = true)]
     public SwitchParameter Healthy { get; set; }
 
+    /// <summary>-Healthy as Prometheus text (blackbox_exporter's names) or as a Nagios plugin line and exit code ($LASTEXITCODE).</summary>
+    [Parameter(ParameterSetName = HealthySet)]
+    public MonitoringFormat As { get; set; }
+
+    /// <summary>With -As: write the text to this file atomically (a temporary file beside it, then a rename), UTF-8 without BOM, LF.</summary>
+    [Parameter(ParameterSetName = HealthySet)]
+    [ValidateNotNullOrEmpty]
+    public string? OutFile { get; set; }
+
+    /// <summary>-As Nagios: response time (ms) above which the state is WARNING (check_tcp's -w, in ms).</summary>
+    [Parameter(ParameterSetName = HealthySet)]
+    [ValidateRange(0.0, 3_600_000.0)]
+    public double WarningMs { get; set; }
+
+    /// <summary>-As Nagios: response time (ms) above which the state is CRITICAL (check_tcp's -c, in ms).</summary>
+    [Parameter(ParameterSetName = HealthySet)]
+    [ValidateRange(0.0, 3_600_000.0)]
+    public double CriticalMs { get; set; }
+
+    /// <summary>-As Nagios: the state of a refused connect (check_tcp's -r ok|warn|crit); Critical unless given.</summary>
+    [Parameter(ParameterSetName = HealthySet)]
+    public RefusedState RefusedState { get; set; } = RefusedState.Critical;
+
     /// <summary>After each connect, read for up to this many ms: Open (Data or Silent), Closed or Reset.</summary>
     [Parameter(ParameterSetName = ProbeSet)]
     [Parameter(ParameterSetName = QuietSet)]
@@ -161,6 +185,20 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
             // Sending without reading tells nothing: the answer (or the RST it draws) is only seen by a read.
             ThrowInvalidArgument("-Send needs -ReadMs: what the server does with the bytes is only seen by reading. Add e.g. -ReadMs 1000.",
                 "SendWithoutReadMs", Send);
+        }
+        foreach (string name in new[] { nameof(OutFile), nameof(WarningMs), nameof(CriticalMs), nameof(RefusedState) })
+        {
+            if (Given(name) && !Given(nameof(As)))
+            {
+                ThrowInvalidArgument($"-{name} needs -As (Prometheus or Nagios): it shapes the monitoring output.", name + "WithoutAs", name);
+            }
+        }
+        foreach (string name in new[] { nameof(WarningMs), nameof(CriticalMs), nameof(RefusedState) })
+        {
+            if (Given(name) && As != MonitoringFormat.Nagios)
+            {
+                ThrowInvalidArgument($"-{name} is a Nagios threshold: use it with -As Nagios.", name + "WithoutNagios", name);
+            }
         }
         if (SourceAddress is not null)
         {
@@ -288,7 +326,12 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     /// </summary>
     private void Probe()
     {
-        if (_targets.Tasks.Count == 0) return; // every target was rejected, with an error each
+        if (_targets.Tasks.Count == 0)
+        {
+            // Every target was rejected, with an error each.
+            if (Given(nameof(As))) MonitoringOutput.NothingProbed(this, As);
+            return;
+        }
         var request = new ProbeRequest
         {
             Tasks = _targets.Tasks.ToArray(),
@@ -306,6 +349,10 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
         string set = ParameterSetName;
         var local = new LocalErrorTally();
         var tally = new ProbeTally();
+        // -As keeps every attempt: the monitoring output explains a verdict by the attempt that decided it.
+        List<ProbeResult>? attempts = Given(nameof(As)) ? new() : null;
+        IReadOnlyList<(string Target, int Port, bool Healthy)>? verdicts = null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         bool finished = false;
         using ProbeWire? wire = StartProbeCapture(Capture);
         request.Wire = wire;
@@ -334,7 +381,7 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
                     PercentComplete = request.Continuous ? -1 : (int)(100L * round / request.Count),
                     RecordType = !request.Continuous && round == request.Count ? ProgressRecordType.Completed : ProgressRecordType.Processing,
                 }));
-                await Prober.RunAsync(request, r => { local.Add(r); tally.Add(r); }, logger, token,
+                await Prober.RunAsync(request, r => { local.Add(r); tally.Add(r); if (attempts is not null) lock (attempts) attempts.Add(r); }, logger, token,
                     roundDone: request.Count > 1 || request.Continuous ? RoundDone : null).ConfigureAwait(false);
                 finished = true;
                 if (local.Warning() is { } localWarning) queue.Add(new WarningItem(localWarning));
@@ -342,6 +389,9 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
                 {
                     case SummarySet:
                         foreach (var summary in tally.Summaries()) queue.Add(summary);
+                        break;
+                    case HealthySet when attempts is not null:
+                        verdicts = tally.Healthy(); // written below, on the pipeline thread
                         break;
                     case HealthySet:
                         foreach (var verdict in tally.Healthy()) queue.Add(verdict.Healthy);
@@ -351,6 +401,12 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
                         break;
                 }
             });
+            if (verdicts is not null && attempts is not null)
+            {
+                MonitoringOutput.Write(this, As, OutFile, Engine.Monitoring.HealthCheck.From(verdicts, attempts), clock.Elapsed.TotalSeconds,
+                    new Engine.Monitoring.NagiosOptions(Given(nameof(WarningMs)) ? WarningMs : null, Given(nameof(CriticalMs)) ? CriticalMs : null,
+                        (Engine.Monitoring.NagiosState)RefusedState, request.TimeoutMs));
+            }
         }
         finally
         {

@@ -1,0 +1,166 @@
+# Issue 26: health verdicts where ops already look. Prometheus text read by the real client library's parser,
+# Nagios lines and exit codes side by side with monitoring-plugins' own check_tcp, and the scheduled-check
+# recipe run from another directory. Real consumers come from apt (.ci/run): python3-prometheus-client,
+# monitoring-plugins-basic. Absent, CI fails loudly; elsewhere the tests say Skipped with the reason.
+BeforeDiscovery {
+    $script:PromParser = '/usr/bin/python3'
+    $script:CheckTcp = '/usr/lib/nagios/plugins/check_tcp'
+    $script:NoParser = if (-not $IsLinux) { 'Linux only (Debian packages)' }
+        elseif ($env:CI -ne 'true' -and -not (Test-Path /usr/lib/python3/dist-packages/prometheus_client)) { 'python3-prometheus-client is not installed' }
+    $script:NoCheckTcp = if (-not $IsLinux) { 'Linux only (Debian packages)' }
+        elseif ($env:CI -ne 'true' -and -not (Test-Path $CheckTcp)) { 'monitoring-plugins-basic (check_tcp) is not installed' }
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    $script:PromParser = '/usr/bin/python3'
+    $script:CheckTcp = '/usr/lib/nagios/plugins/check_tcp'
+    $script:Pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    $script:PwshArgs = @(if ((Split-Path -Leaf $Pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+
+    # The four loopback endpoints both tools are pointed at.
+    $script:Open = New-TestServer -Behavior Echo
+    $script:Silent = New-TestServer -Behavior Silent
+    $script:Reset = New-TestServer -Behavior Reset
+    $script:Closed = Get-ClosedLoopbackPort
+}
+AfterAll { $Open.Dispose(); $Silent.Dispose(); $Reset.Dispose() }
+
+Describe '-As Prometheus' {
+    It 'writes a file the Prometheus client parser reads, atomically, UTF-8 without BOM, LF only' -Skip:([bool]$NoParser) {
+        $file = Join-Path $TestDrive 'probe.prom'
+        # An older file with a BOM and CRLF: replaced whole.
+        [IO.File]::WriteAllText($file, "old`r`n", [Text.UTF8Encoding]::new($true))
+        Test-TcpRefused -ComputerName 127.0.0.1 -Port $Open.Port, $Closed, $Reset.Port -ReadMs 300 -Healthy -As Prometheus -OutFile $file |
+            Should -BeNullOrEmpty
+        $bytes = [IO.File]::ReadAllBytes($file)
+        $bytes[0..2] -join ',' | Should -Not -Be '239,187,191'
+        $bytes | Should -Not -Contain 13
+        @(Get-ChildItem -Force $TestDrive | Where-Object Name -like '.probe.prom*') | Should -BeNullOrEmpty
+        # The real consumer: every family and sample, as the client library reads them (name value labels...).
+        $parsed = & $PromParser -c @'
+import sys, json
+from prometheus_client.parser import text_string_to_metric_families
+out = [[s.name, s.value, s.labels] for f in text_string_to_metric_families(open(sys.argv[1], encoding='utf-8').read()) for s in f.samples]
+print(json.dumps(out))
+'@ $file
+        $LASTEXITCODE | Should -Be 0
+        $samples = $parsed | ConvertFrom-Json | ForEach-Object { [pscustomobject]@{ Name = $_[0]; Value = $_[1]; Labels = $_[2] } }
+        function Sample($name, $port, $extra) {
+            @($samples | Where-Object { $_.Name -eq $name -and $_.Labels.port -eq "$port" -and (-not $extra -or $_.Labels.($extra[0]) -eq $extra[1]) })
+        }
+        (Sample probe_success $Open.Port)[0].Value | Should -Be 1
+        (Sample probe_success $Closed)[0].Value | Should -Be 0
+        (Sample probe_success $Reset.Port)[0].Value | Should -Be 0
+        (Sample socketprobe_outcome $Closed ('outcome', 'Refused'))[0].Value | Should -Be 1
+        (Sample socketprobe_failed_phase $Closed ('phase', 'connect'))[0].Value | Should -Be 1
+        (Sample socketprobe_outcome $Reset.Port ('outcome', 'Reset'))[0].Value | Should -Be 1
+        (Sample socketprobe_failed_phase $Reset.Port ('phase', 'answer'))[0].Value | Should -Be 1
+        (Sample probe_ip_protocol $Open.Port)[0].Value | Should -Be 4
+        # A fixed set of 0/1 series per target: one per outcome, one per phase, whatever happened.
+        (Sample socketprobe_outcome $Open.Port).Count | Should -Be ([Enum]::GetNames([SocketProbe.Engine.Probe.ProbeOutcome]).Count)
+        (Sample socketprobe_failed_phase $Open.Port).Value | Should -Be @(0, 0, 0, 0)
+    }
+
+    It 'writes the text to the pipeline without -OutFile' {
+        $text = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Open.Port -Healthy -As Prometheus
+        $text | Should -Contain "probe_success{target=`"127.0.0.1`",port=`"$($Open.Port)`"} 1"
+    }
+
+    It 'refuses Nagios thresholds without -As Nagios, as a bad argument' {
+        { Test-TcpRefused -ComputerName 127.0.0.1 -Port $Open.Port -Healthy -As Prometheus -WarningMs 5 } |
+            Should -Throw -ErrorId 'WarningMsWithoutNagios,SocketProbe.Commands.TestTcpRefusedCommand'
+        { Test-TcpRefused -ComputerName 127.0.0.1 -Port $Open.Port -Healthy -OutFile x.prom } |
+            Should -Throw -ErrorId 'OutFileWithoutAs,SocketProbe.Commands.TestTcpRefusedCommand'
+    }
+}
+
+Describe '-As Nagios side by side with check_tcp' -Skip:([bool]$NoCheckTcp) {
+    BeforeAll {
+        $script:Rows = [Collections.Generic.List[object]]::new()
+        function Compare-WithCheckTcp([string] $Case, [int] $Port, [string[]] $CheckArgs, [hashtable] $Ours) {
+            $theirs = & $CheckTcp -H 127.0.0.1 -p $Port @CheckArgs
+            $theirCode = $LASTEXITCODE
+            $global:LASTEXITCODE = -1
+            $mine = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Port -Healthy -As Nagios @Ours
+            $myCode = $LASTEXITCODE
+            $row = [pscustomobject]@{ Case = $Case; CheckTcp = $theirCode; Ours = $myCode; CheckTcpLine = "$theirs"; OurLine = "$mine" }
+            $Rows.Add($row)
+            $row
+        }
+    }
+    AfterAll { $Rows | Format-Table -AutoSize -Wrap | Out-String -Width 250 | Write-Host }
+
+    It '<Case>: the same state and exit code (<Expected>)' -TestCases @(
+        @{ Case = 'open'; Endpoint = 'Open'; CheckArgs = @('-t', '2'); Ours = @{ TimeoutMs = 2000 }; Expected = 0 }
+        @{ Case = 'open, -w 0'; Endpoint = 'Open'; CheckArgs = @('-t', '2', '-w', '0'); Ours = @{ TimeoutMs = 2000; WarningMs = 0 }; Expected = 1 }
+        @{ Case = 'open, -c 0'; Endpoint = 'Open'; CheckArgs = @('-t', '2', '-c', '0'); Ours = @{ TimeoutMs = 2000; CriticalMs = 0 }; Expected = 2 }
+        @{ Case = 'refused'; Endpoint = 'Closed'; CheckArgs = @('-t', '2'); Ours = @{ TimeoutMs = 2000 }; Expected = 2 }
+        @{ Case = 'refused, -r ok'; Endpoint = 'Closed'; CheckArgs = @('-t', '2', '-r', 'ok'); Ours = @{ TimeoutMs = 2000; RefusedState = 'Ok' }; Expected = 0 }
+        @{ Case = 'refused, -r warn'; Endpoint = 'Closed'; CheckArgs = @('-t', '2', '-r', 'warn'); Ours = @{ TimeoutMs = 2000; RefusedState = 'Warning' }; Expected = 1 }
+        @{ Case = 'silent after accept'; Endpoint = 'Silent'; CheckArgs = @('-t', '2'); Ours = @{ TimeoutMs = 2000 }; Expected = 0 }
+        @{ Case = 'reset after accept'; Endpoint = 'Reset'; CheckArgs = @('-t', '2'); Ours = @{ TimeoutMs = 2000 }; Expected = 0 }
+        @{ Case = 'reset after accept, reading (-e / -ReadMs)'; Endpoint = 'Reset'; CheckArgs = @('-t', '2', '-e', 'x'); Ours = @{ TimeoutMs = 2000; ReadMs = 1000 }; Expected = 2 }
+    ) {
+        param($Case, $Endpoint, $CheckArgs, $Ours, $Expected)
+        $port = switch ($Endpoint) { 'Open' { $Open.Port } 'Closed' { $Closed } 'Silent' { $Silent.Port } 'Reset' { $Reset.Port } }
+        $row = Compare-WithCheckTcp $Case $port $CheckArgs $Ours
+        $row.Ours | Should -Be $row.CheckTcp -Because "check_tcp said '$($row.CheckTcpLine)', we said '$($row.OurLine)'"
+        $row.Ours | Should -Be $Expected
+        # The state word leads both lines where check_tcp writes one.
+        if ($row.CheckTcpLine -match '^TCP (OK|WARNING|CRITICAL)') { $row.OurLine | Should -BeLike "TCP $($Matches[1]) - *" }
+        if ($row.CheckTcpLine -like 'connect to address*') { $row.OurLine | Should -Be $row.CheckTcpLine }
+    }
+
+    It 'a host that never answers (SYNs dropped): CRITICAL with check_tcp''s words' {
+        # A listener with backlog 0 and one connection queued: Linux drops further SYNs (tcp_conn_request).
+        $listener = [Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+        $filler = [Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+        try {
+            $listener.Bind([Net.IPEndPoint]::new([Net.IPAddress]::Loopback, 0)); $listener.Listen(0)
+            $filler.Connect($listener.LocalEndPoint)
+            $row = Compare-WithCheckTcp 'silent host (SYN dropped)' $listener.LocalEndPoint.Port @('-t', '1') @{ TimeoutMs = 1000 }
+            $row.Ours | Should -Be $row.CheckTcp
+            $row.Ours | Should -Be 2
+            $row.OurLine | Should -Be $row.CheckTcpLine
+        }
+        finally { $filler.Dispose(); $listener.Dispose() }
+    }
+}
+
+Describe 'The scheduled-check recipe (about_SocketProbe), run from another directory' {
+    BeforeAll {
+        # The recipe's script as the help prints it: extracted, not copied, so the test runs what users read.
+        $about = Get-Content -Raw (Join-Path $RepoRoot 'docs/about_SocketProbe.md')
+        $script:Recipe = [regex]::Match($about, '(?s)```powershell\r?\n(# check\.ps1:.*?)```').Groups[1].Value
+        # "The installed module": a module path holding SocketProbe, as Install-PSResource leaves it.
+        $script:Modules = Join-Path $TestDrive 'modules'
+        New-Item -ItemType Directory $Modules | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $Modules 'SocketProbe') -Target $RepoRoot | Out-Null
+        $script:Elsewhere = Join-Path $TestDrive 'elsewhere'
+        New-Item -ItemType Directory $Elsewhere | Out-Null
+        $script:CheckScript = Join-Path $TestDrive 'check.ps1'
+        Set-Content -Path $CheckScript -Value $Recipe
+    }
+
+    It 'is in the help' { $Recipe | Should -Match 'Import-Module' }
+
+    It 'exits <Exit> for <Case>, started with pwsh -File from a directory outside the repo' -TestCases @(
+        @{ Case = 'a healthy target'; Port = { $Open.Port }; Exit = 0 }
+        @{ Case = 'a refused target'; Port = { $Closed }; Exit = 2 }
+        @{ Case = 'bad input (port 0): the check could not run'; Port = { 0 }; Exit = 3 }
+    ) {
+        param($Case, $Port, $Exit)
+        $psi = [Diagnostics.ProcessStartInfo]::new($Pwsh)
+        foreach ($a in @($PwshArgs) + @('-NoProfile', '-NonInteractive', '-File', $CheckScript, '-Target', '127.0.0.1', '-Port', (& $Port))) { $psi.ArgumentList.Add("$a") }
+        $psi.WorkingDirectory = $Elsewhere
+        $psi.Environment['PSModulePath'] = $Modules
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $p = [Diagnostics.Process]::Start($psi)
+        $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
+        $p.WaitForExit(60000) | Should -BeTrue
+        $p.ExitCode | Should -Be $Exit -Because "stdout: $($out.Result) stderr: $($err.Result)"
+        $out.Result | Should -Match '^(TCP (OK|CRITICAL|UNKNOWN)|connect to address)'
+    }
+}
