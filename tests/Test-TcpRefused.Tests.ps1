@@ -818,24 +818,6 @@ Describe 'Test-TcpRefused -Healthy and scheduled probes' {
         finally { $silent.Filler.Dispose(); $silent.Listener.Dispose() }
     }
 
-    It 'gives the exit code of the documented recipe: 0 for a healthy target, 1 for <Case>' -TestCases @(
-        @{ Case = 'a healthy target'; Port = { $UpPort }; Exit = 0 }
-        @{ Case = 'a dead target'; Port = { Get-ClosedLoopbackPort }; Exit = 1 }
-    ) {
-        param($Case, $Port, $Exit)
-        # The recipe of docs/Test-TcpRefused.md ("Health checks for cron, systemd timers and Task Scheduler").
-        $script = Join-Path $TestDrive 'check.ps1'
-        @"
-param([string] `$Target, [int] `$Port)
-Import-Module '$(Join-Path $RepoRoot 'SocketProbe.psd1')'
-`$verdicts = @(Test-TcpRefused -ComputerName `$Target -Port `$Port -Healthy -Count 2 -IntervalMs 100 -TimeoutMs 2000)
-if (`$verdicts.Count -eq 0 -or `$verdicts -contains `$false) { exit 1 }
-exit 0
-"@ | Set-Content -Path $script
-        & $Pwsh @PwshArgs -NoProfile -NonInteractive -File $script 127.0.0.1 (& $Port)
-        $LASTEXITCODE | Should -Be $Exit
-    }
-
     It 'gives the totals so far when -Continuous -Summary is stopped with Ctrl+C' -Skip:(-not $IsLinux) {
         $closed = Get-ClosedLoopbackPort
         $psi = [Diagnostics.ProcessStartInfo]::new($Pwsh)
