@@ -166,6 +166,13 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
     [ValidateRange(1, 65535)]
     public int SourcePort { get; set; }
 
+    /// <summary>End each probe connection with RST (SO_LINGER {on, 0}) instead of FIN. Without it a probe closes politely.</summary>
+    [Parameter(ParameterSetName = ProbeSet)]
+    [Parameter(ParameterSetName = QuietSet)]
+    [Parameter(ParameterSetName = SummarySet)]
+    [Parameter(ParameterSetName = HealthySet)]
+    public SwitchParameter Abort { get; set; }
+
     /// <summary>Reproduce: the run's segments as Wire rows. Probe: SynAckTtl, ResetTtl, ResetFrom, IcmpFrom on each attempt.</summary>
     [Parameter(ParameterSetName = ReproduceSet)]
     [Parameter(ParameterSetName = ProbeSet)]
@@ -345,6 +352,7 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet
             Send = Send is null ? null : System.Text.Encoding.UTF8.GetBytes(Send),
             SourceAddress = SourceAddress,
             SourcePort = SourcePort,
+            Abort = Abort,
         };
         string set = ParameterSetName;
         var local = new LocalErrorTally();
