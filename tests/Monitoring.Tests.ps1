@@ -164,3 +164,63 @@ Describe 'The scheduled-check recipe (about_SocketProbe), run from another direc
         $out.Result | Should -Match '^(TCP (OK|CRITICAL|UNKNOWN)|connect to address)'
     }
 }
+
+Describe 'One shape of output: names, ISO 8601 UTC times, rounded numbers, in JSON and CSV alike' {
+    BeforeAll {
+        $script:Iso = '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$'
+        # Every type a SocketProbe cmdlet declares it outputs.
+        $script:OutputTypes = @(Get-Command -Module SocketProbe -CommandType Cmdlet | ForEach-Object { $_.OutputType.Type } |
+            Where-Object { $_ -and $_.Assembly.GetName().Name -like 'SocketProbe*' } | Sort-Object FullName -Unique)
+    }
+
+    It 'declares output types to check' { $OutputTypes.Count | Should -BeGreaterOrEqual 8 }
+
+    It 'no output type has an enum or DateTime property (ConvertTo-Json writes an enum as its number, Export-Csv a DateTime in the culture''s format)' {
+        $bad = foreach ($t in $OutputTypes) {
+            foreach ($p in $t.GetProperties()) {
+                $type = [Nullable]::GetUnderlyingType($p.PropertyType) ?? $p.PropertyType
+                if ($type.IsEnum -or $type -in [datetime], [datetimeoffset], [timespan]) { "$($t.Name).$($p.Name) is $($type.Name)" }
+            }
+        }
+        $bad | Should -BeNullOrEmpty
+    }
+
+    It 'round-trips real output of every cmdlet through ConvertTo-Json and Export-Csv' {
+        $closed = Get-ClosedLoopbackPort
+        $outputs = @(
+            Test-TcpRefused | Select-Object -First 1
+            Test-TcpRefused -ComputerName 127.0.0.1 -Port $Open.Port, $closed
+            Test-TcpRefused -ComputerName 127.0.0.1 -Port $Open.Port -Count 3 -IntervalMs 0 -Summary
+            Watch-TcpConnection -ComputerName 127.0.0.1 -Port $Reset.Port -HoldSeconds 1
+            Find-TcpIdleTimeout -ComputerName 127.0.0.1 -Port $closed -MaxSeconds 2 -Detailed
+            Get-TcpCounter | Select-Object -First 2
+            Get-SocketErrorInfo ECONNRESET | Select-Object -First 1
+            Get-SocketScenario -Name ConnectRefused
+            Get-SocketErrorMatrix -Scenario ConnectRefused -Summary | Where-Object { $_ -isnot [string] } | Select-Object -First 1
+        )
+        $types = @($outputs | ForEach-Object { $_.GetType().Name } | Sort-Object -Unique)
+        $types | Should -Contain 'WatchResult'
+        $types | Should -Contain 'IdleTimeoutResult'
+        $types | Should -Contain 'TcpCounter'
+        foreach ($o in $outputs) {
+            $name = $o.GetType().Name
+            $json = $o | ConvertTo-Json -Depth 2 -WarningAction Ignore | ConvertFrom-Json -DateKind String
+            $csv = @($o | ConvertTo-Csv | ConvertFrom-Csv)[0]
+            foreach ($p in $o.PSObject.Properties) {
+                $value = $p.Value
+                if ($null -eq $value -or $value -is [Array]) { continue }
+                $value | Should -Not -BeOfType ([Enum]) -Because "$name.$($p.Name) must be a name in JSON"
+                $value | Should -Not -BeOfType ([datetime]) -Because "$name.$($p.Name) must be ISO 8601 UTC"
+                if ($p.Name -match 'Timestamp|Attempt$|^Outage(Start|End)$') {
+                    $value | Should -Match $Iso -Because "$name.$($p.Name)"
+                    $csv.($p.Name) | Should -Be $value
+                }
+                if ($value -is [double]) {
+                    # Rounded where a person reads them: no 0.029666666666666664.
+                    $p.Name -notmatch 'Avg|P50|P95|Loss|Min|Max' -or "$value".Length -le 12 | Should -BeTrue -Because "$name.$($p.Name) = $value"
+                }
+                if ($value -is [string] -and $value.Length -lt 200) { $json.($p.Name) | Should -Be $value -Because "$name.$($p.Name) in JSON" }
+            }
+        }
+    }
+}
