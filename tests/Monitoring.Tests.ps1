@@ -171,6 +171,19 @@ Describe 'One shape of output: names, ISO 8601 UTC times, rounded numbers, in JS
         # Every type a SocketProbe cmdlet declares it outputs.
         $script:OutputTypes = @(Get-Command -Module SocketProbe -CommandType Cmdlet | ForEach-Object { $_.OutputType.Type } |
             Where-Object { $_ -and $_.Assembly.GetName().Name -like 'SocketProbe*' } | Sort-Object FullName -Unique)
+        $closed = Get-ClosedLoopbackPort
+        $script:outputs = @(
+            Test-TcpRefused | Select-Object -First 1
+            Test-TcpRefused -ComputerName 127.0.0.1 -Port $Open.Port, $closed
+            Test-TcpRefused -ComputerName 127.0.0.1 -Port $Open.Port -Count 3 -IntervalMs 0 -Summary
+            Watch-TcpConnection -ComputerName 127.0.0.1 -Port $Reset.Port -HoldSeconds 1
+            Find-TcpIdleTimeout -ComputerName 127.0.0.1 -Port $closed -MaxSeconds 2 -Detailed
+            Get-TcpCounter | Select-Object -First 2
+            Get-SocketErrorInfo ECONNRESET | Select-Object -First 1
+            Get-SocketScenario
+            Test-TcpRefused -ComputerName 127.0.0.1 -Port $Reset.Port, $Silent.Port -ReadMs 100
+            Get-SocketErrorMatrix -Scenario ConnectRefused -Summary | Where-Object { $_ -isnot [string] }
+        )
     }
 
     It 'declares output types to check' { $OutputTypes.Count | Should -BeGreaterOrEqual 8 }
@@ -186,23 +199,11 @@ Describe 'One shape of output: names, ISO 8601 UTC times, rounded numbers, in JS
     }
 
     It 'round-trips real output of every cmdlet through ConvertTo-Json and Export-Csv' {
-        $closed = Get-ClosedLoopbackPort
-        $outputs = @(
-            Test-TcpRefused | Select-Object -First 1
-            Test-TcpRefused -ComputerName 127.0.0.1 -Port $Open.Port, $closed
-            Test-TcpRefused -ComputerName 127.0.0.1 -Port $Open.Port -Count 3 -IntervalMs 0 -Summary
-            Watch-TcpConnection -ComputerName 127.0.0.1 -Port $Reset.Port -HoldSeconds 1
-            Find-TcpIdleTimeout -ComputerName 127.0.0.1 -Port $closed -MaxSeconds 2 -Detailed
-            Get-TcpCounter | Select-Object -First 2
-            Get-SocketErrorInfo ECONNRESET | Select-Object -First 1
-            Get-SocketScenario -Name ConnectRefused
-            Get-SocketErrorMatrix -Scenario ConnectRefused -Summary | Where-Object { $_ -isnot [string] } | Select-Object -First 1
-        )
         $types = @($outputs | ForEach-Object { $_.GetType().Name } | Sort-Object -Unique)
         $types | Should -Contain 'WatchResult'
         $types | Should -Contain 'IdleTimeoutResult'
         $types | Should -Contain 'TcpCounter'
-        foreach ($o in $outputs) {
+        foreach ($o in $outputs | Where-Object { $_.GetType().Name -ne 'ScenarioInfo' -or $_.Name -eq 'ConnectRefused' }) {
             $name = $o.GetType().Name
             $json = $o | ConvertTo-Json -Depth 2 -WarningAction Ignore | ConvertFrom-Json -DateKind String
             $csv = @($o | ConvertTo-Csv | ConvertFrom-Csv)[0]
@@ -220,6 +221,33 @@ Describe 'One shape of output: names, ISO 8601 UTC times, rounded numbers, in JS
                     $p.Name -notmatch 'Avg|P50|P95|Loss|Min|Max' -or "$value".Length -le 12 | Should -BeTrue -Because "$name.$($p.Name) = $value"
                 }
                 if ($value -is [string] -and $value.Length -lt 200) { $json.($p.Name) | Should -Be $value -Because "$name.$($p.Name) in JSON" }
+            }
+        }
+    }
+
+    It 'default views fit 80 columns without splitting a header word: every table header cell is a whole label at widths 80 to 100: <Name>' -TestCases @(
+        @{ Name = 'Observation' }, @{ Name = 'ProbeResult' }, @{ Name = 'ProbeSummary' }, @{ Name = 'WatchResult' },
+        @{ Name = 'IdleTimeoutResult' }, @{ Name = 'IdleConnectionResult' }, @{ Name = 'TcpCounter' }, @{ Name = 'ScenarioInfo' },
+        @{ Name = 'MatrixStep' }, @{ Name = 'ErrorInfo' }
+    ) {
+        param($Name)
+        $rows = @($outputs | Where-Object { $_.GetType().Name -eq $Name })
+        $rows.Count | Should -BeGreaterThan 0
+        # The labels the views may show, and every property name (a table without a view uses them).
+        $labels = [Collections.Generic.HashSet[string]]::new([StringComparer]::Ordinal)
+        foreach ($f in Get-ChildItem (Join-Path $RepoRoot 'src/SocketProbe') -Filter *.Format.ps1xml) {
+            foreach ($m in [regex]::Matches((Get-Content -Raw $f), '<Label>([^<]+)</Label>')) { $null = $labels.Add($m.Groups[1].Value) }
+        }
+        foreach ($p in $rows[0].PSObject.Properties) { $null = $labels.Add($p.Name) }
+        foreach ($width in 80..100) {
+            $lines = ($rows | Out-String -Width $width) -split "`\r?`\n"
+            for ($i = 1; $i -lt $lines.Count; $i++) {
+                if ($lines[$i] -notmatch '^[ -]*-{2,}[ -]*$') { continue }
+                foreach ($dash in [regex]::Matches($lines[$i], '-+')) {
+                    $header = $lines[$i - 1]
+                    $cell = if ($header.Length -gt $dash.Index) { $header.Substring($dash.Index, [math]::Min($dash.Length, $header.Length - $dash.Index)).Trim() } else { '' }
+                    $labels.Contains($cell) | Should -BeTrue -Because "$Name at $width columns shows header '$cell' (split?) in: $header"
+                }
             }
         }
     }
