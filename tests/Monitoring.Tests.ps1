@@ -252,3 +252,13 @@ Describe 'One shape of output: names, ISO 8601 UTC times, rounded numbers, in JS
         }
     }
 }
+
+Describe 'Get-SocketErrorMatrix shows its count line in an interactive session' {
+    It 'writes the totals as a host line (Write-Host''s PSHOST tag), besides the MatrixResult record for scripts' {
+        $records = @(Get-SocketErrorMatrix -Scenario ConnectRefused -Summary -ProgressAction SilentlyContinue 6>&1 | Where-Object { $_ -is [Management.Automation.InformationRecord] })
+        $line = @($records | Where-Object { $_.Tags -contains 'PSHOST' })
+        $line.Count | Should -Be 1
+        "$($line[0].MessageData)" | Should -Match '\d+ scenario'
+        @($records.MessageData | Where-Object { $_ -is [SocketProbe.Engine.Matrix.MatrixResult] }).Count | Should -Be 1
+    }
+}
