@@ -21,6 +21,9 @@ public enum RefusedState
     Critical = NagiosState.Critical,
 }
 
+/// <summary>What -As asked for: the format, the file, and check_tcp's knobs.</summary>
+internal sealed record MonitoringRequest(MonitoringFormat Format, string? OutFile, NagiosOptions Nagios);
+
 /// <summary>
 /// The cmdlet side of -As Prometheus|Nagios: the engine formats (Engine/Monitoring), this writes the text to the
 /// pipeline or atomically to -OutFile, and for Nagios sets $global:LASTEXITCODE to the plugin's exit code, which a
