@@ -202,11 +202,12 @@ Describe 'Test-TcpEndpoint probe mode' {
         $times = @($attempts.ConnectMs | Sort-Object)
         $summary.Sent | Should -Be $attempts.Count
         $summary.Refused | Should -Be @($attempts | Where-Object Outcome -EQ 'Refused').Count
-        $summary.MinMs | Should -Be $times[0]
-        $summary.MaxMs | Should -Be $times[-1]
-        $summary.AvgMs | Should -Be ($times | Measure-Object -Average).Average
-        $summary.P50Ms | Should -Be $times[[math]::Ceiling(0.50 * $times.Count) - 1]
-        $summary.P95Ms | Should -Be $times[[math]::Ceiling(0.95 * $times.Count) - 1]
+        # Rounded to a microsecond (3 decimals of ms), as a person reads them.
+        $summary.MinMs | Should -Be ([math]::Round($times[0], 3))
+        $summary.MaxMs | Should -Be ([math]::Round($times[-1], 3))
+        $summary.AvgMs | Should -Be ([math]::Round(($times | Measure-Object -Average).Average, 3))
+        $summary.P50Ms | Should -Be ([math]::Round($times[[math]::Ceiling(0.50 * $times.Count) - 1], 3))
+        $summary.P95Ms | Should -Be ([math]::Round($times[[math]::Ceiling(0.95 * $times.Count) - 1], 3))
         $summary.OutageStart | Should -Be ($attempts.Timestamp | Sort-Object)[0]
     }
 

@@ -163,10 +163,20 @@ internal static class ProbeRun
     /// Attempts stream out as each round's results come in, in the order the engine documents;
     /// the other answers are written at the end.
     /// </summary>
-    public static void Run(SocketProbeCmdlet cmdlet, ProbeRequest request, IReadOnlyList<ProbeTask> targets, ProbeAnswer answer, bool capture)
+    public static void Run(SocketProbeCmdlet cmdlet, ProbeRequest request, IReadOnlyList<ProbeTask> targets, ProbeAnswer answer, bool capture,
+        MonitoringRequest? monitoring = null)
     {
-        if (targets.Count == 0) return; // every target was rejected, with an error each
+        if (targets.Count == 0)
+        {
+            // Every target was rejected, with an error each.
+            if (monitoring is not null) MonitoringOutput.NothingProbed(cmdlet, monitoring.Format);
+            return;
+        }
         request.Tasks = targets;
+        // -As keeps every attempt: the monitoring output explains a verdict by the attempt that decided it.
+        List<ProbeResult>? attempts = monitoring is not null ? new() : null;
+        IReadOnlyList<(string Target, int Port, bool Healthy)>? verdicts = null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         string name = cmdlet.MyInvocation.MyCommand.Name;
         var local = new LocalErrorTally();
         var tally = new ProbeTally();
@@ -198,7 +208,7 @@ internal static class ProbeRun
                     PercentComplete = request.Continuous ? -1 : (int)(100L * round / request.Count),
                     RecordType = !request.Continuous && round == request.Count ? ProgressRecordType.Completed : ProgressRecordType.Processing,
                 }));
-                await Prober.RunAsync(request, r => { local.Add(r); tally.Add(r); }, logger, token,
+                await Prober.RunAsync(request, r => { local.Add(r); tally.Add(r); if (attempts is not null) lock (attempts) attempts.Add(r); }, logger, token,
                     roundDone: request.Count > 1 || request.Continuous ? RoundDone : null).ConfigureAwait(false);
                 finished = true;
                 if (local.Warning() is { } localWarning) queue.Add(new WarningItem(localWarning));
@@ -206,6 +216,9 @@ internal static class ProbeRun
                 {
                     case ProbeAnswer.Summary:
                         foreach (var summary in tally.Summaries()) queue.Add(summary);
+                        break;
+                    case ProbeAnswer.Healthy when attempts is not null:
+                        verdicts = tally.Healthy(); // written below, on the pipeline thread
                         break;
                     case ProbeAnswer.Healthy:
                         foreach (var verdict in tally.Healthy()) queue.Add(verdict.Healthy);
@@ -215,6 +228,11 @@ internal static class ProbeRun
                         break;
                 }
             });
+            if (monitoring is not null && verdicts is not null && attempts is not null)
+            {
+                MonitoringOutput.Write(cmdlet, monitoring.Format, monitoring.OutFile, Engine.Monitoring.HealthCheck.From(verdicts, attempts),
+                    clock.Elapsed.TotalSeconds, monitoring.Nagios with { TimeoutMs = request.TimeoutMs });
+            }
         }
         finally
         {

@@ -124,7 +124,7 @@ public partial class ErrorCatalogTests
     public void A_message_answers_for_all_three_platforms(string query)
     {
         var rows = ErrorCatalog.Lookup(query).SelectMany(e => ErrorCatalog.Explain(e)).ToList();
-        Assert.Equal(Platforms, rows.Select(r => r.Platform).ToArray());
+        Assert.Equal(Platforms, rows.Select(r => r.PlatformKind).ToArray());
         Assert.All(rows, r => Assert.False(string.IsNullOrWhiteSpace(r.Message)));
     }
 
@@ -247,7 +247,7 @@ public partial class ErrorCatalogTests
     public void Explain_rows_are_flat_and_in_platform_order()
     {
         var rows = ErrorCatalog.Explain(ErrorCatalog.Lookup("ECONNRESET").Single()).ToList();
-        Assert.Equal(Platforms, rows.Select(r => r.Platform).ToArray());
+        Assert.Equal(Platforms, rows.Select(r => r.PlatformKind).ToArray());
         Assert.Equal(new int?[] { 104, 54, 10054 }, rows.Select(r => r.Number).ToArray());
         // The data's own list first, then every scenario seen (Verified) to end in ECONNRESET, catalogue order.
         Assert.All(rows, r => Assert.Equal("PeerKilledWithUnreadData,ServerClosesUnreadRequest,PeerAbort,PeerReboot,WriteAfterReset,UdpPortUnreachable,AcceptOverflowReset,HalfOpenSynRecv,ResetBeforeAccept,AcceptThenReset,ListenerClosedWithQueue,MiddleboxIdleReset", r.Scenarios));

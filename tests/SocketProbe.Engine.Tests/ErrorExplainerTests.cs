@@ -19,7 +19,7 @@ public class ErrorExplainerTests
     {
         var answer = ErrorExplainer.Query(query, OsPlatform.Linux);
         Assert.Contains("ECONNRESET", Keys(answer));
-        Assert.All(answer.Rows, r => Assert.Equal(OsPlatform.Linux, r.Platform));
+        Assert.All(answer.Rows, r => Assert.Equal(OsPlatform.Linux, r.PlatformKind));
         Assert.Null(answer.NotFound);
         Assert.Contains("matched by", Assert.Single(answer.Notes));
         Assert.Equal(query, answer.About);

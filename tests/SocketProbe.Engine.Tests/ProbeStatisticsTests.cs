@@ -42,7 +42,7 @@ public class ProbeStatisticsTests
         Assert.Equal(1, s.HostUnreachable);
         Assert.Equal(1, s.NetworkUnreachable);
         Assert.Equal(1, s.Error);
-        Assert.Equal(100.0 * 5 / 7, s.LossPercent);
+        Assert.Equal(71.43, s.LossPercent); // 5 of 7, rounded to a hundredth of a percent
         // The round in which the name gave no address has a row of its own, Address empty.
         var unresolved = both[1];
         Assert.Null(unresolved.Address);
@@ -250,5 +250,23 @@ public class ProbeStatisticsTests
         Assert.Equal(123, r.Started.Millisecond);
         var s = Assert.Single(ProbeStatistics.Summarize(new[] { Attempt(1, ProbeOutcome.TimedOut, 1) }));
         Assert.Equal("2026-01-01T00:00:01.000Z", s.OutageStart);
+    }
+}
+
+public sealed class SummaryRoundingTests
+{
+    [Fact]
+    public void Times_and_loss_are_rounded_where_a_person_reads_them()
+    {
+        var attempts = new[] { 0.029, 0.030, 0.030 }.Select((ms, i) => new ProbeResult
+        {
+            Target = "h", Address = "127.0.0.1", Port = 1, Sequence = i + 1, Kind = ProbeOutcome.Open, ConnectMs = ms,
+        }).Append(new ProbeResult { Target = "h", Address = "127.0.0.1", Port = 1, Sequence = 4, Kind = ProbeOutcome.TimedOut, ConnectMs = 2000 })
+          .Append(new ProbeResult { Target = "h", Address = "127.0.0.1", Port = 1, Sequence = 5, Kind = ProbeOutcome.TimedOut, ConnectMs = 2000 })
+          .Append(new ProbeResult { Target = "h", Address = "127.0.0.1", Port = 1, Sequence = 6, Kind = ProbeOutcome.Open, ConnectMs = 0.030 });
+        var s = Assert.Single(ProbeStatistics.Summarize(attempts));
+        Assert.Equal(0.03, s.AvgMs);        // not 0.029749999999999999
+        Assert.Equal(33.33, s.LossPercent); // not 33.333333333333336
+        Assert.Equal("0.03", s.AvgMs!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 }

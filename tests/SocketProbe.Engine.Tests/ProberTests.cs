@@ -470,3 +470,58 @@ public sealed class SkippableLinuxFactAttribute : FactAttribute
         if (!OperatingSystem.IsLinux()) Skip = "Linux behaviour (full accept queue drops SYNs; /proc/self/fd)";
     }
 }
+
+/// <summary>
+/// How a probe ends its connection, as the server sees it: a polite probe ends with FIN (the server's recv returns 0),
+/// -Abort with RST (ECONNRESET). Both the batch path (a plain connect sweep) and the Socket path (-ReadMs, -Send).
+/// </summary>
+public sealed class ProbeCloseTests
+{
+    private static async Task<string> WhatTheServerSaw(bool abort, int? readMs, string? send, string? banner)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(8);
+        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        Task<string> server = Task.Run(async () =>
+        {
+            using Socket s = await listener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(5));
+            if (banner is not null) s.Send(System.Text.Encoding.ASCII.GetBytes(banner));
+            var buffer = new byte[65536];
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                // Read what the probe sends until its connection ends: FIN (0) or RST.
+                while (await s.ReceiveAsync(buffer, SocketFlags.None, bound.Token) > 0)
+                {
+                    if (send is not null) s.Send(new byte[20000]); // an answer bigger than one read of the probe's
+                }
+                return "FIN";
+            }
+            catch (SocketException e) { return e.SocketErrorCode.ToString(); }
+        });
+        Assert.True(ProbeTarget.TryParse($"127.0.0.1:{port}", out var target, out var why), why);
+        var request = new ProbeRequest
+        {
+            Tasks = new[] { new ProbeTask(target!, new[] { port }) },
+            TimeoutMs = 2000, ReadMs = readMs, Send = send is null ? null : System.Text.Encoding.ASCII.GetBytes(send), Abort = abort,
+        };
+        var results = new List<ProbeResult>();
+        await Prober.RunAsync(request, results.Add, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
+        Assert.Equal(ProbeOutcome.Open, Assert.Single(results).Kind);
+        return await server.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Theory]
+    [InlineData(null, null, null)]
+    [InlineData(300, null, "SSH-2.0-Test\r\n")]
+    [InlineData(300, "GET / HTTP/1.0\r\n\r\n", null)]
+    public async Task A_probe_ends_with_FIN(int? readMs, string? send, string? banner) =>
+        Assert.Equal("FIN", await WhatTheServerSaw(abort: false, readMs, send, banner));
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(300)]
+    public async Task Abort_ends_with_RST(int? readMs) =>
+        Assert.Equal(nameof(SocketError.ConnectionReset), await WhatTheServerSaw(abort: true, readMs, null, null));
+}

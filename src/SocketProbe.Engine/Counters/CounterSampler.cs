@@ -60,7 +60,7 @@ public static class CounterSampler
             string scenarios = ScenariosOf(name, scenarioCache);
             rows.Add(new TcpCounter
             {
-                Timestamp = now.Timestamp, Sample = sample, Name = name, Value = value, Delta = delta,
+                TakenAt = now.Timestamp, Sample = sample, Name = name, Value = value, Delta = delta,
                 PerSecond = delta is long d && seconds > 0 ? Math.Round(d / seconds.Value, 3) : delta is null ? null : 0,
                 IntervalSeconds = seconds is double s ? Math.Round(s, 3) : null,
                 Meaning = meaning?.Meaning, Source = meaning?.Source, Scenarios = scenarios, IsLead = CounterCatalog.IsLead(name),

@@ -6,8 +6,9 @@ namespace SocketProbe.Engine.Counters;
 /// </summary>
 public sealed class TcpCounter
 {
-    /// <summary>When the set was read (the end of its interval).</summary>
-    public DateTime Timestamp { get; init; }
+    /// <summary>When the set was read (the end of its interval): ISO 8601 UTC with milliseconds, as every SocketProbe time.</summary>
+    public string Timestamp { get => Probe.ProbeResult.Iso(TakenAt)!; init => TakenAt = Probe.ProbeResult.ParseIso(value) ?? default; }
+    internal DateTime TakenAt { get; init; }
     /// <summary>1, 2, 3 ... one per interval (-Count, -Continuous); 1 for a single read.</summary>
     public int Sample { get; init; }
     /// <summary>nstat's name on Linux: TcpOutRsts, TcpExtListenOverflows, Ip6InReceives, UdpNoPorts ...</summary>

@@ -168,21 +168,21 @@ public static partial class ErrorCatalog
             {
                 yield return new ErrorInfo
                 {
-                    Key = entry.Key, Platform = os, Name = p.Name, Number = p.Number, Message = p.Message,
+                    Key = entry.Key, PlatformKind = os, Name = p.Name, Number = p.Number, Message = p.Message,
                     SocketError = p.DotNetSocketError, NativeErrorCode = p.DotNetNativeErrorCode,
                     Summary = entry.Summary, Causes = entry.Causes, Scenarios = scenarios, Source = p.Source,
                     NextStep = next.Text, NextCommand = next.Command, Runtime = seen?.Pattern.Runtime, Matched = seen?.Matched, PatternSource = seen?.Pattern.Source,
-                    Note = seen?.Pattern.Note, LinePlatform = seen?.Platform,
+                    Note = seen?.Pattern.Note, LinePlatformKind = seen?.Platform,
                 };
             }
             else if (entry.GapOn(os) is { } gap)
             {
                 yield return new ErrorInfo
                 {
-                    Key = entry.Key, Platform = os, Message = gap.Statement,
+                    Key = entry.Key, PlatformKind = os, Message = gap.Statement,
                     Summary = entry.Summary, Causes = entry.Causes, Scenarios = scenarios, Source = gap.Source,
                     NextStep = next.Text, NextCommand = next.Command, Runtime = seen?.Pattern.Runtime, Matched = seen?.Matched, PatternSource = seen?.Pattern.Source,
-                    Note = seen?.Pattern.Note, LinePlatform = seen?.Platform,
+                    Note = seen?.Pattern.Note, LinePlatformKind = seen?.Platform,
                 };
             }
         }
@@ -228,7 +228,9 @@ public static partial class ErrorCatalog
 public sealed class ErrorInfo
 {
     public string Key { get; init; } = "";
-    public OsPlatform Platform { get; init; }
+    /// <summary>Linux, macOS or Windows, as a name: JSON and CSV say the same word.</summary>
+    public string Platform { get => PlatformKind.ToString(); init => PlatformKind = Enum.Parse<OsPlatform>(value, ignoreCase: true); }
+    internal OsPlatform PlatformKind { get; init; }
     public string? Name { get; init; }
     public int? Number { get; init; }
     public string Message { get; init; } = "";
@@ -256,7 +258,8 @@ public sealed class ErrorInfo
     /// <summary>For a log line: what the wording means beyond the error (a runtime's own timeout, a proxy's state letters…).</summary>
     public string? Note { get; init; }
     /// <summary>For a log line: the platform its wording or number implies (a Windows text, a Linux errno number), if any.</summary>
-    public OsPlatform? LinePlatform { get; init; }
+    public string? LinePlatform { get => LinePlatformKind?.ToString(); init => LinePlatformKind = string.IsNullOrEmpty(value) ? null : Enum.Parse<OsPlatform>(value, ignoreCase: true); }
+    internal OsPlatform? LinePlatformKind { get; init; }
 
     public override string ToString() => Name is null ? $"{Key} ({Platform}: none)" : $"{Name} ({Platform} {Number})";
 }

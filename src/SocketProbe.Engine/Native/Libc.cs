@@ -33,6 +33,8 @@ internal static unsafe partial class Libc
     [DllImport(Lib, SetLastError = true)] public static extern nint signal(int sig, nint handler);
     [DllImport(Lib, SetLastError = true)] public static extern nint send(int fd, byte* buf, nint len, int flags);
     [DllImport(Lib, SetLastError = true)] public static extern nint write(int fd, byte* buf, nint count);
+    [DllImport(Lib, SetLastError = true)] public static extern nint recv(int fd, byte* buf, nint len, int flags);
+    [DllImport(Lib, SetLastError = true)] public static extern int setsockopt(int fd, int level, int name, void* value, uint length);
     /// <summary>nfds is nfds_t: unsigned long on Linux, unsigned int on Darwin (passed in a register either way).</summary>
     [DllImport(Lib, SetLastError = true)] public static extern int poll(PollFd* fds, nuint nfds, int timeoutMs);
 

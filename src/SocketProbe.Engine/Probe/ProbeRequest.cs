@@ -47,6 +47,9 @@ public sealed class ProbeRequest
 
     /// <summary>Bind each probe socket to this local port (0: the kernel chooses).</summary>
     public int SourcePort { get; set; }
+
+    /// <summary>End each connection with RST (SO_LINGER {on, 0}) instead of FIN: what a server logs as "connection reset by peer".</summary>
+    public bool Abort { get; set; }
     /// <summary>-Capture: a capture session that annotates each attempt with TTLs and the RST's origin; null captures nothing.</summary>
     public Wire.ProbeWire? Wire { get; set; }
 

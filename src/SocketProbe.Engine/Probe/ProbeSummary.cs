@@ -171,16 +171,17 @@ public sealed class ProbeTally
     {
         var s = g.Summary;
         int targets = s.Sent - s.LocalError;
-        s.LossPercent = targets == 0 ? null : 100.0 * (targets - s.Open) / targets;
+        // Rounded where a person reads them: a microsecond (3 decimals of ms) and a hundredth of a percent.
+        s.LossPercent = targets == 0 ? null : Math.Round(100.0 * (targets - s.Open) / targets, 2);
         var times = g.Times.OrderBy(ms => ms).ToArray();
         s.Answered = times.Length;
         if (times.Length > 0)
         {
-            s.MinMs = times[0];
-            s.MaxMs = times[^1];
-            s.AvgMs = times.Average();
-            s.P50Ms = ProbeStatistics.NearestRank(times, 50);
-            s.P95Ms = ProbeStatistics.NearestRank(times, 95);
+            s.MinMs = Math.Round(times[0], 3);
+            s.MaxMs = Math.Round(times[^1], 3);
+            s.AvgMs = Math.Round(times.Average(), 3);
+            s.P50Ms = Math.Round(ProbeStatistics.NearestRank(times, 50), 3);
+            s.P95Ms = Math.Round(ProbeStatistics.NearestRank(times, 95), 3);
         }
         return s;
     }

@@ -251,7 +251,7 @@ public static class Prober
                 int fd = done.Fd, errno = expired ? 0 : done.Errno;
                 result.ConnectMs = Stopwatch.GetElapsedTime(slot.Started, done.At).TotalMilliseconds;
                 IPEndPoint? local = fd >= 0 ? ConnectBatch.LocalEndPoint(fd) : null;
-                ConnectBatch.Release(fd);
+                ProbeClose.Fd(fd, _request.Abort);
                 if (local is not null && !local.Address.Equals(lastLocal))
                 {
                     // One string for the source address the sweep's attempts share (not one per result).
@@ -482,7 +482,7 @@ public static class Prober
                     Socket? socket = Create(address.AddressFamily, result, _request);
                     if (socket is not null)
                     {
-                        using (socket)
+                        using (new ProbeClose(socket, _request.Abort))
                         {
                             await ConnectAsync(socket, endpoint, result, left).ConfigureAwait(false);
                             IPEndPoint? local = SocketName.Local(socket);

@@ -27,7 +27,7 @@ public static class IdleTimeoutFinder
         {
             sink(new IdleTimeoutResult
             {
-                Target = missing.Target, Port = missing.Port, Kind = IdleTimeoutKind.NotConnected, ProbeWith = request.ProbeWith.ToString(),
+                Target = missing.Target, Port = missing.Port, KindValue = IdleTimeoutKind.NotConnected, ProbeWith = request.ProbeWith.ToString(),
                 Message = missing.Resolution.Message ?? "the name gave no address", Recommendation = "nothing was tried: the name gave no address",
             });
         }
@@ -126,7 +126,7 @@ public static class IdleTimeoutFinder
             }
             catch (OperationCanceledException) when (_answered.IsCancellationRequested && !_token.IsCancellationRequested)
             {
-                row.Verdict = IdleVerdict.NotProbed;
+                row.VerdictKind = IdleVerdict.NotProbed;
                 row.Message = "not needed: the answer was known before this connection's probe";
             }
             finally
@@ -146,7 +146,7 @@ public static class IdleTimeoutFinder
                 socket => Configure(socket, idle), _request.ConnectTimeoutMs, token).ConfigureAwait(false);
             if (connection is null)
             {
-                row.Verdict = failure!.Fate == WatchFate.LocalError ? IdleVerdict.LocalError : IdleVerdict.NotConnected;
+                row.VerdictKind = failure!.Fate == WatchFate.LocalError ? IdleVerdict.LocalError : IdleVerdict.NotConnected;
                 Fill(row, failure);
                 return;
             }
@@ -199,7 +199,7 @@ public static class IdleTimeoutFinder
                 // can follow it (and our TCP_USER_TIMEOUT would soon end the connection on its full window).
                 if (connection.BytesUnsent > 0 && !connection.Ended.IsCompleted && TcpInfo.Read(connection.Socket) is { Unacked: 0 })
                 {
-                    row.Verdict = IdleVerdict.Alive;
+                    row.VerdictKind = IdleVerdict.Alive;
                     row.Operation = "Send";
                     row.Message = $"alive: {NotReading}; -Send was never taken whole, so no idle followed it";
                     ReadTcpInfo(connection, row);
@@ -249,7 +249,7 @@ public static class IdleTimeoutFinder
 
             if (busy)
             {
-                row.Verdict = IdleVerdict.Busy;
+                row.VerdictKind = IdleVerdict.Busy;
                 row.Operation = "Receive";
                 row.Message = $"the server sent {connection.BytesReceived} bytes on its own, the last {Stopwatch.GetElapsedTime(connection.LastReceive).TotalSeconds:F1} s ago: " +
                     $"in {2 * idle} s this connection was never idle for {idle} s";
@@ -278,7 +278,7 @@ public static class IdleTimeoutFinder
                 if (ownEnd) row.OwnEndSeconds = Stopwatch.GetElapsedTime(idleStart, ownAt).TotalSeconds;
                 // ETIMEDOUT of a Send probe the far side kept acknowledging: our TCP_USER_TIMEOUT on its zero window, not the path.
                 bool notReading = _request.ProbeWith == IdleProbe.Send && end.Fate == WatchFate.TimedOut && sinceProbeMs >= 0 && AckedSince(connection, probeAt);
-                row.Verdict = end.Fate switch
+                row.VerdictKind = end.Fate switch
                 {
                     _ when answeredAfterProbe || notReading => IdleVerdict.Alive,
                     // ETIMEDOUT here can only be the probe going unanswered: no other data was in flight.
@@ -297,12 +297,12 @@ public static class IdleTimeoutFinder
                     row.Message = $"alive at its probe: {NotReading}, and our own TCP_USER_TIMEOUT of {_request.ProbeSeconds:0.#} s on that full window ended the connection, not the path";
                 else if (goodbye && !ownAfterProbe)
                     row.Message = $"the server said goodbye (\"{row.Goodbye}\") and then {(end.Fate == WatchFate.Reset ? "reset (RST)" : "closed (FIN)")} after {idleMs / 1000:F2} s idle: {end.Message}";
-                else if (row.Verdict == IdleVerdict.Alive)
+                else if (row.VerdictKind == IdleVerdict.Alive)
                     row.Message = $"alive at its probe; the far side ended it {sinceProbeMs / 1000:F1} s later ({end.Fate}{(ownEnd ? $", {row.OwnEndSeconds:F2} s into the idle: its own timer" : "")}{(goodbye ? $", saying \"{row.Goodbye}\"" : "")})";
             }
             else
             {
-                row.Verdict = IdleVerdict.Alive;
+                row.VerdictKind = IdleVerdict.Alive;
                 row.Operation = _request.ProbeWith == IdleProbe.KeepAlive ? "KeepAlive" : "Send";
                 row.Message = "still established after its probe" + (connection.BytesUnsent > 0 && TcpInfo.Read(connection.Socket) is { Unacked: 0 } ? $"; {NotReading}" : "");
             }
@@ -394,7 +394,7 @@ public static class IdleTimeoutFinder
                 bool complete = Shorter(shortestDead, shortestBusy) is int end
                     ? _plan.Where(p => p.IdleSeconds < end).All(p => _judged.ContainsKey(p.IdleSeconds))
                     : _plan.All(p => _judged.ContainsKey(p.IdleSeconds));
-                if (complete && _answeredAt == 0 && row.Verdict != IdleVerdict.NotProbed)
+                if (complete && _answeredAt == 0 && row.VerdictKind != IdleVerdict.NotProbed)
                 {
                     _answeredAt = Stopwatch.GetTimestamp();
                     _logger.LogInformation("{Address}: answered after {Seconds:F1} s: alive at {Alive} s, dead at {Dead} s",
@@ -417,10 +417,10 @@ public static class IdleTimeoutFinder
         private static (int? LongestAlive, int? ShortestDead, int? ShortestBusy) Bounds(IEnumerable<IdleConnectionResult> rows)
         {
             var list = rows.ToList();
-            int? dead = list.Where(r => IsDead(r.Verdict)).Select(r => (int?)r.IdleSeconds).Min();
-            int? busy = list.Where(r => r.Verdict == IdleVerdict.Busy).Select(r => (int?)r.IdleSeconds).Min();
+            int? dead = list.Where(r => IsDead(r.VerdictKind)).Select(r => (int?)r.IdleSeconds).Min();
+            int? busy = list.Where(r => r.VerdictKind == IdleVerdict.Busy).Select(r => (int?)r.IdleSeconds).Min();
             int? end = Shorter(dead, busy);
-            int? alive = list.Where(r => r.Verdict == IdleVerdict.Alive && (end is null || r.IdleSeconds < end)).Select(r => (int?)r.IdleSeconds).Max();
+            int? alive = list.Where(r => r.VerdictKind == IdleVerdict.Alive && (end is null || r.IdleSeconds < end)).Select(r => (int?)r.IdleSeconds).Max();
             return (alive, dead, busy);
         }
 
@@ -434,14 +434,14 @@ public static class IdleTimeoutFinder
                 LongestAliveSeconds = alive, ShortestDeadSeconds = dead, Tried = _opened, MostOpen = _mostOpen,
                 ProbeWith = _request.ProbeWith.ToString(),
                 // A -Send the connection ended on (a partial request met the server's request timer) never started a pooled idle.
-                IdleAfter = _request.Send is null || (dead is not null && !rows.Any(r => r.AnswerBytes > 0 && !r.EndedInExchange)) ? IdleStart.Connect : IdleStart.Answer,
+                IdleAfterKind = _request.Send is null || (dead is not null && !rows.Any(r => r.AnswerBytes > 0 && !r.EndedInExchange)) ? IdleStart.Connect : IdleStart.Answer,
                 ElapsedSeconds = Math.Round(Stopwatch.GetElapsedTime(_started, _answeredAt != 0 ? _answeredAt : Stopwatch.GetTimestamp()).TotalSeconds, 2),
             };
             var notes = new List<string>();
             if (dead is int d)
             {
                 IdleConnectionResult first = rows.First(r => r.IdleSeconds == d);
-                result.Kind = first.Verdict switch
+                result.KindValue = first.VerdictKind switch
                 {
                     IdleVerdict.Reset => IdleTimeoutKind.Reset,
                     IdleVerdict.Silent => IdleTimeoutKind.Silent,
@@ -449,35 +449,35 @@ public static class IdleTimeoutFinder
                 };
                 // Ended before it was idle for any time worth the name, and nothing shorter survived: the server
                 // ends every connection at once. That is no idle timeout, and keeping connections busier cannot help.
-                if (alive is null && first.Verdict is IdleVerdict.Closed or IdleVerdict.Reset && first.EndedAfterMs is double endedMs && endedMs - (first.IdleFromMs ?? 0) < AtConnectMs)
-                    result.Kind = IdleTimeoutKind.EndedAtConnect;
+                if (alive is null && first.VerdictKind is IdleVerdict.Closed or IdleVerdict.Reset && first.EndedAfterMs is double endedMs && endedMs - (first.IdleFromMs ?? 0) < AtConnectMs)
+                    result.KindValue = IdleTimeoutKind.EndedAtConnect;
                 // Every connection's own end counts, alive ones too (a FIN after its probe), and those the answer made
                 // unneeded: when several searches share the throttle, the connection that saw it may be one of those.
                 var own = rows.Where(r => r.OwnEndSeconds is not null).Select(r => r.OwnEndSeconds!.Value).ToArray();
                 if (own.Length > 0) result.ObservedSeconds = Math.Round(own.Min(), 2);
-                result.Goodbye = first.Goodbye ?? rows.FirstOrDefault(r => r.Goodbye is not null && IsDead(r.Verdict))?.Goodbye;
+                result.Goodbye = first.Goodbye ?? rows.FirstOrDefault(r => r.Goodbye is not null && IsDead(r.VerdictKind))?.Goodbye;
                 if (result.Goodbye is not null) notes.Add($"the server said goodbye before it closed: \"{result.Goodbye}\"");
-                if (result.ObservedSeconds is null && result.Kind == IdleTimeoutKind.Closed)
+                if (result.ObservedSeconds is null && result.KindValue == IdleTimeoutKind.Closed)
                     notes.Add($"no connection saw the server's own FIN: it came right after a probe (drawn by it, or its own timer at the same moment), so its timer lies between {alive?.ToString() ?? "0"} and {d} s");
                 Wire.IWireFields.Copy(first, result);
                 if (first.ResetFrom == nameof(Wire.ResetOrigin.Path))
                     notes.Add($"-Capture: the RST came with TTL {first.ResetTtl}, the server's SYN-ACK with {first.SynAckTtl}: something on the path forged it (a middlebox that forgot the flow), not the server");
                 else if (first.ResetFrom == nameof(Wire.ResetOrigin.Peer))
                     notes.Add($"-Capture: the RST came from as many hops away as the server's SYN-ACK (TTL {first.ResetTtl}): the server itself, or a box at its hop");
-                int above = rows.Count(r => r.Verdict == IdleVerdict.Alive && r.IdleSeconds > d);
+                int above = rows.Count(r => r.VerdictKind == IdleVerdict.Alive && r.IdleSeconds > d);
                 if (above > 0) notes.Add($"{above} connection(s) idle longer than {d} s survived: the timeout is not one fixed idle time here (several middleboxes or servers behind one address?)");
             }
             else
             {
-                result.Kind = busy is not null ? IdleTimeoutKind.Busy
-                    : rows.Any(r => r.Verdict == IdleVerdict.Alive) ? IdleTimeoutKind.None
-                    : rows.Any(r => r.Verdict == IdleVerdict.LocalError) && rows.All(r => r.Verdict is IdleVerdict.LocalError or IdleVerdict.NotProbed)
+                result.KindValue = busy is not null ? IdleTimeoutKind.Busy
+                    : rows.Any(r => r.VerdictKind == IdleVerdict.Alive) ? IdleTimeoutKind.None
+                    : rows.Any(r => r.VerdictKind == IdleVerdict.LocalError) && rows.All(r => r.VerdictKind is IdleVerdict.LocalError or IdleVerdict.NotProbed)
                         ? IdleTimeoutKind.LocalError : IdleTimeoutKind.NotConnected;
             }
             if (dead is null && alive is int longest) Wire.IWireFields.Copy(rows.First(r => r.IdleSeconds == longest), result);
-            if (result.Kind is IdleTimeoutKind.NotConnected or IdleTimeoutKind.LocalError)
+            if (result.KindValue is IdleTimeoutKind.NotConnected or IdleTimeoutKind.LocalError)
             {
-                var failed = rows.FirstOrDefault(r => r.Verdict is IdleVerdict.NotConnected or IdleVerdict.Failed or IdleVerdict.LocalError);
+                var failed = rows.FirstOrDefault(r => r.VerdictKind is IdleVerdict.NotConnected or IdleVerdict.Failed or IdleVerdict.LocalError);
                 notes.Add($"no connection answered its probe{(failed is null ? "" : $": {failed.Operation} {failed.ErrnoName ?? failed.SocketError} {failed.Message}")}");
             }
             if (alive is int a && dead is int b && b - a > _request.ResolutionSeconds)
@@ -488,33 +488,33 @@ public static class IdleTimeoutFinder
             if (unanswered > 0)
                 notes.Add($"{unanswered} connection(s) got no answer to -Send within -ReadMs ({_request.ReadMs} ms) or their idle time, whichever was shorter: their idle counted from the request; a -Send the server answers (a whole request of its protocol) measures what a pooled connection meets");
             // The server's own close of a connection that never sent a request is its wait for a first request.
-            bool firstRequestTimer = result.IdleAfter == IdleStart.Connect &&
-                (result.Kind == IdleTimeoutKind.Closed || (result.Kind == IdleTimeoutKind.Reset && result.ResetFrom == nameof(Wire.ResetOrigin.Peer)));
-            if (result.IdleAfter == IdleStart.Connect && result.Kind is IdleTimeoutKind.Closed or IdleTimeoutKind.Reset)
+            bool firstRequestTimer = result.IdleAfterKind == IdleStart.Connect &&
+                (result.KindValue == IdleTimeoutKind.Closed || (result.KindValue == IdleTimeoutKind.Reset && result.ResetFrom == nameof(Wire.ResetOrigin.Peer)));
+            if (result.IdleAfterKind == IdleStart.Connect && result.KindValue is IdleTimeoutKind.Closed or IdleTimeoutKind.Reset)
                 notes.Add(_request.Send is null
                     ? $"no -Send: these connections never sent a request, so {FirstRequestTimer}; a pooled connection meets {KeepAliveTimer}: give -Send with a request the server answers to measure that"
                     : $"the server ended the connection instead of answering -Send (an incomplete request?), so {FirstRequestTimer.Replace("a first request", "a whole request")}; a pooled connection meets {KeepAliveTimer}: give -Send a whole request the server answers to measure that");
-            int failures = rows.Count(r => r.Verdict is IdleVerdict.NotConnected or IdleVerdict.Failed or IdleVerdict.LocalError);
-            if (failures > 0 && result.Kind is not IdleTimeoutKind.NotConnected and not IdleTimeoutKind.LocalError) notes.Add($"{failures} connection(s) failed otherwise and are not part of the answer (see -Detailed)");
+            int failures = rows.Count(r => r.VerdictKind is IdleVerdict.NotConnected or IdleVerdict.Failed or IdleVerdict.LocalError);
+            if (failures > 0 && result.KindValue is not IdleTimeoutKind.NotConnected and not IdleTimeoutKind.LocalError) notes.Add($"{failures} connection(s) failed otherwise and are not part of the answer (see -Detailed)");
             result.Message = notes.Count == 0 ? null : string.Join("; ", notes);
 
-            result.RecommendedIdleSeconds = alive is int keep && result.Kind is not IdleTimeoutKind.None and not IdleTimeoutKind.NotConnected and not IdleTimeoutKind.LocalError and not IdleTimeoutKind.Busy and not IdleTimeoutKind.EndedAtConnect
+            result.RecommendedIdleSeconds = alive is int keep && result.KindValue is not IdleTimeoutKind.None and not IdleTimeoutKind.NotConnected and not IdleTimeoutKind.LocalError and not IdleTimeoutKind.Busy and not IdleTimeoutKind.EndedAtConnect
                 ? Math.Max(1, (int)Math.Floor(0.8 * keep)) : null;
-            result.Recommendation = result.Kind switch
+            result.Recommendation = result.KindValue switch
             {
                 IdleTimeoutKind.None => $"no idle timeout up to {_request.MaxSeconds} s: nothing to tune below that",
                 IdleTimeoutKind.NotConnected => "nothing to recommend: no connection could be judged",
                 IdleTimeoutKind.Busy => $"the server sends on its own at least every {busy} s: it keeps its connections busy itself, so they are never idle that long" +
                     (alive is int calm ? $" (connections idle for up to {calm} s before it spoke survived)" : "") + "; no idle timeout to tune around while it does",
-                IdleTimeoutKind.EndedAtConnect when result.IdleAfter == IdleStart.Answer => $"the server ends every connection right after answering -Send ({(rows.First(r => r.IdleSeconds == dead).Verdict == IdleVerdict.Reset ? "RST" : "FIN")} within {AtConnectMs:0} ms of the answer): it keeps no connection for reuse (HTTP: it answered Connection: close, or keep-alive is off there), so no pooled connection meets an idle close here",
-                IdleTimeoutKind.EndedAtConnect => $"the server ends every connection right after connect ({(rows.First(r => r.IdleSeconds == dead).Verdict == IdleVerdict.Reset ? "RST" : "FIN")} within {AtConnectMs:0} ms, before any idle time): it has no idle timeout to tune around; it does not keep connections on this port at all (overloaded, an access rule, or not the service you meant: see Test-TcpEndpoint -ReadMs)",
+                IdleTimeoutKind.EndedAtConnect when result.IdleAfterKind == IdleStart.Answer => $"the server ends every connection right after answering -Send ({(rows.First(r => r.IdleSeconds == dead).VerdictKind == IdleVerdict.Reset ? "RST" : "FIN")} within {AtConnectMs:0} ms of the answer): it keeps no connection for reuse (HTTP: it answered Connection: close, or keep-alive is off there), so no pooled connection meets an idle close here",
+                IdleTimeoutKind.EndedAtConnect => $"the server ends every connection right after connect ({(rows.First(r => r.IdleSeconds == dead).VerdictKind == IdleVerdict.Reset ? "RST" : "FIN")} within {AtConnectMs:0} ms, before any idle time): it has no idle timeout to tune around; it does not keep connections on this port at all (overloaded, an access rule, or not the service you meant: see Test-TcpEndpoint -ReadMs)",
                 IdleTimeoutKind.LocalError => "nothing to recommend: this machine could not make the connections (see Message); that says nothing about the target",
                 _ when result.RecommendedIdleSeconds is null => $"even {dead} s idle is too long here: keep connections busier than every {dead} s",
                 // An RST from the server's own distance is most likely its own idle timer, which keepalive does not reset.
                 IdleTimeoutKind.Reset when result.ResetFrom == nameof(Wire.ResetOrigin.Peer) => $"the RST came from as far as the server (-Capture: TTL {result.ResetTtl}): most likely the server's own idle timeout, which keepalive probes do not reset; retire pooled connections idle for more than {result.RecommendedIdleSeconds} s (or ping in the application protocol); if a load balancer answers in the server's name, TCP keepalive idle below {alive} s keeps it too",
                 _ when firstRequestTimer => $"the server closes connections that sent no request after about {result.ObservedSeconds?.ToString() ?? dead.ToString()} s: {FirstRequestTimer}; a pooled connection meets {KeepAliveTimer} instead: to measure that, run again with -Send and a request the server answers, e.g. -Send \"GET / HTTP/1.1`r`nHost: name`r`n`r`n\"",
                 IdleTimeoutKind.Closed => $"the server closes connections idle for about {result.ObservedSeconds?.ToString() ?? dead.ToString()} s after an answer (its keep-alive timeout, e.g. nginx keepalive_timeout): set your client's pool idle timeout below that, retiring pooled connections idle for more than {result.RecommendedIdleSeconds} s (ClientSettings names the setting for each client), and retry idempotent requests: one sent as the server closes meets a reset. Keepalive probes do not reset a server's own idle timer",
-                _ => $"the path forgets connections idle for {dead} s ({result.Kind}): set TCP keepalive idle below {alive} s, e.g. SO_KEEPALIVE with TCP_KEEPIDLE = {result.RecommendedIdleSeconds} s (net.ipv4.tcp_keepalive_time system-wide), or a pool idle timeout below {alive} s",
+                _ => $"the path forgets connections idle for {dead} s ({result.KindValue}): set TCP keepalive idle below {alive} s, e.g. SO_KEEPALIVE with TCP_KEEPIDLE = {result.RecommendedIdleSeconds} s (net.ipv4.tcp_keepalive_time system-wide), or a pool idle timeout below {alive} s",
             };
             // A pool idle timeout below the alive time avoids the close whether the server or the path makes it;
             // not the server's first-request timer, which no pooled connection (one that has sent a request) meets.

@@ -41,9 +41,12 @@ public sealed class IdleTimeoutResult : Wire.IWireFields
     public int? LongestAliveSeconds { get; set; }
     /// <summary>The shortest idle time (s) after which the connection had been forgotten.</summary>
     public int? ShortestDeadSeconds { get; set; }
-    public IdleTimeoutKind Kind { get; set; }
+    /// <summary>What ended the idle connections (<see cref="IdleTimeoutKind"/>), as its name.</summary>
+    public string Kind { get => KindValue.ToString(); set => KindValue = Enum.Parse<IdleTimeoutKind>(value, ignoreCase: true); }
+    internal IdleTimeoutKind KindValue { get; set; }
     /// <summary>Connect (no -Send: the server's wait for a first request) or Answer (-Send answered: the timer a pooled connection meets).</summary>
-    public IdleStart IdleAfter { get; set; }
+    public string IdleAfter { get => IdleAfterKind.ToString(); set => IdleAfterKind = Enum.Parse<IdleStart>(value, ignoreCase: true); }
+    internal IdleStart IdleAfterKind { get; set; }
     /// <summary>For Closed (and a Reset that came before the probe): when the far side's own FIN or RST came, in seconds since the idle began (connect, or -Send's answer).</summary>
     public double? ObservedSeconds { get; set; }
     /// <summary>What the server said right before it closed, as printable text (HTTP 408, SMTP/FTP 421): a goodbye is a close too.</summary>
@@ -105,7 +108,9 @@ public sealed class IdleConnectionResult : Wire.IWireFields
     public int IdleSeconds { get; set; }
     /// <summary>When it was connected, s after the search began.</summary>
     public double StartedAtSeconds { get; set; }
-    public IdleVerdict Verdict { get; set; }
+    /// <summary>How this connection was judged (<see cref="IdleVerdict"/>), as its name.</summary>
+    public string Verdict { get => VerdictKind.ToString(); set => VerdictKind = Enum.Parse<IdleVerdict>(value, ignoreCase: true); }
+    internal IdleVerdict VerdictKind { get; set; }
     /// <summary>Ms from connect to the end the connection saw (empty when it was still established when judged).</summary>
     public double? EndedAfterMs { get; set; }
     /// <summary>-Send: bytes of the answer read before the idle (0: none came within -ReadMs or the idle time); empty without -Send.</summary>

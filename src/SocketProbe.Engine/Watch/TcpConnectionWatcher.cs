@@ -36,8 +36,8 @@ public static class TcpConnectionWatcher
         {
             Emit(new WatchResult
             {
-                Target = missing.Target, Port = missing.Port, Connection = 0, Fate = WatchFate.NotConnected, Operation = "Resolve",
-                Timestamp = missing.Resolution.Timestamp, SocketError = missing.Resolution.Error?.ToString(), Message = missing.Resolution.Message,
+                Target = missing.Target, Port = missing.Port, Connection = 0, FateKind = WatchFate.NotConnected, Operation = "Resolve",
+                StartedUtc = missing.Resolution.Timestamp, SocketError = missing.Resolution.Error?.ToString(), Message = missing.Resolution.Message,
             });
         }
         if (endpoints.Count == 0) return;
@@ -84,7 +84,7 @@ public static class TcpConnectionWatcher
             AddressFamily = endpoint.AddressFamilyName,
             Port = endpoint.Port,
             Connection = number,
-            Timestamp = DateTime.UtcNow,
+            StartedUtc = DateTime.UtcNow,
         };
         var (connection, failure, connectMs) = await HeldConnection.ConnectAsync(new IPEndPoint(endpoint.Address, endpoint.Port),
             socket => Configure(socket, request, logger, number == 1), request.ConnectTimeoutMs, token).ConfigureAwait(false);
@@ -178,7 +178,7 @@ public static class TcpConnectionWatcher
 
     private static void Fill(WatchResult result, SocketEnd end)
     {
-        result.Fate = end.Fate;
+        result.FateKind = end.Fate;
         result.Operation = end.Operation;
         result.SocketError = end.SocketError;
         result.Errno = end.Errno;

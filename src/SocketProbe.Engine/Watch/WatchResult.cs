@@ -13,7 +13,9 @@ public sealed class WatchResult : Wire.IWireFields
     public int Port { get; set; }
     /// <summary>1..Count: which of the connections to this address.</summary>
     public int Connection { get; set; }
-    public WatchFate Fate { get; set; }
+    /// <summary>How it ended (<see cref="WatchFate"/>), as its name: JSON and CSV say the same word.</summary>
+    public string Fate { get => FateKind.ToString(); set => FateKind = Enum.Parse<WatchFate>(value, ignoreCase: true); }
+    internal WatchFate FateKind { get; set; }
     /// <summary>Ms from the connect's completion to the end (or to the end of the hold); empty when never connected.</summary>
     public double? AfterMs { get; set; }
     /// <summary>Ms since the last byte moved either way (or since connect when none did), at the end.</summary>
@@ -28,8 +30,9 @@ public sealed class WatchResult : Wire.IWireFields
     public long BytesReceived { get; set; }
     /// <summary>Time of the connect call alone (ms).</summary>
     public double? ConnectMs { get; set; }
-    /// <summary>When the connect started (UTC).</summary>
-    public DateTime Timestamp { get; set; }
+    /// <summary>When the connect started: ISO 8601 UTC with milliseconds, as every SocketProbe time (2026-12-02T00:56:58.123Z).</summary>
+    public string Timestamp { get => Probe.ProbeResult.Iso(StartedUtc)!; set => StartedUtc = Probe.ProbeResult.ParseIso(value) ?? default; }
+    internal DateTime StartedUtc { get; set; }
     public string? LocalAddress { get; set; }
     public int? LocalPort { get; set; }
     /// <summary>-Capture: TTL (IPv6: hop limit) of the target's SYN-ACK on this connection.</summary>

@@ -74,6 +74,8 @@ public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
                 queue.Add(new ProgressItem(new ProgressRecord(ProgressId, Activity, result.ToString())
                     { RecordType = ProgressRecordType.Completed, PercentComplete = 100 }));
                 queue.Add(new InformationItem(result, new[] { "SocketProbe", "Matrix", "Result" }));
+                // The count line, shown by the host as Write-Host's are (tag PSHOST): the Result record above is for scripts.
+                queue.Add(new InformationItem(new HostInformationMessage { Message = result.ToString() }, new[] { "PSHOST", "SocketProbe", "Matrix", "CountLine" }));
             });
             WritePcap(pcap);
         }

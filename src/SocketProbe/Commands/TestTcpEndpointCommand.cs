@@ -12,6 +12,7 @@ namespace SocketProbe.Commands;
 [Cmdlet(VerbsDiagnostic.Test, "TcpEndpoint", DefaultParameterSetName = ProbeSet)]
 [OutputType(typeof(ProbeResult), ParameterSetName = new[] { ProbeSet })]
 [OutputType(typeof(bool), ParameterSetName = new[] { QuietSet })]
+[OutputType(typeof(string), ParameterSetName = new[] { QuietSet })]
 [OutputType(typeof(ProbeSummary), ParameterSetName = new[] { SummarySet })]
 public sealed class TestTcpEndpointCommand : TargetCmdlet, IProbeParameters
 {
@@ -80,6 +81,33 @@ public sealed class TestTcpEndpointCommand : TargetCmdlet, IProbeParameters
     [ValidateRange(1, 65535)]
     public int SourcePort { get; set; }
 
+    /// <summary>End each probe connection with RST (SO_LINGER {on, 0}) instead of FIN. Without it a probe closes politely.</summary>
+    [Parameter]
+    public SwitchParameter Abort { get; set; }
+
+    /// <summary>-Quiet as Prometheus text (blackbox_exporter's names) or as a Nagios plugin line and exit code ($LASTEXITCODE).</summary>
+    [Parameter(ParameterSetName = QuietSet)]
+    public MonitoringFormat As { get; set; }
+
+    /// <summary>With -As: write the text to this file atomically (a temporary file beside it, then a rename), UTF-8 without BOM, LF.</summary>
+    [Parameter(ParameterSetName = QuietSet)]
+    [ValidateNotNullOrEmpty]
+    public string? OutFile { get; set; }
+
+    /// <summary>-As Nagios: response time (ms) above which the state is WARNING (check_tcp's -w, in ms).</summary>
+    [Parameter(ParameterSetName = QuietSet)]
+    [ValidateRange(0.0, 3_600_000.0)]
+    public double WarningMs { get; set; }
+
+    /// <summary>-As Nagios: response time (ms) above which the state is CRITICAL (check_tcp's -c, in ms).</summary>
+    [Parameter(ParameterSetName = QuietSet)]
+    [ValidateRange(0.0, 3_600_000.0)]
+    public double CriticalMs { get; set; }
+
+    /// <summary>-As Nagios: the state of a refused connect (check_tcp's -r ok|warn|crit); Critical unless given.</summary>
+    [Parameter(ParameterSetName = QuietSet)]
+    public RefusedState RefusedState { get; set; } = RefusedState.Critical;
+
     /// <summary>SynAckTtl, ResetTtl, ResetFrom, IcmpFrom on each attempt.</summary>
     [Parameter(ParameterSetName = ProbeSet)]
     public SwitchParameter Capture { get; set; }
@@ -87,7 +115,22 @@ public sealed class TestTcpEndpointCommand : TargetCmdlet, IProbeParameters
     private protected override (System.Net.Sockets.AddressFamily? Family, string Why) TargetFamily =>
         ProbeRun.Family(this, this, _request.SourceAddress);
 
-    protected override void BeginProcessing() => _request = ProbeRun.Prepare(this, this);
+    protected override void BeginProcessing()
+    {
+        foreach (string name in new[] { nameof(OutFile), nameof(WarningMs), nameof(CriticalMs), nameof(RefusedState) })
+        {
+            if (Given(name) && !Given(nameof(As)))
+            {
+                ThrowInvalidArgument($"-{name} needs -As (Prometheus or Nagios): it shapes the monitoring output.", name + "WithoutAs", name);
+            }
+            if (name != nameof(OutFile) && Given(name) && As != MonitoringFormat.Nagios)
+            {
+                ThrowInvalidArgument($"-{name} is a Nagios threshold: use it with -As Nagios.", name + "WithoutNagios", name);
+            }
+        }
+        _request = ProbeRun.Prepare(this, this);
+        _request.Abort = Abort;
+    }
 
     protected override void EndProcessing()
     {
@@ -97,6 +140,10 @@ public sealed class TestTcpEndpointCommand : TargetCmdlet, IProbeParameters
             SummarySet => ProbeAnswer.Summary,
             _ => ProbeAnswer.Results,
         };
-        ProbeRun.Run(this, _request, Targets.Tasks, answer, Capture);
+        MonitoringRequest? monitoring = Given(nameof(As))
+            ? new(As, OutFile, new Engine.Monitoring.NagiosOptions(Given(nameof(WarningMs)) ? WarningMs : null,
+                Given(nameof(CriticalMs)) ? CriticalMs : null, (Engine.Monitoring.NagiosState)RefusedState))
+            : null;
+        ProbeRun.Run(this, _request, Targets.Tasks, answer, Capture, monitoring);
     }
 }
