@@ -172,12 +172,10 @@ public sealed class ScenarioContext
     /// <summary>Fill the observed error fields from a real SocketException.</summary>
     public static void FillError(Observation observation, SocketException ex)
     {
+        var failure = SocketFailure.Of(ex);
         observation.Result = Results.Error;
-        observation.SocketError = ex.SocketErrorCode.ToString();
-        // On Unix .NET rebuilds the errno from SocketError (SocketErrorPal.Unix.cs); on Windows it is the WSA code.
-        observation.Errno = ex.NativeErrorCode;
-        observation.ErrnoName = ErrorCatalog.NameOf(PlatformInfo.Current, ex.NativeErrorCode);
-        observation.Message = ex.Message;
+        (observation.SocketError, observation.Errno, observation.ErrnoName, observation.Message) =
+            (failure.Error.ToString(), failure.Errno, failure.ErrnoName, failure.Message);
     }
 
     /// <summary>
