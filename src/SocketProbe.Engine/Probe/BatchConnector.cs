@@ -19,6 +19,9 @@ internal sealed class BatchConnector : IProbeConnector
     private readonly Stack<int> _free;
     private readonly long _bound;
     private readonly Action<ConnectBatch.Done> _ended, _expired;
+    // Throttle slots this lane holds: one per connect in flight, and those kept for the next attempts
+    // (a refused loopback connect ends within its own call: one slot serves the whole sweep).
+    private int _held;
     private IPAddress? _lastLocal;
     private string? _lastLocalText;
 
@@ -40,6 +43,26 @@ internal sealed class BatchConnector : IProbeConnector
         ConnectBatch.Available && request.ReadMs is null && request.SourceAddress is null && request.SourcePort == 0;
 
     public int Active => _batch.Active;
+
+    public bool TakeSlot()
+    {
+        if (_batch.Active < _held) return true;
+        if (!_round.Throttle.Wait(0)) return false;
+        _held++;
+        return true;
+    }
+
+    public void GiveBack()
+    {
+    }
+
+    public void Trim()
+    {
+        int spare = _held - _batch.Active;
+        if (spare <= 0) return;
+        _held -= spare;
+        _round.Throttle.Release(spare);
+    }
 
     public void Start(ProbeAttempt attempt)
     {
@@ -86,22 +109,19 @@ internal sealed class BatchConnector : IProbeConnector
         {
             // Our own side failed, not the target: the Socket path backs off and retries, and takes
             // over this attempt's throttle slot (and gives it back when it ends).
+            _held--;
             _retries.Start(attempt, new SocketConnector.Carried(1, result.Reason == ProbeClassifier.SelfConnect ? 1 : 0));
             return;
         }
-        _round.Throttle.Release();
         _round.Finished(attempt);
     }
 
-    /// <summary>Closes whatever is still in flight and gives back its throttle slots.</summary>
+    /// <summary>Closes whatever is still in flight and gives back every throttle slot this lane holds.</summary>
     public void Dispose()
     {
-        for (int i = 0; i < _inFlight.Length; i++)
-        {
-            if (_inFlight[i] is null) continue;
-            _inFlight[i] = null;
-            _round.Throttle.Release();
-        }
+        Array.Clear(_inFlight);
         _batch.Dispose();
+        if (_held > 0) _round.Throttle.Release(_held);
+        _held = 0;
     }
 }

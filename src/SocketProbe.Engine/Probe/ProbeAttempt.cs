@@ -29,21 +29,31 @@ internal sealed class ProbeAttempt
     /// <summary>What stopped it other than an answer (cancellation): thrown when its turn comes.</summary>
     public ExceptionDispatchInfo? Error { get; set; }
 
-    private volatile bool _done;
+    private int _done;
 
-    public bool Done => _done;
+    public bool Done => Volatile.Read(ref _done) != 0;
 
-    /// <summary>Its result is final: it may be handed on (from any thread).</summary>
-    public void Complete() => _done = true;
+    /// <summary>Its result is final: it may be handed on (from any thread). A full fence: see <see cref="ProbeRound.Finished"/>.</summary>
+    public void Complete() => Interlocked.Exchange(ref _done, 1);
 }
 
 /// <summary>
 /// How a round's attempts reach the network: the poll(2) batch (<see cref="BatchConnector"/>) or
 /// Socket.ConnectAsync (<see cref="SocketConnector"/>). The scheduler takes a throttle slot for each
-/// attempt it starts; the connector gives it back and calls <see cref="ProbeRound.Finished"/>.
+/// attempt it starts (<see cref="TakeSlot"/>); the connector gives it back (or keeps it for its next
+/// attempt) and calls <see cref="ProbeRound.Finished"/>.
 /// </summary>
 internal interface IProbeConnector : IDisposable
 {
+    /// <summary>A throttle slot for one more attempt, without waiting; false when none is free.</summary>
+    bool TakeSlot();
+
+    /// <summary>Give back a slot taken for an attempt that did not start.</summary>
+    void GiveBack();
+
+    /// <summary>Give back the slots held for attempts not in flight (the lane goes idle).</summary>
+    void Trim();
+
     /// <summary>Begin the attempt; it ends now or later, on this lane's thread or the pool's.</summary>
     void Start(ProbeAttempt attempt);
 

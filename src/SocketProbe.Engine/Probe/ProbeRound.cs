@@ -19,6 +19,9 @@ internal sealed class ProbeRound
     /// <summary>Attempts a sweep needs before a second lane pays for its thread.</summary>
     private const int SecondLaneFrom = 256;
 
+    /// <summary>Attempts the first lane starts in one pass while a second lane runs: it also makes and hands on the attempts.</summary>
+    private const int SecondLaneShare = 32;
+
     [ThreadStatic] private static ProbeRound? t_scheduling;
 
     private readonly int _sequence;
@@ -29,6 +32,7 @@ internal sealed class ProbeRound
     // An attempt ended off the scheduler's thread; the second lane has work, or must stop.
     private readonly ManualResetEventSlim _progress = new(false), _work = new(false);
     private volatile bool _stopping, _secondIdle;
+    private int _schedulerWaiting;
     private volatile Exception? _secondFailed;
     private Task<Resolution>? _awaiting;
 
@@ -93,8 +97,10 @@ internal sealed class ProbeRound
                 Request.Wire.Annotate(result, new IPEndPoint(localAddress, localPort), attempt.Endpoint!);
             if (Logger.IsEnabled(LogLevel.Debug)) Logger.LogDebug("{Result}", result);
         }
+        // Complete() and the scheduler's Interlocked write of _schedulerWaiting are full fences: either
+        // the scheduler sees this attempt done, or this sees it waiting and wakes it.
         attempt.Complete();
-        if (t_scheduling != this) _progress.Set();
+        if (t_scheduling != this && Volatile.Read(ref _schedulerWaiting) != 0) _progress.Set();
     }
 
     /// <summary>Wait up to <paramref name="waitMs"/> for an attempt to end off the scheduler's thread.</summary>
@@ -126,7 +132,7 @@ internal sealed class ProbeRound
                     moved = true;
                 }
                 if (moved && _secondIdle) _work.Set();
-                moved |= first.Fill(second is null ? int.MaxValue : _stock / 2);
+                moved |= first.Fill(second is null ? int.MaxValue : SecondLaneShare);
                 moved |= EmitReady(sink);
                 if (walked && _emitted == _produced) break;
                 if (!moved) Idle(first, second is not null || sockets.Active > 0);
@@ -150,8 +156,16 @@ internal sealed class ProbeRound
     /// <summary>Nothing moved: wait (bounded) for whatever can change things next.</summary>
     private void Idle(Lane first, bool othersBusy)
     {
+        Interlocked.Exchange(ref _schedulerWaiting, 1);
+        try { IdleWait(first, othersBusy); }
+        finally { Volatile.Write(ref _schedulerWaiting, 0); }
+    }
+
+    private void IdleWait(Lane first, bool othersBusy)
+    {
         _progress.Reset();
         if (_emitted < _produced && _ring[_emitted % _window]!.Done) return;
+        if (!Claimable()) first.Connector.Trim(); // slots kept for attempts that are not coming now: the lookups' or the other lane's
         if (first.Connector.Active > 0 && first.Connector is BatchConnector batch) batch.Wait(othersBusy ? 1 : 50);
         else if (othersBusy && Claimable()) { if (Throttle.Wait(2, Token)) Throttle.Release(); }
         else if (othersBusy || first.Connector.Active > 0) _progress.Wait(50, Token);
@@ -260,11 +274,12 @@ internal sealed class ProbeRound
             while (!_stopping)
             {
                 bool started = lane.Fill(int.MaxValue);
-                if (lane.Connector.Active > 0) lane.Connector.Wait(started ? 0 : 10);
+                if (lane.Connector.Active > 0) lane.Connector.Wait(started ? 0 : 1);
                 else if (started) continue;
                 else if (Claimable()) { if (Throttle.Wait(2)) Throttle.Release(); }
                 else
                 {
+                    lane.Connector.Trim();
                     _secondIdle = true;
                     _work.Reset();
                     if (!Claimable() && !_stopping) _work.Wait(50);
@@ -291,13 +306,13 @@ internal sealed class ProbeRound
         public bool Fill(int most)
         {
             int started = 0;
-            while (started < most && round.Claimable() && round.Throttle.Wait(0))
+            while (started < most && round.Claimable() && Connector.TakeSlot())
             {
                 ProbeAttempt? attempt = round.Claim();
                 if (attempt?.Endpoint is null)
                 {
                     // Taken by the other lane, or nothing to connect (a name that did not resolve).
-                    round.Throttle.Release();
+                    Connector.GiveBack();
                     if (attempt is null) break;
                     continue;
                 }

@@ -30,6 +30,15 @@ internal sealed class SocketConnector : IProbeConnector
 
     public int Active => Volatile.Read(ref _active);
 
+    public bool TakeSlot() => _round.Throttle.Wait(0);
+
+    public void GiveBack() => _round.Throttle.Release();
+
+    /// <summary>Each attempt gives its slot back when it ends: none is held.</summary>
+    public void Trim()
+    {
+    }
+
     public void Start(ProbeAttempt attempt) => Start(attempt, null);
 
     /// <summary>An attempt the batch path began: its first try's start and counts, for the retries to go on from.</summary>
