@@ -36,6 +36,15 @@ Describe 'Every loopback scenario matches its documented Linux expectations' -Sk
             $what = "step $($call.Step) $($call.Actor) $($call.Operation) -> $($call.Result) $($call.ErrnoName) ($($call.Note))"
             $call.Expected | Should -Not -BeNullOrEmpty -Because "$what must be documented for Linux"
             $call.Matches | Should -BeTrue -Because "$what was documented as: $($call.Expected)"
+            $call.ElapsedMs | Should -BeGreaterOrEqual 0 -Because "$what is a timed call"
+            if ($call.Result -eq 'Error') {
+                # The number and the name are one errno, and .NET's SocketError is there beside them.
+                [SocketProbe.Engine.Errors.ErrorCatalog]::NameOf([SocketProbe.Engine.OsPlatform]::Linux, $call.Errno) | Should -Be $call.ErrnoName -Because $what
+                $call.SocketError | Should -Not -BeNullOrEmpty -Because $what
+            }
+            else {
+                $call.Errno | Should -BeNullOrEmpty -Because "$what raised no error"
+            }
         }
         $documented = @($scenario.Expectations | Where-Object { $_.AppliesTo([SocketProbe.Engine.OsPlatform]::Linux, $request) } |
             ForEach-Object { "$($_.Step) $($_.Actor) $($_.Operation)" } | Select-Object -Unique)
