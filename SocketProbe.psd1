@@ -10,6 +10,7 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('bin/SocketProbe.Format.ps1xml', 'bin/ErrorInfo.Format.ps1xml', 'bin/Probe.Format.ps1xml', 'bin/Matrix.Format.ps1xml', 'bin/Watch.Format.ps1xml', 'bin/Counters.Format.ps1xml')
     CmdletsToExport      = @(
+        'Test-TcpEndpoint'
         'Test-TcpRefused'
         'Invoke-PeerCrash'
         'Get-SocketErrorInfo'

@@ -242,11 +242,11 @@ function Invoke-NmapSweep {
 }
 
 function Invoke-ProbeSweep {
-    # Test-TcpRefused against 127.0.0.1 on $Ports, timed as the cmdlet call; each port's state in nmap's words.
+    # Test-TcpEndpoint against 127.0.0.1 on $Ports, timed as the cmdlet call; each port's state in nmap's words.
     param([Parameter(Mandatory)][int[]] $Ports, [int] $ThrottleLimit = 200)
     $clock = [Diagnostics.Stopwatch]::StartNew()
     $states = @{}
-    foreach ($r in Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports -ThrottleLimit $ThrottleLimit -TimeoutMs 5000) {
+    foreach ($r in Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports -ThrottleLimit $ThrottleLimit -TimeoutMs 5000) {
         $states[$r.Port] = switch ($r.Outcome) { 'Open' { 'open' } 'Refused' { 'closed' } default { "$_" } }
     }
     [pscustomobject]@{ Ms = $clock.Elapsed.TotalMilliseconds; States = $states }

@@ -11,9 +11,9 @@
       - Get-SocketErrorMatrix wall / the longest single kernel wait in it (the slowest call's
         ElapsedMs among the matrix's own rows), median over -MatrixRuns matrices, and where the
         rest of the wall time goes (the last run to end: when it started, its own wait, what came after);
-      - 1,000 closed loopback ports: Test-TcpRefused / nmap -sT, median of 5 alternations;
-      - all 65,535 ports on 127.0.0.1: Test-TcpRefused / nmap -sT -p-, median of -SweepRuns alternations;
-      - peak memory growth of Test-TcpRefused (VmHWM after the sweep minus VmRSS before it, in a fresh
+      - 1,000 closed loopback ports: Test-TcpEndpoint / nmap -sT, median of 5 alternations;
+      - all 65,535 ports on 127.0.0.1: Test-TcpEndpoint / nmap -sT -p-, median of -SweepRuns alternations;
+      - peak memory growth of Test-TcpEndpoint (VmHWM after the sweep minus VmRSS before it, in a fresh
         PowerShell per measurement, peak reset through /proc/self/clear_refs): 65,535 ports once, and
         the same 30,000 attempts as 30k x 1, 10k x 3 rounds and 10k x 3 targets (127.0.0.1-3).
     nmap comes from the distribution (apt-get install -y nmap); without it the nmap ratios say so.
@@ -121,20 +121,20 @@ foreach ($label in $sweeps.Keys) {
             $theirs.Add($nm.Ms); $self.Add($nm.SelfMs)
             $wrong += Compare-Sweep $nm.States $sp.States
         }
-        Write-Host ("{0} run {1}: Test-TcpRefused {2:N0} ms, nmap {3}" -f $label, $i, $sp.Ms, $(if ($nmap) { '{0:N0} ms' -f $nm.Ms } else { 'n/a' }))
+        Write-Host ("{0} run {1}: Test-TcpEndpoint {2:N0} ms, nmap {3}" -f $label, $i, $sp.Ms, $(if ($nmap) { '{0:N0} ms' -f $nm.Ms } else { 'n/a' }))
     }
     $o = (Get-Stats $ours).Median
-    $sweepRows.Add([pscustomobject]@{ 'sweep' = $label; 'tool' = 'Test-TcpRefused -ThrottleLimit 200'; 'runs' = ($ours | ForEach-Object { Format-Ms $_ }) -join ' / '; 'median' = Format-Ms $o })
+    $sweepRows.Add([pscustomobject]@{ 'sweep' = $label; 'tool' = 'Test-TcpEndpoint -ThrottleLimit 200'; 'runs' = ($ours | ForEach-Object { Format-Ms $_ }) -join ' / '; 'median' = Format-Ms $o })
     if ($nmap) {
         $n = (Get-Stats $theirs).Median
         $sweepRows.Add([pscustomobject]@{ 'sweep' = $label; 'tool' = 'nmap -sT -n -Pn (wall)'; 'runs' = ($theirs | ForEach-Object { Format-Ms $_ }) -join ' / '; 'median' = Format-Ms $n })
         $sweepRows.Add([pscustomobject]@{ 'sweep' = $label; 'tool' = 'nmap (its own "scanned in")'; 'runs' = ($self | ForEach-Object { Format-Ms $_ }) -join ' / '; 'median' = Format-Ms (Get-Stats $self).Median })
         $r = (Get-Stats @(for ($k = 0; $k -lt $ours.Count; $k++) { $ours[$k] / $theirs[$k] })).Median
         $agree = if ($wrong) { "; the tools disagreed on $wrong port results over $($s.Runs) runs (listeners of other processes come and go)" } else { '; both tools agreed on every port' }
-        Add-Row "$label, Test-TcpRefused / $($s.Nmap) (median of $($s.Runs) alternations; $closedSeen closed$agree)" ('{0} / {1} ms = {2:N2}' -f (Format-Ms $o), (Format-Ms $n), $r) "<= $($s.Target)" ($r -le $s.Target)
+        Add-Row "$label, Test-TcpEndpoint / $($s.Nmap) (median of $($s.Runs) alternations; $closedSeen closed$agree)" ('{0} / {1} ms = {2:N2}' -f (Format-Ms $o), (Format-Ms $n), $r) "<= $($s.Target)" ($r -le $s.Target)
     }
     else {
-        Add-Row "$label, Test-TcpRefused / $($s.Nmap)" "$(Format-Ms $o) ms; no ratio: nmap is not installed (apt-get install -y nmap)" "<= $($s.Target)" 'n/a'
+        Add-Row "$label, Test-TcpEndpoint / $($s.Nmap)" "$(Format-Ms $o) ms; no ratio: nmap is not installed (apt-get install -y nmap)" "<= $($s.Target)" 'n/a'
     }
 }
 
@@ -157,10 +157,10 @@ if (-not $NoMemory -and (Test-Path /proc/self/clear_refs)) {
         # (it is the caller's memory, 65,535 boxed ints: ~3 MB), then the peak reset (clear_refs 5)
         # just before the sweep; results stream through Measure-Object (not held).
         $script = "`$ErrorActionPreference = 'Stop'; Import-Module '$($manifest.Replace("'", "''"))'; " +
-        "`$null = Test-TcpRefused -ComputerName 127.0.0.1 -Port (1..100) -ThrottleLimit 200; [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect(); " +
+        "`$null = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port (1..100) -ThrottleLimit 200; [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect(); " +
         "function kb([string] `$f) { [double]((Get-Content /proc/self/status | Where-Object { `$_ -like `"`${f}:*`" }) -replace '\D', '') }; " +
         "`$ports = [int[]]($($shapes[$shape][0])); [GC]::Collect(); `$before = kb VmRSS; [IO.File]::WriteAllText('/proc/self/clear_refs', '5'); " +
-        "`$n = (Test-TcpRefused $($shapes[$shape][1]) -Port `$ports -ThrottleLimit 200 | Measure-Object).Count; " +
+        "`$n = (Test-TcpEndpoint $($shapes[$shape][1]) -Port `$ports -ThrottleLimit 200 | Measure-Object).Count; " +
         "@{ BeforeKB = `$before; PeakKB = (kb VmHWM); Results = `$n } | ConvertTo-Json -Compress"
         $out = & $pwsh @pwshArgs -NoProfile -NonInteractive -Command $script
         if ($LASTEXITCODE -ne 0) { throw "memory run '$shape' failed ($LASTEXITCODE): $out" }

@@ -1,7 +1,7 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    Loopback port sweep: Test-TcpRefused -ThrottleLimit 200 vs nmap -sT vs Test-Connection -TcpPort.
+    Loopback port sweep: Test-TcpEndpoint -ThrottleLimit 200 vs nmap -sT vs Test-Connection -TcpPort.
 .DESCRIPTION
     Starts its own 1,000 listeners on 127.0.0.1 (open ports) and takes 1,000 ports below the
     ephemeral range that nothing listens on (closed ports: no bind(0) lands there, so they stay
@@ -85,7 +85,7 @@ try {
         $runs = @{ SocketProbe = @(); nmap = @(); nmapSelf = @(); TestConnection = @() }
         for ($rep = 1; $rep -le $Repeat; $rep++) {
             $sp = Invoke-ProbeSweep -Ports $ports
-            $disagreements += Compare-State $expected $sp.States 'Test-TcpRefused'
+            $disagreements += Compare-State $expected $sp.States 'Test-TcpEndpoint'
             $runs.SocketProbe += $sp.Ms
             if ($nmap) {
                 $nm = Invoke-NmapSweep -Nmap $nmap -PortSpec ($ports -join ',')
@@ -96,11 +96,11 @@ try {
             $tc = Invoke-TestConnectionSweep $ports
             $disagreements += Compare-State $expected $tc.States 'Test-Connection'
             $runs.TestConnection += $tc.Ms
-            Write-Host ("{0} run {1}: Test-TcpRefused {2:N0} ms, nmap {3} ms, Test-Connection {4:N0} ms" -f $name, $rep, $sp.Ms,
+            Write-Host ("{0} run {1}: Test-TcpEndpoint {2:N0} ms, nmap {3} ms, Test-Connection {4:N0} ms" -f $name, $rep, $sp.Ms,
                 $(if ($nmap) { '{0:N0} (self-reported {1:N0})' -f $nm.Ms, $nm.SelfMs } else { 'n/a' }), $tc.Ms)
         }
         $fmt = { param($v) ($v | ForEach-Object { '{0:N0}' -f $_ }) -join ' / ' }
-        $rows.Add([pscustomobject]@{ Sweep = $name; Tool = 'Test-TcpRefused -ThrottleLimit 200'; Runs = & $fmt $runs.SocketProbe; Median = Get-Median $runs.SocketProbe })
+        $rows.Add([pscustomobject]@{ Sweep = $name; Tool = 'Test-TcpEndpoint -ThrottleLimit 200'; Runs = & $fmt $runs.SocketProbe; Median = Get-Median $runs.SocketProbe })
         if ($nmap) {
             $rows.Add([pscustomobject]@{ Sweep = $name; Tool = 'nmap -sT -n -Pn (wall, incl. process start)'; Runs = & $fmt $runs.nmap; Median = Get-Median $runs.nmap })
             $rows.Add([pscustomobject]@{ Sweep = $name; Tool = 'nmap -sT -n -Pn (its own "scanned in")'; Runs = & $fmt $runs.nmapSelf; Median = Get-Median $runs.nmapSelf })
@@ -118,7 +118,7 @@ $kernel = if ($IsLinux) { (uname -r) } else { [Environment]::OSVersion.VersionSt
 $module = (Get-Module SocketProbe).Version
 $nmapVersion = if ($nmap) { ((& $nmap.Source --version) | Select-Object -First 1) } else { 'not installed' }
 $lines = @(
-    '# Probe sweep: Test-TcpRefused vs nmap -sT vs Test-Connection -TcpPort'
+    '# Probe sweep: Test-TcpEndpoint vs nmap -sT vs Test-Connection -TcpPort'
     ''
     "Measured $(Get-Date -AsUTC -Format 'yyyy-MM-dd HH:mm') UTC by bench/ProbeSweep.Bench.ps1, all tools in one run, one after another, $Repeat runs each."
     'Loopback only (127.0.0.1): 1,000 open ports are the bench''s own listeners; 1,000 closed ports lie below the ephemeral range and nothing listens there.'
@@ -143,7 +143,7 @@ $lines += if ($disagreements -eq 0) {
     "**$disagreements port results disagreed** with the set-up (see the bench output)."
 }
 $lines += ''
-$lines += 'Test-TcpRefused is timed as the cmdlet call inside this PowerShell process, results written to the pipeline included; its first run also pays for loading and compiling the module''s code (the median is over all runs). nmap is timed as a child process (wall) and by its own report. Test-Connection takes one port per call, so it runs one call per port, sequentially.'
+$lines += 'Test-TcpEndpoint is timed as the cmdlet call inside this PowerShell process, results written to the pipeline included; its first run also pays for loading and compiling the module''s code (the median is over all runs). nmap is timed as a child process (wall) and by its own report. Test-Connection takes one port per call, so it runs one call per port, sequentially.'
 New-Item -ItemType Directory -Force -Path (Split-Path $OutFile) | Out-Null
 $lines | Set-Content -Path $OutFile -Encoding utf8
 Write-Host "Wrote $OutFile"

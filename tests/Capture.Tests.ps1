@@ -196,7 +196,7 @@ Describe '-Capture on the prober (loopback)' -Skip:(-not $IsLinux) {
         $listener = New-LoopbackListener
         try {
             $closed = Get-ClosedLoopbackPort
-            $r = @(Test-TcpRefused -ComputerName 127.0.0.1 -Port $listener.LocalEndpoint.Port, $closed -ThrottleLimit 1 -Count 2 -IntervalMs 0 -Capture)
+            $r = @(Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $listener.LocalEndpoint.Port, $closed -ThrottleLimit 1 -Count 2 -IntervalMs 0 -Capture)
         } finally { $listener.Stop() }
         $r.Count | Should -Be 4
         ($r | Where-Object { $_.Outcome -eq 'Open' }) | ForEach-Object { $_.SynAckTtl | Should -Be 64; $_.ResetFrom | Should -BeNullOrEmpty }
@@ -206,7 +206,7 @@ Describe '-Capture on the prober (loopback)' -Skip:(-not $IsLinux) {
     }
 
     It 'without -Capture: the wire fields stay empty' {
-        $r = Test-TcpRefused -ComputerName 127.0.0.1 -Port (Get-ClosedLoopbackPort)
+        $r = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port (Get-ClosedLoopbackPort)
         $r.ResetTtl | Should -BeNullOrEmpty
         $r.ResetFrom | Should -BeNullOrEmpty
     }

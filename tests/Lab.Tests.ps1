@@ -231,7 +231,7 @@ Describe 'A machine without nft' -Tag Lab -Skip:(-not $IsLinux) {
     }
 }
 
-Describe 'Test-TcpRefused probe outcomes that only the lab can produce' -Tag Lab -Skip:(-not $IsLinux) {
+Describe 'Test-TcpEndpoint probe outcomes that only the lab can produce' -Tag Lab -Skip:(-not $IsLinux) {
     BeforeAll {
         # A namespace of the test's own: pwsh runs the probe inside it (tests/lab/Probe-InLab.ps1).
         $namespaces = Get-NetNamespaceIds

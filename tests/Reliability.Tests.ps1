@@ -5,7 +5,7 @@
 BeforeDiscovery {
     Import-Module (Join-Path (Split-Path -Parent $PSScriptRoot) 'SocketProbe.psd1') -Force
     $HasMatrix = [bool](Get-Command Get-SocketErrorMatrix -Module SocketProbe -ErrorAction Ignore)
-    $HasProbe = (Get-Command Test-TcpRefused).Parameters.ContainsKey('ComputerName')
+    $HasProbe = (Get-Command Test-TcpEndpoint).Parameters.ContainsKey('ComputerName')
 }
 
 BeforeAll {
@@ -80,18 +80,18 @@ Describe 'Bad input is a clean PowerShell error' -Tag 'Reliability' {
         )
         $long = 'a' * 300
         $probeCases = @(
-            @{ Case = 'port 0'; Script = 'Test-TcpRefused -ComputerName localhost -Port 0'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
-            @{ Case = 'port 65536'; Script = 'Test-TcpRefused -ComputerName localhost -Port 65536'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
-            @{ Case = 'port -1'; Script = 'Test-TcpRefused -ComputerName localhost -Port -1'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
-            @{ Case = 'port 65536 in host:port'; Script = "Test-TcpRefused -ComputerName '127.0.0.1:65536'"; Id = 'InvalidTarget*'; Category = 'InvalidArgument' }
-            @{ Case = 'an empty host name'; Script = "Test-TcpRefused -ComputerName '' -Port 80"; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
-            @{ Case = 'a whitespace host name'; Script = "Test-TcpRefused -ComputerName '   ' -Port 80"; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
-            @{ Case = 'a 300-character host name'; Script = "Test-TcpRefused -ComputerName '$long' -Port 80"; Id = 'InvalidTarget*'; Category = 'InvalidArgument' }
-            @{ Case = 'an IPv6 literal with -AddressFamily IPv4'; Script = "Test-TcpRefused -ComputerName '::1' -Port 80 -AddressFamily IPv4"; Id = 'AddressFamilyMismatch*'; Category = 'InvalidArgument' }
-            @{ Case = 'an IPv4 literal with -AddressFamily IPv6'; Script = "Test-TcpRefused -ComputerName '127.0.0.1' -Port 80 -AddressFamily IPv6"; Id = 'AddressFamilyMismatch*'; Category = 'InvalidArgument' }
-            @{ Case = '-Count 0'; Script = 'Test-TcpRefused -ComputerName localhost -Port 80 -Count 0'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
-            @{ Case = '-TimeoutMs -1 in probe mode'; Script = 'Test-TcpRefused -ComputerName localhost -Port 80 -TimeoutMs -1'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
-            @{ Case = 'a huge -TimeoutMs in probe mode'; Script = 'Test-TcpRefused -ComputerName localhost -Port 80 -TimeoutMs 99999999999'; Id = 'CannotConvertArgumentNoMessage*'; Category = 'InvalidArgument' }
+            @{ Case = 'port 0'; Script = 'Test-TcpEndpoint -ComputerName localhost -Port 0'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Case = 'port 65536'; Script = 'Test-TcpEndpoint -ComputerName localhost -Port 65536'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Case = 'port -1'; Script = 'Test-TcpEndpoint -ComputerName localhost -Port -1'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Case = 'port 65536 in host:port'; Script = "Test-TcpEndpoint -ComputerName '127.0.0.1:65536'"; Id = 'InvalidTarget*'; Category = 'InvalidArgument' }
+            @{ Case = 'an empty host name'; Script = "Test-TcpEndpoint -ComputerName '' -Port 80"; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Case = 'a whitespace host name'; Script = "Test-TcpEndpoint -ComputerName '   ' -Port 80"; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Case = 'a 300-character host name'; Script = "Test-TcpEndpoint -ComputerName '$long' -Port 80"; Id = 'InvalidTarget*'; Category = 'InvalidArgument' }
+            @{ Case = 'an IPv6 literal with -AddressFamily IPv4'; Script = "Test-TcpEndpoint -ComputerName '::1' -Port 80 -AddressFamily IPv4"; Id = 'AddressFamilyMismatch*'; Category = 'InvalidArgument' }
+            @{ Case = 'an IPv4 literal with -AddressFamily IPv6'; Script = "Test-TcpEndpoint -ComputerName '127.0.0.1' -Port 80 -AddressFamily IPv6"; Id = 'AddressFamilyMismatch*'; Category = 'InvalidArgument' }
+            @{ Case = '-Count 0'; Script = 'Test-TcpEndpoint -ComputerName localhost -Port 80 -Count 0'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Case = '-TimeoutMs -1 in probe mode'; Script = 'Test-TcpEndpoint -ComputerName localhost -Port 80 -TimeoutMs -1'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            @{ Case = 'a huge -TimeoutMs in probe mode'; Script = 'Test-TcpEndpoint -ComputerName localhost -Port 80 -TimeoutMs 99999999999'; Id = 'CannotConvertArgumentNoMessage*'; Category = 'InvalidArgument' }
         )
     }
 

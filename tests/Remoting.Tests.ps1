@@ -96,7 +96,7 @@ AfterAll {
 
 Describe 'SocketProbe over PowerShell remoting (SSH to localhost)' -Skip:([bool]$SshSkip) {
     It 'runs a probe remotely; results come back deserialized with their properties and PSComputerName' {
-        $rows = @(Invoke-Command -Session $Session -ScriptBlock { param($p) Test-TcpRefused -ComputerName 127.0.0.1 -Port $p -Count 2 } -ArgumentList $Closed)
+        $rows = @(Invoke-Command -Session $Session -ScriptBlock { param($p) Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $p -Count 2 } -ArgumentList $Closed)
         $rows.Count | Should -Be 2
         $rows[0].PSObject.TypeNames[0] | Should -Be 'Deserialized.SocketProbe.Engine.Probe.ProbeResult'
         $rows.PSComputerName | Sort-Object -Unique | Should -Be '127.0.0.1'
@@ -131,8 +131,8 @@ Describe 'SocketProbe over PowerShell remoting (SSH to localhost)' -Skip:([bool]
     }
 
     It 'gives a deserialized probe result the probe view' -Skip:(-not (Get-FormatData -TypeName Deserialized.SocketProbe.Engine.Probe.ProbeResult)) {
-        $remote = @(Invoke-Command -Session $Session -ScriptBlock { param($p) Test-TcpRefused -ComputerName 127.0.0.1 -Port $p } -ArgumentList $Closed)
-        $local = @(Test-TcpRefused -ComputerName 127.0.0.1 -Port $Closed)
+        $remote = @(Invoke-Command -Session $Session -ScriptBlock { param($p) Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $p } -ArgumentList $Closed)
+        $local = @(Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Closed)
         # The same columns; a remote table adds PSComputerName at the end.
         $header = (($local | Out-String -Width 200) -split "`n")[1].TrimEnd()
         (($remote | Out-String -Width 200) -split "`n")[1] | Should -BeLike "$header*"
@@ -145,7 +145,7 @@ Describe 'SocketProbe over PowerShell remoting (SSH to localhost)' -Skip:([bool]
         try {
             Invoke-Command -Session $second -ScriptBlock { param($m) Import-Module $m } -ArgumentList $Manifest
             $rows = @(Invoke-Command -Session $Session, $second -ThrottleLimit 2 -ScriptBlock {
-                    param($p) Test-TcpRefused -ComputerName 127.0.0.1 -Port $p -Count 2
+                    param($p) Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $p -Count 2
                 } -ArgumentList $Closed)
         }
         finally { Remove-PSSession $second }

@@ -14,13 +14,17 @@ function Get-PeerProcessCount {
 }
 
 function Get-OwnDescendant {
-    # Every live process below this one, from /proc (pid, parent, command line).
-    $all = foreach ($dir in Get-ChildItem /proc -Directory -ErrorAction Ignore | Where-Object Name -Match '^\d+$') {
+    # Every live process below this one, from /proc (pid, parent, command line). .NET file reads, not
+    # Get-Content: a machine with hundreds of processes is read in milliseconds, so a test polling
+    # for a short-lived process (a lab whose window is 1.5 s) sees it even on a loaded machine.
+    $all = foreach ($dir in [IO.Directory]::GetDirectories('/proc')) {
+        $name = [IO.Path]::GetFileName($dir)
+        if ($name -notmatch '^\d+$') { continue }
         try {
-            $stat = Get-Content -Raw "/proc/$($dir.Name)/stat" -ErrorAction Stop
+            $stat = [IO.File]::ReadAllText("$dir/stat")
             $ppid = [int]($stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')[1])
-            $cmd = (Get-Content -Raw "/proc/$($dir.Name)/cmdline" -ErrorAction Stop) -replace "`0", ' '
-            [pscustomobject]@{ Id = [int]$dir.Name; ParentId = $ppid; CommandLine = $cmd.Trim() }
+            $cmd = [IO.File]::ReadAllText("$dir/cmdline").Replace([char]0, ' ')
+            [pscustomobject]@{ Id = [int]$name; ParentId = $ppid; CommandLine = $cmd.Trim() }
         } catch { }
     }
     $children = $all | Group-Object ParentId -AsHashTable

@@ -53,6 +53,14 @@ public sealed class ScenarioContext
     public int LastStep => Volatile.Read(ref _lastStep);
 
     /// <summary>
+    /// The number an instrument's closing row takes: after every step emitted and every step this
+    /// platform documents for this request, so a run that ended early never has its counters row
+    /// stand in for a documented step it did not reach (the lab checks which steps it saw).
+    /// </summary>
+    public int StepAfterRun => Math.Max(LastStep,
+        Scenario.Expectations.Where(e => e.AppliesTo(PlatformInfo.Current, Request)).Select(e => e.Step).DefaultIfEmpty(0).Max()) + 1;
+
+    /// <summary>
     /// Run one socket call of a declared step, timed alone, bounded by <paramref name="boundMs"/> (default:
     /// the request's call timeout). The call returns the bytes it moved (or -1 when it moves none).
     /// A receive that returns 0 is EndOfStream; a SocketException becomes Error with its codes;

@@ -6,9 +6,11 @@ namespace SocketProbe;
 /// <summary>
 /// Base of every SocketProbe cmdlet: StopProcessing (Ctrl+C) cancels one token that all engine
 /// waits honour, and <see cref="RunEngine"/> runs engine work off the pipeline thread while
-/// writing what it produces on the pipeline thread, as it arrives.
+/// writing what it produces on the pipeline thread, as it arrives. The token's source is released
+/// in Dispose, which PowerShell calls at the end of every pipeline, also after a terminating error
+/// (EndProcessing is skipped then).
 /// </summary>
-public abstract class SocketProbeCmdlet : PSCmdlet
+public abstract class SocketProbeCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
 
@@ -16,13 +18,17 @@ public abstract class SocketProbeCmdlet : PSCmdlet
 
     protected override void StopProcessing() => _stop.Cancel();
 
-    protected override void EndProcessing() => _stop.Dispose();
+    public void Dispose()
+    {
+        _stop.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>
     /// Run <paramref name="work"/> on a worker thread; stream its output to the pipeline. Returns
     /// when the work has finished, including its cleanup, also when the pipeline is stopped.
     /// </summary>
-    private protected void RunEngine(Func<OutputQueue, ILogger, CancellationToken, Task> work)
+    internal void RunEngine(Func<OutputQueue, ILogger, CancellationToken, Task> work)
     {
         using var queue = new OutputQueue(StopToken);
         // Debug lines are queued only when the caller will see them: the prober logs one per attempt,
@@ -114,13 +120,12 @@ public abstract class SocketProbeCmdlet : PSCmdlet
         }
     }
 
-    /// <summary>An error record for an engine failure, with a category that says what kind.</summary>
     /// <summary>
-    /// The probes' -Capture (Test-TcpRefused, Watch-TcpConnection, Find-TcpIdleTimeout): one capture for
+    /// The probes' -Capture (Test-TcpEndpoint, Watch-TcpConnection, Find-TcpIdleTimeout): one capture for
     /// the whole run, or null without the switch; without the right to capture, a warning says why and
     /// the probe runs as without it. The caller disposes it.
     /// </summary>
-    private protected Engine.Wire.ProbeWire? StartProbeCapture(bool capture)
+    internal Engine.Wire.ProbeWire? StartProbeCapture(bool capture)
     {
         if (!capture) return null;
         var wire = Engine.Wire.ProbeWire.Start();
@@ -128,6 +133,7 @@ public abstract class SocketProbeCmdlet : PSCmdlet
         return wire;
     }
 
+    /// <summary>An error record for an engine failure, with a category that says what kind.</summary>
     private protected static ErrorRecord EngineError(Exception ex, object? target)
     {
         Exception inner = ex is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerException! : ex;
@@ -144,9 +150,25 @@ public abstract class SocketProbeCmdlet : PSCmdlet
     }
 
     /// <summary>True when the caller gave the parameter (its default alone does not count).</summary>
-    protected bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
+    protected internal bool Given(string name) => MyInvocation.BoundParameters.ContainsKey(name);
 
     /// <summary>A terminating error for bad input, with the category PowerShell users filter on.</summary>
-    protected void ThrowInvalidArgument(string message, string errorId, object? target) =>
+    protected internal void ThrowInvalidArgument(string message, string errorId, object? target) =>
         ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target));
+
+    /// <summary>
+    /// Runs an engine request's Validate before any work: the rules live in the engine, once; what it
+    /// refuses becomes a terminating InvalidArgument error with the rule's own id.
+    /// </summary>
+    internal void CheckRequest(Action validate)
+    {
+        try
+        {
+            validate();
+        }
+        catch (Engine.InvalidRequestException refused)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(refused.Message), refused.ErrorId, ErrorCategory.InvalidArgument, refused.Value));
+        }
+    }
 }

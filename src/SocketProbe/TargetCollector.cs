@@ -6,7 +6,7 @@ namespace SocketProbe;
 
 /// <summary>
 /// Gathers the targets of every pipeline record for the cmdlets that take -ComputerName
-/// (Test-TcpRefused, Watch-TcpConnection, Find-TcpIdleTimeout): parses each with <see cref="ProbeTarget"/>,
+/// (Test-TcpEndpoint, Watch-TcpConnection, Find-TcpIdleTimeout; Test-TcpRefused's forward): parses each with <see cref="ProbeTarget"/>,
 /// takes the port written in the name over -Port (and warns when -Port said otherwise), merges repeated
 /// hosts (ports merged, duplicates dropped, order kept), and reports each bad target as a non-terminating
 /// error so the good ones still run.

@@ -66,6 +66,21 @@ public class ExpectationTests
     }
 
     [Fact]
+    public void A_run_that_ended_early_numbers_its_closing_row_after_every_documented_step()
+    {
+        // AcceptOverflowReset documents steps 2-7; a run whose connect failed stops after step 2. Its
+        // counters row must not take number 3, which would count as the documented step 3 observed.
+        var scenario = ScenarioCatalog.Find("AcceptOverflowReset")!;
+        var context = new ScenarioContext(scenario, new ScenarioRequest(), _ => { },
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
+        context.Emit(new Observation { Step = 2, Actor = "Client", Operation = "Connect", Result = "Error" });
+        Assert.Equal(2, context.LastStep);
+        int documented = scenario.Expectations.Where(e => e.AppliesTo(PlatformInfo.Current, new ScenarioRequest())).Max(e => e.Step);
+        Assert.True(documented > 3);
+        Assert.Equal(documented + 1, context.StepAfterRun);
+    }
+
+    [Fact]
     public void Describe_marks_unverified_expectations()
     {
         var windows = new Expectation(OsPlatform.Windows, 1, "Client", "Connect", "Error", "WSAECONNREFUSED", "WSA docs", Verified: false);

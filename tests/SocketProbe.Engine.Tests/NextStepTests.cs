@@ -21,7 +21,7 @@ public class NextStepTests
         var m = LogPatterns.Match(line).First();
         NextStep next = NextSteps.For(m.Entry, m.Host, m.Port);
         Assert.DoesNotContain(payload, next.Text);
-        Assert.StartsWith("Test-TcpRefused -ComputerName '<host>' -Port ", next.Command);
+        Assert.StartsWith("Test-TcpEndpoint -ComputerName '<host>' -Port ", next.Command);
     }
 
     [Theory]
@@ -55,7 +55,7 @@ public class NextStepTests
     public void A_real_address_or_name_is_kept_single_quoted(string host, string argument)
     {
         Assert.Equal(argument, NextSteps.HostArgument(host));
-        Assert.Equal($"Test-TcpRefused -ComputerName {argument} -Port 5432 -Count 5", NextSteps.For(Entry("ECONNREFUSED"), host, 5432).Command);
+        Assert.Equal($"Test-TcpEndpoint -ComputerName {argument} -Port 5432 -Count 5", NextSteps.For(Entry("ECONNREFUSED"), host, 5432).Command);
         Assert.Contains($"ip route get {argument} ", NextSteps.For(Entry("EHOSTUNREACH"), host, 5432).Text);
     }
 
@@ -64,7 +64,7 @@ public class NextStepTests
     [InlineData(65536)]
     [InlineData(-1)]
     public void A_port_outside_1_to_65535_is_a_placeholder(int port) =>
-        Assert.Equal("Test-TcpRefused -ComputerName 'db' -Port '<port>' -Count 5", NextSteps.For(Entry("ECONNREFUSED"), "db", port).Command);
+        Assert.Equal("Test-TcpEndpoint -ComputerName 'db' -Port '<port>' -Count 5", NextSteps.For(Entry("ECONNREFUSED"), "db", port).Command);
 
     [Theory]
     [InlineData("it's", "'it''s'")]
@@ -88,7 +88,7 @@ public class PooledIdleResetTests
     {
         NextStep next = NextSteps.For(Entry("ECONNRESET"), "api.example", 8080);
         Assert.Equal("Find-TcpIdleTimeout -ComputerName 'api.example' -Port 8080 -Send '<the request your client sends>'", next.Command);
-        Assert.Contains("Test-TcpRefused -ComputerName 'api.example' -Port 8080 -ReadMs 500", next.Text);
+        Assert.Contains("Test-TcpEndpoint -ComputerName 'api.example' -Port 8080 -ReadMs 500", next.Text);
     }
 
     [Fact]

@@ -1,11 +1,11 @@
-# Runs in a child pwsh of tests/Test-TcpRefused.Tests.ps1: lowers its OWN file-descriptor limit
+# Runs in a child pwsh of tests/Test-TcpEndpoint.Tests.ps1: lowers its OWN file-descriptor limit
 # (prlimit on its own pid, so the limit fits however many descriptors this pwsh already holds),
 # then probes closed loopback ports. Writes what it saw as JSON.
 param([string] $RepoRoot, [string] $OutFile, [string] $PortList)
 $ErrorActionPreference = 'Stop'
 $Ports = [int[]]($PortList -split ',')
 Import-Module (Join-Path $RepoRoot 'SocketProbe.psd1')
-$null = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports[0] -TimeoutMs 500   # load and warm everything first
+$null = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports[0] -TimeoutMs 500   # load and warm everything first
 $pick = { param($r) $r | Group-Object Outcome, ErrnoName, Errno -NoElement | ForEach-Object { [pscustomobject]@{ Key = $_.Name; Count = $_.Count } } }
 $out = [ordered]@{}
 # Only the soft limit changes (no privilege needed), and it goes back before the JSON is written.
@@ -16,15 +16,15 @@ $open = @(Get-ChildItem "/proc/$PID/fd").Count
 prlimit --pid $PID --nofile=$($open + 30):
 if ($LASTEXITCODE) { throw 'prlimit failed' }
 $out.Spare = $open
-$out.Tight = @(& $pick (Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports -ThrottleLimit 200 -TimeoutMs 5000 -WarningAction SilentlyContinue))
+$out.Tight = @(& $pick (Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports -ThrottleLimit 200 -TimeoutMs 5000 -WarningAction SilentlyContinue))
 
 # Every spare descriptor held by sockets of our own, for 200 ms per attempt: the limit never clears.
 $hogs = [Collections.Generic.List[Net.Sockets.Socket]]::new()
 try { while ($hogs.Count -lt 1000) { $hogs.Add([Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')) } } catch { }
 try {
-    $none = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports[0..4] -TimeoutMs 200 -WarningVariable warned -WarningAction SilentlyContinue
-    $noneQuiet = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports[0] -TimeoutMs 200 -Quiet -WarningAction SilentlyContinue
-    $noneSummary = Test-TcpRefused -ComputerName 127.0.0.1 -Port $Ports[0] -TimeoutMs 200 -Summary -WarningAction SilentlyContinue
+    $none = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports[0..4] -TimeoutMs 200 -WarningVariable warned -WarningAction SilentlyContinue
+    $noneQuiet = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports[0] -TimeoutMs 200 -Quiet -WarningAction SilentlyContinue
+    $noneSummary = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports[0] -TimeoutMs 200 -Summary -WarningAction SilentlyContinue
 }
 finally { $hogs | ForEach-Object Dispose }
 $out.Hogs = $hogs.Count

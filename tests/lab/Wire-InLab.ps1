@@ -26,7 +26,7 @@ table inet socketprobe_wire_firewall {
 "@
     Import-Module (Join-Path $RepoRoot 'SocketProbe.psd1')
     # One at a time, two rounds: round 2's refused ports have round 1's SYN-ACK to compare with.
-    Test-TcpRefused -ComputerName $hop.ServerAddress -Port $open, $closed[0], $closed[1] -Count 2 -IntervalMs 0 -ThrottleLimit 1 -TimeoutMs 2000 -Capture |
+    Test-TcpEndpoint -ComputerName $hop.ServerAddress -Port $open, $closed[0], $closed[1] -Count 2 -IntervalMs 0 -ThrottleLimit 1 -TimeoutMs 2000 -Capture |
         Select-Object Port, Sequence, Outcome, SynAckTtl, ResetTtl, ResetFrom |
         ForEach-Object { $_ | Add-Member -PassThru Role $(if ($_.Port -eq $open) { 'Open' } elseif ($_.Port -eq $closed[0]) { 'PeerReset' } else { 'FirewallReset' }) } |
         ConvertTo-Json -EnumsAsStrings | Set-Content -Path $OutFile

@@ -23,7 +23,7 @@ public static class NextSteps
     {
         string h = HostArgument(host);
         string p = PortArgument(port);
-        string probe = $"Test-TcpRefused -ComputerName {h} -Port {p}";
+        string probe = $"Test-TcpEndpoint -ComputerName {h} -Port {p}";
         (string command, string rest) = entry.Key switch
         {
             "ECONNREFUSED" => ($"{probe} -Count 5", " (refused every time: nothing listens; only sometimes: a restart or a full backlog)"),

@@ -51,6 +51,51 @@ public sealed partial class LabNetwork
         if (family != AddressFamily.InterNetworkV6 || _ipv6HostsAdded) return;
         _ipv6HostsAdded = true;
         RunTool("ip", new[] { "-6", "-batch", "-" }, $"addr add {ClientHost6}/128 dev lo nodad\naddr add {PeerHost6}/128 dev lo nodad\n");
+        WaitForLocalRoutes(ClientHost6, PeerHost6);
+    }
+
+    /// <summary>How long the kernel may take to install an added IPv6 address's local route.</summary>
+    public const int LocalRouteBoundMs = 3_000;
+
+    /// <summary>
+    /// ip returns when the address exists, but the kernel installs its local route later, from its
+    /// addrconf work queue (addrconf_dad_start() queues addrconf_dad_work(), which, nodad or not, calls
+    /// ipv6_ifa_notify() -> ip6_ins_rt()). Until then a bind to the address works but a segment to it
+    /// finds no local route: connect ends in ENETUNREACH after a SYN retransmission (seen on a loaded
+    /// machine). So wait, bounded, until /proc/net/ipv6_route lists each address as RTF_LOCAL.
+    /// </summary>
+    private void WaitForLocalRoutes(params IPAddress[] addresses)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int polls = 0; ; polls++)
+        {
+            var missing = addresses.Where(a => !HasLocalRoute(File.ReadAllText("/proc/net/ipv6_route"), a)).ToList();
+            if (missing.Count == 0)
+            {
+                if (polls > 0) _logger.LogDebug("lab: the IPv6 local routes appeared after {Ms:F1} ms ({Polls} polls)", clock.Elapsed.TotalMilliseconds, polls);
+                return;
+            }
+            if (clock.ElapsedMilliseconds > LocalRouteBoundMs)
+                throw new LabException($"the kernel did not install the local route of {string.Join(", ", missing)} within {LocalRouteBoundMs} ms of adding the address (/proc/net/ipv6_route)");
+            Thread.Sleep(1);
+        }
+    }
+
+    private const uint RtfLocal = 0x80000000;   // include/uapi/linux/ipv6_route.h RTF_LOCAL
+
+    /// <summary>Whether a /proc/net/ipv6_route text lists <paramref name="address"/>/128 as a local route.</summary>
+    public static bool HasLocalRoute(string ipv6Route, IPAddress address)
+    {
+        string destination = Convert.ToHexString(address.GetAddressBytes()).ToLowerInvariant();
+        foreach (string line in ipv6Route.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // dest plen src srcplen nexthop metric refcnt use flags device
+            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length >= 10 && f[0] == destination && f[1] == "80"
+                && uint.TryParse(f[8], System.Globalization.NumberStyles.HexNumber, null, out uint flags) && (flags & RtfLocal) != 0)
+                return true;
+        }
+        return false;
     }
 
     /// <summary>Bind <paramref name="client"/> to the client host of its family (IPv6: <see cref="ClientHost6"/>; IPv4: the kernel's 127.0.0.1).</summary>

@@ -14,7 +14,12 @@ public sealed class ProbeRequest
     public AddressFamily? AddressFamily { get; set; }
 
     /// <summary>Our own bound on each connect (and on each name lookup).</summary>
-    public int TimeoutMs { get; set; } = 2_000;
+    public int TimeoutMs { get; set; } = DefaultTimeoutMs;
+
+    public const int DefaultTimeoutMs = 2_000;
+
+    /// <summary>The longest -ReadMs: ten minutes.</summary>
+    public const int MaxReadMs = 600_000;
 
     /// <summary>Rounds to run; ignored when <see cref="Continuous"/>.</summary>
     public int Count { get; set; } = 1;
@@ -47,8 +52,11 @@ public sealed class ProbeRequest
         if (TimeoutMs < 1) throw new ArgumentOutOfRangeException(nameof(TimeoutMs), TimeoutMs, "must be at least 1 ms");
         if (!Continuous && Count < 1) throw new ArgumentOutOfRangeException(nameof(Count), Count, "must be at least 1");
         if (IntervalMs < 0) throw new ArgumentOutOfRangeException(nameof(IntervalMs), IntervalMs, "must not be negative");
-        if (ReadMs is int read && (read < 1 || read > 600_000)) throw new ArgumentOutOfRangeException(nameof(ReadMs), read, "must be 1-600000 ms");
-        if (Send is { Length: > 0 } && ReadMs is null) throw new ArgumentException("Send needs ReadMs: what the server answers is only seen by reading", nameof(Send));
+        if (ReadMs is int read && (read < 1 || read > MaxReadMs))
+            throw new InvalidRequestException("ReadMsOutOfRange", $"-ReadMs {read} is outside 1-{MaxReadMs} ms.", read);
+        // Sending without reading tells nothing: the answer (or the RST it draws) is only seen by a read.
+        if (Send is not null && ReadMs is null)
+            throw new InvalidRequestException("SendWithoutReadMs", "-Send needs -ReadMs: what the server does with the bytes is only seen by reading. Add e.g. -ReadMs 1000.", Send);
         if (SourcePort < 0 || SourcePort > 65535) throw new ArgumentOutOfRangeException(nameof(SourcePort), SourcePort, "ports are 0-65535");
         if (ThrottleLimit < 1) throw new ArgumentOutOfRangeException(nameof(ThrottleLimit), ThrottleLimit, "must be at least 1");
         foreach (var task in Tasks)

@@ -52,10 +52,12 @@ public sealed class IdleTimeoutRequest
     public void Validate()
     {
         if (ResolutionSeconds < 1) throw new ArgumentOutOfRangeException(nameof(ResolutionSeconds), ResolutionSeconds, "must be at least 1 s");
-        if (MaxSeconds < ResolutionSeconds) throw new ArgumentException($"-MaxSeconds ({MaxSeconds}) is below -ResolutionSeconds ({ResolutionSeconds}): nothing could be tried", nameof(MaxSeconds));
+        if (MaxSeconds < ResolutionSeconds)
+            throw new InvalidRequestException("MaxBelowResolution", $"-MaxSeconds ({MaxSeconds}) is below -ResolutionSeconds ({ResolutionSeconds}): no idle time could be tried.", MaxSeconds);
         if (MaxSeconds > MaxIdleSeconds) throw new ArgumentOutOfRangeException(nameof(MaxSeconds), MaxSeconds, $"must be at most {MaxIdleSeconds} s (TCP_KEEPIDLE's ceiling)");
         if (Send is { Length: 0 }) throw new ArgumentException("-Send is empty: give the request a client sends, or leave -Send out", nameof(Send));
-        if (ProbeWith == IdleProbe.Send && Send is null) throw new ArgumentException("-ProbeWith Send re-sends the -Send request after the idle: give -Send", nameof(Send));
+        if (ProbeWith == IdleProbe.Send && Send is null)
+            throw new InvalidRequestException("SendProbeWithoutSend", "-ProbeWith Send sends the -Send request again after the idle, as a pool does: give -Send (a request the server answers, e.g. \"GET / HTTP/1.1`r`nHost: name`r`n`r`n\").", ProbeWith);
         if (ReadMs < 1) throw new ArgumentOutOfRangeException(nameof(ReadMs), ReadMs, "must be at least 1 ms");
         if (ThrottleLimit < 1) throw new ArgumentOutOfRangeException(nameof(ThrottleLimit), ThrottleLimit, "must be at least 1");
         if (ConnectTimeoutMs < 1) throw new ArgumentOutOfRangeException(nameof(ConnectTimeoutMs), ConnectTimeoutMs, "must be at least 1 ms");

@@ -41,7 +41,7 @@ public sealed class WatchRequest
         if (HoldSeconds < 1) throw new ArgumentOutOfRangeException(nameof(HoldSeconds), HoldSeconds, "must be at least 1 s");
         if (HeartbeatSeconds is int h && h < 1) throw new ArgumentOutOfRangeException(nameof(HeartbeatSeconds), h, "must be at least 1 s");
         if (HeartbeatSeconds is not null && (Send is null || Send.Length == 0))
-            throw new ArgumentException("a heartbeat sends the -Send bytes: give -Send with -HeartbeatSeconds", nameof(HeartbeatSeconds));
+            throw new InvalidRequestException("HeartbeatWithoutSend", "-HeartbeatSeconds sends the -Send text again every so many seconds: give -Send too.", HeartbeatSeconds);
         if (KeepAliveIdleSeconds is < 1 || KeepAliveIntervalSeconds is < 1 || KeepAliveCount is < 1)
             throw new ArgumentOutOfRangeException(nameof(KeepAliveIdleSeconds), "keepalive times and count must be at least 1");
         if (ConnectTimeoutMs < 1) throw new ArgumentOutOfRangeException(nameof(ConnectTimeoutMs), ConnectTimeoutMs, "must be at least 1 ms");

@@ -1,7 +1,7 @@
 namespace SocketProbe.Engine.Wire;
 
 /// <summary>
-/// A probe's result that carries what -Capture saw on its own flow (Test-TcpRefused,
+/// A probe's result that carries what -Capture saw on its own flow (Test-TcpEndpoint,
 /// Watch-TcpConnection, Find-TcpIdleTimeout): filled by <see cref="ProbeWire.Annotate"/>, one code for all.
 /// </summary>
 public interface IWireFields

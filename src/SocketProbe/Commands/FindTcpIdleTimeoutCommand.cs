@@ -11,19 +11,9 @@ namespace SocketProbe.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Find, "TcpIdleTimeout")]
 [OutputType(typeof(IdleTimeoutResult), typeof(IdleConnectionResult))]
-public sealed class FindTcpIdleTimeoutCommand : SocketProbeCmdlet
+public sealed class FindTcpIdleTimeoutCommand : TargetCmdlet
 {
-    private readonly TargetCollector _targets = new();
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("TargetName", "HostName", "CN")]
-    [ValidateTargetText]
-    public string[] ComputerName { get; set; } = Array.Empty<string>();
-
-    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
-    [PortList]
-    [ValidateRange(1, 65535)]
-    public int[] Port { get; set; } = Array.Empty<int>();
+    private IdleTimeoutRequest _request = new();
 
     [Parameter]
     [ValidateRange(1, IdleTimeoutRequest.MaxIdleSeconds)]
@@ -57,9 +47,6 @@ public sealed class FindTcpIdleTimeoutCommand : SocketProbeCmdlet
     public SwitchParameter Detailed { get; set; }
 
     [Parameter]
-    public IPFamily AddressFamily { get; set; } = IPFamily.Any;
-
-    [Parameter]
     [ValidateRange(1, 600_000)]
     public int TimeoutMs { get; set; } = 5_000;
 
@@ -69,35 +56,29 @@ public sealed class FindTcpIdleTimeoutCommand : SocketProbeCmdlet
 
     protected override void BeginProcessing()
     {
-        if (MaxSeconds < ResolutionSeconds)
-            ThrowInvalidArgument($"-MaxSeconds ({MaxSeconds}) is below -ResolutionSeconds ({ResolutionSeconds}): no idle time could be tried.", "MaxBelowResolution", MaxSeconds);
-        if (ProbeWith == IdleProbe.Send && Send is null)
-            ThrowInvalidArgument("-ProbeWith Send sends the -Send request again after the idle, as a pool does: give -Send (a request the server answers, e.g. \"GET / HTTP/1.1`r`nHost: name`r`n`r`n\").", "SendProbeWithoutSend", ProbeWith);
+        _request = new IdleTimeoutRequest
+        {
+            AddressFamily = AddressFamily.ToProbeFamily(),
+            MaxSeconds = MaxSeconds,
+            ResolutionSeconds = ResolutionSeconds,
+            ProbeWith = ProbeWith,
+            Send = Send is null ? null : Encoding.UTF8.GetBytes(Send),
+            ReadMs = ReadMs,
+            ThrottleLimit = ThrottleLimit,
+            ConnectTimeoutMs = TimeoutMs,
+        };
+        CheckRequest(_request.Validate);
+        // The request always has a ReadMs (its default); only the cmdlet knows it was given for nothing.
         if (Send is null && Given(nameof(ReadMs)))
             ThrowInvalidArgument("-ReadMs bounds the wait for the answer to -Send; without -Send nothing is read. Give -Send too, or drop -ReadMs.", "ReadMsWithoutSend", ReadMs);
     }
 
-    protected override void ProcessRecord()
-    {
-        foreach (string text in ComputerName) _targets.Add(this, text, Port, AddressFamily.ToProbeFamily(), $"-AddressFamily is {AddressFamily}.");
-    }
-
     protected override void EndProcessing()
     {
-        if (_targets.Tasks.Count > 0)
+        if (Targets.Tasks.Count > 0)
         {
-            var request = new IdleTimeoutRequest
-            {
-                Tasks = _targets.Tasks,
-                AddressFamily = AddressFamily.ToProbeFamily(),
-                MaxSeconds = MaxSeconds,
-                ResolutionSeconds = ResolutionSeconds,
-                ProbeWith = ProbeWith,
-                Send = Send is null ? null : Encoding.UTF8.GetBytes(Send),
-                ReadMs = ReadMs,
-                ThrottleLimit = ThrottleLimit,
-                ConnectTimeoutMs = TimeoutMs,
-            };
+            IdleTimeoutRequest request = _request;
+            request.Tasks = Targets.Tasks;
             using Engine.Wire.ProbeWire? wire = StartProbeCapture(Capture);
             request.Wire = wire;
             bool detailed = Detailed;

@@ -11,19 +11,9 @@ namespace SocketProbe.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Watch, "TcpConnection")]
 [OutputType(typeof(WatchResult))]
-public sealed class WatchTcpConnectionCommand : SocketProbeCmdlet
+public sealed class WatchTcpConnectionCommand : TargetCmdlet
 {
-    private readonly TargetCollector _targets = new();
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("TargetName", "HostName", "CN")]
-    [ValidateTargetText]
-    public string[] ComputerName { get; set; } = Array.Empty<string>();
-
-    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
-    [PortList]
-    [ValidateRange(1, 65535)]
-    public int[] Port { get; set; } = Array.Empty<int>();
+    private WatchRequest _request = new();
 
     /// <summary>Connections held per address.</summary>
     [Parameter]
@@ -55,9 +45,6 @@ public sealed class WatchTcpConnectionCommand : SocketProbeCmdlet
     [ValidateRange(1, 127)]
     public int KeepAliveCount { get; set; }
 
-    [Parameter]
-    public IPFamily AddressFamily { get; set; } = IPFamily.Any;
-
     /// <summary>Our bound on each connect and name lookup.</summary>
     [Parameter]
     [ValidateRange(1, 600_000)]
@@ -69,34 +56,27 @@ public sealed class WatchTcpConnectionCommand : SocketProbeCmdlet
 
     protected override void BeginProcessing()
     {
-        if (Given(nameof(HeartbeatSeconds)) && Send is null)
+        _request = new WatchRequest
         {
-            ThrowInvalidArgument("-HeartbeatSeconds sends the -Send text again every so many seconds: give -Send too.", "HeartbeatWithoutSend", HeartbeatSeconds);
-        }
-    }
-
-    protected override void ProcessRecord()
-    {
-        foreach (string text in ComputerName) _targets.Add(this, text, Port, AddressFamily.ToProbeFamily(), $"-AddressFamily is {AddressFamily}.");
+            AddressFamily = AddressFamily.ToProbeFamily(),
+            Count = Count,
+            HoldSeconds = HoldSeconds,
+            Send = Send is null ? null : Encoding.UTF8.GetBytes(Send),
+            HeartbeatSeconds = Given(nameof(HeartbeatSeconds)) ? HeartbeatSeconds : null,
+            KeepAliveIdleSeconds = Given(nameof(KeepAliveIdleSeconds)) ? KeepAliveIdleSeconds : null,
+            KeepAliveIntervalSeconds = Given(nameof(KeepAliveIntervalSeconds)) ? KeepAliveIntervalSeconds : null,
+            KeepAliveCount = Given(nameof(KeepAliveCount)) ? KeepAliveCount : null,
+            ConnectTimeoutMs = TimeoutMs,
+        };
+        CheckRequest(_request.Validate);
     }
 
     protected override void EndProcessing()
     {
-        if (_targets.Tasks.Count > 0)
+        if (Targets.Tasks.Count > 0)
         {
-            var request = new WatchRequest
-            {
-                Tasks = _targets.Tasks,
-                AddressFamily = AddressFamily.ToProbeFamily(),
-                Count = Count,
-                HoldSeconds = HoldSeconds,
-                Send = Send is null ? null : Encoding.UTF8.GetBytes(Send),
-                HeartbeatSeconds = Given(nameof(HeartbeatSeconds)) ? HeartbeatSeconds : null,
-                KeepAliveIdleSeconds = Given(nameof(KeepAliveIdleSeconds)) ? KeepAliveIdleSeconds : null,
-                KeepAliveIntervalSeconds = Given(nameof(KeepAliveIntervalSeconds)) ? KeepAliveIntervalSeconds : null,
-                KeepAliveCount = Given(nameof(KeepAliveCount)) ? KeepAliveCount : null,
-                ConnectTimeoutMs = TimeoutMs,
-            };
+            WatchRequest request = _request;
+            request.Tasks = Targets.Tasks;
             using Engine.Wire.ProbeWire? wire = StartProbeCapture(Capture);
             request.Wire = wire;
             RunEngine(async (queue, logger, token) =>

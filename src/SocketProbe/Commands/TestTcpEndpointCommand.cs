@@ -1,0 +1,93 @@
+using System.Management.Automation;
+using SocketProbe.Engine.Probe;
+
+namespace SocketProbe.Commands;
+
+/// <summary>
+/// Test-TcpEndpoint: probes real targets, every resolved address, and emits one result per connect
+/// attempt; with -Summary, statistics per target:port:address; with -Quiet, one bool per
+/// target:port, true only when the service answered as a healthy one does (as Test-Connection's
+/// -Quiet means reachable).
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "TcpEndpoint", DefaultParameterSetName = ProbeSet)]
+[OutputType(typeof(ProbeResult), ParameterSetName = new[] { ProbeSet })]
+[OutputType(typeof(bool), ParameterSetName = new[] { QuietSet })]
+[OutputType(typeof(ProbeSummary), ParameterSetName = new[] { SummarySet })]
+public sealed class TestTcpEndpointCommand : TargetCmdlet, IProbeParameters
+{
+    private const string ProbeSet = "Probe";
+    private const string QuietSet = "Quiet";
+    private const string SummarySet = "Summary";
+
+    private ProbeRequest _request = new();
+
+    /// <summary>Our own bound on each connect (and name lookup).</summary>
+    [Parameter]
+    [ValidateRange(1, 3_600_000)]
+    public int TimeoutMs { get; set; } = ProbeRequest.DefaultTimeoutMs;
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Count { get; set; } = 1;
+
+    /// <summary>Rounds until Ctrl+C. With -Summary, the totals so far are written to the host when stopped.</summary>
+    [Parameter(ParameterSetName = ProbeSet)]
+    [Parameter(ParameterSetName = SummarySet)]
+    public SwitchParameter Continuous { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 86_400_000)]
+    public int IntervalMs { get; set; } = 1_000;
+
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int ThrottleLimit { get; set; } = 64;
+
+    /// <summary>One bool per target:port: true only when every attempt ended Open (with -ReadMs: not Reset or Closed).</summary>
+    [Parameter(ParameterSetName = QuietSet, Mandatory = true)]
+    [Alias("Healthy")]
+    public SwitchParameter Quiet { get; set; }
+
+    [Parameter(ParameterSetName = SummarySet, Mandatory = true)]
+    public SwitchParameter Summary { get; set; }
+
+    /// <summary>After each connect, read for up to this many ms (1-600000): Open (Data or Silent), Closed or Reset.</summary>
+    [Parameter]
+    public int ReadMs { get; set; }
+
+    /// <summary>Text sent (UTF-8) right after each connect, before reading; needs -ReadMs.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Send { get; set; }
+
+    /// <summary>Local address each probe socket is bound to (a multi-homed host's interface; to match a capture).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    [StrictAddress]
+    public System.Net.IPAddress? SourceAddress { get; set; }
+
+    /// <summary>Local port each probe socket is bound to (SO_REUSEADDR); absent: the kernel chooses.</summary>
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int SourcePort { get; set; }
+
+    /// <summary>SynAckTtl, ResetTtl, ResetFrom, IcmpFrom on each attempt.</summary>
+    [Parameter(ParameterSetName = ProbeSet)]
+    public SwitchParameter Capture { get; set; }
+
+    private protected override (System.Net.Sockets.AddressFamily? Family, string Why) TargetFamily =>
+        ProbeRun.Family(this, this, _request.SourceAddress);
+
+    protected override void BeginProcessing() => _request = ProbeRun.Prepare(this, this);
+
+    protected override void EndProcessing()
+    {
+        ProbeAnswer answer = ParameterSetName switch
+        {
+            QuietSet => ProbeAnswer.Healthy,
+            SummarySet => ProbeAnswer.Summary,
+            _ => ProbeAnswer.Results,
+        };
+        ProbeRun.Run(this, _request, Targets.Tasks, answer, Capture);
+    }
+}
