@@ -387,7 +387,7 @@ Describe 'Test-TcpEndpoint probe mode' {
         $r | Export-Csv -Path $csv -NoTypeInformation
         $back = @(Import-Csv -Path $csv)
         $back.Count | Should -Be 2
-        ($back[0].PSObject.Properties.Name -join ',') | Should -Be 'Target,Address,AddressFamily,Port,Sequence,Timestamp,Outcome,Reason,SocketError,Errno,ErrnoName,Message,DnsMs,ConnectMs,LocalAddress,LocalPort,AfterConnect,FirstByteMs,BytesRead,Banner,SynAckTtl,ResetTtl,ResetFrom,IcmpFrom'
+        ($back[0].PSObject.Properties.Name -join ',') | Should -Be 'Target,Address,AddressFamily,Port,Sequence,Timestamp,Outcome,Reason,SocketError,Errno,ErrnoName,Message,DnsMs,ConnectMs,LocalAddress,LocalPort,AfterConnect,FirstByteMs,BytesRead,Banner,AnswerEnd,HttpStatus,ExpectMatched,Healthy,HealthNote,SynAckTtl,ResetTtl,ResetFrom,IcmpFrom'
         $back.Outcome | Should -Be 'Refused', 'Refused'
         [double]$back[0].ConnectMs | Should -Be $r[0].ConnectMs
     }
@@ -593,15 +593,17 @@ Describe 'Test-TcpEndpoint -ReadMs: what the server does after the handshake' {
     }
     AfterAll { $Servers.Values | ForEach-Object Dispose }
 
-    It 'gives four different answers to -ReadMs 500 -Send HEAD over <Family>: Reset, Closed, Open/Silent, Open/Data' -TestCases @(
+    It 'gives four different answers to -ReadMs 500 (-Send HEAD where the server reads) over <Family>: Reset, Closed, Open/Silent, Open/Data' -TestCases @(
         @{ Family = 'IPv4'; Address = '127.0.0.1' }
         @{ Family = 'IPv6'; Address = '::1' }
     ) {
         param($Family, $Address)
         $ports = 'Reset', 'Close', 'Silent', 'Http' | ForEach-Object { $Servers["$_$Family"].Port }
-        $r = @(Test-TcpEndpoint -ComputerName $Address -Port $ports -ReadMs 500 -Send $Head)
-        ($r | ForEach-Object { "$($_.Outcome)/$($_.AfterConnect)" }) | Should -Be 'Reset/Reset', 'Closed/Closed', 'Open/Silent', 'Open/Data'
-        $reset, $closed, $silent, $http = $r
+        $r = @(Test-TcpEndpoint -ComputerName $Address -Port $ports[0], $ports[2], $ports[3] -ReadMs 500 -Send $Head)
+        # Without -Send: the server that closes at once is a FIN alone (with -Send our bytes meet its closed socket: RST too, below).
+        $closed = Test-TcpEndpoint -ComputerName $Address -Port $ports[1] -ReadMs 500
+        ($r[0], $closed, $r[1], $r[2] | ForEach-Object { "$($_.Outcome)/$($_.AfterConnect)" }) | Should -Be 'Reset/Reset', 'Closed/Closed', 'Open/Silent', 'Open/Data'
+        $reset, $silent, $http = $r
         $reset.Reason | Should -Be 'reset'
         $reset.ErrnoName | Should -Be 'ECONNRESET'
         $closed.Reason | Should -Be 'fin'
@@ -615,6 +617,16 @@ Describe 'Test-TcpEndpoint -ReadMs: what the server does after the handshake' {
         $http.BytesRead | Should -Be 38
         $http.FirstByteMs | Should -BeGreaterThan 0
         $http.FirstByteMs | Should -BeLessThan 500
+    }
+
+    It 'a server that closes at once, sent -Send: our bytes draw an RST after its FIN, so Reset (<Family>)' -TestCases @(
+        @{ Family = 'IPv4'; Address = '127.0.0.1' }
+        @{ Family = 'IPv6'; Address = '::1' }
+    ) {
+        param($Family, $Address)
+        $r = Test-TcpEndpoint -ComputerName $Address -Port $Servers["Close$Family"].Port -ReadMs 500 -Send $Head
+        "$($r.Outcome)/$($r.AfterConnect)" | Should -Be 'Reset/Reset'
+        $r.Healthy | Should -BeFalse
     }
 
     It 'reads a banner sent without being asked, and escapes its control bytes (<Family>)' -TestCases @(
@@ -667,6 +679,17 @@ Describe 'Test-TcpEndpoint -ReadMs: what the server does after the handshake' {
         $err.FullyQualifiedErrorId | Should -Be 'SendWithoutReadMs,SocketProbe.Commands.TestTcpEndpointCommand'
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
         "$err" | Should -Match '-ReadMs'
+    }
+
+    It 'refuses -Expect without -ReadMs, and an -Expect that is no regular expression, as InvalidArgument: <Id>' -TestCases @(
+        @{ Id = 'ExpectWithoutReadMs'; Splat = @{ Expect = 'OK' } }
+        @{ Id = 'ExpectNotRegex'; Splat = @{ Expect = '(unclosed'; ReadMs = 100 } }
+    ) {
+        param($Id, $Splat)
+        $err = $null
+        try { Test-TcpEndpoint -ComputerName 127.0.0.1 -Port 80 @Splat -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be "$Id,SocketProbe.Commands.TestTcpEndpointCommand"
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
     }
 }
 

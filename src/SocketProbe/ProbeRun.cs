@@ -10,7 +10,7 @@ internal enum ProbeAnswer
 {
     Results,
     Summary,
-    /// <summary>True only when every attempt ended Open (with -ReadMs: not Reset or Closed).</summary>
+    /// <summary>True only when every attempt ended Open and answered as a healthy service does (ProbeHealth).</summary>
     Healthy,
     /// <summary>True when every attempt was refused (Test-TcpRefused -ComputerName -Quiet, forwarded for this release).</summary>
     Refused,
@@ -27,6 +27,8 @@ internal interface IProbeParameters
     int ThrottleLimit { get; }
     int ReadMs { get; }
     string? Send { get; }
+    /// <summary>A regular expression the answer must match (Test-TcpEndpoint -Expect); null: none.</summary>
+    string? Expect { get; }
     System.Net.IPAddress? SourceAddress { get; }
     int SourcePort { get; }
 }
@@ -61,6 +63,12 @@ internal static class ProbeRun
             Send = p.Send is null ? null : System.Text.Encoding.UTF8.GetBytes(p.Send),
             SourcePort = p.SourcePort,
         };
+        if (p.Expect is not null)
+        {
+            // Bounded: a pattern that backtracks for ever must not hold a probe (a match that times out matches nothing).
+            try { request.Expect = new System.Text.RegularExpressions.Regex(p.Expect, System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)); }
+            catch (ArgumentException e) { cmdlet.ThrowInvalidArgument($"-Expect is not a regular expression: {e.Message}", "ExpectNotRegex", p.Expect); }
+        }
         cmdlet.CheckRequest(request.Validate);
         request.SourceAddress = CheckSource(cmdlet, p);
         request.AddressFamily = Family(cmdlet, p, request.SourceAddress).Family;

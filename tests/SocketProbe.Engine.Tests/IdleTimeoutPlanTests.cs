@@ -67,11 +67,11 @@ public class IdleTimeoutRequestTests
 
     [Fact]
     public void SendProbeNeedsBytes() =>
-        Assert.Throws<ArgumentException>(() => new IdleTimeoutRequest { ProbeWith = IdleProbe.Send }.Validate());
+        Assert.Equal("SendProbeWithoutSend", Assert.Throws<InvalidRequestException>(() => new IdleTimeoutRequest { ProbeWith = IdleProbe.Send }.Validate()).ErrorId);
 
     [Fact]
     public void MaxBelowResolutionIsRefused() =>
-        Assert.Throws<ArgumentException>(() => new IdleTimeoutRequest { MaxSeconds = 5, ResolutionSeconds = 10 }.Validate());
+        Assert.Equal("MaxBelowResolution", Assert.Throws<InvalidRequestException>(() => new IdleTimeoutRequest { MaxSeconds = 5, ResolutionSeconds = 10 }.Validate()).ErrorId);
 }
 
 public class SocketEndTests

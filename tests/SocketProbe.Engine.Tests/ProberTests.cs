@@ -307,9 +307,9 @@ public sealed class ProberTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = target, ThrottleLimit = 0 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = new[] { new ProbeTask(Target("h"), new[] { 65536 }) } }.Validate());
         Assert.Throws<ArgumentException>(() => new ProbeRequest { Tasks = new[] { new ProbeTask(Target("h"), Array.Empty<int>()) } }.Validate());
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = target, ReadMs = 0 }.Validate());
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ProbeRequest { Tasks = target, ReadMs = 600_001 }.Validate());
-        Assert.Throws<ArgumentException>(() => new ProbeRequest { Tasks = target, Send = new byte[] { 1 } }.Validate());
+        Assert.Equal("ReadMsOutOfRange", Assert.Throws<InvalidRequestException>(() => new ProbeRequest { Tasks = target, ReadMs = 0 }.Validate()).ErrorId);
+        Assert.Equal("ReadMsOutOfRange", Assert.Throws<InvalidRequestException>(() => new ProbeRequest { Tasks = target, ReadMs = 600_001 }.Validate()).ErrorId);
+        Assert.Equal("SendWithoutReadMs", Assert.Throws<InvalidRequestException>(() => new ProbeRequest { Tasks = target, Send = new byte[] { 1 } }.Validate()).ErrorId);
     }
 
     [Theory]
@@ -351,6 +351,114 @@ public sealed class ProberTests : IDisposable
         Assert.Equal(3, results[3].BytesRead);
         Assert.NotNull(results[3].FirstByteMs);
         Assert.Equal("ECONNRESET", OperatingSystem.IsLinux() ? results[0].ErrnoName : "ECONNRESET");
+    }
+
+    /// <summary>
+    /// A server that shuts down its sending side (FIN), then closes with our -Send unread (RST), as Java 17's
+    /// close does (issue 24: FIN, then RST some 60 us later). The read sees the FIN first; the RST is a reset.
+    /// </summary>
+    [SkippableLinuxFact]
+    public async Task Fin_then_rst_within_the_read_is_a_reset_that_says_both()
+    {
+        var listener = Listen(IPAddress.Loopback);
+        var serving = Task.Run(async () =>
+        {
+            using var s = await listener.AcceptAsync();
+            // Our -Send must be in its receive queue, unread, when it closes: that is what makes the RST.
+            for (int i = 0; i < 200 && s.Available == 0; i++) await Task.Delay(5);
+            s.Shutdown(SocketShutdown.Send);
+            s.Close();
+        });
+        var results = await Run(new ProbeRequest
+        {
+            Tasks = new[] { new ProbeTask(Target("127.0.0.1"), new[] { PortOf(listener) }) },
+            ReadMs = 1000,
+            Send = "hello\n"u8.ToArray(),
+        });
+        await serving.WaitAsync(TimeSpan.FromSeconds(5));
+        var r = Assert.Single(results);
+        Assert.Equal(ProbeOutcome.Reset, r.Kind);
+        Assert.Equal(AfterConnectKind.Reset, r.After);
+        Assert.Contains("FIN then RST", r.Message);
+        Assert.False(r.Healthy);
+    }
+
+    /// <summary>Redis at maxclients writes its error and closes at once: bytes, then FIN, is a refusal in words.</summary>
+    [Fact]
+    public async Task Bytes_then_close_is_open_but_not_healthy_and_a_matching_answer_is()
+    {
+        var refusing = Listen(IPAddress.Loopback);
+        var answering = Listen(IPAddress.Loopback);
+        var serving = Task.Run(async () =>
+        {
+            using (var r = await refusing.AcceptAsync())
+            {
+                // It reads the request first: closing with it unread would make the FIN an RST too (the test above).
+                await r.ReceiveAsync(new byte[64], SocketFlags.None);
+                r.Send("-ERR max number of clients reached\r\n"u8.ToArray());
+                r.Shutdown(SocketShutdown.Both);
+            }
+            var a = await answering.AcceptAsync();
+            _owned.Add(a);
+            var buffer = new byte[64];
+            await a.ReceiveAsync(buffer, SocketFlags.None);
+            a.Send("+PONG\r\n"u8.ToArray());
+        });
+        var results = await Run(new ProbeRequest
+        {
+            Tasks = new[] { new ProbeTask(Target("127.0.0.1"), new[] { PortOf(refusing), PortOf(answering) }) },
+            ReadMs = 1000,
+            Send = "PING\r\n"u8.ToArray(),
+            Expect = new System.Text.RegularExpressions.Regex(@"^\+PONG"),
+            ThrottleLimit = 1,
+        });
+        await serving.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(new[] { ProbeOutcome.Open, ProbeOutcome.Open }, results.Select(r => r.Kind));
+        Assert.Equal("Closed", results[0].AnswerEnd);
+        Assert.Equal(new bool?[] { false, true }, results.Select(r => r.Healthy));
+        Assert.Equal(new bool?[] { false, true }, results.Select(r => r.ExpectMatched));
+        Assert.Equal(new[] { ("127.0.0.1", PortOf(refusing), false), ("127.0.0.1", PortOf(answering), true) }, ProbeStatistics.Healthy(results));
+    }
+}
+
+/// <summary>-Healthy's verdict on one attempt, from what was observed (ProbeHealth.Judge): no sockets.</summary>
+public sealed class ProbeHealthTests
+{
+    private static ProbeResult Open(AfterConnectKind? after, string? answerEnd = null, int? status = null, bool? matched = null) =>
+        new() { Kind = ProbeOutcome.Open, After = after, AnswerEnd = answerEnd, HttpStatus = status, ExpectMatched = matched };
+
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r\nHost: x\r\n\r\n", true)]
+    [InlineData("HEAD /health HTTP/1.0\n\n", true)]
+    [InlineData("PING\r\n", false)]
+    [InlineData("get / http/1.1\r\n", false)]
+    public void An_http_request_is_told_by_its_request_line(string send, bool http) =>
+        Assert.Equal(http, ProbeHealth.IsHttpRequest(System.Text.Encoding.ASCII.GetBytes(send)));
+
+    [Theory]
+    [InlineData("HTTP/1.1 503 Service Unavailable\r\n", 503)]
+    [InlineData("HTTP/1.0 200 OK\r\n", 200)]
+    [InlineData("HTTP/1.1 204\r\n", 204)]
+    [InlineData("-ERR max number of clients reached\r\n", null)]
+    [InlineData("HTTP/2 200\r\n", null)]
+    public void The_status_code_is_read_from_the_status_line(string answer, int? status) =>
+        Assert.Equal(status, ProbeHealth.HttpStatus(System.Text.Encoding.ASCII.GetBytes(answer)));
+
+    [Fact]
+    public void Healthy_means_answered_as_a_healthy_service_does()
+    {
+        Assert.True(ProbeHealth.Judge(Open(null), sent: false, expecting: false).Healthy); // connect only
+        Assert.True(ProbeHealth.Judge(Open(AfterConnectKind.Silent), sent: false, expecting: false).Healthy); // a server that waits for the client
+        Assert.False(ProbeHealth.Judge(Open(AfterConnectKind.Silent), sent: true, expecting: false).Healthy); // -Send unanswered
+        Assert.False(ProbeHealth.Judge(Open(AfterConnectKind.Silent), sent: false, expecting: true).Healthy);
+        Assert.False(ProbeHealth.Judge(Open(AfterConnectKind.Data, answerEnd: "Closed"), sent: false, expecting: false).Healthy); // Redis at maxclients
+        Assert.False(ProbeHealth.Judge(Open(AfterConnectKind.Data, answerEnd: "Reset"), sent: true, expecting: false).Healthy);
+        Assert.False(ProbeHealth.Judge(Open(AfterConnectKind.Data, status: 503), sent: true, expecting: false).Healthy); // HAProxy, backend down
+        Assert.True(ProbeHealth.Judge(Open(AfterConnectKind.Data, answerEnd: "Closed", status: 200), sent: true, expecting: false).Healthy); // Connection: close
+        Assert.False(ProbeHealth.Judge(Open(AfterConnectKind.Data, matched: false), sent: true, expecting: true).Healthy);
+        Assert.True(ProbeHealth.Judge(Open(AfterConnectKind.Data, matched: true), sent: true, expecting: true).Healthy);
+        Assert.False(ProbeHealth.Judge(new ProbeResult { Kind = ProbeOutcome.Refused }, sent: false, expecting: false).Healthy);
+        Assert.Contains("503", ProbeHealth.Judge(Open(AfterConnectKind.Data, status: 503), sent: true, expecting: false).Why);
     }
 }
 

@@ -271,6 +271,9 @@ public static class LogPatterns
     // runtime pattern recognised, and the resolver for patterns that capture a message.
     private static readonly IReadOnlyList<(string Text, string Key, string Runtime, string Source, OsPlatform? Platform)> Messages = BuildMessages();
 
+    /// <summary>Every message text <see cref="Match"/> looks for (case-insensitive): with the patterns' anchors, the log scan's prefilter.</summary>
+    public static IEnumerable<string> MessageTexts => Messages.Select(m => m.Text);
+
     // For each pattern, literals one of which every match contains. A line is searched for them first (a vectorised
     // IndexOf), and the expression runs only on a window around each place one occurs: most lines never run most
     // expressions, and no line, however long, makes any expression read more than a few windows.

@@ -39,6 +39,9 @@ public sealed class ProbeRequest
     /// <summary>Bytes sent right after the connect, before reading (needs <see cref="ReadMs"/>).</summary>
     public byte[]? Send { get; set; }
 
+    /// <summary>A pattern the answer must match to be healthy (needs <see cref="ReadMs"/>); reading stops as soon as it matches.</summary>
+    public System.Text.RegularExpressions.Regex? Expect { get; set; }
+
     /// <summary>Bind each probe socket to this local address first (null: the kernel chooses).</summary>
     public System.Net.IPAddress? SourceAddress { get; set; }
 
@@ -57,6 +60,8 @@ public sealed class ProbeRequest
         // Sending without reading tells nothing: the answer (or the RST it draws) is only seen by a read.
         if (Send is not null && ReadMs is null)
             throw new InvalidRequestException("SendWithoutReadMs", "-Send needs -ReadMs: what the server does with the bytes is only seen by reading. Add e.g. -ReadMs 1000.", Send);
+        if (Expect is not null && ReadMs is null)
+            throw new InvalidRequestException("ExpectWithoutReadMs", "-Expect needs -ReadMs: the answer is only seen by reading. Add e.g. -ReadMs 1000.", Expect.ToString());
         if (SourcePort < 0 || SourcePort > 65535) throw new ArgumentOutOfRangeException(nameof(SourcePort), SourcePort, "ports are 0-65535");
         if (ThrottleLimit < 1) throw new ArgumentOutOfRangeException(nameof(ThrottleLimit), ThrottleLimit, "must be at least 1");
         foreach (var task in Tasks)

@@ -76,6 +76,16 @@ public sealed class ProbeResult : Wire.IWireFields
     public int? BytesRead { get; set; }
     /// <summary>With -ReadMs: the first bytes (at most 64) as printable text; \r \n \t \\ and \xNN for the rest.</summary>
     public string? Banner { get; set; }
+    /// <summary>With -ReadMs: Closed or Reset when the server ended the connection right after its answer (within the read); empty when it kept it open.</summary>
+    public string? AnswerEnd { get; set; }
+    /// <summary>With an HTTP request as -Send: the status code of the answer's status line (HTTP/1.1 503 gives 503); empty otherwise.</summary>
+    public int? HttpStatus { get; set; }
+    /// <summary>With -Expect: whether the answer matched the pattern; empty without -Expect.</summary>
+    public bool? ExpectMatched { get; set; }
+    /// <summary>The service answered as a healthy one does (see <see cref="ProbeHealth"/>): what -Healthy takes, attempt by attempt.</summary>
+    public bool? Healthy { get; set; }
+    /// <summary>Why the attempt is not healthy; empty when it is.</summary>
+    public string? HealthNote { get; set; }
     /// <summary>-Capture: TTL (IPv6: hop limit) of the target's SYN-ACK on this attempt's flow.</summary>
     public int? SynAckTtl { get; set; }
     /// <summary>-Capture: TTL (IPv6: hop limit) of the RST that answered this attempt.</summary>

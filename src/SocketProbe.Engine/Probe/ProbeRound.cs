@@ -56,8 +56,15 @@ internal sealed class ProbeRound
     public ILogger Logger { get; }
     public CancellationToken Token { get; }
 
-    public async Task RunAsync(Action<ProbeResult> sink)
+    public async Task RunAsync(Action<ProbeResult> output)
     {
+        // Every attempt leaves with its health verdict (what -Healthy tallies).
+        bool sent = Request.Send is { Length: > 0 }, expecting = Request.Expect is not null;
+        Action<ProbeResult> sink = result =>
+        {
+            (result.Healthy, result.HealthNote) = ProbeHealth.Judge(result, sent, expecting);
+            output(result);
+        };
         // Every lookup starts at once (a name's under the throttle, as a connect).
         var resolutions = new Task<Resolution>[Request.Tasks.Count];
         for (int t = 0; t < resolutions.Length; t++) resolutions[t] = ResolveAsync(Request.Tasks[t].Target);

@@ -111,7 +111,7 @@ public sealed class ProbeTally
             {
                 v.Seen++;
                 v.AllRefused &= a.Kind == ProbeOutcome.Refused;
-                v.AllOpen &= a.Kind == ProbeOutcome.Open;
+                v.AllOpen &= a.Healthy ?? a.Kind == ProbeOutcome.Open;
             }
         }
     }

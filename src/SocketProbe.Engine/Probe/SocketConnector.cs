@@ -168,6 +168,9 @@ internal sealed class SocketConnector : IProbeConnector
         result.FirstByteMs = null;
         result.BytesRead = null;
         result.Banner = null;
+        result.AnswerEnd = null;
+        result.HttpStatus = null;
+        result.ExpectMatched = null;
     }
 
     /// <summary>A self-connect or a limit that may clear (descriptors, buffers, ports): worth another try.</summary>
@@ -253,21 +256,23 @@ internal sealed class SocketConnector : IProbeConnector
             result.FirstByteMs = Stopwatch.GetElapsedTime(connected).TotalMilliseconds;
             if (n == 0)
             {
+                result.BytesRead = 0;
+                // Java 17 closing with our bytes unread sends FIN, then RST some 60 us later: a reset, said as both.
+                if (await ResetAfterFinAsync(socket, result, window.Token).ConfigureAwait(false) is double afterMs)
+                {
+                    (result.Kind, result.Reason, result.After) = (ProbeOutcome.Reset, ProbeClassifier.ResetWord, AfterConnectKind.Reset);
+                    result.Message = $"FIN then RST (the RST seen within {afterMs:0} ms of the FIN): the server closed, then reset, as Java 17 does closing with bytes of ours unread, or as any server does when they arrive after its close";
+                    return;
+                }
                 (result.Kind, result.Reason, result.After) = (ProbeOutcome.Closed, ProbeClassifier.Fin, AfterConnectKind.Closed);
                 result.Message = "the server closed the connection (FIN) before sending anything";
-                result.BytesRead = 0;
                 return;
             }
             total = n;
-            result.Banner = Prober.Printable(buffer.AsSpan(0, Math.Min(n, 64)));
-            // What came with the first answer, without waiting for more.
-            while (total < 1 << 20 && socket.Available > 0)
-            {
-                int more = socket.Receive(buffer, Math.Min(buffer.Length, socket.Available), SocketFlags.None);
-                if (more <= 0) break;
-                total += more;
-            }
             result.After = AfterConnectKind.Data;
+            result.BytesRead = total;
+            result.Banner = Prober.Printable(buffer.AsSpan(0, Math.Min(n, 64)));
+            total = await ReadAnswerAsync(socket, buffer, n, result, window.Token).ConfigureAwait(false);
             result.BytesRead = total;
         }
         catch (SocketException ex) when (ex.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.Shutdown)
@@ -298,6 +303,72 @@ internal sealed class SocketConnector : IProbeConnector
             try { await Task.WhenAll(first, sending).ConfigureAwait(false); }
             catch (Exception) { /* their outcome was read above, or is not needed */ }
         }
+    }
+
+    /// <summary>How long the answer may pause before it counts as whole (the rest of a response comes in the same round trip).</summary>
+    private static readonly TimeSpan AnswerQuiet = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// The rest of the answer after its first <paramref name="have"/> bytes: until it pauses for
+    /// <see cref="AnswerQuiet"/>, the server ends the connection (AnswerEnd: Closed or Reset, as Redis
+    /// does at maxclients), -Expect matches, or the window ends. Sets HttpStatus (an HTTP -Send) and
+    /// ExpectMatched. Returns the bytes read in all.
+    /// </summary>
+    private async Task<int> ReadAnswerAsync(Socket socket, byte[] buffer, int have, ProbeResult result, CancellationToken window)
+    {
+        // The first bytes are matched against -Expect and the status line: 4 KiB, as a check's answer is short.
+        var answer = new List<byte>(buffer.AsSpan(0, have).ToArray());
+        long total = have;
+        bool Matched()
+        {
+            try { return _request.Expect?.IsMatch(System.Text.Encoding.UTF8.GetString(answer.ToArray())) == true; }
+            catch (System.Text.RegularExpressions.RegexMatchTimeoutException) { return false; } // a pattern that backtracks for ever matches nothing
+        }
+        try
+        {
+            while (!Matched() && total < 1 << 20)
+            {
+                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(window);
+                quiet.CancelAfter(AnswerQuiet);
+                int n;
+                try { n = await socket.ReceiveAsync(buffer, SocketFlags.None, quiet.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) when (!_token.IsCancellationRequested) { break; } // quiet, or the window ended
+                if (n == 0)
+                {
+                    result.AnswerEnd = await ResetAfterFinAsync(socket, result, window).ConfigureAwait(false) is null
+                        ? nameof(AfterConnectKind.Closed) : nameof(AfterConnectKind.Reset);
+                    break;
+                }
+                total += n;
+                if (answer.Count < 4096) answer.AddRange(buffer.AsSpan(0, Math.Min(n, 4096 - answer.Count)).ToArray());
+            }
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is System.Net.Sockets.SocketError.ConnectionReset or System.Net.Sockets.SocketError.Shutdown)
+        {
+            result.AnswerEnd = nameof(AfterConnectKind.Reset);
+        }
+        if (_request.Expect is not null) result.ExpectMatched = Matched();
+        if (ProbeHealth.IsHttpRequest(_request.Send)) result.HttpStatus = ProbeHealth.HttpStatus(answer.ToArray());
+        if (result.AnswerEnd is not null)
+            result.Message = $"the server {(result.AnswerEnd == nameof(AfterConnectKind.Reset) ? "reset" : "closed")} the connection right after its answer ({total} bytes)";
+        return (int)Math.Min(total, int.MaxValue);
+    }
+
+    /// <summary>
+    /// After a FIN: whether an RST follows within a short grace (twice the connect's time, at least
+    /// 20 ms, within the window). The kernel tells by the socket's state: CLOSE_WAIT after the FIN,
+    /// CLOSE once an RST came (tcp_reset then sets EPIPE, not ECONNRESET, so no read says it). Returns
+    /// ms from the FIN to when the reset was seen, or null.
+    /// </summary>
+    private static async Task<double?> ResetAfterFinAsync(Socket socket, ProbeResult result, CancellationToken window)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        long fin = Stopwatch.GetTimestamp();
+        if (TcpInfo.StateOf(socket) == "CLOSE") return 1;
+        TimeSpan grace = TimeSpan.FromMilliseconds(Math.Max(20, 2 * (result.ConnectMs ?? 0)));
+        try { await Task.Delay(grace, window).ConfigureAwait(false); }
+        catch (OperationCanceledException) { }
+        return TcpInfo.StateOf(socket) == "CLOSE" ? Math.Max(1, Stopwatch.GetElapsedTime(fin).TotalMilliseconds) : null;
     }
 
     private static async Task SendAllAsync(Socket socket, byte[] payload, CancellationToken token)

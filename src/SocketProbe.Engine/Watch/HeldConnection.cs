@@ -17,9 +17,16 @@ internal sealed class HeldConnection : IAsyncDisposable
     private Task _receiving = Task.CompletedTask;
     private long _lastActivity;
     private long _lastReceive;
+    private long _lastSend;
     private long _bytesSent;
     private long _bytesReceived;
     private long _unsent;
+    // The last burst of bytes received (bytes with no gap of AnswerQuiet between them): what a server said last,
+    // e.g. the goodbye it sends before its FIN (HTTP 408, SMTP/FTP 421). Only its first bytes are kept.
+    private readonly object _burstLock = new();
+    private readonly byte[] _burst = new byte[GoodbyeBytes];
+    private int _burstLength;
+    private long _burstStart;
     // Completed (and replaced) by each receive that brings data: how a wait for an answer learns of it without polling.
     private TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -38,10 +45,21 @@ internal sealed class HeldConnection : IAsyncDisposable
 
     public long LastActivity => Interlocked.Read(ref _lastActivity);
     public long LastReceive => Interlocked.Read(ref _lastReceive);
+    /// <summary>Stopwatch timestamp of the last byte the kernel took from us (0: nothing sent).</summary>
+    public long LastSend => Interlocked.Read(ref _lastSend);
     public long BytesSent => Interlocked.Read(ref _bytesSent);
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
     /// <summary>Bytes of the send in progress that the kernel has not taken yet (0: no send waits).</summary>
     public long BytesUnsent => Interlocked.Read(ref _unsent);
+
+    /// <summary>How many bytes of the last burst are kept.</summary>
+    public const int GoodbyeBytes = 256;
+
+    /// <summary>The last burst of bytes received: its first bytes and the Stopwatch timestamp of its first byte (0: nothing received).</summary>
+    public (byte[] Bytes, long StartedAt) LastBurst
+    {
+        get { lock (_burstLock) return (_burst[.._burstLength], _burstStart); }
+    }
 
     /// <summary>Completes with the first end seen and its Stopwatch timestamp.</summary>
     public Task<(SocketEnd End, long At)> Ended => _ended.Task;
@@ -143,6 +161,14 @@ internal sealed class HeldConnection : IAsyncDisposable
                     TryEnd(new SocketEnd(WatchFate.Closed, "Receive", Message: "the far side closed (FIN): the read returned 0 bytes"), now);
                     return;
                 }
+                lock (_burstLock)
+                {
+                    // A gap longer than an answer's own pauses starts a new burst.
+                    if (_burstStart == 0 || Stopwatch.GetElapsedTime(LastReceive, now) > AnswerQuiet) (_burstLength, _burstStart) = (0, now);
+                    int keep = Math.Min(n, _burst.Length - _burstLength);
+                    buffer.AsSpan(0, keep).CopyTo(_burst.AsSpan(_burstLength));
+                    _burstLength += keep;
+                }
                 Interlocked.Add(ref _bytesReceived, n);
                 Interlocked.Exchange(ref _lastActivity, now);
                 Interlocked.Exchange(ref _lastReceive, now);
@@ -174,7 +200,9 @@ internal sealed class HeldConnection : IAsyncDisposable
                 sent += n;
                 Interlocked.Add(ref _unsent, -n);
                 Interlocked.Add(ref _bytesSent, n);
-                Interlocked.Exchange(ref _lastActivity, Stopwatch.GetTimestamp());
+                long now = Stopwatch.GetTimestamp();
+                Interlocked.Exchange(ref _lastActivity, now);
+                Interlocked.Exchange(ref _lastSend, now);
             }
             return null;
         }

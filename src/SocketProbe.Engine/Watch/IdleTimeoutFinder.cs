@@ -181,6 +181,8 @@ public static class IdleTimeoutFinder
         private async Task ProbeAndJudgeAsync(HeldConnection connection, int idle, double? connectMs, IdleConnectionResult row, CancellationToken token)
         {
             connection.StartReceiving();
+            // The idle starts at the last byte of the request's answer (without -Send: at connect).
+            long idleStart = connection.LastActivity;
             if (_request.Send is { } request)
             {
                 // What a pooled connection has done before it idles: its request, answered. The wait for the
@@ -188,7 +190,11 @@ public static class IdleTimeoutFinder
                 var exchange = await connection.ExchangeAsync(request, TimeSpan.FromMilliseconds(Math.Min(_request.ReadMs, idle * 1000.0)), token).ConfigureAwait(false);
                 row.AnswerBytes = exchange.AnswerBytes;
                 row.AnswerMs = exchange.FirstByteMs is double ms ? Math.Round(ms, 1) : null;
-                row.IdleFromMs = Math.Round(connection.MsSinceConnect(connection.LastActivity), 1);
+                // An "answer" the connection ended with is no answer the idle can follow: the server's goodbye (a partial
+                // request met HAProxy's timeout http-request: 408, then FIN) or its close. The idle ran from the request.
+                idleStart = exchange.Ended && connection.LastSend != 0 ? connection.LastSend : connection.LastActivity;
+                row.EndedInExchange = exchange.Ended;
+                row.IdleFromMs = Math.Round(connection.MsSinceConnect(idleStart), 1);
                 // A server that acknowledged all it took and took no more is not reading the request: no idle
                 // can follow it (and our TCP_USER_TIMEOUT would soon end the connection on its full window).
                 if (connection.BytesUnsent > 0 && !connection.Ended.IsCompleted && TcpInfo.Read(connection.Socket) is { Unacked: 0 })
@@ -200,12 +206,12 @@ public static class IdleTimeoutFinder
                     return;
                 }
             }
-            // The idle starts at the last byte of the request's answer (without -Send: at connect).
-            long idleStart = connection.LastActivity;
+
             // An RST or FIN the probe draws arrives within a round trip of it; later ones are the far side's own.
             double answerMs = Math.Max(500, 4 * (connectMs ?? 0));
             long probeAt = 0;
-            long receivedAtProbe = 0;
+            // Set when a Send probe goes out: only bytes after it answer it (bytes before it are the server's own).
+            long probeSentAt = 0, receivedAtProbe = 0;
             bool ended = false, busy = false;
             // Data from the server restarts the idle clock (a banner, say), but only until twice the idle
             // time: a server that still has not let the connection idle for that long keeps it busy itself,
@@ -218,12 +224,15 @@ public static class IdleTimeoutFinder
                 long lastReceive = connection.LastReceive, lastActivity = connection.LastActivity;
                 long from = Math.Max(idleStart, _request.ProbeWith == IdleProbe.KeepAlive ? lastReceive : lastActivity);
                 probeAt = from + (long)(idle * (double)Stopwatch.Frequency);
+                // Bytes the connection ends right after are a goodbye, not the server keeping it busy.
+                if (from != idleStart && await EndsBeforeAsync(connection, from + (long)(HeldConnection.AnswerQuiet.TotalSeconds * Stopwatch.Frequency), token).ConfigureAwait(false)) { ended = true; break; }
                 if (from != idleStart && probeAt > busyAfter) { busy = true; break; }
                 if (_request.ProbeWith == IdleProbe.Send)
                 {
                     if (await EndsBeforeAsync(connection, probeAt, token).ConfigureAwait(false)) { ended = true; break; }
                     if (connection.LastActivity != lastActivity) continue; // the server spoke: idle again from there
                     receivedAtProbe = connection.BytesReceived;
+                    probeSentAt = Stopwatch.GetTimestamp();
                     if (await SendProbeAsync(connection, probeAt, token).ConfigureAwait(false)) { ended = true; break; }
                 }
                 long judgeAt = JudgeAt(probeAt);
@@ -251,7 +260,22 @@ public static class IdleTimeoutFinder
                 Fill(row, end);
                 row.EndedAfterMs = Math.Round(connection.MsSinceConnect(at), 1);
                 double sinceProbeMs = (at - probeAt) * 1000.0 / Stopwatch.Frequency; // negative: it ended before its probe
-                bool answeredAfterProbe = _request.ProbeWith == IdleProbe.Send && connection.BytesReceived > receivedAtProbe;
+                // Bytes the server sent after the idle began and before our probe (or with no probe), then its FIN or
+                // RST: a goodbye (HTTP 408, SMTP/FTP 421) is the server's own close, said in words first.
+                var (burst, burstAt) = connection.LastBurst;
+                bool goodbye = end.Fate is WatchFate.Closed or WatchFate.Reset && burst.Length > 0 && burstAt > idleStart &&
+                    (probeSentAt == 0 || burstAt < probeSentAt);
+                if (goodbye) row.Goodbye = Goodbye(burst);
+                bool answeredAfterProbe = !goodbye && probeSentAt != 0 && connection.BytesReceived > receivedAtProbe;
+                double idleMs = Stopwatch.GetElapsedTime(idleStart, at).TotalMilliseconds;
+                // The far side's own end (not one our probe drew): before the probe's moment, or under KeepAlive any
+                // FIN (a bare ACK draws none from a live server). When it came is the server's timer itself.
+                bool ownEnd = end.Fate is WatchFate.Closed or WatchFate.Reset &&
+                    (sinceProbeMs < 0 || goodbye || (_request.ProbeWith == IdleProbe.KeepAlive && end.Fate == WatchFate.Closed));
+                // The server's own end began with its goodbye's first byte (its timer), else with its FIN or RST.
+                long ownAt = goodbye ? burstAt : at;
+                bool ownAfterProbe = ownEnd && ownAt >= probeAt;
+                if (ownEnd) row.OwnEndSeconds = Stopwatch.GetElapsedTime(idleStart, ownAt).TotalSeconds;
                 // ETIMEDOUT of a Send probe the far side kept acknowledging: our TCP_USER_TIMEOUT on its zero window, not the path.
                 bool notReading = _request.ProbeWith == IdleProbe.Send && end.Fate == WatchFate.TimedOut && sinceProbeMs >= 0 && AckedSince(connection, probeAt);
                 row.Verdict = end.Fate switch
@@ -259,6 +283,10 @@ public static class IdleTimeoutFinder
                     _ when answeredAfterProbe || notReading => IdleVerdict.Alive,
                     // ETIMEDOUT here can only be the probe going unanswered: no other data was in flight.
                     WatchFate.TimedOut => IdleVerdict.Silent,
+                    // The server's own end after this idle time: the connection was still there at it (the bracket
+                    // and the observation must agree: a FIN at 3.4 s says alive at 3 s, not dead).
+                    _ when ownAfterProbe => IdleVerdict.Alive,
+                    _ when goodbye => IdleVerdict.Closed,
                     WatchFate.Reset when sinceProbeMs < answerMs => IdleVerdict.Reset,
                     WatchFate.Closed when sinceProbeMs < answerMs => IdleVerdict.Closed,
                     // The far side's own FIN or RST well after the probe was answered: it was alive at this idle time.
@@ -267,8 +295,10 @@ public static class IdleTimeoutFinder
                 };
                 if (notReading)
                     row.Message = $"alive at its probe: {NotReading}, and our own TCP_USER_TIMEOUT of {_request.ProbeSeconds:0.#} s on that full window ended the connection, not the path";
+                else if (goodbye && !ownAfterProbe)
+                    row.Message = $"the server said goodbye (\"{row.Goodbye}\") and then {(end.Fate == WatchFate.Reset ? "reset (RST)" : "closed (FIN)")} after {idleMs / 1000:F2} s idle: {end.Message}";
                 else if (row.Verdict == IdleVerdict.Alive)
-                    row.Message = $"alive at its probe; the far side ended it {sinceProbeMs / 1000:F1} s later ({end.Fate})";
+                    row.Message = $"alive at its probe; the far side ended it {sinceProbeMs / 1000:F1} s later ({end.Fate}{(ownEnd ? $", {row.OwnEndSeconds:F2} s into the idle: its own timer" : "")}{(goodbye ? $", saying \"{row.Goodbye}\"" : "")})";
             }
             else
             {
@@ -402,7 +432,9 @@ public static class IdleTimeoutFinder
             {
                 Target = _endpoint.Target, Address = _endpoint.Address.ToString(), AddressFamily = _endpoint.AddressFamilyName, Port = _endpoint.Port,
                 LongestAliveSeconds = alive, ShortestDeadSeconds = dead, Tried = _opened, MostOpen = _mostOpen,
-                ProbeWith = _request.ProbeWith.ToString(), IdleAfter = _request.Send is null ? IdleStart.Connect : IdleStart.Answer,
+                ProbeWith = _request.ProbeWith.ToString(),
+                // A -Send the connection ended on (a partial request met the server's request timer) never started a pooled idle.
+                IdleAfter = _request.Send is null || (dead is not null && !rows.Any(r => r.AnswerBytes > 0 && !r.EndedInExchange)) ? IdleStart.Connect : IdleStart.Answer,
                 ElapsedSeconds = Math.Round(Stopwatch.GetElapsedTime(_started, _answeredAt != 0 ? _answeredAt : Stopwatch.GetTimestamp()).TotalSeconds, 2),
             };
             var notes = new List<string>();
@@ -419,16 +451,14 @@ public static class IdleTimeoutFinder
                 // ends every connection at once. That is no idle timeout, and keeping connections busier cannot help.
                 if (alive is null && first.Verdict is IdleVerdict.Closed or IdleVerdict.Reset && first.EndedAfterMs is double endedMs && endedMs - (first.IdleFromMs ?? 0) < AtConnectMs)
                     result.Kind = IdleTimeoutKind.EndedAtConnect;
-                // The far side's own FIN or RST, before any probe: when it came is the server's idle timeout itself.
-                // A keepalive probe is a bare ACK that no live server answers with FIN, so under KeepAlive a FIN
-                // is the server's own even when it lands just after the probe (its timer and ours both at the
-                // idle time: which came first was a race, and the answer lost its observation when the probe won).
-                bool keepAlive = _request.ProbeWith == IdleProbe.KeepAlive;
-                // Counted from the idle start: connect, or with -Send the answer's last byte.
-                var own = rows.Where(r => r.EndedAfterMs is double ms &&
-                        ((r.Verdict is IdleVerdict.Closed or IdleVerdict.Reset && ms - (r.IdleFromMs ?? 0) < r.IdleSeconds * 1000.0) || (keepAlive && r.Verdict == IdleVerdict.Closed)))
-                    .Select(r => r.EndedAfterMs!.Value - (r.IdleFromMs ?? 0)).ToArray();
-                if (own.Length > 0) result.ObservedSeconds = Math.Round(own.Min() / 1000, 2);
+                // Every connection's own end counts, alive ones too (a FIN after its probe), and those the answer made
+                // unneeded: when several searches share the throttle, the connection that saw it may be one of those.
+                var own = rows.Where(r => r.OwnEndSeconds is not null).Select(r => r.OwnEndSeconds!.Value).ToArray();
+                if (own.Length > 0) result.ObservedSeconds = Math.Round(own.Min(), 2);
+                result.Goodbye = first.Goodbye ?? rows.FirstOrDefault(r => r.Goodbye is not null && IsDead(r.Verdict))?.Goodbye;
+                if (result.Goodbye is not null) notes.Add($"the server said goodbye before it closed: \"{result.Goodbye}\"");
+                if (result.ObservedSeconds is null && result.Kind == IdleTimeoutKind.Closed)
+                    notes.Add($"no connection saw the server's own FIN: it came right after a probe (drawn by it, or its own timer at the same moment), so its timer lies between {alive?.ToString() ?? "0"} and {d} s");
                 Wire.IWireFields.Copy(first, result);
                 if (first.ResetFrom == nameof(Wire.ResetOrigin.Path))
                     notes.Add($"-Capture: the RST came with TTL {first.ResetTtl}, the server's SYN-ACK with {first.SynAckTtl}: something on the path forged it (a middlebox that forgot the flow), not the server");
@@ -461,7 +491,9 @@ public static class IdleTimeoutFinder
             bool firstRequestTimer = result.IdleAfter == IdleStart.Connect &&
                 (result.Kind == IdleTimeoutKind.Closed || (result.Kind == IdleTimeoutKind.Reset && result.ResetFrom == nameof(Wire.ResetOrigin.Peer)));
             if (result.IdleAfter == IdleStart.Connect && result.Kind is IdleTimeoutKind.Closed or IdleTimeoutKind.Reset)
-                notes.Add($"no -Send: these connections never sent a request, so {FirstRequestTimer}; a pooled connection meets {KeepAliveTimer}: give -Send with a request the server answers to measure that");
+                notes.Add(_request.Send is null
+                    ? $"no -Send: these connections never sent a request, so {FirstRequestTimer}; a pooled connection meets {KeepAliveTimer}: give -Send with a request the server answers to measure that"
+                    : $"the server ended the connection instead of answering -Send (an incomplete request?), so {FirstRequestTimer.Replace("a first request", "a whole request")}; a pooled connection meets {KeepAliveTimer}: give -Send a whole request the server answers to measure that");
             int failures = rows.Count(r => r.Verdict is IdleVerdict.NotConnected or IdleVerdict.Failed or IdleVerdict.LocalError);
             if (failures > 0 && result.Kind is not IdleTimeoutKind.NotConnected and not IdleTimeoutKind.LocalError) notes.Add($"{failures} connection(s) failed otherwise and are not part of the answer (see -Detailed)");
             result.Message = notes.Count == 0 ? null : string.Join("; ", notes);
@@ -495,6 +527,16 @@ public static class IdleTimeoutFinder
 
         /// <summary>The timer a pooled connection meets.</summary>
         private const string KeepAliveTimer = "its idle timeout between requests, e.g. nginx keepalive_timeout (75 s by default)";
+
+        /// <summary>A goodbye as one line: its first line, printable (HTTP/1.1 408 Request Time-out), saying when more followed.</summary>
+        internal static string Goodbye(byte[] bytes)
+        {
+            int end = Array.IndexOf(bytes, (byte)'\n');
+            int line = end < 0 ? bytes.Length : end;
+            string text = Probe.Prober.Printable(bytes.AsSpan(0, Math.Min(line, 120))).TrimEnd();
+            if (text.EndsWith("\\r", StringComparison.Ordinal)) text = text[..^2];
+            return end < 0 || end + 1 >= bytes.Length ? text : $"{text} (and more after it)";
+        }
 
         private static void Fill(IdleConnectionResult row, SocketEnd end)
         {

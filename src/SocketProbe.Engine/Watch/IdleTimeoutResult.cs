@@ -46,6 +46,8 @@ public sealed class IdleTimeoutResult : Wire.IWireFields
     public IdleStart IdleAfter { get; set; }
     /// <summary>For Closed (and a Reset that came before the probe): when the far side's own FIN or RST came, in seconds since the idle began (connect, or -Send's answer).</summary>
     public double? ObservedSeconds { get; set; }
+    /// <summary>What the server said right before it closed, as printable text (HTTP 408, SMTP/FTP 421): a goodbye is a close too.</summary>
+    public string? Goodbye { get; set; }
     /// <summary>Connections opened for this address.</summary>
     public int Tried { get; set; }
     /// <summary>The most connections to this address that were open at one moment.</summary>
@@ -121,6 +123,12 @@ public sealed class IdleConnectionResult : Wire.IWireFields
     public int? Probes { get; set; }
     public double? RttMs { get; set; }
     public string? Message { get; set; }
+    /// <summary>Bytes the server sent after the idle began and before our probe, then closed: its goodbye, as printable text.</summary>
+    public string? Goodbye { get; set; }
+    /// <summary>When the far side ended this connection on its own (not drawn by our probe), s since the idle began; what ObservedSeconds takes the least of.</summary>
+    internal double? OwnEndSeconds { get; set; }
+    /// <summary>-Send's exchange ended with the connection (its "answer" was a goodbye, or none came before the close).</summary>
+    internal bool EndedInExchange { get; set; }
     /// <summary>This connection's own local endpoint (what -Capture matches its segments by); empty when it never connected.</summary>
     public string? LocalAddress { get; set; }
     public int? LocalPort { get; set; }

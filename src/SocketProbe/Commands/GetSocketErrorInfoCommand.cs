@@ -13,7 +13,7 @@ namespace SocketProbe.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SocketErrorInfo", DefaultParameterSetName = NameSet)]
 [OutputType(typeof(ErrorInfo))]
-public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
+public sealed partial class GetSocketErrorInfoCommand : SocketProbeCmdlet
 {
     private const string NameSet = "Name";
     private const string InputSet = "InputObject";
@@ -35,6 +35,12 @@ public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
 
     protected override void ProcessRecord()
     {
+        if (ScanningFiles)
+        {
+            ScanPaths();
+            return;
+        }
+        CountPipelineRecord();
         if (ParameterSetName == InputSet)
         {
             ExplainObject(InputObject);
@@ -42,7 +48,7 @@ public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
         }
         foreach (string query in Name)
         {
-            Write(ErrorExplainer.Query(query, Only), query);
+            Write(ErrorExplainer.Query(query, Only), query, isText: true);
         }
     }
 
@@ -50,6 +56,11 @@ public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
     private void ExplainObject(object input)
     {
         object value = input is PSObject pso ? pso.BaseObject : input;
+        if (value is FileSystemInfo file)
+        {
+            ScanFileInfo(file);   // Get-ChildItem's output, piped without -Summary or -Timeline, lands here
+            return;
+        }
         ErrorExplanation? answer = value is ErrorRecord record
             ? ErrorExplainer.Exception(record.Exception, Only)
             : ErrorExplainer.Value(value, Only) ?? ErrorExplainer.Fields(Properties(input), PSObject.AsPSObject(input).ToString(), Only);
@@ -62,7 +73,7 @@ public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
                 "UnsupportedInputObject", ErrorCategory.InvalidArgument, input));
             return;
         }
-        Write(answer, value is ErrorRecord ? value : answer.About ?? input);
+        Write(answer, value is ErrorRecord ? value : answer.About ?? input, isText: value is string);
     }
 
     /// <summary>The properties the engine reads from a result, those the object has, with their values unwrapped.</summary>
@@ -77,14 +88,13 @@ public sealed class GetSocketErrorInfoCommand : SocketProbeCmdlet
         return fields;
     }
 
-    private void Write(ErrorExplanation answer, object target)
+    private void Write(ErrorExplanation answer, object target, bool isText = false)
     {
         foreach (string note in answer.Notes) WriteVerbose(note);
         foreach (ErrorInfo row in answer.Rows) WriteObject(row);
-        if (answer.NotFound is { } why)
-        {
-            WriteError(new ErrorRecord(new ItemNotFoundException(why), "SocketErrorNotFound", ErrorCategory.ObjectNotFound, target));
-        }
+        if (answer.NotFound is not { } why) return;
+        if (isText) NotFoundText(why, target);   // a string: one of many piped lines is a Verbose line, not an error
+        else WriteError(new ErrorRecord(new ItemNotFoundException(why), "SocketErrorNotFound", ErrorCategory.ObjectNotFound, target));
     }
 }
 

@@ -43,7 +43,7 @@ public sealed class TestTcpEndpointCommand : TargetCmdlet, IProbeParameters
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = 64;
 
-    /// <summary>One bool per target:port: true only when every attempt ended Open (with -ReadMs: not Reset or Closed).</summary>
+    /// <summary>One bool per target:port: true only when every attempt ended Open and, with -ReadMs, answered as a healthy service does.</summary>
     [Parameter(ParameterSetName = QuietSet, Mandatory = true)]
     [Alias("Healthy")]
     public SwitchParameter Quiet { get; set; }
@@ -59,6 +59,15 @@ public sealed class TestTcpEndpointCommand : TargetCmdlet, IProbeParameters
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Send { get; set; }
+
+    /// <summary>
+    /// A regular expression the answer must match (as check_tcp -e and blackbox_exporter's
+    /// query_response expect): reading stops when it matches; an answer that does not is not healthy.
+    /// Needs -ReadMs.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Expect { get; set; }
 
     /// <summary>Local address each probe socket is bound to (a multi-homed host's interface; to match a capture).</summary>
     [Parameter]

@@ -124,6 +124,9 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet, IProbeParameters
     [ValidateNotNullOrEmpty]
     public string? Send { get; set; }
 
+    // -Expect is Test-TcpEndpoint's only: this forward keeps the parameters it had.
+    string? IProbeParameters.Expect => null;
+
     /// <summary>Local address each probe socket is bound to (a multi-homed host's interface; to match a capture).</summary>
     [Parameter(ParameterSetName = ProbeSet)]
     [Parameter(ParameterSetName = QuietSet)]
