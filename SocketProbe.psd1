@@ -8,7 +8,7 @@
     Description          = 'Reproduces and diagnoses TCP failures (connection reset by peer, broken pipe, refused, timed out, unreachable) with real sockets, and probes real host:port targets.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
-    FormatsToProcess     = @('bin/SocketProbe.Format.ps1xml', 'bin/ErrorInfo.Format.ps1xml', 'bin/Probe.Format.ps1xml', 'bin/Matrix.Format.ps1xml', 'bin/Watch.Format.ps1xml', 'bin/Counters.Format.ps1xml', 'bin/LogScan.Format.ps1xml')
+    FormatsToProcess     = @('bin/SocketProbe.Format.ps1xml', 'bin/ErrorInfo.Format.ps1xml', 'bin/Probe.Format.ps1xml', 'bin/Matrix.Format.ps1xml', 'bin/Watch.Format.ps1xml', 'bin/Counters.Format.ps1xml', 'bin/LogScan.Format.ps1xml', 'bin/Capture.Format.ps1xml')
     CmdletsToExport      = @(
         'Test-TcpEndpoint'
         'Test-TcpRefused'
@@ -21,6 +21,8 @@
         'Watch-TcpConnection'
         'Find-TcpIdleTimeout'
         'Get-TcpCounter'
+        'Watch-TcpReset'
+        'Read-TcpCapture'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -181,16 +181,8 @@ function Invoke-BenchMatrix {
     [pscustomobject]@{ WallMs = $wall; Scenarios = $runs; Observations = $observations.Count; LongestCallMs = $longest }
 }
 
-function Get-ListeningPort {
-    # Ports something listens on in this namespace (Linux /proc/net/tcp{,6}, state 0A).
-    foreach ($file in '/proc/net/tcp', '/proc/net/tcp6') {
-        if (-not (Test-Path $file)) { continue }
-        Get-Content $file | Select-Object -Skip 1 | ForEach-Object {
-            $f = -split $_
-            if ($f[3] -eq '0A') { [Convert]::ToInt32(($f[1] -split ':')[-1], 16) }
-        }
-    }
-}
+# Ports something listens on in this namespace: the tests' /proc reader, one copy (tests/TestKit.psm1).
+Import-Module (Join-Path $script:RepoRoot 'tests/TestKit.psm1') -Function Get-ListeningPort
 
 function Get-ClosedLoopbackPort {
     # $Count ports below the ephemeral range that nothing listens on: no bind(0) lands there, so they

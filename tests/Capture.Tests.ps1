@@ -15,10 +15,8 @@ BeforeAll {
     function Invoke-Pwsh {
         # A child pwsh (the one running these tests) with a command; its output as JSON objects.
         param([string[]] $Prefix = @(), [string] $Command)
-        $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-        $pwshArgs = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
         $script = "`$ErrorActionPreference = 'Stop'; Import-Module '$(Join-Path $RepoRoot 'SocketProbe.psd1')'; $Command | ConvertTo-Json -Depth 2"
-        $all = @($Prefix) + @($pwsh) + $pwshArgs + @('-NoProfile', '-NonInteractive', '-Command', $script)
+        $all = @($Prefix) + @(Get-ChildPwsh) + @('-NoProfile', '-NonInteractive', '-Command', $script)
         $json = & $all[0] $all[1..($all.Count - 1)]
         if ($LASTEXITCODE) { throw "child pwsh failed ($LASTEXITCODE): $json" }
         @($json | Out-String | ConvertFrom-Json)

@@ -4,7 +4,6 @@
 # connection through the same box with Watch-TcpConnection. No test asserts speed.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-    function Get-SocketCount { @(Get-ChildItem "/proc/$PID/fd" -ErrorAction Ignore | Where-Object { $_.LinkTarget -like 'socket:*' }).Count }
 }
 
 Describe 'Find-TcpIdleTimeout on loopback' -Skip:(-not $IsLinux) {
@@ -120,7 +119,7 @@ Describe 'Find-TcpIdleTimeout on loopback' -Skip:(-not $IsLinux) {
 
     It 'one answer per address of localhost' {
         $v4 = New-TestServer -Behavior Silent -Family IPv4
-        $v6 = [SocketProbeTests.MisbehavingServer]::new('Silent', [Net.IPAddress]::IPv6Loopback, 0)
+        $v6 = New-TestServer -Behavior Silent -Family IPv6
         try {
             # Two servers on two ports: the IPv4 one is named by port, so the IPv6 answer there is NotConnected or None.
             $r = @(Find-TcpIdleTimeout -ComputerName localhost -Port $v4.Port -MaxSeconds 1)

@@ -11,18 +11,11 @@ BeforeDiscovery {
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
 
-    function Get-ChildPwsh {
-        # This PowerShell as a command line (pwsh, or the dotnet muxer with pwsh.dll for the .NET tool), so a child
-        # runs without `dotnet tool` (which needs the real HOME to find its package).
-        $exe = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-        $arguments = @(if ((Split-Path -Leaf $exe) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
-        , $exe + , $arguments
-    }
-
     function Invoke-ChildPwsh {
         # Run a script in a fresh PowerShell with extra environment; returns its output lines; throws on a non-zero exit.
         param([string] $Script, [hashtable] $Environment = @{}, [string[]] $Arguments = @())
-        $exe, $pre = Get-ChildPwsh
+        $exe, $rest = Get-ChildPwsh
+        $pre = @($rest | Where-Object { $_ })
         $file = Join-Path $TestDrive ("child-{0}.ps1" -f [guid]::NewGuid().ToString('n'))
         Set-Content -Path $file -Value $Script
         $saved = @{}
@@ -152,7 +145,8 @@ Describe 'Publish-PSResource, Install-PSResource, Import-Module by name' {
             New-Item -ItemType Directory -Force -Path $dir | Out-Null
         }
 
-        $exe, $pre = Get-ChildPwsh
+        $exe, $rest = Get-ChildPwsh
+        $pre = @($rest | Where-Object { $_ })
         & $exe @pre -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'build.ps1') -Task Package -NoBuild *> (Join-Path $Root 'package.log')
         if ($LASTEXITCODE -ne 0) { throw "build.ps1 -Task Package failed: $(Get-Content -Raw (Join-Path $Root 'package.log'))" }
         $script:Package = Join-Path $RepoRoot "output/SocketProbe/$($Manifest.ModuleVersion)"

@@ -390,14 +390,6 @@ Describe 'A lab process that stops, or dies' -Tag Lab -Skip:(-not $IsLinux) {
             @(Get-OwnDescendant | Where-Object { $_.CommandLine -match 'SocketProbe\.Peer(\.dll)? lab ' -and $_.CommandLine -notmatch '^\S*(unshare|setpriv) ' } |
                 ForEach-Object Id)
         }
-        function Start-InRunspace {
-            param([string] $Command)
-            $ps = [PowerShell]::Create()
-            $null = $ps.AddScript("Import-Module '$((Join-Path $RepoRoot 'SocketProbe.psd1').Replace("'", "''"))'; $Command")
-            $output = [Management.Automation.PSDataCollection[psobject]]::new()
-            $handle = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]$null, $output)
-            [pscustomobject]@{ PowerShell = $ps; Handle = $handle; Output = $output }
-        }
         function Wait-Until {
             param([scriptblock] $Condition, [int] $TimeoutMs = 20000)
             $deadline = [DateTime]::UtcNow.AddMilliseconds($TimeoutMs)
@@ -410,7 +402,7 @@ Describe 'A lab process that stops, or dies' -Tag Lab -Skip:(-not $IsLinux) {
     }
 
     It 'a step whose kernel timer fired while the lab was stopped (SIGSTOP longer than its window) does not match' {
-        $run = Start-InRunspace 'Invoke-PeerCrash -Mode HostCrash -ClientAction Send -UserTimeoutMs 1500'
+        $run = Start-Bounded -Script 'Invoke-PeerCrash -Mode HostCrash -ClientAction Send -UserTimeoutMs 1500'
         try {
             # Rows reach the caller at the end; the lab's own /proc/<pid>/net/tcp shows the moment: the
             # client's connection to 127.13.0.2 (02000D7F) with sent, unacknowledged bytes (tx_queue > 0).
@@ -438,7 +430,7 @@ Describe 'A lab process that stops, or dies' -Tag Lab -Skip:(-not $IsLinux) {
     }
 
     It 'a lab process killed by SIGKILL reads as killed, not as an unshare error' {
-        $run = Start-InRunspace 'Invoke-PeerCrash -Mode HostCrash -ClientAction Idle -IdleWaitMs 5000'
+        $run = Start-Bounded -Script 'Invoke-PeerCrash -Mode HostCrash -ClientAction Idle -IdleWaitMs 5000'
         try {
             Wait-Until { @(Get-LabProcessId).Count -eq 1 } | Should -BeTrue
             $lab = @(Get-LabProcessId)

@@ -14,70 +14,18 @@ BeforeAll {
 
 Describe 'Ctrl+C at several moments leaves nothing behind' -Tag 'Reliability' -Skip:(-not $IsLinux) {
     BeforeAll {
-        function Wait-Moment {
-            # Wait (bounded) for the moment to stop at: a time after the start, or a state of the run.
-            param($Moment, $Output)
-            $deadline = [DateTime]::UtcNow.AddSeconds(20)
-            switch ($Moment.Until) {
-                'Time' { Start-Sleep -Milliseconds $Moment.AfterMs }
-                'Output' { while ($Output.Count -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 1 } }
-                'Peer' { while (@(Get-OurProcessId).Count -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 1 } }
-                'Lab' { while ((Get-ResourceSnapshot).OurNamespaces -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 1 } }
-                'LabPeer' {
-                    # The far end's own process inside the lab is starting: the moment its parent (the
-                    # lab process) dies under it is the one that once left it orphaned.
-                    while ([DateTime]::UtcNow -lt $deadline -and -not (Get-OurProcessId | Where-Object {
-                                try { ([IO.File]::ReadAllText("/proc/$_/cmdline") -split "`0") -contains 'serve' } catch { $false }
-                            })) { Start-Sleep -Milliseconds 1 }
-                }
-            }
-        }
-
-        function Stop-Midway {
-            # Start a command in a runspace of its own, stop it (PowerShell.Stop(), what Ctrl+C does)
-            # at the moment, and report how the stop went.
-            param([string] $Command, $Moment)
-            $ps = [PowerShell]::Create()
-            try {
-                $null = $ps.AddScript("Import-Module '$($script:Manifest.Replace("'", "''"))'").Invoke()
-                $ps.Commands.Clear()
-                $before = Get-ResourceSnapshot
-                $null = $ps.AddScript($Command)
-                $output = [Management.Automation.PSDataCollection[psobject]]::new()
-                $handle = $ps.BeginInvoke([Management.Automation.PSDataCollection[psobject]]$null, $output)
-                Wait-Moment $Moment $output
-                $wasRunning = -not $handle.IsCompleted
-                $clock = [Diagnostics.Stopwatch]::StartNew()
-                $ps.Stop()
-                $stopMs = $clock.Elapsed.TotalMilliseconds
-                $endError = $null
-                try { $null = $ps.EndInvoke($handle) } catch { $endError = $_.Exception }
-                while ($endError -is [Management.Automation.MethodInvocationException] -and $endError.InnerException) { $endError = $endError.InnerException }
-                [pscustomobject]@{
-                    WasRunning = $wasRunning
-                    StopMs     = $stopMs
-                    State      = $ps.InvocationStateInfo.State
-                    Reason     = $ps.InvocationStateInfo.Reason
-                    EndError   = $endError
-                    Errors     = @($ps.Streams.Error)
-                    Grown      = Compare-ResourceSnapshot -Before $before -SettleMs 10000   # a loaded machine (tests run side by side) may take seconds to reap a killed peer
-                }
-            }
-            finally { $ps.Dispose() }
-        }
-
         # Warm-up of every path in this process, so first-use descriptors are not counted as
         # leftovers: the socket engine, the spawner, and what a first stopped runspace opens for good
         # (PowerShell's Security module, SocketProbe.pdb read for the stop's stack trace).
         $null = Invoke-PeerCrash -Mode KillWithUnreadData
         $null = Invoke-SocketScenario -Name WriteAfterReset
         if (-not [SocketProbe.Engine.Lab.LabEnvironment]::WhyUnavailable()) { $null = Invoke-SocketScenario -Name PeerReboot }
-        $null = Stop-Midway -Command 'Invoke-PeerCrash -Mode KillWithUnreadData' -Moment @{ Until = 'Time'; AfterMs = 0 }
-        $null = Stop-Midway -Command 'Invoke-PeerCrash -Mode KillWithUnreadData' -Moment @{ Until = 'Output' }
+        $null = Stop-Midway -Command 'Invoke-PeerCrash -Mode KillWithUnreadData' -Moment @{ Until = 'Time'; AfterMs = 0 } -Leftovers
+        $null = Stop-Midway -Command 'Invoke-PeerCrash -Mode KillWithUnreadData' -Moment @{ Until = 'Output' } -Leftovers
         # A stop that surely meets a running cmdlet (AcceptQueueFull waits ~3 s for TCP_SYNCNT after its
         # first row): on a loaded machine the two above may finish before their stop, and the first stop
         # that interrupts SocketProbe code opens the pdb and the Security module for good.
-        $null = Stop-Midway -Command 'Test-TcpRefused -Scenario AcceptQueueFull' -Moment @{ Until = 'Output' }
+        $null = Stop-Midway -Command 'Test-TcpRefused -Scenario AcceptQueueFull' -Moment @{ Until = 'Output' } -Leftovers
     }
 
     BeforeDiscovery {
@@ -110,7 +58,7 @@ Describe 'Ctrl+C at several moments leaves nothing behind' -Tag 'Reliability' -S
             Set-ItResult -Skipped -Because "the namespace lab cannot run here: $([SocketProbe.Engine.Lab.LabEnvironment]::WhyUnavailable())"
             return
         }
-        $r = Stop-Midway -Command $Command -Moment $Moment
+        $r = Stop-Midway -Command $Command -Moment $Moment -Leftovers
         $r.Grown | Should -BeNullOrEmpty -Because 'no process, descriptor, namespace or nft table may outlive a stopped run'
         $r.StopMs | Should -BeLessThan 5000 -Because 'Stop() must return promptly, not hang'
         $r.Errors | Where-Object { $_.Exception -isnot [Management.Automation.PipelineStoppedException] } |
@@ -125,7 +73,7 @@ Describe 'Ctrl+C at several moments leaves nothing behind' -Tag 'Reliability' -S
 
     It '<Command>, stopped <Moment.Label>: Stopped, no error but the stop, nothing left' -TestCases $matrixCases -Skip:(-not $HasMatrix) {
         param($Command, $Moment, $Lab)
-        $r = Stop-Midway -Command $Command -Moment $Moment
+        $r = Stop-Midway -Command $Command -Moment $Moment -Leftovers
         $r.Grown | Should -BeNullOrEmpty
         $r.StopMs | Should -BeLessThan 5000
         $r.Errors | Where-Object { $_.Exception -isnot [Management.Automation.PipelineStoppedException] } |
@@ -247,8 +195,8 @@ Describe 'No packet of ours outside loopback and the lab' -Tag 'Reliability' -Sk
 
 Describe 'Children leave nothing behind, even on their failure paths' -Tag 'Reliability' -Skip:(-not $IsLinux) {
     BeforeAll {
-        $script:Pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-        $script:PwshArgs = @(if ((Split-Path -Leaf $script:Pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
+        $script:Pwsh, $rest = Get-ChildPwsh
+        $script:PwshArgs = @($rest | Where-Object { $_ })
     }
 
     It 'a child that cannot start (out of descriptors half-way through its pipes) leaks no descriptor' {
@@ -263,7 +211,7 @@ Add-Type -Namespace SpTest -Name Rlimit -MemberDefinition @"
 [DllImport("libc", SetLastError = true)] public static extern int getrlimit(int resource, long[] rlim);
 "@
 function Get-Fds { @([IO.Directory]::GetFileSystemEntries('/proc/self/fd') | ForEach-Object { [int](Split-Path -Leaf $_) } | Sort-Object) }
-$warm = [SocketProbe.Engine.Lab.ChildProcess]::Start('/bin/true', [string[]]@(), $null); $null = $warm.Exited.Wait(5000); $warm.Dispose()
+$warm = [SocketProbe.Engine.Lab.ChildProcess]::StartAsync('/bin/true', [string[]]@(), $null).GetAwaiter().GetResult(); $null = $warm.Exited.Wait(5000); $warm.Dispose()
 Start-Sleep -Milliseconds 300
 $saved = [long[]]::new(2); $null = [SpTest.Rlimit]::getrlimit(7, $saved)
 # Round 1 warms up (the first exception opens the engine's .pdb for its stack trace); round 2 counts.
@@ -273,7 +221,8 @@ foreach ($round in 1, 2) {
     $limit = 0; while ($limit - @($open | Where-Object { $_ -lt $limit }).Count -lt 3) { $limit++ }
     $null = [SpTest.Rlimit]::setrlimit(7, [long[]]@($limit, $saved[1]))
     $failed = 0
-    for ($i = 0; $i -lt 10; $i++) { try { ([SocketProbe.Engine.Lab.ChildProcess]::Start('/bin/true', [string[]]@(), $null)).Dispose() } catch { $failed++ } }
+    # StartAsync throws (no descriptor for a pipe) before any child exists; GetResult rethrows it here.
+    for ($i = 0; $i -lt 10; $i++) { try { [SocketProbe.Engine.Lab.ChildProcess]::StartAsync('/bin/true', [string[]]@(), $null).GetAwaiter().GetResult().Dispose() } catch { $failed++ } }
     $null = [SpTest.Rlimit]::setrlimit(7, $saved)
 }
 "$($open.Count) $((Get-Fds).Count) $failed"

@@ -35,101 +35,6 @@ BeforeAll {
         $filler.Connect([Net.IPEndPoint]::new([Net.IPAddress]::Loopback, $listener.LocalEndPoint.Port))
         [pscustomobject]@{ Listener = $listener; Filler = $filler; Port = $listener.LocalEndPoint.Port }
     }
-
-    # Loopback servers of the test's own that do one thing to every connection they accept:
-    # Reset (SO_LINGER 0 close: RST), Close (FIN), Silent (hold, never write), Banner (write
-    # "SSH-2.0-Test\r\n" at once), Http (read a request to the blank line, answer, close).
-    if (-not ('ProbeTestServer' -as [type])) {
-    Add-Type -TypeDefinition @'
-    using System;
-    using System.Net;
-    using System.Net.Sockets;
-    using System.Text;
-    using System.Threading;
-    using System.Threading.Tasks;
-    using System.Collections.Generic;
-    // A loopback server of the test's own that does one thing to every connection it accepts.
-    public sealed class ProbeTestServer : IDisposable
-    {
-        private readonly Socket _listener;
-        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
-        private readonly List<Socket> _held = new List<Socket>();
-        private readonly Task _loop;
-        public string Mode { get; }
-        public int Port { get; }
-        public ProbeTestServer(string mode, IPAddress address)
-        {
-            Mode = mode;
-            _listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            _listener.Bind(new IPEndPoint(address, 0));
-            _listener.Listen(64);
-            Port = ((IPEndPoint)_listener.LocalEndPoint).Port;
-            _loop = Task.Run(Loop);
-        }
-        private async Task Loop()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                Socket c;
-                try { c = await _listener.AcceptAsync(_stop.Token); } catch { return; }
-                try
-                {
-                    switch (Mode)
-                    {
-                        case "Reset": c.LingerState = new LingerOption(true, 0); c.Close(); break;   // RST
-                        case "Close": c.Shutdown(SocketShutdown.Both); c.Close(); break;             // FIN
-                        case "Silent": lock (_held) _held.Add(c); break;                              // nothing, ever
-                        case "Banner": c.Send(Encoding.ASCII.GetBytes("SSH-2.0-Test\r\n")); lock (_held) _held.Add(c); break;
-                        case "Http": _ = Http(c); break;
-                    }
-                }
-                catch (SocketException) { c.Dispose(); }
-            }
-        }
-        private async Task Http(Socket c)
-        {
-            lock (_held) _held.Add(c);
-            var buffer = new byte[4096];
-            var request = new StringBuilder();
-            try
-            {
-                while (!request.ToString().Contains("\r\n\r\n"))
-                {
-                    int n = await c.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
-                    if (n == 0) return;
-                    request.Append(Encoding.ASCII.GetString(buffer, 0, n));
-                }
-                c.Send(Encoding.ASCII.GetBytes("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n"));
-                c.Shutdown(SocketShutdown.Send);
-            }
-            catch { }
-        }
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _listener.Dispose();
-            try { _loop.Wait(2000); } catch { }
-            lock (_held) foreach (var s in _held) s.Dispose();
-        }
-    }
-'@
-    }
-
-    function Get-SocketCount {
-        # Sockets this process holds (Linux): /proc/<pid>/fd links named socket:[inode].
-        @(Get-ChildItem "/proc/$PID/fd" -ErrorAction Ignore | Where-Object { $_.LinkTarget -like 'socket:*' }).Count
-    }
-
-    function Get-ListeningPort {
-        # Every TCP port something listens on in this network namespace (Linux /proc/net/tcp{,6}, state 0A).
-        foreach ($file in '/proc/net/tcp', '/proc/net/tcp6') {
-            if (-not (Test-Path $file)) { continue }
-            Get-Content $file | Select-Object -Skip 1 | ForEach-Object {
-                $f = -split $_
-                if ($f[3] -eq '0A') { [Convert]::ToInt32(($f[1] -split ':')[-1], 16) }
-            }
-        }
-    }
 }
 
 
@@ -587,7 +492,7 @@ Describe 'Test-TcpEndpoint -ReadMs: what the server does after the handshake' {
         $script:Servers = @{}
         foreach ($family in 'IPv4', 'IPv6') {
             $address = if ($family -eq 'IPv6') { [Net.IPAddress]::IPv6Loopback } else { [Net.IPAddress]::Loopback }
-            foreach ($mode in 'Reset', 'Close', 'Silent', 'Banner', 'Http') { $Servers["$mode$family"] = [ProbeTestServer]::new($mode, $address) }
+            foreach ($mode in 'Reset', 'Close', 'Silent', 'Banner', 'Http') { $Servers["$mode$family"] = New-TestServer -Behavior $mode -Address $address -Banner "SSH-2.0-Test`r`n" }
         }
         $script:Head = "HEAD / HTTP/1.0`r`n`r`n"
     }
@@ -702,9 +607,9 @@ Describe 'Test-TcpEndpoint -Quiet (healthy) and scheduled probes' {
     BeforeAll {
         $script:Up = New-LoopbackListener -Family IPv4
         $script:UpPort = $Up.LocalEndpoint.Port
-        $script:Pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
-        $script:PwshArgs = @(if ((Split-Path -Leaf $Pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
-        $script:ResetServer = [ProbeTestServer]::new('Reset', [Net.IPAddress]::Loopback)
+        $script:Pwsh, $rest = Get-ChildPwsh
+        $script:PwshArgs = @($rest | Where-Object { $_ })
+        $script:ResetServer = New-TestServer -Behavior Reset
     }
     AfterAll { $Up.Stop(); $ResetServer.Dispose() }
 

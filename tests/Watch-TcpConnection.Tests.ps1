@@ -1,9 +1,8 @@
-# Watch-TcpConnection against loopback servers of the test's own (tests/TestServers.ps1). The lab
+# Watch-TcpConnection against loopback servers of the test's own (New-TestServer, tests/TestKit.psm1). The lab
 # cases (a middlebox that forgets the flow: Reset, and keepalive giving up: TimedOut) run in
 # Find-TcpIdleTimeout.Tests.ps1, which shares one namespace run for both cmdlets.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-    function Get-SocketCount { @(Get-ChildItem "/proc/$PID/fd" -ErrorAction Ignore | Where-Object { $_.LinkTarget -like 'socket:*' }).Count }
 }
 
 Describe 'Watch-TcpConnection classifies how a connection ends' -Skip:(-not $IsLinux) {

@@ -106,7 +106,7 @@ public sealed class ScenarioContext
         var observation = new Observation { Step = step.Number, Actor = step.Actor, Operation = step.Operation };
         int bound = boundMs ?? Request.CallTimeoutMs;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
-        if (Request.Capture && stateOf is not null) Own(stateOf);
+        if (TracksPorts && stateOf is not null) Own(stateOf);
         limit.CancelAfter(bound);
         long started = Stopwatch.GetTimestamp();
         ValueTask<int> running;
@@ -149,7 +149,7 @@ public sealed class ScenarioContext
         observation.AtMs = MsSinceStart(started);
         observation.ElapsedMs = Stopwatch.GetElapsedTime(started, Math.Max(started, ended)).TotalMilliseconds;
         if (stateOf is not null) observation.TcpState = TcpInfo.StateOf(stateOf);
-        if (Request.Capture && stateOf is not null) Own(stateOf);
+        if (TracksPorts && stateOf is not null) Own(stateOf);
         return observation;
     }
 
@@ -228,7 +228,7 @@ public sealed class ScenarioContext
         int step = 0;
         foreach (Observation o in held.OrderBy(o => o.AtMs))
         {
-            if (o.Step == 0 && o.Actor == Actors.Wire) o.Step = step;
+            if (o.Step == 0 && o.Actor is Actors.Wire or Actors.Kernel) o.Step = step;
             else if (o.Actor != Actors.Wire && o.Actor != Actors.Kernel) step = o.Step;
             _sink(o);
         }
@@ -241,7 +241,7 @@ public sealed class ScenarioContext
     /// </summary>
     public void Own(Socket socket, bool client = true)
     {
-        if (!Request.Capture) return;
+        if (!TracksPorts) return;
         try
         {
             // getsockname: .NET's LocalEndPoint is null after a failed connect, the kernel still knows the port.
@@ -256,8 +256,14 @@ public sealed class ScenarioContext
     /// <summary>A port this run uses (a target it connects to, a listener): its flows are this run's own.</summary>
     public void Own(ProtocolType protocol, int port)
     {
-        if (Request.Capture) _ports.TryAdd((protocol, port), false);
+        if (TracksPorts) _ports.TryAdd((protocol, port), false);
     }
+
+    /// <summary>The instruments that keep only the run's own flows (-Capture, -Trace) need its ports recorded.</summary>
+    private bool TracksPorts => Request.Capture || Request.Trace;
+
+    /// <summary>The run's own ports of one protocol (the lab hands them to the host's -Trace).</summary>
+    public int[] OwnedPorts(ProtocolType protocol) => _ports.Keys.Where(k => k.Protocol == protocol).Select(k => k.Port).Distinct().ToArray();
 
     /// <summary>Is this port one of the run's own (see <see cref="Own(Socket, bool)"/>); is it its client's?</summary>
     public bool Owns(ProtocolType protocol, int port, out bool client) => _ports.TryGetValue((protocol, port), out client);

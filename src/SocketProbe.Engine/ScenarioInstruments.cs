@@ -22,22 +22,35 @@ public interface IInstrumentRun : IAsyncDisposable
 /// <summary>The one place instruments are registered, and the one way a run is wrapped by them.</summary>
 public static class ScenarioInstruments
 {
-    /// <summary>Every instrument, in the order they start (and finish).</summary>
+    /// <summary>
+    /// Instruments that watch from the host whatever namespace the run is in (the kernel's trace
+    /// sees every namespace; inside the lab, a user namespace's root may not read it).
+    /// </summary>
+    public static IReadOnlyList<IScenarioInstrument> HostWide { get; } = new IScenarioInstrument[]
+    {
+        new Trace.TraceInstrument(),
+    };
+
+    /// <summary>Every instrument of a run in this process's namespace, in the order they start (and finish).</summary>
     public static IReadOnlyList<IScenarioInstrument> All { get; } = new IScenarioInstrument[]
     {
         new Counters.CounterInstrument(),
         new Wire.WireInstrument(),
-    };
+    }.Concat(HostWide).ToArray();
 
-    /// <summary>Run <paramref name="body"/> with every applicable instrument watching it.</summary>
-    public static async Task RunAsync(ScenarioContext context, Func<Task> body)
+    /// <summary>The instruments of a run inside the lab namespace (LabMode): the host-wide ones watch it from outside.</summary>
+    public static IReadOnlyList<IScenarioInstrument> InLab { get; } = All.Except(HostWide).ToArray();
+
+    /// <summary>Run <paramref name="body"/> with every applicable instrument of <paramref name="instruments"/> watching it.</summary>
+    public static async Task RunAsync(ScenarioContext context, Func<Task> body, IReadOnlyList<IScenarioInstrument> instruments)
     {
         // Before the counters' first snapshot: the warm-up's own loopback traffic must not count as the run's.
-        await CallWarmup.EnsureAsync().ConfigureAwait(false);
+        // (A lab run's host side makes no calls of its own here: nothing to warm.)
+        if (!ReferenceEquals(instruments, HostWide)) await CallWarmup.EnsureAsync().ConfigureAwait(false);
         var runs = new List<IInstrumentRun>();
         try
         {
-            foreach (IScenarioInstrument instrument in All)
+            foreach (IScenarioInstrument instrument in instruments)
             {
                 if (await instrument.StartAsync(context).ConfigureAwait(false) is IInstrumentRun run) runs.Add(run);
             }

@@ -32,6 +32,11 @@ public sealed class ScenarioRequest
 
     /// <summary>Capture the run's own segments and the ICMP errors about them as Wire rows (-Capture).</summary>
     public bool Capture { get; set; }
+
+    /// <summary>Add the kernel's own account of the run's resets and drops, with its reasons, as Kernel rows (-Trace; Linux, root).</summary>
+    public bool Trace { get; set; }
+    /// <summary>With <see cref="Capture"/>: also write the run's own packets to this pcapng file (-PcapPath gives each run its own, then merges them).</summary>
+    public string? PcapPath { get; set; }
     /// <summary>
     /// The lab middlebox's idle timeout (MiddleboxIdleReset/-Drop): conntrack forgets an established
     /// flow idle this long (nf_conntrack_tcp_timeout_established, seconds; the kernel's default is 5 days).

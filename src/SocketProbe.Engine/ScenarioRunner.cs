@@ -21,9 +21,10 @@ public static class ScenarioRunner
         }
         logger.LogInformation("Running {Scenario} ({Family}) on {Platform}", scenario.Name,
             request.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4", PlatformInfo.Description);
-        // A lab scenario's instruments run inside its namespace (LabMode), where its sockets are.
-        if (scenario is Lab.LabScenario) await scenario.RunAsync(context).ConfigureAwait(false);
-        else await ScenarioInstruments.RunAsync(context, () => scenario.RunAsync(context)).ConfigureAwait(false);
+        // A lab scenario's instruments run inside its namespace (LabMode), where its sockets are; the
+        // host-wide ones (the kernel's trace, which sees every namespace) run here around it.
+        if (scenario is Lab.LabScenario) await ScenarioInstruments.RunAsync(context, () => scenario.RunAsync(context), ScenarioInstruments.HostWide).ConfigureAwait(false);
+        else await ScenarioInstruments.RunAsync(context, () => scenario.RunAsync(context), ScenarioInstruments.All).ConfigureAwait(false);
     }
 
     /// <summary>Resolve ClientAction.Default to the scenario's own default; refuse one it cannot play.</summary>

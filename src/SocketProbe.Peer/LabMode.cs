@@ -26,7 +26,8 @@ internal static class LabMode
         {
             var network = LabNetwork.Prepare(logger);
             var context = new ScenarioContext(scenario, request, o => Write(new LabMessage { Observation = o }), logger, CancellationToken.None);
-            ScenarioInstruments.RunAsync(context, () => scenario.RunInLabAsync(context, network)).GetAwaiter().GetResult();
+            ScenarioInstruments.RunAsync(context, () => scenario.RunInLabAsync(context, network), ScenarioInstruments.InLab).GetAwaiter().GetResult();
+            if (request.Trace) Write(new LabMessage { Ports = context.OwnedPorts(System.Net.Sockets.ProtocolType.Tcp) });
             Write(new LabMessage { Done = true });
             return 0;
         }

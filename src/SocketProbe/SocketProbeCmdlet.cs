@@ -74,13 +74,41 @@ public abstract class SocketProbeCmdlet : PSCmdlet, IDisposable
     /// (ScenarioRunner), streaming the observations. <paramref name="request"/> builds each run's request.
     /// </summary>
     private protected void RunScenarios(IEnumerable<Engine.Scenario> scenarios, IPFamily family,
-        Func<System.Net.Sockets.AddressFamily, Engine.ScenarioRequest> request) =>
+        Func<System.Net.Sockets.AddressFamily, Engine.ScenarioRequest> request, string? pcapPath = null)
+    {
+        using PcapOutput? pcap = PcapOutput.Open(this, pcapPath);
         RunEngine(async (queue, logger, token) =>
         {
             foreach (Engine.Scenario scenario in scenarios)
                 foreach (var addressFamily in family.ToAddressFamilies())
-                    await Engine.ScenarioRunner.RunAsync(scenario, request(addressFamily), queue.Add, logger, token).ConfigureAwait(false);
+                    await Engine.ScenarioRunner.RunAsync(scenario, WithPcap(request(addressFamily), pcap), queue.Add, logger, token).ConfigureAwait(false);
         });
+        WritePcap(pcap);
+    }
+
+    /// <summary>-PcapPath implies -Capture: the run captures and writes its packets to a part file of its own.</summary>
+    private protected static Engine.ScenarioRequest WithPcap(Engine.ScenarioRequest request, PcapOutput? pcap)
+    {
+        if (pcap is null) return request;
+        request.Capture = true;
+        request.PcapPath = pcap.NextPart();
+        return request;
+    }
+
+    /// <summary>Merge the runs' packets into the -PcapPath file.</summary>
+    private protected void WritePcap(PcapOutput? pcap)
+    {
+        if (pcap is null || StopToken.IsCancellationRequested) return;
+        try
+        {
+            long packets = pcap.Merge();
+            WriteVerbose($"-PcapPath: {packets} packets written to {pcap.FinalPath}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Engine.Capture.CaptureFormatException)
+        {
+            WriteError(new ErrorRecord(ex, "PcapWriteFailed", ErrorCategory.WriteError, pcap.FinalPath));
+        }
+    }
 
     /// <summary>True when WriteDebug would show (or record) a line: -Debug, or $DebugPreference other than SilentlyContinue/Ignore.</summary>
     private bool DebugWanted()
@@ -144,6 +172,7 @@ public abstract class SocketProbeCmdlet : PSCmdlet, IDisposable
             Engine.Lab.PeerException => ("PeerFailed", ErrorCategory.OperationStopped),
             FileNotFoundException => ("ComponentMissing", ErrorCategory.ObjectNotFound),
             TimeoutException => ("EngineTimeout", ErrorCategory.OperationTimeout),
+            Engine.Trace.TraceUnavailableException => ("TracingUnavailable", ErrorCategory.ResourceUnavailable),
             _ => ("EngineFailed", ErrorCategory.NotSpecified),
         };
         return new ErrorRecord(inner, id, category, target);

@@ -1,12 +1,10 @@
 using SocketProbe.Engine;
 using SocketProbe.Engine.Lab;
-using SocketProbe.Engine.Matrix;
-using SocketProbe.Engine.Scenarios;
 using Xunit;
 
 namespace SocketProbe.Engine.Tests;
 
-/// <summary>Time windows on timer-driven steps, what a lab run must show, and what the matrix counts.</summary>
+/// <summary>Time windows on timer-driven steps, and what a lab run must show.</summary>
 public class LabTimingTests
 {
     private static readonly Expectation TimedOutAfterUserTimeout =
@@ -91,33 +89,5 @@ public class LabTimingTests
         int slow = scenario.RunBoundMs(new ScenarioRequest { CallTimeoutMs = 100_000 });
         Assert.True(slow > quick + 100_000);
         Assert.True(quick >= LabScenario.StartAllowanceMs);
-    }
-
-    [Fact]
-    public void SendBufferFull_says_Success_only_when_a_send_was_accepted()
-    {
-        var refused = new Observation { Step = 2, Actor = "Client", Operation = "Send", Result = "Error", ErrnoName = "EAGAIN", Errno = 11 };
-        Observation none = SendBufferFull.AcceptedRun(0, 0, 0, refused, null);
-        Assert.Equal(1, none.Step);
-        Assert.NotEqual(Results.Success, none.Result);
-        Assert.Equal("EAGAIN", none.ErrnoName);
-        Observation some = SendBufferFull.AcceptedRun(5, 5_120, 0.5, refused, null);
-        Assert.Equal(Results.Success, some.Result);
-        Assert.Equal(5_120, some.Bytes);
-        Assert.NotEqual(Results.Success, SendBufferFull.AcceptedRun(0, 0, 0, null, null).Result);
-    }
-
-    [Fact]
-    public void The_matrix_counts_socket_calls_only()
-    {
-        var run = new MatrixRun(ScenarioCatalog.Find("PeerHostCrash")!, System.Net.Sockets.AddressFamily.InterNetwork);
-        run.Add(new Observation { Step = 1, Actor = "Client", Operation = "Connect", Result = "Success", Matches = true });
-        run.Add(new Observation { Step = 2, Actor = "Peer", Operation = "HostCrash", Result = "Success" });
-        run.Add(new Observation { Step = 3, Actor = "Peer", Operation = "Kill", Result = "Killed" });
-        run.Add(new Observation { Step = 4, Actor = "Client", Operation = "Receive", Result = "Error", Matches = false });
-        Assert.Equal(2, run.Steps);
-        Assert.Equal(1, run.Matched);
-        Assert.Equal(1, run.Differ);
-        Assert.Equal(0, run.Undocumented);
     }
 }

@@ -227,4 +227,18 @@ public class MatrixRunnerTests
         Assert.StartsWith("documented, not verified: ", info.MacOS);
         Assert.Equal("Test-TcpRefused", info.Cmdlet);
     }
+
+    [Fact]
+    public void The_matrix_counts_socket_calls_only()
+    {
+        var run = new MatrixRun(ScenarioCatalog.Find("PeerHostCrash")!, System.Net.Sockets.AddressFamily.InterNetwork);
+        run.Add(new Observation { Step = 1, Actor = "Client", Operation = "Connect", Result = "Success", Matches = true });
+        run.Add(new Observation { Step = 2, Actor = "Peer", Operation = "HostCrash", Result = "Success" });
+        run.Add(new Observation { Step = 3, Actor = "Peer", Operation = "Kill", Result = "Killed" });
+        run.Add(new Observation { Step = 4, Actor = "Client", Operation = "Receive", Result = "Error", Matches = false });
+        Assert.Equal(2, run.Steps);
+        Assert.Equal(1, run.Matched);
+        Assert.Equal(1, run.Differ);
+        Assert.Equal(0, run.Undocumented);
+    }
 }

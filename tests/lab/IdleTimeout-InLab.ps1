@@ -12,7 +12,7 @@ param([string] $RepoRoot, [string] $OutFile, [ValidateSet('Reset', 'Drop', 'Stop
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'RoutedHop.ps1')
 
-function Get-SocketCount { @(Get-ChildItem "/proc/$PID/fd" -ErrorAction Ignore | Where-Object { $_.LinkTarget -like 'socket:*' }).Count }
+Import-Module (Join-Path (Split-Path -Parent $PSScriptRoot) 'TestKit.psm1')   # Get-SocketCount
 
 $hop = New-RoutedHop   # proves it is in a namespace of its own before it changes anything
 $server = $null

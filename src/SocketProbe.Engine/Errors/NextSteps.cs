@@ -30,9 +30,10 @@ public static class NextSteps
             "ECONNRESET" => ($"Find-TcpIdleTimeout -ComputerName {h} -Port {p} -Send {RequestPlaceholder}", $" (reset after the connection " +
                 $"sat idle in a pool? it finds the server's keep-alive timeout and your client's pool setting; {SendHint}); {probe} -ReadMs 500 " +
                 $"(reset right after accept?); Watch-TcpConnection -ComputerName {h} -Port {p} (reset later, on a held connection?); " +
-                "Get-TcpCounter -NonZero while it happens"),
+                $"Get-TcpCounter -NonZero while it happens; on Linux as root, Watch-TcpReset -Port {p} while it happens settles who reset: " +
+                "the kernel's reason when this host sent the RST, or that it never sent it (the peer or a middlebox)"),
             "EPIPE" => ($"{probe} -ReadMs 500", $"; Watch-TcpConnection -ComputerName {h} -Port {p} (when does the peer close or reset?); " +
-                "Invoke-SocketScenario -Name WriteAfterReset shows the sequence"),
+                $"Invoke-SocketScenario -Name WriteAfterReset shows the sequence; on Linux as root, Watch-TcpReset -Port {p} says who sent the RST before it and why"),
             "ECONNABORTED" => ($"{probe} -ReadMs 500", "; Get-TcpCounter -NonZero (retransmission timeouts, resets)"),
             "ETIMEDOUT" => ($"{probe} -TimeoutMs 3000", $" (at connect: SYNs dropped?); Find-TcpIdleTimeout -ComputerName {h} -Port {p} " +
                 "(on an idle connection: a firewall or NAT forgetting the flow?)"),

@@ -88,6 +88,7 @@ public abstract class LabScenario : Scenario
                 if (message?.Observation is Observation observation) { steps.Add(observation.Step); context.Emit(observation); }
                 else if (message?.Log is string log) context.Logger.Log(message.Level, "[lab] {Message}", log);
                 else if (message?.Error is string error) failure = error;
+                else if (message?.Ports is int[] ports) foreach (int port in ports) context.Own(System.Net.Sockets.ProtocolType.Tcp, port);
                 else if (message?.Done == true) done = true;
                 else if (message?.Skipped is string reason) skipped = reason;
             }
@@ -138,6 +139,8 @@ public sealed class LabMessage
     public string? Log { get; set; }
     public LogLevel Level { get; set; }
     public string? Error { get; set; }
+    /// <summary>The lab's own TCP ports (with -Trace): the host's trace keeps their flows, traced from the host's view.</summary>
+    public int[]? Ports { get; set; }
     /// <summary>The lab's last line: the scenario ran to its end.</summary>
     public bool? Done { get; set; }
     /// <summary>The lab's last line: it cannot run here, and why (reported as Skipped).</summary>

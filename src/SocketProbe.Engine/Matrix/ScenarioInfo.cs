@@ -30,6 +30,8 @@ public sealed class ScenarioInfo
     /// in a namespace of its own: "Linux: TcpAttemptFails +1 (...); TcpOutRsts +1 (...) | Windows: ...".
     /// </summary>
     public string Counters { get; init; } = "";
+    /// <summary>The RST the kernel reports for it with -Trace (Watch-TcpReset): direction, the kernel's reason, the kernel source; empty when it ends in none.</summary>
+    public string KernelReset { get; init; } = "";
     /// <summary>The counter rows themselves.</summary>
     public IReadOnlyList<CounterExpectation> CounterExpectations { get; init; } = Array.Empty<CounterExpectation>();
 
@@ -54,6 +56,7 @@ public sealed class ScenarioInfo
             Expectations = scenario.Expectations,
             Counters = DescribeCounters(scenario),
             CounterExpectations = scenario.Counters,
+            KernelReset = Trace.ScenarioResets.Describe(scenario.Name),
         };
     }
 

@@ -52,7 +52,11 @@ public sealed class WireCapture : IDisposable
             DrainLocked();
             foreach (var frame in _frames)
             {
-                if (WireSegment.Decode(frame.Data, frame.UnixNanoseconds) is WireSegment segment) segments.Add(segment);
+                if (WireSegment.Decode(frame.Data, frame.UnixNanoseconds) is not WireSegment segment) continue;
+                // The bytes stay with the segment (they are its own array): -PcapPath writes them.
+                segment.Packet = frame.Data;
+                segment.OriginalLength = frame.OriginalLength;
+                segments.Add(segment);
             }
             _frames.Clear();
         }

@@ -71,6 +71,7 @@ public sealed class WireInstrument : IScenarioInstrument
             bool inLab = context.Scenario.NeedsLab;
             WireRows.Ownership? owns = inLab ? null : context.Owns;
             List<Observation> rows = WireRows.Build(segments, owns, ns => _anchorMs + (ns - _anchorNs) / 1e6);
+            if (context.Request.PcapPath is string pcapPath) WritePcap(pcapPath, WireRows.Mine(segments, owns), context);
             foreach (Observation row in rows) context.Emit(row);
             long dropped = _capture.Dropped();
             if (dropped > 0)
@@ -80,6 +81,21 @@ public sealed class WireInstrument : IScenarioInstrument
             context.Logger.LogDebug("Capture for {Scenario}: {Kept} of {Seen} packets are the run's own; open {OpenMs:F3} ms, finish {FinishMs:F3} ms",
                 context.Scenario.Name, rows.Count, segments.Count, _openMs, System.Diagnostics.Stopwatch.GetElapsedTime(finishing).TotalMilliseconds);
             return Task.CompletedTask;
+        }
+
+        /// <summary>The run's own packets as a pcapng file, in the kernel's order.</summary>
+        private static void WritePcap(string path, List<WireSegment> mine, ScenarioContext context)
+        {
+            try
+            {
+                using var writer = Capture.PcapNgWriter.Create(path, $"SocketProbe {context.Scenario.Name}");
+                foreach (WireSegment s in mine)
+                    if (s.Packet is byte[] packet) writer.Write(s.UnixNanoseconds, packet, s.OriginalLength);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                context.Event(0, Actors.Wire, "Capture", Results.Error, null, $"-PcapPath: cannot write {path}: {e.Message}");
+            }
         }
 
         public ValueTask DisposeAsync()

@@ -28,7 +28,7 @@ public static class WireRows
     /// <summary>The rows for <paramref name="segments"/> that belong to the run (all of them when <paramref name="owns"/> is null: the lab's namespace is the run's alone).</summary>
     public static List<Observation> Build(IReadOnlyList<WireSegment> segments, Ownership? owns, Func<long, double> toAtMs)
     {
-        var mine = segments.Where(s => owns is null || Belongs(s, owns)).ToList();
+        List<WireSegment> mine = Mine(segments, owns);
         var flows = new Dictionary<string, Flow>();
         foreach (WireSegment s in mine.Where(s => s.Protocol != WireProtocol.Icmp))
         {
@@ -64,6 +64,10 @@ public static class WireRows
         }
         return rows;
     }
+
+    /// <summary>The segments that belong to the run: of its own ports, or ICMP errors about them (all of them when <paramref name="owns"/> is null).</summary>
+    public static List<WireSegment> Mine(IReadOnlyList<WireSegment> segments, Ownership? owns) =>
+        segments.Where(s => owns is null || Belongs(s, owns)).ToList();
 
     /// <summary>Peer, Path or Unknown for a RST of <paramref name="resetTtl"/> against the SYN-ACK's TTL.</summary>
     public static ResetOrigin Judge(int? synAckTtl, int? resetTtl) =>

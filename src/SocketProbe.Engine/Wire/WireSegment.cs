@@ -36,6 +36,10 @@ public sealed class WireSegment
     public IPAddress? QuotedDestination { get; init; }
     public int QuotedSourcePort { get; init; }
     public int QuotedDestinationPort { get; init; }
+    /// <summary>The packet as captured (from its IP header, cut to the snap length), for -PcapPath; null when not kept.</summary>
+    public byte[]? Packet { get; internal set; }
+    /// <summary>The packet's length on the wire.</summary>
+    public int OriginalLength { get; internal set; }
 
     public const byte Fin = 0x01, Syn = 0x02, Rst = 0x04, Psh = 0x08, Ack = 0x10, Urg = 0x20, Ece = 0x40, Cwr = 0x80;
 
@@ -57,19 +61,22 @@ public sealed class WireSegment
     }
 
     /// <summary>The ICMP error's name as the Operation shows it ("ICMP host-unreachable"); null for ICMP that is not an error (echo).</summary>
-    public string? IcmpName() => IsIPv6
-        ? (IcmpType, IcmpCode) switch
+    public string? IcmpName() => IcmpNameOf(IsIPv6, IcmpType, IcmpCode);
+
+    /// <summary>An ICMP (IPv4) or ICMPv6 error's name by type and code; null for what is not an error.</summary>
+    public static string? IcmpNameOf(bool isIPv6, int icmpType, int icmpCode) => isIPv6
+        ? (icmpType, icmpCode) switch
         {
             (1, 0) => "ICMP net-unreachable", (1, 1) => "ICMP admin-prohibited", (1, 3) => "ICMP host-unreachable",
-            (1, 4) => "ICMP port-unreachable", (1, _) => $"ICMP unreachable code {IcmpCode}",
+            (1, 4) => "ICMP port-unreachable", (1, _) => $"ICMP unreachable code {icmpCode}",
             (2, _) => "ICMP packet-too-big", (3, _) => "ICMP time-exceeded", (4, _) => "ICMP parameter-problem",
             _ => null,
         }
-        : (IcmpType, IcmpCode) switch
+        : (icmpType, icmpCode) switch
         {
             (3, 0) => "ICMP net-unreachable", (3, 1) => "ICMP host-unreachable", (3, 3) => "ICMP port-unreachable",
             (3, 4) => "ICMP frag-needed", (3, 9) or (3, 10) or (3, 13) => "ICMP admin-prohibited",
-            (3, _) => $"ICMP unreachable code {IcmpCode}", (11, _) => "ICMP time-exceeded", (12, _) => "ICMP parameter-problem",
+            (3, _) => $"ICMP unreachable code {icmpCode}", (11, _) => "ICMP time-exceeded", (12, _) => "ICMP parameter-problem",
             _ => null,
         };
 

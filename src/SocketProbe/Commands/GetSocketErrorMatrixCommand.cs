@@ -39,6 +39,14 @@ public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
     [Parameter]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>Add the kernel's own account of the run's resets and drops (reason, who sent it) as Kernel rows, in time order among the calls (Linux, root).</summary>
+    [Parameter]
+    public SwitchParameter Trace { get; set; }
+    /// <summary>Also write the captured packets to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
+
     protected override void ProcessRecord()
     {
         if (Scenario is not null) _names.AddRange(Scenario);
@@ -52,11 +60,12 @@ public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
             .Where(s => all || _names.Contains(s.Name, StringComparer.OrdinalIgnoreCase)).ToList();
         if (selected.Count > 0)
         {
+            using PcapOutput? pcap = PcapOutput.Open(this, PcapPath);
             var options = new MatrixOptions
             {
                 ThrottleLimit = ThrottleLimit,
                 AddressFamilies = AddressFamily.ToAddressFamilies().ToList(),
-                NewRequest = family => new ScenarioRequest { AddressFamily = family, Capture = Capture },
+                NewRequest = family => WithPcap(new ScenarioRequest { AddressFamily = family, Capture = Capture, Trace = Trace }, pcap),
             };
             RunEngine(async (queue, logger, token) =>
             {
@@ -66,6 +75,7 @@ public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
                     { RecordType = ProgressRecordType.Completed, PercentComplete = 100 }));
                 queue.Add(new InformationItem(result, new[] { "SocketProbe", "Matrix", "Result" }));
             });
+            WritePcap(pcap);
         }
         base.EndProcessing();
     }

@@ -68,6 +68,14 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
     [Parameter]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>Add the kernel's own account of the run's resets and drops (reason, who sent it) as Kernel rows, in time order among the calls (Linux, root).</summary>
+    [Parameter]
+    public SwitchParameter Trace { get; set; }
+    /// <summary>Also write the captured packets to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
+
     protected override void EndProcessing()
     {
         // The catalogue resolves the mode; a mode shared by several scenarios (HostCrash) is told apart by the client action.
@@ -86,11 +94,12 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
                 UserTimeoutMs = UserTimeoutMs, KeepAliveIdleSeconds = KeepAliveIdleSeconds,
                 KeepAliveIntervalSeconds = KeepAliveIntervalSeconds, KeepAliveCount = KeepAliveCount, IdleWaitMs = IdleWaitMs,
                 Capture = Capture,
+                Trace = Trace,
                 MiddleboxTimeoutSeconds = MiddleboxTimeoutSeconds,
             };
             if (KernelDefaults) request.UseKernelDefaults();
             return request;
-        });
+        }, PcapPath);
         base.EndProcessing();
     }
 }

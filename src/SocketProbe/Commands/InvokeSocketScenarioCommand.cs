@@ -29,10 +29,18 @@ public sealed class InvokeSocketScenarioCommand : SocketProbeCmdlet
     [Parameter]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>Add the kernel's own account of the run's resets and drops (reason, who sent it) as Kernel rows, in time order among the calls (Linux, root).</summary>
+    [Parameter]
+    public SwitchParameter Trace { get; set; }
+    /// <summary>Also write the captured packets to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
+
     protected override void ProcessRecord()
     {
         // One run per pipeline input; RunEngine returns once the scenario has released its sockets.
         Scenario scenario = ScenarioCatalog.Find(Name)!;
-        RunScenarios(new[] { scenario }, AddressFamily, family => new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, Capture = Capture });
+        RunScenarios(new[] { scenario }, AddressFamily, family => new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, Capture = Capture, Trace = Trace }, PcapPath);
     }
 }

@@ -149,6 +149,14 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet, IProbeParameters
     [Parameter(ParameterSetName = ProbeSet)]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>Add the kernel's own account of the run's resets and drops (reason, who sent it) as Kernel rows, in time order among the calls (Linux, root).</summary>
+    [Parameter(ParameterSetName = ReproduceSet)]
+    public SwitchParameter Trace { get; set; }
+    /// <summary>Also write the captured packets to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture. Scenarios only, not probes.</summary>
+    [Parameter(ParameterSetName = ReproduceSet)]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
+
     private bool IsProbe => ParameterSetName != ReproduceSet;
 
     protected override void BeginProcessing()
@@ -188,9 +196,9 @@ public sealed class TestTcpRefusedCommand : SocketProbeCmdlet, IProbeParameters
         Scenario scenario = ScenarioCatalog.FindMember(FrontDoors.TestTcpRefused, Scenario)!;
         RunScenarios(new[] { scenario }, AddressFamily, family =>
         {
-            var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, SynRetries = SynRetries, Capture = Capture };
+            var request = new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, SynRetries = SynRetries, Capture = Capture, Trace = Trace };
             if (KernelDefaults) request.UseKernelDefaults();
             return request;
-        });
+        }, PcapPath);
     }
 }

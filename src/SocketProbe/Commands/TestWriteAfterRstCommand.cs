@@ -30,10 +30,18 @@ public sealed class TestWriteAfterRstCommand : SocketProbeCmdlet
     [Parameter]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>Add the kernel's own account of the run's resets and drops (reason, who sent it) as Kernel rows, in time order among the calls (Linux, root).</summary>
+    [Parameter]
+    public SwitchParameter Trace { get; set; }
+    /// <summary>Also write the captured packets to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
+
     protected override void EndProcessing()
     {
         Scenario[] scenarios = Variant.Select(v => ScenarioCatalog.FindMember(FrontDoors.TestWriteAfterRst, v)!).ToArray();
-        RunScenarios(scenarios, AddressFamily, family => new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, Capture = Capture });
+        RunScenarios(scenarios, AddressFamily, family => new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, Capture = Capture, Trace = Trace }, PcapPath);
         base.EndProcessing();
     }
 }

@@ -1,0 +1,122 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    $script:instances = '/sys/kernel/tracing/instances'
+    function Get-OwnInstance([int] $ProcessId) {
+        # This process's tracing instances wherever tracefs is mounted (its own mount included).
+        @(Get-Content /proc/self/mounts | ForEach-Object { $f = $_.Split(' '); if ($f[2] -eq 'tracefs') { $f[1] } } |
+            ForEach-Object { Get-ChildItem -Directory (Join-Path $_ 'instances') -Filter "socketprobe-$ProcessId-*" -ErrorAction SilentlyContinue } |
+            ForEach-Object Name | Sort-Object -Unique)
+    }
+}
+
+# Root only: the tracing files are root's. CI runs as root; elsewhere the file says why it skips.
+Describe 'Watch-TcpReset and -Trace: the kernel''s own account of each RST (Linux, root)' -Skip:(-not $IsLinux -or (id -u) -ne '0') {
+    BeforeAll {
+        # Every catalogue scenario that ends in an RST, side by side in one matrix (the shared instance
+        # serves them all; each run keeps only its own ports' rows).
+        $script:expected = [SocketProbe.Engine.Trace.ScenarioResets]::ByScenario
+        $script:rows = @(Get-SocketErrorMatrix -Scenario @($expected.Keys) -Trace -ErrorAction Stop)
+    }
+
+    It '<_>: -Trace shows the reset the kernel source says it sends' -TestCases @(
+        'ConnectRefused', 'PeerKilledWithUnreadData', 'PeerAbort', 'AcceptThenReset', 'ListenerClosedWithQueue', 'MiddleboxIdleReset',
+        'ServerClosesUnreadRequest', 'ResetBeforeAccept', 'WriteAfterReset', 'PeerKilled', 'PeerExit', 'PeerShutdown', 'AcceptOverflowReset', 'PeerReboot'
+    ) {
+        $e = $expected[$_]
+        $mine = @($rows | Where-Object Scenario -eq $_)
+        $mine | Where-Object Result -eq Skipped | Should -BeNullOrEmpty -Because ($mine.Note -join '; ')
+        $kernel = @($mine | Where-Object Actor -eq Kernel | Where-Object Operation -like 'Rst*')
+        if ($e.Direction -eq 'Sent') {
+            # Where the kernel source allows two (a closed peer's socket still in FIN_WAIT2, or already its
+            # timewait mini-socket), either is the kernel's; one of them must be there.
+            $sent = @($kernel | Where-Object Operation -eq RstSent).Message
+            @($e.Reason.Split('|') | Where-Object { $sent -contains $_ }) | Should -Not -BeNullOrEmpty -Because "$($e.Source) (saw: $($sent -join ', '))"
+        }
+        else {
+            # Received, never sent here: the first RST the run met came in with no send of this host's.
+            $first = $kernel | Select-Object -First 1
+            $first.Operation | Should -Be RstReceived
+            $first.Message | Should -BeNullOrEmpty
+            $first.Note | Should -Match 'never sent by this host'
+        }
+    }
+
+    It 'every scenario''s own rows only: each RST row names a port of its run''s own flows' {
+        foreach ($g in $rows | Where-Object { $_.Actor -eq 'Kernel' -and $_.Operation -like 'Rst*' } | Group-Object Scenario) {
+            # A scenario's rows are one flow or a few: never the dozens of a neighbour's.
+            $g.Count | Should -BeLessThan 20 -Because $g.Name
+        }
+    }
+
+    It 'Watch-TcpReset streams a refused connect to its port as Sent NO_SOCKET and its Received twin, then removes its instance' {
+        $port = Get-ClosedLoopbackPort
+        $job = Start-ThreadJob -ArgumentList $port {
+            param($port)
+            # Connect until the watch has started (bounded): each try is refused at once.
+            for ($i = 0; $i -lt 50; $i++) {
+                $c = [Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+                try { $c.Connect('127.0.0.1', $port) } catch { } finally { $c.Dispose() }
+                Start-Sleep -Milliseconds 100
+            }
+        }
+        try { $events = @(Watch-TcpReset -Port $port -Count 2 -DurationSeconds 10) }
+        finally { $job | Stop-Job -PassThru | Remove-Job -Force }
+        $events.Count | Should -Be 2
+        $events[0].Direction | Should -Be Sent
+        $events[0].Reason | Should -Be NO_SOCKET
+        $events[0].Verdict | Should -Be NoSocket
+        $events[0].LocalPort | Should -Be $port
+        $events[1].Direction | Should -Be Received
+        $events[1].Verdict | Should -Be SentHere
+        $events[1].RemotePort | Should -Be $port
+    }
+
+    It 'a Watch-TcpReset killed with -9 leaves its instance, and the next run removes it' {
+        # This PowerShell's own host (dotnet with pwsh.dll when it runs as a .NET tool).
+        $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+        $psd1 = Join-Path $script:RepoRoot 'SocketProbe.psd1'
+        $argv = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' }) +
+            @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$psd1'; Watch-TcpReset -DurationSeconds 60 | Out-Null")
+        $child = Start-Process -FilePath $pwsh -ArgumentList $argv -PassThru
+        try {
+            $left = $null
+            for ($i = 0; $i -lt 200 -and -not $left; $i++) { Start-Sleep -Milliseconds 50; $left = Get-OwnInstance $child.Id }
+            $left | Should -Not -BeNullOrEmpty -Because 'the watch made its instance'
+        }
+        finally { kill -9 $child.Id; $child.WaitForExit(5000) | Out-Null }
+        Get-OwnInstance $child.Id | Should -Be $left -Because 'a process killed with -9 cannot clean up'
+        $log = Watch-TcpReset -DurationSeconds 0.2 -Verbose 4>&1 | Where-Object { $_ -is [Management.Automation.VerboseRecord] }
+        Get-OwnInstance $child.Id | Should -BeNullOrEmpty
+        ($log.Message -join "`n") | Should -Match ([regex]::Escape($left[0]))
+    }
+
+    It 'Ctrl+C (a stopped pipeline) removes the watch''s instance before the command returns' {
+        $before = @(Get-OwnInstance $PID)
+        $started = Start-Bounded -Script 'Watch-TcpReset -DurationSeconds 60' -TimeoutSeconds 60
+        $mine = $null
+        for ($i = 0; $i -lt 200 -and -not $mine; $i++) { Start-Sleep -Milliseconds 25; $mine = @(Get-OwnInstance $PID | Where-Object { $_ -notin $before }) }
+        $mine | Should -Not -BeNullOrEmpty -Because 'the watch made its instance'
+        $started.PowerShell.Stop()   # what Ctrl+C does: StopProcessing, then the pipeline ends
+        $null = Receive-Bounded $started
+        @(Get-OwnInstance $PID | Where-Object { $_ -in $mine }) | Should -BeNullOrEmpty
+    }
+
+    It 'leaves nothing in the tracing instances once the shared -Trace instance has lingered' {
+        # The shared instance goes 2 s after its last run; Watch-TcpReset's own went at its end.
+        $deadline = [DateTime]::UtcNow.AddSeconds(5)
+        while ((Get-OwnInstance $PID) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        Get-OwnInstance $PID | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Watch-TcpReset where a piece is missing' -Skip:(-not $IsLinux) {
+    It 'a tracefs without tcp_send_reset: the same error, naming the event' {
+        $root = Join-Path ([IO.Path]::GetTempPath()) "fake-tracefs-$PID"
+        $null = New-Item -ItemType Directory -Force (Join-Path $root 'instances')
+        try {
+            $env:SOCKETPROBE_TRACEFS_ROOT = $root
+            { Watch-TcpReset -DurationSeconds 1 -ErrorAction Stop } | Should -Throw -ErrorId 'TracingUnavailable,SocketProbe.Commands.WatchTcpResetCommand' -ExpectedMessage '*tcp_send_reset*'
+        }
+        finally { $env:SOCKETPROBE_TRACEFS_ROOT = $null; Remove-Item -Recurse -Force $root }
+    }
+}
