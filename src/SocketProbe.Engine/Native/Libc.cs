@@ -10,7 +10,7 @@ namespace SocketProbe.Engine.Native;
 /// signals it, not when the thread pool gets to it), sockets as raw descriptors (the probe's connect
 /// batch, the packet ring, the lab's interface flags), sysctl on macOS. Linux and macOS only.
 /// </summary>
-internal static unsafe class Libc
+internal static unsafe partial class Libc
 {
     private const string Lib = "libc";
 

@@ -94,7 +94,7 @@ public sealed class WireInstrument : IScenarioInstrument
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                context.Event(0, Actors.Wire, "Capture", Results.Error, null, $"-PcapPath: cannot write {path}: {e.Message}");
+                context.Event(new ScenarioStep(0, Actors.Wire, "Capture"), Results.Error, null, $"-PcapPath: cannot write {path}: {e.Message}");
             }
         }
 
