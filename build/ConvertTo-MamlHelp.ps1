@@ -28,6 +28,10 @@
 .PARAMETER OutputPath
     Folder for the generated help (created when missing). Generated files that no page produces
     any more (*-Help.xml, about_*.help.txt) are removed from it.
+.PARAMETER EnginePath
+    The built SocketProbe.Engine.dll, read when a page holds a line '{{Scenarios <Cmdlet>}}': that
+    line becomes one bullet per scenario of the cmdlet's family, from the catalogue
+    (ScenarioCatalog.All), so a new scenario needs no hand-written docs line.
 .EXAMPLE
     ./build/ConvertTo-MamlHelp.ps1 -DocsPath ./docs -OutputPath ./en-US
 #>
@@ -37,7 +41,9 @@ param(
     [string] $DocsPath,
 
     [Parameter(Mandatory)]
-    [string] $OutputPath
+    [string] $OutputPath,
+
+    [string] $EnginePath = (Join-Path (Split-Path -Parent $PSScriptRoot) 'bin/SocketProbe.Engine.dll')
 )
 
 $ErrorActionPreference = 'Stop'
@@ -61,6 +67,22 @@ $script:Indent = '    '
 
 #region Markdown reading
 
+function Expand-ScenarioList {
+    <# '{{Scenarios <Cmdlet>}}' -> "- <how to run it> (<name>, lab): <description>" per member of that family, in catalogue order. #>
+    param([string] $Cmdlet, [string] $Path, [int] $Line)
+    if (-not ('SocketProbe.Engine.ScenarioCatalog' -as [type])) {
+        if (-not (Test-Path -LiteralPath $EnginePath)) { Stop-Page $Path $Line "{{Scenarios}} needs the built engine ($EnginePath): run ./build.ps1 first" }
+        Add-Type -LiteralPath $EnginePath
+    }
+    $family = @([SocketProbe.Engine.ScenarioCatalog]::Family($Cmdlet))
+    if ($family.Count -eq 0) { Stop-Page $Path $Line "no scenario has the front door '$Cmdlet'" }
+    foreach ($scenario in $family) {
+        $command = [SocketProbe.Engine.FrontDoors]::CommandFor($scenario)
+        $tags = @(if ($scenario.MemberName -ne $scenario.Name) { $scenario.Name }; if ($scenario.NeedsLab) { 'lab' })
+        '- ' + $command + $(if ($tags) { " ($($tags -join ', '))" }) + ': ' + $scenario.Description
+    }
+}
+
 function Stop-Page {
     # Every problem in a page ends here: file and line first, so an editor can jump to it.
     param([string] $Path, [int] $Line, [string] $Message)
@@ -75,6 +97,9 @@ function Read-MarkdownPage {
     $text = [IO.File]::ReadAllText($Path, [Text.UTF8Encoding]::new($false))
     if ($text.Length -gt 0 -and $text[0] -eq [char]0xFEFF) { $text = $text.Substring(1) }
     $lines = ($text -replace "`r`n?", "`n").Split("`n")
+    $lines = @(for ($n = 0; $n -lt $lines.Count; $n++) {
+        if ($lines[$n] -match '^\{\{Scenarios (\S+)\}\}$') { Expand-ScenarioList $Matches[1] $Path ($n + 1) } else { $lines[$n] }
+    })
 
     $front = $null
     $i = 0

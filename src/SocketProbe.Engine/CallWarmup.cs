@@ -53,28 +53,28 @@ internal static class CallWarmup
             IPAddress loopback = Loopback.For(context.Request.AddressFamily);
             using (var refused = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp))
             {
-                await context.MeasureAsync(1, Actors.Client, "Connect",
+                await context.MeasureAsync(new ScenarioStep(1, Actors.Client, "Connect"),
                     SocketCalls.Connect(refused, new IPEndPoint(loopback, Loopback.ClosedPort(loopback))), refused).ConfigureAwait(false);
             }
             using var listener = Loopback.Listen(loopback, 4);
             using var client = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            await context.MeasureAsync(2, Actors.Client, "Connect", SocketCalls.Connect(client, listener.LocalEndPoint!), client).ConfigureAwait(false);
+            await context.MeasureAsync(new ScenarioStep(2, Actors.Client, "Connect"), SocketCalls.Connect(client, listener.LocalEndPoint!), client).ConfigureAwait(false);
             Socket? accepted = null;
-            await context.MeasureAsync(3, Actors.Peer, "Accept", SocketCalls.Accept(listener, s => accepted = s), client).ConfigureAwait(false);
+            await context.MeasureAsync(new ScenarioStep(3, Actors.Peer, "Accept"), SocketCalls.Accept(listener, s => accepted = s), client).ConfigureAwait(false);
             using Socket server = accepted ?? throw new SocketException((int)SocketError.NotConnected);
             var buffer = new byte[16];
             // A receive that has to wait (the watch), ended by a send.
-            Task<Observation> receive = context.MeasureAsync(4, Actors.Peer, "Receive", SocketCalls.ReceiveExactly(server, buffer), client, isReceive: true);
-            await context.MeasureAsync(5, Actors.Client, "Send", SocketCalls.Send(client, buffer), client).ConfigureAwait(false);
+            Task<Observation> receive = context.MeasureAsync(new ScenarioStep(4, Actors.Peer, "Receive"), SocketCalls.ReceiveExactly(server, buffer), client, isReceive: true);
+            await context.MeasureAsync(new ScenarioStep(5, Actors.Client, "Send"), SocketCalls.Send(client, buffer), client).ConfigureAwait(false);
             await receive.ConfigureAwait(false);
-            await context.MeasureAsync(6, Actors.Client, "Shutdown", SocketCalls.Shutdown(client, SocketShutdown.Send), client).ConfigureAwait(false);
-            await context.MeasureAsync(7, Actors.Peer, "Receive", SocketCalls.Receive(server, buffer), client, isReceive: true).ConfigureAwait(false);
-            await context.MeasureAsync(8, Actors.Peer, "Close", SocketCalls.Close(server), client).ConfigureAwait(false);
+            await context.MeasureAsync(new ScenarioStep(6, Actors.Client, "Shutdown"), SocketCalls.Shutdown(client, SocketShutdown.Send), client).ConfigureAwait(false);
+            await context.MeasureAsync(new ScenarioStep(7, Actors.Peer, "Receive"), SocketCalls.Receive(server, buffer), client, isReceive: true).ConfigureAwait(false);
+            await context.MeasureAsync(new ScenarioStep(8, Actors.Peer, "Close"), SocketCalls.Close(server), client).ConfigureAwait(false);
 
             using var udp = new Socket(loopback.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             udp.Connect(new IPEndPoint(loopback, Loopback.ClosedPort(loopback)));
-            await context.MeasureAsync(9, Actors.Client, "Send", SocketCalls.Send(udp, buffer)).ConfigureAwait(false);
-            await context.MeasureAsync(10, Actors.Client, "Receive", SocketCalls.Receive(udp, buffer), boundMs: 200, isReceive: true).ConfigureAwait(false);
+            await context.MeasureAsync(new ScenarioStep(9, Actors.Client, "Send"), SocketCalls.Send(udp, buffer)).ConfigureAwait(false);
+            await context.MeasureAsync(new ScenarioStep(10, Actors.Client, "Receive"), SocketCalls.Receive(udp, buffer), boundMs: 200, isReceive: true).ConfigureAwait(false);
         }
     }
 }

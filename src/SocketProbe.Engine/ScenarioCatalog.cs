@@ -41,6 +41,7 @@ public static class ScenarioCatalog
         new ServerIdleClose(),
         new SendBufferFull(),
         new HalfClose(),
+        new CloseWaitPileUp(),
         new UdpPortUnreachable(),
         new ByteOrderMismatch(),
     };

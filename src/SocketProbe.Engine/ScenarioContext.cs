@@ -61,36 +61,36 @@ public sealed class ScenarioContext
         Scenario.Expectations.Where(e => e.AppliesTo(PlatformInfo.Current, Request)).Select(e => e.Step).DefaultIfEmpty(0).Max()) + 1;
 
     /// <summary>
-    /// Run one socket call, timed alone, bounded by <paramref name="boundMs"/> (default: the request's
-    /// call timeout). The call returns the bytes it moved (or -1 when it moves none).
+    /// Run one socket call of a declared step, timed alone, bounded by <paramref name="boundMs"/> (default:
+    /// the request's call timeout). The call returns the bytes it moved (or -1 when it moves none).
     /// A receive that returns 0 is EndOfStream; a SocketException becomes Error with its codes;
     /// our own bound running out is TimedOut with no errno, since the kernel said nothing.
     /// </summary>
-    public async Task<Observation> CallAsync(int step, string actor, string operation,
-        SocketCall call, Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
-        Emit(await MeasureAsync(step, actor, operation, call, stateOf, boundMs, isReceive).ConfigureAwait(false));
+    public async Task<Observation> CallAsync(ScenarioStep step, SocketCall call,
+        Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
+        Emit(await MeasureAsync(step, call, stateOf, boundMs, isReceive).ConfigureAwait(false));
 
     /// <summary>
     /// A call that never waits on a socket (close, shutdown, a send that cannot block): its Stopwatch
     /// is its own time. A call that may wait is a <see cref="SocketCall"/>.
     /// </summary>
-    public async Task<Observation> CallAsync(int step, string actor, string operation,
-        Func<CancellationToken, ValueTask<int>> call, Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
-        Emit(await MeasureAsync(step, actor, operation, call, stateOf, boundMs, isReceive).ConfigureAwait(false));
+    public async Task<Observation> CallAsync(ScenarioStep step, Func<CancellationToken, ValueTask<int>> call,
+        Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
+        Emit(await MeasureAsync(step, call, stateOf, boundMs, isReceive).ConfigureAwait(false));
 
     /// <summary>
-    /// <see cref="CallAsync(int, string, string, SocketCall, Socket?, int?, bool)"/> without the emit: the
+    /// <see cref="CallAsync(ScenarioStep, SocketCall, Socket?, int?, bool)"/> without the emit: the
     /// observation comes back first, so a scenario can add a Note worked out from the call's result
     /// before it hands it to <see cref="Emit"/>.
     /// </summary>
-    public Task<Observation> MeasureAsync(int step, string actor, string operation,
-        SocketCall call, Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
-        MeasureCoreAsync(step, actor, operation, call.Run, call.WaitsOn, call.Until, stateOf, boundMs, isReceive);
+    public Task<Observation> MeasureAsync(ScenarioStep step, SocketCall call,
+        Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
+        MeasureCoreAsync(step, call.Run, call.WaitsOn, call.Until, stateOf, boundMs, isReceive);
 
-    /// <summary><see cref="CallAsync(int, string, string, Func{CancellationToken, ValueTask{int}}, Socket?, int?, bool)"/> without the emit.</summary>
-    public Task<Observation> MeasureAsync(int step, string actor, string operation,
-        Func<CancellationToken, ValueTask<int>> call, Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
-        MeasureCoreAsync(step, actor, operation, call, null, 0, stateOf, boundMs, isReceive);
+    /// <summary><see cref="CallAsync(ScenarioStep, Func{CancellationToken, ValueTask{int}}, Socket?, int?, bool)"/> without the emit.</summary>
+    public Task<Observation> MeasureAsync(ScenarioStep step, Func<CancellationToken, ValueTask<int>> call,
+        Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
+        MeasureCoreAsync(step, call, null, 0, stateOf, boundMs, isReceive);
 
     /// <summary>
     /// The one timing of a socket call. ElapsedMs is the call's own time (DESIGN §3): it starts just
@@ -99,11 +99,11 @@ public sealed class ScenarioContext
     /// gets round to finishing it, and one that our bound cut short ends when the bound ran out. The
     /// call paths are compiled once per process first (<see cref="CallWarmup"/>), so no JIT is in it.
     /// </summary>
-    private async Task<Observation> MeasureCoreAsync(int step, string actor, string operation,
+    private async Task<Observation> MeasureCoreAsync(ScenarioStep step,
         Func<CancellationToken, ValueTask<int>> call, Socket? waitsOn, short until, Socket? stateOf, int? boundMs, bool isReceive)
     {
         if (!_warmingUp && !CallWarmup.IsDone) await CallWarmup.EnsureAsync().ConfigureAwait(false);
-        var observation = new Observation { Step = step, Actor = actor, Operation = operation };
+        var observation = new Observation { Step = step.Number, Actor = step.Actor, Operation = step.Operation };
         int bound = boundMs ?? Request.CallTimeoutMs;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
         if (TracksPorts && stateOf is not null) Own(stateOf);
@@ -153,39 +153,13 @@ public sealed class ScenarioContext
         return observation;
     }
 
-    /// <summary><see cref="CallAsync(int, string, string, SocketCall, Socket?, int?, bool)"/> for a declared step.</summary>
-    public Task<Observation> CallAsync(ScenarioStep step, SocketCall call,
-        Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
-        CallAsync(step.Number, step.Actor, step.Operation, call, stateOf, boundMs, isReceive);
-
-    /// <summary><see cref="CallAsync(int, string, string, Func{CancellationToken, ValueTask{int}}, Socket?, int?, bool)"/> for a declared step.</summary>
-    public Task<Observation> CallAsync(ScenarioStep step, Func<CancellationToken, ValueTask<int>> call,
-        Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
-        CallAsync(step.Number, step.Actor, step.Operation, call, stateOf, boundMs, isReceive);
-
-    /// <summary><see cref="MeasureAsync(int, string, string, SocketCall, Socket?, int?, bool)"/> for a declared step.</summary>
-    public Task<Observation> MeasureAsync(ScenarioStep step, SocketCall call,
-        Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
-        MeasureAsync(step.Number, step.Actor, step.Operation, call, stateOf, boundMs, isReceive);
-
-    /// <summary><see cref="MeasureAsync(int, string, string, Func{CancellationToken, ValueTask{int}}, Socket?, int?, bool)"/> for a declared step.</summary>
-    public Task<Observation> MeasureAsync(ScenarioStep step, Func<CancellationToken, ValueTask<int>> call,
-        Socket? stateOf = null, int? boundMs = null, bool isReceive = false) =>
-        MeasureAsync(step.Number, step.Actor, step.Operation, call, stateOf, boundMs, isReceive);
-
-    /// <summary><see cref="Event(int, string, string, string, double?, string, double?)"/> for a declared step.</summary>
-    public Observation Event(ScenarioStep step, string result, double? elapsedMs, string note, double? atMs = null) =>
-        Event(step.Number, step.Actor, step.Operation, result, elapsedMs, note, atMs);
-
     /// <summary>Fill the observed error fields from a real SocketException.</summary>
     public static void FillError(Observation observation, SocketException ex)
     {
+        var failure = SocketFailure.Of(ex);
         observation.Result = Results.Error;
-        observation.SocketError = ex.SocketErrorCode.ToString();
-        // On Unix .NET rebuilds the errno from SocketError (SocketErrorPal.Unix.cs); on Windows it is the WSA code.
-        observation.Errno = ex.NativeErrorCode;
-        observation.ErrnoName = ErrorCatalog.NameOf(PlatformInfo.Current, ex.NativeErrorCode);
-        observation.Message = ex.Message;
+        (observation.SocketError, observation.Errno, observation.ErrnoName, observation.Message) =
+            (failure.Error.ToString(), failure.Errno, failure.ErrnoName, failure.Message);
     }
 
     /// <summary>
@@ -299,10 +273,10 @@ public sealed class ScenarioContext
     /// sent, a process's end): it carries no Expected and no Matches, and an ElapsedMs only when it
     /// really is a span of its own (an idle wait); null otherwise.
     /// </summary>
-    public Observation Event(int step, string actor, string operation, string result, double? elapsedMs, string note, double? atMs = null) =>
+    public Observation Event(ScenarioStep step, string result, double? elapsedMs, string note, double? atMs = null) =>
         Emit(new Observation
         {
-            Step = step, Actor = actor, Operation = operation, Result = result, ElapsedMs = elapsedMs, Note = note,
+            Step = step.Number, Actor = step.Actor, Operation = step.Operation, Result = result, ElapsedMs = elapsedMs, Note = note,
             AtMs = atMs ?? Math.Max(0, NowMs - (elapsedMs ?? 0)),
         });
 

@@ -57,7 +57,7 @@ public class ExpectationTests
         var scenario = ScenarioCatalog.Find("PeerKilled")!;
         var context = new ScenarioContext(scenario, new ScenarioRequest { ClientAction = ClientAction.Receive }, rows.Add,
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
-        context.Event(2, "Peer", "Kill", "Killed", 1.5, "kill(peer, SIGKILL)");
+        context.Event(new ScenarioStep(2, "Peer", "Kill"), "Killed", 1.5, "kill(peer, SIGKILL)");
         context.Emit(new Observation { Step = 1, Actor = "Client", Operation = "Connect", Result = "Success" });
         Assert.Null(rows[0].Expected);
         Assert.Null(rows[0].Matches);

@@ -78,7 +78,7 @@ public sealed class CounterInstrument : IScenarioInstrument
             double window = context.NowMs - _startMs;
             string what = moved.Count == 0 ? "nothing moved" : CounterCatalog.Describe(moved);
             // Not a call: no ElapsedMs (the window it covers is in the Note).
-            context.Event(context.StepAfterRun, Actors.Kernel, "Counters", Results.Success, null,
+            context.Event(new ScenarioStep(context.StepAfterRun, Actors.Kernel, "Counters"), Results.Success, null,
                 $"{what} ({Scope(context)}; over the run's {window:F0} ms)", atMs: context.NowMs);
         }
 

@@ -34,12 +34,12 @@ public static class MacCounters
         nuint size = 0;
         try
         {
-            if (sysctlbyname(SysctlName, null, &size, null, 0) != 0 || size < (nuint)(Fields.Length * 4))
+            if (Native.Libc.sysctlbyname(SysctlName, null, &size, null, 0) != 0 || size < (nuint)(Fields.Length * 4))
                 throw new CountersUnavailableException($"sysctl {SysctlName} is not readable here (errno {Marshal.GetLastPInvokeError()})");
             byte[] buffer = new byte[(int)size];
             fixed (byte* p = buffer)
             {
-                if (sysctlbyname(SysctlName, p, &size, null, 0) != 0)
+                if (Native.Libc.sysctlbyname(SysctlName, p, &size, null, 0) != 0)
                     throw new CountersUnavailableException($"sysctl {SysctlName} failed (errno {Marshal.GetLastPInvokeError()})");
             }
             return new CounterSnapshot(Parse(buffer), DateTime.Now, $"sysctl {SysctlName} (host-wide)");
@@ -58,7 +58,4 @@ public static class MacCounters
             values.Add(new(Fields[i], BitConverter.ToUInt32(tcpstat.Slice(i * 4, 4))));
         return values;
     }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern unsafe int sysctlbyname(string name, void* oldp, nuint* oldlenp, void* newp, nuint newlen);
 }

@@ -1,3 +1,4 @@
+using static SocketProbe.Engine.Native.Windows;
 using System.Runtime.InteropServices;
 
 namespace SocketProbe.Engine.Counters;
@@ -93,47 +94,4 @@ public static class WindowsCounters
     }
 
     // tcpmib.h MIB_TCPSTATS (MIB_TCPSTATS_LH): every field a DWORD.
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MIB_TCPSTATS
-    {
-        public uint dwRtoAlgorithm, dwRtoMin, dwRtoMax, dwMaxConn, dwActiveOpens, dwPassiveOpens, dwAttemptFails,
-            dwEstabResets, dwCurrEstab, dwInSegs, dwOutSegs, dwRetransSegs, dwInErrs, dwOutRsts, dwNumConns;
-    }
-
-    // tcpmib.h MIB_TCPSTATS2: segment counts are DWORD64 (8-byte aligned, as in C).
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MIB_TCPSTATS2
-    {
-        public uint RtoAlgorithm, dwRtoMin, dwRtoMax, dwMaxConn, dwActiveOpens, dwPassiveOpens, dwAttemptFails, dwEstabResets, dwCurrEstab;
-        public ulong dw64InSegs, dw64OutSegs;
-        public uint dwRetransSegs, dwInErrs, dwOutRsts, dwNumConns;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MIB_UDPSTATS { public uint dwInDatagrams, dwNoPorts, dwInErrors, dwOutDatagrams, dwNumAddrs; }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MIB_UDPSTATS2
-    {
-        public ulong dw64InDatagrams;
-        public uint dwNoPorts, dwInErrors;
-        public ulong dw64OutDatagrams;
-        public uint dwNumAddrs;
-    }
-
-    // ipmib.h MIB_ICMP_EX: two MIBICMPSTATS_EX { DWORD dwMsgs; DWORD dwErrors; DWORD rgdwTypeCount[256]; }.
-    [StructLayout(LayoutKind.Sequential)]
-    private unsafe struct MIB_ICMP_EX
-    {
-        public uint InMsgs, InErrors;
-        public fixed uint InTypeCount[256];
-        public uint OutMsgs, OutErrors;
-        public fixed uint OutTypeCount[256];
-    }
-
-    [DllImport("iphlpapi.dll")] private static extern uint GetTcpStatisticsEx(out MIB_TCPSTATS stats, uint family);
-    [DllImport("iphlpapi.dll")] private static extern uint GetTcpStatisticsEx2(out MIB_TCPSTATS2 stats, uint family);
-    [DllImport("iphlpapi.dll")] private static extern uint GetUdpStatisticsEx(out MIB_UDPSTATS stats, uint family);
-    [DllImport("iphlpapi.dll")] private static extern uint GetUdpStatisticsEx2(out MIB_UDPSTATS2 stats, uint family);
-    [DllImport("iphlpapi.dll")] private static extern unsafe uint GetIcmpStatisticsEx(MIB_ICMP_EX* stats, uint family);
 }

@@ -242,26 +242,19 @@ public sealed partial class LabNetwork
     private static unsafe void LoopbackUp()
     {
         const int SIOCGIFFLAGS = 0x8913, SIOCSIFFLAGS = 0x8914, IFF_UP = 0x1;
-        int fd = Native.socket(2 /* AF_INET */, 2 /* SOCK_DGRAM */, 0);
+        int fd = Native.Libc.socket(2 /* AF_INET */, 2 /* SOCK_DGRAM */, 0);
         if (fd < 0) throw new LabException($"socket(AF_INET, SOCK_DGRAM) failed: errno {Marshal.GetLastPInvokeError()}");
         try
         {
             byte* ifreq = stackalloc byte[40]; // struct ifreq: char ifr_name[16]; then the union (short ifr_flags)
             new Span<byte>(ifreq, 40).Clear();
             "lo"u8.CopyTo(new Span<byte>(ifreq, 16));
-            if (Native.ioctl(fd, SIOCGIFFLAGS, ifreq) != 0)
+            if (Native.Libc.ioctl(fd, SIOCGIFFLAGS, ifreq) != 0)
                 throw new LabException($"ioctl(SIOCGIFFLAGS, lo) failed: errno {Marshal.GetLastPInvokeError()}");
             *(short*)(ifreq + 16) |= IFF_UP;
-            if (Native.ioctl(fd, SIOCSIFFLAGS, ifreq) != 0)
+            if (Native.Libc.ioctl(fd, SIOCSIFFLAGS, ifreq) != 0)
                 throw new LabException($"ioctl(SIOCSIFFLAGS, lo up) failed: errno {Marshal.GetLastPInvokeError()}");
         }
-        finally { Native.close(fd); }
-    }
-
-    private static unsafe class Native
-    {
-        [DllImport("libc", SetLastError = true)] public static extern int socket(int domain, int type, int protocol);
-        [DllImport("libc", SetLastError = true)] public static extern int ioctl(int fd, nuint request, byte* argp);
-        [DllImport("libc", SetLastError = true)] public static extern int close(int fd);
+        finally { Native.Libc.close(fd); }
     }
 }

@@ -45,13 +45,13 @@ internal static class LabSteps
     /// Step 1 of the established-connection lab scenarios: a peer process on the peer host, the
     /// client connected to it. Null when the connect failed (then the scenario has nothing more to show).
     /// </summary>
-    public static async Task<PeerProcess?> ConnectToPeerAsync(ScenarioContext context, Socket client, LabNetwork lab)
+    public static async Task<PeerProcess?> ConnectToPeerAsync(ScenarioContext context, ScenarioStep connect, Socket client, LabNetwork lab)
     {
         var (peer, port) = await StartPeerAsync(context, lab).ConfigureAwait(false);
         try
         {
-            var connect = await ConnectAsync(context, 1, client, PeerHost(context), port).ConfigureAwait(false);
-            if (connect.Result != Results.Success)
+            var connected = await ConnectAsync(context, connect, client, PeerHost(context), port).ConfigureAwait(false);
+            if (connected.Result != Results.Success)
             {
                 peer.Dispose();
                 return null;
@@ -66,30 +66,16 @@ internal static class LabSteps
         }
     }
 
-    public static Task<Observation> ConnectAsync(ScenarioContext context, int step, Socket client, IPAddress address, int port) =>
-        context.CallAsync(step, "Client", "Connect", SocketCalls.Connect(client, new IPEndPoint(address, port)), client);
+    public static Task<Observation> ConnectAsync(ScenarioContext context, ScenarioStep step, Socket client, IPAddress address, int port) =>
+        context.CallAsync(step, SocketCalls.Connect(client, new IPEndPoint(address, port)), client);
 
-    public static Task<Observation> SendAsync(ScenarioContext context, int step, Socket client) =>
-        context.CallAsync(step, "Client", "Send",
-            SocketCalls.Send(client, Payload), client);
+    public static Task<Observation> SendAsync(ScenarioContext context, ScenarioStep step, Socket client) =>
+        context.CallAsync(step, SocketCalls.Send(client, Payload), client);
 
-    public static Task<Observation> ReceiveAsync(ScenarioContext context, int step, Socket client, int? boundMs = null)
+    public static Task<Observation> ReceiveAsync(ScenarioContext context, ScenarioStep step, Socket client, int? boundMs = null)
     {
         var buffer = new byte[4096];
-        return context.CallAsync(step, "Client", "Receive",
-            SocketCalls.Receive(client, buffer), client, boundMs, isReceive: true);
-    }
-
-    /// <summary>A fault made real by the lab (an nft rule, a kill), reported as the peer's step.</summary>
-    public static Observation Fault(ScenarioContext context, int step, string operation, string note, Action act)
-    {
-        // Applying a fault is our tool's work, not a socket call: no ElapsedMs; AtMs is when it began.
-        double actedAt = context.NowMs;
-        act();
-        return context.Emit(new Observation
-        {
-            Step = step, Actor = "Peer", Operation = operation, Result = Results.Success, AtMs = actedAt, Note = note,
-        });
+        return context.CallAsync(step, SocketCalls.Receive(client, buffer), client, boundMs, isReceive: true);
     }
 
     /// <summary>The peer host loses its connection state: abortive close (its RST is dropped), then SIGKILL.</summary>

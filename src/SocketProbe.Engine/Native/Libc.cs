@@ -3,10 +3,12 @@ using System.Runtime.InteropServices;
 namespace SocketProbe.Engine.Native;
 
 /// <summary>
-/// The few libc calls .NET does not expose faithfully: spawning a child whose raw wait status we
-/// read ourselves (.NET folds a signal death into ExitCode 128+n), sending real signals, a
-/// plain send(2) without MSG_NOSIGNAL, and poll(2) from a thread of our own (a pending socket
-/// call's end as the kernel signals it, not when the thread pool gets to it). Linux and macOS only.
+/// Every libc call of the engine, each declared once (Windows calls are in <see cref="Windows"/>):
+/// the calls .NET does not expose faithfully: spawning a child whose raw wait status we read
+/// ourselves (.NET folds a signal death into ExitCode 128+n), sending real signals, a plain send(2)
+/// without MSG_NOSIGNAL, poll(2) from a thread of our own (a pending socket call's end as the kernel
+/// signals it, not when the thread pool gets to it), sockets as raw descriptors (the probe's connect
+/// batch, the packet ring, the lab's interface flags), sysctl on macOS. Linux and macOS only.
 /// </summary>
 internal static unsafe partial class Libc
 {
@@ -37,6 +39,22 @@ internal static unsafe partial class Libc
     [DllImport(Lib, SetLastError = true)] public static extern int setsockopt(int fd, int level, int name, void* value, uint length);
     /// <summary>nfds is nfds_t: unsigned long on Linux, unsigned int on Darwin (passed in a register either way).</summary>
     [DllImport(Lib, SetLastError = true)] public static extern int poll(PollFd* fds, nuint nfds, int timeoutMs);
+
+    // Sockets as raw descriptors: the probe's connect batch, the lab's interface flags, the packet ring.
+    [DllImport(Lib, SetLastError = true)] public static extern int socket(int domain, int type, int protocol);
+    [DllImport(Lib, SetLastError = true)] public static extern int connect(int fd, byte* address, uint length);
+    [DllImport(Lib, SetLastError = true)] public static extern int bind(int fd, void* address, int length);
+    [DllImport(Lib, SetLastError = true)] public static extern int getsockopt(int fd, int level, int name, void* value, uint* length);
+    [DllImport(Lib, SetLastError = true)] public static extern int setsockopt(int fd, int level, int name, void* value, int length);
+    /// <summary>fd is an int on Linux and Darwin; a Socket's handle is passed as its descriptor.</summary>
+    [DllImport(Lib, SetLastError = true)] public static extern int getsockname(int fd, byte* address, uint* length);
+    [DllImport(Lib, SetLastError = true)] public static extern nint recvfrom(int fd, void* buffer, nint length, int flags, void* address, int* addressLength);
+    [DllImport(Lib, SetLastError = true)] public static extern int ioctl(int fd, nuint request, void* argument);
+    [DllImport(Lib, SetLastError = true)] public static extern void* mmap(void* address, nint length, int protection, int flags, int fd, nint offset);
+    [DllImport(Lib, SetLastError = true)] public static extern int munmap(void* address, nint length);
+    [DllImport(Lib, SetLastError = true)] public static extern uint if_nametoindex(string name);
+    /// <summary>macOS: the kernel's counters (Get-TcpCounter).</summary>
+    [DllImport(Lib, SetLastError = true)] public static extern int sysctlbyname(string name, void* oldp, nuint* oldlenp, void* newp, nuint newlen);
 
     /// <summary>struct pollfd (same layout on Linux and Darwin).</summary>
     public struct PollFd

@@ -13,24 +13,12 @@ namespace SocketProbe.Engine.Probe;
 /// what the kernel said: connect(2)'s errno, or SO_ERROR once poll says the connect is done.
 /// Not thread-safe: one round's batch loop owns it. Dispose closes whatever is still open.
 /// </summary>
-internal sealed unsafe partial class ConnectBatch : IDisposable
+internal sealed unsafe class ConnectBatch : IDisposable
 {
     private const int AF_INET = 2, AF_INET6 = 10;
     private const int SOCK_STREAM = 1, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
     private const int SOL_SOCKET = 1, SO_ERROR = 4;
     private const int EINPROGRESS = 115, EINTR = 4;
-
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int Socket(int domain, int type, int protocol);
-
-    [LibraryImport("libc", EntryPoint = "connect", SetLastError = true)]
-    private static partial int Connect(int fd, byte* address, uint length);
-
-    [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
-    private static partial int GetSockOpt(int fd, int level, int name, int* value, uint* length);
-
-    [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
-    private static partial int GetSockName(int fd, byte* address, uint* length);
 
     /// <summary>True where this path runs: Linux with libc (elsewhere, and if libc is missing, Socket.ConnectAsync serves).</summary>
     public static bool Available { get; } = Probe();
@@ -40,7 +28,7 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
         if (!OperatingSystem.IsLinux()) return false;
         try
         {
-            int fd = Socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
             if (fd >= 0) close(fd);
             return true;
         }
@@ -82,7 +70,7 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
     {
         done = default;
         bool v6 = endpoint.AddressFamily == AddressFamily.InterNetworkV6;
-        int fd = Socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
         {
             done = new Done(slot, -1, Marshal.GetLastPInvokeError(), System.Diagnostics.Stopwatch.GetTimestamp());
@@ -90,7 +78,7 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
         }
         byte* address = stackalloc byte[28];
         uint length = Write(endpoint, address);
-        int rc = Connect(fd, address, length);
+        int rc = connect(fd, address, length);
         int errno = rc == 0 ? 0 : Marshal.GetLastPInvokeError();
         long at = System.Diagnostics.Stopwatch.GetTimestamp();
         if (errno is EINPROGRESS or EINTR)
@@ -128,7 +116,7 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
             {
                 int error = 0;
                 uint size = sizeof(int);
-                int errno = GetSockOpt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 ? error : Marshal.GetLastPInvokeError();
+                int errno = getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 ? error : Marshal.GetLastPInvokeError();
                 Remove(i);
                 ended(new Done(slot, fd, errno, after));
             }
@@ -157,7 +145,7 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
     {
         byte* address = stackalloc byte[28];
         uint length = 28;
-        if (GetSockName(fd, address, &length) != 0 || length < 8) return null;
+        if (getsockname(fd, address, &length) != 0 || length < 8) return null;
         int port = address[2] << 8 | address[3];
         if (port == 0) return null;
         ushort family = *(ushort*)address;
@@ -192,29 +180,6 @@ internal sealed unsafe partial class ConnectBatch : IDisposable
         endpoint.Address.TryWriteBytes(new Span<byte>(address + 4, 4), out _);
         return 16;
     }
-
-    /// <summary>The SocketError .NET gives an errno of connect(2) (dotnet/runtime SocketErrorPal.Unix.cs), for the errnos a connect returns.</summary>
-    public static SocketError SocketErrorOf(int errno) => errno switch
-    {
-        0 => SocketError.Success,
-        1 or 13 => SocketError.AccessDenied,        // EPERM, EACCES
-        12 or 105 => SocketError.NoBufferSpaceAvailable, // ENOMEM, ENOBUFS
-        22 => SocketError.InvalidArgument,
-        23 or 24 => SocketError.TooManyOpenSockets, // ENFILE, EMFILE
-        97 => SocketError.AddressFamilyNotSupported,
-        98 => SocketError.AddressAlreadyInUse,
-        99 => SocketError.AddressNotAvailable,
-        100 => SocketError.NetworkDown,
-        101 => SocketError.NetworkUnreachable,
-        102 => SocketError.NetworkReset,
-        103 => SocketError.ConnectionAborted,
-        104 => SocketError.ConnectionReset,
-        110 => SocketError.TimedOut,
-        111 => SocketError.ConnectionRefused,
-        112 => SocketError.HostDown,
-        113 => SocketError.HostUnreachable,
-        _ => SocketError.SocketError,
-    };
 
     /// <summary>Closes every connect still in flight.</summary>
     public void Dispose()

@@ -10,7 +10,7 @@ namespace SocketProbe.Engine.Probe;
 /// says anything about the target, so the prober backs off and retries within the attempt's bound,
 /// and otherwise reports <see cref="ProbeOutcome.LocalError"/>, never an outcome of the target.
 /// </summary>
-internal static partial class LocalLimit
+internal static class LocalLimit
 {
     // Linux errno numbers (asm-generic/errno-base.h, errno.h).
     public const int ENOMEM = 12, ENFILE = 23, EMFILE = 24, EADDRNOTAVAIL = 99, ENOBUFS = 105;
@@ -76,12 +76,6 @@ internal static partial class LocalLimit
         _ => "a resource of our own side ran out",
     };
 
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int SocketUnix(int domain, int type, int protocol);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int CloseUnix(int fd);
-
     /// <summary>
     /// The errno a socket(2) of <paramref name="family"/> gets right now, straight from the OS:
     /// .NET reports EMFILE as ENFILE (SocketErrorPal.Unix.cs maps both to TooManyOpenSockets and back
@@ -94,10 +88,10 @@ internal static partial class LocalLimit
         int domain = family == AddressFamily.InterNetworkV6 ? (OperatingSystem.IsMacOS() ? 30 : 10) : 2;
         try
         {
-            int fd = SocketUnix(domain, 1 /* SOCK_STREAM */, 0);
+            int fd = Native.Libc.socket(domain, 1 /* SOCK_STREAM */, 0);
             if (fd >= 0)
             {
-                CloseUnix(fd);
+                Native.Libc.close(fd);
                 return 0;
             }
             return Marshal.GetLastPInvokeError();

@@ -56,7 +56,7 @@ internal static class ProbeWarmup
                 while (batch.Active > 0) batch.Wait(100, System.Diagnostics.Stopwatch.GetTimestamp(), Take, Take);
             }
             _ = ConnectBatch.LocalEndPoint(fd);
-            _ = ConnectBatch.SocketErrorOf(111);
+            _ = Errors.SocketFailure.OfErrno(111);
             ConnectBatch.Release(fd);
         }
     }

@@ -9,14 +9,8 @@ namespace SocketProbe.Engine.Probe;
 /// returns null after a failed connect, yet the kernel still holds the source address and port it
 /// used for the SYN (observed on Linux 6.18: getsockname after ECONNREFUSED gives them), so ask it.
 /// </summary>
-internal static unsafe partial class SocketName
+internal static unsafe class SocketName
 {
-    [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
-    private static partial int GetSockNameUnix(nint fd, byte* address, ref uint length);
-
-    [LibraryImport("ws2_32", EntryPoint = "getsockname", SetLastError = true)]
-    private static partial int GetSockNameWindows(nint socket, byte* address, ref int length);
-
     /// <summary>The kernel's local endpoint of <paramref name="socket"/>, or null when it has none (port 0) or cannot tell.</summary>
     public static IPEndPoint? Local(Socket socket)
     {
@@ -36,12 +30,12 @@ internal static unsafe partial class SocketName
                     if (OperatingSystem.IsWindows())
                     {
                         size = address.Buffer.Length;
-                        result = GetSockNameWindows(handle, buffer, ref size);
+                        result = Native.Windows.getsockname(handle, buffer, &size);
                     }
                     else
                     {
                         uint length = (uint)address.Buffer.Length;
-                        result = GetSockNameUnix(handle, buffer, ref length);
+                        result = Native.Libc.getsockname((int)handle, buffer, &length);
                         size = (int)length;
                     }
                 }

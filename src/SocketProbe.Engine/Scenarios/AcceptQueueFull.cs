@@ -11,6 +11,10 @@ namespace SocketProbe.Engine.Scenarios;
 /// </summary>
 public sealed class AcceptQueueFull : Scenario
 {
+    private static readonly ScenarioStep ClientConnect1 = new(1, Actors.Client, "Connect");
+    private static readonly ScenarioStep ClientConnect2 = new(2, Actors.Client, "Connect");
+    private static readonly ScenarioStep ClientConnect3 = new(3, Actors.Client, "Connect");
+
     private const int Backlog = 1;
 
     public override string Name => "AcceptQueueFull";
@@ -18,22 +22,18 @@ public sealed class AcceptQueueFull : Scenario
         request.SynRetries is int n ? ((2 << n) - 1) * 1000.0 : KernelDefaultWaitMs;   // (2^(n+1) - 1) s of SYN retries
     public override string Description => "A listener with a full accept queue never accepts: the next client's SYNs are dropped until connect gives up.";
     public override string Textbook => "connect stalls, then ETIMEDOUT (Linux)";
-    public override string Cmdlet => "Test-TcpRefused";
+    public override string Cmdlet => FrontDoors.TestTcpRefused;
 
     private const string Observed = "observed on Linux 6.18";
 
-    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
     {
-        new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null, "completes into the accept queue; " + Observed, Verified: true),
-        new(OsPlatform.Linux, 2, "Client", "Connect", "Success", null, "backlog 1 holds 2: sk_acceptq_is_full() is ack_backlog > max_ack_backlog; " + Observed, Verified: true),
-        new(OsPlatform.Linux, 3, "Client", "Connect", "Error", "ETIMEDOUT",
-            "tcp_conn_request() drops the SYN while sk_acceptq_is_full(); the client's SYNs go unanswered until TCP_SYNCNT: tcp_write_err() ETIMEDOUT; " + Observed, Verified: true),
-        new Expectation(OsPlatform.MacOS, 2, "Client", "Connect", "Error", "ETIMEDOUT",
-            "xnu bsd/kern/uipc_socket2.c sonewconn_internal(): refuses once so_qlen >= so_qlimit (kern.ipc.soqlimitcompat defaults to 1, so not 1.5 x backlog): backlog 1 holds one connection; tcp_input() then drops the SYN (tcps_listendrop) and connect times out (or our own bound ends it first)", Verified: false).Or(Results.TimedOut),
-        new Expectation(OsPlatform.MacOS, 3, "Client", "Connect", "Error", "ETIMEDOUT",
-            "xnu sonewconn_internal(): the queue is still full; the SYN is dropped (or our own bound ends the connect first)", Verified: false).Or(Results.TimedOut),
-        new(OsPlatform.Windows, 3, "Client", "Connect", "Error", "WSAECONNREFUSED",
-            "listen function: when the queue is full, WSAECONNREFUSED is returned to the client", Verified: false),
+        ClientConnect1.Linux("Success", null, "completes into the accept queue; " + Observed),
+        ClientConnect2.Linux("Success", null, "backlog 1 holds 2: sk_acceptq_is_full() is ack_backlog > max_ack_backlog; " + Observed),
+        ClientConnect3.Linux("Error", "ETIMEDOUT", "tcp_conn_request() drops the SYN while sk_acceptq_is_full(); the client's SYNs go unanswered until TCP_SYNCNT: tcp_write_err() ETIMEDOUT; " + Observed),
+        ClientConnect2.MacOS("Error", "ETIMEDOUT", "xnu bsd/kern/uipc_socket2.c sonewconn_internal(): refuses once so_qlen >= so_qlimit (kern.ipc.soqlimitcompat defaults to 1, so not 1.5 x backlog): backlog 1 holds one connection; tcp_input() then drops the SYN (tcps_listendrop) and connect times out (or our own bound ends it first)").Or(Results.TimedOut),
+        ClientConnect3.MacOS("Error", "ETIMEDOUT", "xnu sonewconn_internal(): the queue is still full; the SYN is dropped (or our own bound ends the connect first)").Or(Results.TimedOut),
+        ClientConnect3.Windows("Error", "WSAECONNREFUSED", "listen function: when the queue is full, WSAECONNREFUSED is returned to the client"),
     };
 
     public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
@@ -47,12 +47,12 @@ public sealed class AcceptQueueFull : Scenario
         var sockets = new List<Socket>();
         try
         {
-            for (int step = 1; step <= Backlog + 2; step++)
+            foreach (ScenarioStep step in new[] { ClientConnect1, ClientConnect2, ClientConnect3 }) // Backlog 1 holds two; the third waits
             {
                 var client = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 sockets.Add(client);
                 SocketOptions.SynRetries(client, context.Request.SynRetries, context.Logger);
-                await context.CallAsync(step, "Client", "Connect", SocketCalls.Connect(client, target), client).ConfigureAwait(false);
+                await context.CallAsync(step, SocketCalls.Connect(client, target), client).ConfigureAwait(false);
             }
         }
         finally

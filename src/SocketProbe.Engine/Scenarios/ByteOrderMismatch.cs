@@ -12,22 +12,25 @@ namespace SocketProbe.Engine.Scenarios;
 /// </summary>
 public sealed class ByteOrderMismatch : Scenario
 {
+    private static readonly ScenarioStep PeerSend = new(1, Actors.Peer, "Send");
+    private static readonly ScenarioStep ClientReceive = new(2, Actors.Client, "Receive");
+
     /// <summary>The value the peer sends; 1000 = 0x000003E8 is the one that makes the swap obvious.</summary>
     public const uint Value = 1000;
 
     public override string Name => "ByteOrderMismatch";
     public override string Description => "The peer writes a 32-bit integer big-endian, the client reads it little-endian: no error, wrong value.";
     public override string Textbook => "no error: wrong value (Stevens 5.18)";
-    public override string Cmdlet => "Invoke-SocketScenario";
+    public override string Cmdlet => FrontDoors.InvokeSocketScenario;
 
-    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
     {
-        new(OsPlatform.Linux, 1, "Peer", "Send", "Success", null, "TCP carries bytes, not values; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 2, "Client", "Receive", "Success", null, "no error: the value is wrong (Stevens UNP 5.18); observed on Linux 6.18", Verified: true),
-        new(OsPlatform.MacOS, 1, "Peer", "Send", "Success", null, "send(2) macOS man page", Verified: false),
-        new(OsPlatform.MacOS, 2, "Client", "Receive", "Success", null, "no error: the value is wrong (Stevens UNP 5.18)", Verified: false),
-        new(OsPlatform.Windows, 1, "Peer", "Send", "Success", null, "send function (winsock2.h)", Verified: false),
-        new(OsPlatform.Windows, 2, "Client", "Receive", "Success", null, "no error: the value is wrong (Stevens UNP 5.18)", Verified: false),
+        PeerSend.Linux("Success", null, "TCP carries bytes, not values; observed on Linux 6.18"),
+        ClientReceive.Linux("Success", null, "no error: the value is wrong (Stevens UNP 5.18); observed on Linux 6.18"),
+        PeerSend.MacOS("Success", null, "send(2) macOS man page"),
+        ClientReceive.MacOS("Success", null, "no error: the value is wrong (Stevens UNP 5.18)"),
+        PeerSend.Windows("Success", null, "send function (winsock2.h)"),
+        ClientReceive.Windows("Success", null, "no error: the value is wrong (Stevens UNP 5.18)"),
     };
 
     public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
@@ -40,11 +43,11 @@ public sealed class ByteOrderMismatch : Scenario
 
         byte[] wire = new byte[4];
         BinaryPrimitives.WriteUInt32BigEndian(wire, Value); // htonl(1000)
-        var sent = await context.MeasureAsync(1, "Peer", "Send", SocketCalls.Send(peer, wire), stateOf: client).ConfigureAwait(false);
+        var sent = await context.MeasureAsync(PeerSend, SocketCalls.Send(peer, wire), stateOf: client).ConfigureAwait(false);
         context.Emit(sent.WithNote($"sent {Value} (0x{Value:X8}) big-endian: bytes {Hex(wire)}"));
 
         byte[] inbox = new byte[4];
-        var read = await context.MeasureAsync(2, "Client", "Receive", SocketCalls.ReceiveExactly(client, inbox), stateOf: client, isReceive: true)
+        var read = await context.MeasureAsync(ClientReceive, SocketCalls.ReceiveExactly(client, inbox), stateOf: client, isReceive: true)
             .ConfigureAwait(false);
         if (read.Bytes == inbox.Length)
         {

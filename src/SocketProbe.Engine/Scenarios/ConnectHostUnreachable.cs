@@ -6,11 +6,14 @@ namespace SocketProbe.Engine.Scenarios;
 /// <summary>A router answers the SYN with ICMP host unreachable (nft reject, in the lab namespace).</summary>
 public sealed class ConnectHostUnreachable : LabScenario
 {
+    private static readonly ScenarioStep IcmpFault = new(1, Actors.Peer, "IcmpUnreachable");
+    private static readonly ScenarioStep ClientConnect = new(2, Actors.Client, "Connect");
+
     public override string Name => "ConnectHostUnreachable";
     public override double? ExpectedWaitMs(ScenarioRequest request) => 0;   // an immediate answer (ICMP, no route, RST)
     public override string Description => "A router answers every SYN with ICMP host unreachable.";
     public override string Textbook => "EHOSTUNREACH";
-    public override string Cmdlet => "Test-TcpRefused";
+    public override string Cmdlet => FrontDoors.TestTcpRefused;
 
     // xnu's handling of any ICMP unreachable before the connection is established, whichever errno it carries.
     private const string MacSoftError =
@@ -18,17 +21,14 @@ public sealed class ConnectHostUnreachable : LabScenario
         "or when the retries run out (tcp_timer.c: tcp_drop(tp, t_softerror ? t_softerror : ETIMEDOUT)), not at once. FreeBSD tcp-testsuite rcv-icmp/rcv-icmp-hard-error-ignored-ipv4.pkt: SO_ERROR stays 0. " +
         "(An ICMP admin-prohibited is different: tcp_ctlinput() -> tcp_drop_syn_sent() ECONNREFUSED at once, rcv-icmp-hard-error-host-prohibited-ipv4.pkt)";
 
-    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
     {
-        new(OsPlatform.Linux, 2, "Client", "Connect", "Error", "EHOSTUNREACH",
-            "tcp_v4_err(): ICMP host unreachable in SYN_SENT fails the connect with EHOSTUNREACH (IPv6: tcp_v6_err(), icmpv6_err_convert() address unreachable -> EHOSTUNREACH); observed on Linux 6.18: over IPv4 at once; over IPv6 the first ICMPv6 error reached the socket while connect() held it (TcpExtLockDroppedIcmps +1: kept as a soft error) and the retransmitted SYN's error failed it, about 1 s later", Verified: true),
-        new Expectation(OsPlatform.MacOS, 2, "Client", "Connect", "Error", "ENETUNREACH",
-            "xnu bsd/netinet/ip_icmp.c icmp_input(): ICMP_UNREACH_HOST is turned into PRC_UNREACH_NET, and bsd/netinet/ip_input.c inetctlerrmap[PRC_UNREACH_NET] is ENETUNREACH: " +
-            "tcp_subr.c tcp_ctlinput() -> tcp_notify(inp, ENETUNREACH). " + MacSoftError, Verified: false).Over(AddressFamily.InterNetwork),
-        new Expectation(OsPlatform.MacOS, 2, "Client", "Connect", "Error", "EHOSTUNREACH",
-            "xnu bsd/netinet6/icmp6.c icmp6_input(): ICMP6_DST_UNREACH_ADDR is turned into PRC_UNREACH_NET too, but bsd/netinet6/ip6_input.c inet6ctlerrmap[PRC_UNREACH_NET] is EHOSTUNREACH: " +
-            "tcp6_ctlinput() -> in6_pcbnotify() -> tcp_notify(inp, EHOSTUNREACH). " + MacSoftError, Verified: false).Over(AddressFamily.InterNetworkV6),
-        new(OsPlatform.Windows, 2, "Client", "Connect", "Error", "WSAEHOSTUNREACH", "Windows Sockets Error Codes, WSAEHOSTUNREACH 10065", Verified: false),
+        ClientConnect.Linux("Error", "EHOSTUNREACH", "tcp_v4_err(): ICMP host unreachable in SYN_SENT fails the connect with EHOSTUNREACH (IPv6: tcp_v6_err(), icmpv6_err_convert() address unreachable -> EHOSTUNREACH); observed on Linux 6.18: over IPv4 at once; over IPv6 the first ICMPv6 error reached the socket while connect() held it (TcpExtLockDroppedIcmps +1: kept as a soft error) and the retransmitted SYN's error failed it, about 1 s later"),
+        ClientConnect.MacOS("Error", "ENETUNREACH", "xnu bsd/netinet/ip_icmp.c icmp_input(): ICMP_UNREACH_HOST is turned into PRC_UNREACH_NET, and bsd/netinet/ip_input.c inetctlerrmap[PRC_UNREACH_NET] is ENETUNREACH: " +
+            "tcp_subr.c tcp_ctlinput() -> tcp_notify(inp, ENETUNREACH). " + MacSoftError).Over(AddressFamily.InterNetwork),
+        ClientConnect.MacOS("Error", "EHOSTUNREACH", "xnu bsd/netinet6/icmp6.c icmp6_input(): ICMP6_DST_UNREACH_ADDR is turned into PRC_UNREACH_NET too, but bsd/netinet6/ip6_input.c inet6ctlerrmap[PRC_UNREACH_NET] is EHOSTUNREACH: " +
+            "tcp6_ctlinput() -> in6_pcbnotify() -> tcp_notify(inp, EHOSTUNREACH). " + MacSoftError).Over(AddressFamily.InterNetworkV6),
+        ClientConnect.Windows("Error", "WSAEHOSTUNREACH", "Windows Sockets Error Codes, WSAEHOSTUNREACH 10065"),
     };
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
@@ -36,12 +36,12 @@ public sealed class ConnectHostUnreachable : LabScenario
         var family = context.Request.AddressFamily;
         var host = LabNetwork.PeerHostOf(family);
         string icmp = family == AddressFamily.InterNetworkV6 ? "ICMPv6 address-unreachable" : "ICMP host-unreachable";
-        LabSteps.Fault(context, 1, "IcmpUnreachable", $"nft answers every packet to {host} with {icmp}",
+        LabSteps.Fault(context, IcmpFault, $"nft answers every packet to {host} with {icmp}",
             () => { lab.AddPeerHost(family); lab.RejectHostUnreachable(host); });
         using var client = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
         LabNetwork.BindClient(client);
         SocketOptions.SynRetries(client, context.Request.SynRetries, context.Logger);
-        await LabSteps.ConnectAsync(context, 2, client, host, 7).ConfigureAwait(false);
+        await LabSteps.ConnectAsync(context, ClientConnect, client, host, 7).ConfigureAwait(false);
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a

@@ -6,18 +6,19 @@ namespace SocketProbe.Engine.Scenarios;
 /// <summary>Connect to an address the lab namespace has no route to: the kernel refuses before sending anything.</summary>
 public sealed class ConnectNoRoute : LabScenario
 {
+    private static readonly ScenarioStep ClientConnect = new(1, Actors.Client, "Connect");
+
     public override string Name => "ConnectNoRoute";
     public override double? ExpectedWaitMs(ScenarioRequest request) => 0;   // an immediate answer (ICMP, no route, RST)
     public override string Description => "Connect to an address with no route: the local kernel fails the connect without sending a packet.";
     public override string Textbook => "ENETUNREACH";
-    public override string Cmdlet => "Test-TcpRefused";
+    public override string Cmdlet => FrontDoors.TestTcpRefused;
 
-    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
     {
-        new(OsPlatform.Linux, 1, "Client", "Connect", "Error", "ENETUNREACH",
-            "ip_route_connect() finds no route: fib lookup -ENETUNREACH (IPv6: ip6_dst_lookup_flow(), 2001:db8::1); observed on Linux 6.18", Verified: true),
-        new(OsPlatform.MacOS, 1, "Client", "Connect", "Error", "ENETUNREACH", "connect(2) man page, macOS: [ENETUNREACH] 51", Verified: false),
-        new(OsPlatform.Windows, 1, "Client", "Connect", "Error", "WSAENETUNREACH", "Windows Sockets Error Codes, WSAENETUNREACH 10051", Verified: false),
+        ClientConnect.Linux("Error", "ENETUNREACH", "ip_route_connect() finds no route: fib lookup -ENETUNREACH (IPv6: ip6_dst_lookup_flow(), 2001:db8::1); observed on Linux 6.18"),
+        ClientConnect.MacOS("Error", "ENETUNREACH", "connect(2) man page, macOS: [ENETUNREACH] 51"),
+        ClientConnect.Windows("Error", "WSAENETUNREACH", "Windows Sockets Error Codes, WSAENETUNREACH 10051"),
     };
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
@@ -26,7 +27,7 @@ public sealed class ConnectNoRoute : LabScenario
         var unroutable = LabNetwork.UnroutableOf(family);
         using var client = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
         lab.RequireNoRoute(unroutable);
-        await LabSteps.ConnectAsync(context, 1, client, unroutable, 80).ConfigureAwait(false);
+        await LabSteps.ConnectAsync(context, ClientConnect, client, unroutable, 80).ConfigureAwait(false);
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a

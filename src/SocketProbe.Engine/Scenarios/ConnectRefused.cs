@@ -10,20 +10,19 @@ namespace SocketProbe.Engine.Scenarios;
 /// </summary>
 public sealed class ConnectRefused : Scenario
 {
+    private static readonly ScenarioStep ClientConnect = new(1, Actors.Client, "Connect");
+
     public override string Name => "ConnectRefused";
     public override string Description => "Connect to a loopback port nobody listens on: the SYN is answered by RST.";
     public override string Textbook => "ECONNREFUSED at once";
-    public override string Cmdlet => "Test-TcpRefused";
+    public override string Cmdlet => FrontDoors.TestTcpRefused;
 
-    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
     {
-        new(OsPlatform.Linux, 1, "Client", "Connect", "Error", "ECONNREFUSED",
-            "net/ipv4/tcp_input.c tcp_reset(): SYN_SENT -> ECONNREFUSED; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.MacOS, 1, "Client", "Connect", "Error", "ECONNREFUSED",
-            "xnu bsd/netinet/tcp_input.c: an RST in SYN_SENT -> tcp_drop(tp, ECONNREFUSED); connect(2) man page [ECONNREFUSED] 61", Verified: false),
-        new(OsPlatform.Windows, 1, "Client", "Connect", "Error", "WSAECONNREFUSED",
-            "Windows Sockets Error Codes, WSAECONNREFUSED 10061; KB 175523 (Winsock TCP connection performance to unused ports): after an RST to its SYN " +
-            "Winsock re-sends the SYN up to TcpMaxConnectRetransmissions times at the base time-out, so the error arrives after about 1-2 s, not at once", Verified: false),
+        ClientConnect.Linux("Error", "ECONNREFUSED", "net/ipv4/tcp_input.c tcp_reset(): SYN_SENT -> ECONNREFUSED; observed on Linux 6.18"),
+        ClientConnect.MacOS("Error", "ECONNREFUSED", "xnu bsd/netinet/tcp_input.c: an RST in SYN_SENT -> tcp_drop(tp, ECONNREFUSED); connect(2) man page [ECONNREFUSED] 61"),
+        ClientConnect.Windows("Error", "WSAECONNREFUSED", "Windows Sockets Error Codes, WSAECONNREFUSED 10061; KB 175523 (Winsock TCP connection performance to unused ports): after an RST to its SYN " +
+            "Winsock re-sends the SYN up to TcpMaxConnectRetransmissions times at the base time-out, so the error arrives after about 1-2 s, not at once"),
     };
 
     protected internal override async Task RunAsync(ScenarioContext context)
@@ -33,7 +32,7 @@ public sealed class ConnectRefused : Scenario
         context.Logger.LogInformation("Port {Port} on {Address} was bound and closed: nobody listens there", port, loopback);
 
         using var client = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        await context.CallAsync(1, "Client", "Connect", SocketCalls.Connect(client, new IPEndPoint(loopback, port)),
+        await context.CallAsync(ClientConnect, SocketCalls.Connect(client, new IPEndPoint(loopback, port)),
             stateOf: client).ConfigureAwait(false);
     }
 

@@ -9,24 +9,26 @@ namespace SocketProbe.Engine.Scenarios;
 /// </summary>
 public sealed class IcmpUnreachableEstablished : LabScenario
 {
+    private static readonly ScenarioStep IcmpFault = new(2, Actors.Peer, "IcmpUnreachable");
+    private static readonly ScenarioStep ClientConnect = new(1, Actors.Client, "Connect");
+    private static readonly ScenarioStep ClientSend = new(3, Actors.Client, "Send");
+    private static readonly ScenarioStep ClientReceive = new(4, Actors.Client, "Receive");
+
     public override string Name => "IcmpUnreachableEstablished";
     public override double? ExpectedWaitMs(ScenarioRequest request) => request.UserTimeoutMs ?? KernelDefaultWaitMs;
     public override string MemberName => "IcmpUnreachable";
     public override string Description => "A router answers an established connection's segments with ICMP host unreachable: a soft error until the retransmissions give up.";
     public override string Textbook => "soft error; send ends EHOSTUNREACH or ETIMEDOUT";
-    public override string Cmdlet => "Invoke-PeerCrash";
+    public override string Cmdlet => FrontDoors.InvokePeerCrash;
     public override IReadOnlyList<ClientAction> ClientActions { get; } = new[] { ClientAction.Send };
 
-    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
     {
-        new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null, "the handshake completes; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 3, "Client", "Send", "Success", null, "the local kernel queues the bytes; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 4, "Client", "Receive", "Error", "EHOSTUNREACH",
-            "tcp_v4_err() (IPv6: tcp_v6_err(), ICMPv6 address unreachable): ICMP unreachable on an established socket only sets sk_err_soft; tcp_write_err() reports it (not ETIMEDOUT) when TCP_USER_TIMEOUT ends the retransmits; observed on Linux 6.18", Verified: true)
-            { Window = r => TimeWindow.AfterTimer(r.UserTimeoutMs) },
-        new(OsPlatform.MacOS, 4, "Client", "Receive", "Error", "ETIMEDOUT",
-            "xnu bsd/netinet/tcp_subr.c tcp_notify(): in ESTABLISHED, EHOSTUNREACH/ENETUNREACH/EHOSTDOWN are ignored (only the cached route is freed; no soft error is kept), so the retransmit timer ends with ETIMEDOUT (tcp_timer.c)", Verified: false),
-        new(OsPlatform.Windows, 4, "Client", "Receive", "Error", "WSAECONNABORTED|WSAEHOSTUNREACH", "Windows Sockets Error Codes", Verified: false),
+        ClientConnect.Linux("Success", null, "the handshake completes; observed on Linux 6.18"),
+        ClientSend.Linux("Success", null, "the local kernel queues the bytes; observed on Linux 6.18"),
+        ClientReceive.Linux("Error", "EHOSTUNREACH", "tcp_v4_err() (IPv6: tcp_v6_err(), ICMPv6 address unreachable): ICMP unreachable on an established socket only sets sk_err_soft; tcp_write_err() reports it (not ETIMEDOUT) when TCP_USER_TIMEOUT ends the retransmits; observed on Linux 6.18") with { Window = r => TimeWindow.AfterTimer(r.UserTimeoutMs) },
+        ClientReceive.MacOS("Error", "ETIMEDOUT", "xnu bsd/netinet/tcp_subr.c tcp_notify(): in ESTABLISHED, EHOSTUNREACH/ENETUNREACH/EHOSTDOWN are ignored (only the cached route is freed; no soft error is kept), so the retransmit timer ends with ETIMEDOUT (tcp_timer.c)"),
+        ClientReceive.Windows("Error", "WSAECONNABORTED|WSAEHOSTUNREACH", "Windows Sockets Error Codes"),
     };
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
@@ -34,13 +36,13 @@ public sealed class IcmpUnreachableEstablished : LabScenario
         using var client = LabSteps.NewClient(context, lab);
         var host = LabSteps.PeerHost(context);
         SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
-        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, client, lab).ConfigureAwait(false);
+        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, ClientConnect, client, lab).ConfigureAwait(false);
         if (peer is null) return;
 
-        LabSteps.Fault(context, 2, "IcmpUnreachable", $"nft answers every packet to {host} with {(host.AddressFamily == AddressFamily.InterNetworkV6 ? "ICMPv6 address-unreachable" : "ICMP host-unreachable")}",
+        LabSteps.Fault(context, IcmpFault, $"nft answers every packet to {host} with {(host.AddressFamily == AddressFamily.InterNetworkV6 ? "ICMPv6 address-unreachable" : "ICMP host-unreachable")}",
             () => lab.RejectHostUnreachable(host));
-        await LabSteps.SendAsync(context, 3, client).ConfigureAwait(false);
-        await LabSteps.ReceiveAsync(context, 4, client).ConfigureAwait(false);
+        await LabSteps.SendAsync(context, ClientSend, client).ConfigureAwait(false);
+        await LabSteps.ReceiveAsync(context, ClientReceive, client).ConfigureAwait(false);
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a

@@ -16,7 +16,7 @@ public abstract class PeerCrashScenario : Scenario
 {
     private static readonly byte[] Payload = "SocketProbe payload\n"u8.ToArray();
 
-    public override string Cmdlet => "Invoke-PeerCrash";
+    public override string Cmdlet => FrontDoors.InvokePeerCrash;
 
     public override IReadOnlyList<ClientAction> ClientActions => PeerCrashSteps.Actions;
 

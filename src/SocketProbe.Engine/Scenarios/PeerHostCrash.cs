@@ -9,27 +9,29 @@ namespace SocketProbe.Engine.Scenarios;
 /// </summary>
 public sealed class PeerHostCrash : LabScenario
 {
+    private static readonly ScenarioStep HostCrashFault = new(2, Actors.Peer, "HostCrash");
+    private static readonly ScenarioStep ClientConnect = new(1, Actors.Client, "Connect");
+    private static readonly ScenarioStep ClientSend = new(3, Actors.Client, "Send");
+    private static readonly ScenarioStep ClientReceive3 = new(3, Actors.Client, "Receive");
+    private static readonly ScenarioStep ClientReceive4 = new(4, Actors.Client, "Receive");
+
     public override string Name => "PeerHostCrash";
     public override double? ExpectedWaitMs(ScenarioRequest request) =>
         Math.Max(request.IdleWaitMs, request.UserTimeoutMs ?? KernelDefaultWaitMs);
     public override string MemberName => "HostCrash";
     public override string Description => "The peer host goes silent after the handshake: a sending client retransmits, then gives up; an idle one waits forever.";
     public override string Textbook => "send: retransmits, then ETIMEDOUT (or EHOSTUNREACH); idle recv blocks forever";
-    public override string Cmdlet => "Invoke-PeerCrash";
+    public override string Cmdlet => FrontDoors.InvokePeerCrash;
     public override IReadOnlyList<ClientAction> ClientActions { get; } = new[] { ClientAction.Send, ClientAction.Idle };
 
-    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
     {
-        new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null, "the handshake completes; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 3, "Client", "Send", "Success", null, "the local kernel queues the bytes; nothing acknowledges them; observed on Linux 6.18", Verified: true) { When = "Send" },
-        new(OsPlatform.Linux, 4, "Client", "Receive", "Error", "ETIMEDOUT",
-            "tcp_write_timeout(): unacknowledged data older than TCP_USER_TIMEOUT -> tcp_write_err() ETIMEDOUT; observed on Linux 6.18", Verified: true)
-            { When = "Send", Window = r => TimeWindow.AfterTimer(r.UserTimeoutMs) },
-        new(OsPlatform.Linux, 3, "Client", "Receive", "TimedOut", null,
-            "an idle connection sends nothing, so nothing can fail: only our own bound ends the wait; observed on Linux 6.18", Verified: true)
-            { When = "Idle", Window = r => TimeWindow.AfterTimer(r.IdleWaitMs) },
-        new(OsPlatform.MacOS, 4, "Client", "Receive", "Error", "ETIMEDOUT", "Stevens UNP 5.14 (BSD: retransmits, then ETIMEDOUT); tcp(4) TCP_RXT_CONNDROPTIME", Verified: false) { When = "Send" },
-        new(OsPlatform.Windows, 4, "Client", "Receive", "Error", "WSAECONNABORTED|WSAETIMEDOUT", "Windows Sockets Error Codes: 10053 after retransmission time-out; TCP_MAXRT", Verified: false) { When = "Send" },
+        ClientConnect.Linux("Success", null, "the handshake completes; observed on Linux 6.18"),
+        ClientSend.Linux("Success", null, "the local kernel queues the bytes; nothing acknowledges them; observed on Linux 6.18") with { When = "Send" },
+        ClientReceive4.Linux("Error", "ETIMEDOUT", "tcp_write_timeout(): unacknowledged data older than TCP_USER_TIMEOUT -> tcp_write_err() ETIMEDOUT; observed on Linux 6.18") with { When = "Send", Window = r => TimeWindow.AfterTimer(r.UserTimeoutMs) },
+        ClientReceive3.Linux("TimedOut", null, "an idle connection sends nothing, so nothing can fail: only our own bound ends the wait; observed on Linux 6.18") with { When = "Idle", Window = r => TimeWindow.AfterTimer(r.IdleWaitMs) },
+        ClientReceive4.MacOS("Error", "ETIMEDOUT", "Stevens UNP 5.14 (BSD: retransmits, then ETIMEDOUT); tcp(4) TCP_RXT_CONNDROPTIME") with { When = "Send" },
+        ClientReceive4.Windows("Error", "WSAECONNABORTED|WSAETIMEDOUT", "Windows Sockets Error Codes: 10053 after retransmission time-out; TCP_MAXRT") with { When = "Send" },
     };
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
@@ -37,17 +39,17 @@ public sealed class PeerHostCrash : LabScenario
         using var client = LabSteps.NewClient(context, lab);
         var host = LabSteps.PeerHost(context);
         SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
-        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, client, lab).ConfigureAwait(false);
+        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, ClientConnect, client, lab).ConfigureAwait(false);
         if (peer is null) return;
 
-        LabSteps.Fault(context, 2, "HostCrash", $"nft drops every packet to and from {host}", () => lab.Silence(host));
+        LabSteps.Fault(context, HostCrashFault, $"nft drops every packet to and from {host}", () => lab.Silence(host));
         if (context.Request.ClientAction == ClientAction.Idle)
         {
-            await LabSteps.ReceiveAsync(context, 3, client, context.Request.IdleWaitMs).ConfigureAwait(false);
+            await LabSteps.ReceiveAsync(context, ClientReceive3, client, context.Request.IdleWaitMs).ConfigureAwait(false);
             return;
         }
-        await LabSteps.SendAsync(context, 3, client).ConfigureAwait(false);
-        await LabSteps.ReceiveAsync(context, 4, client).ConfigureAwait(false);
+        await LabSteps.SendAsync(context, ClientSend, client).ConfigureAwait(false);
+        await LabSteps.ReceiveAsync(context, ClientReceive4, client).ConfigureAwait(false);
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a

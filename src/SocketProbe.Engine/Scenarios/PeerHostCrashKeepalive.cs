@@ -13,6 +13,10 @@ namespace SocketProbe.Engine.Scenarios;
 /// </summary>
 public sealed class PeerHostCrashKeepalive : LabScenario
 {
+    private static readonly ScenarioStep HostCrashFault = new(2, Actors.Peer, "HostCrash");
+    private static readonly ScenarioStep ClientConnect = new(1, Actors.Client, "Connect");
+    private static readonly ScenarioStep ClientReceive = new(3, Actors.Client, "Receive");
+
     public override string Name => "PeerHostCrashKeepalive";
     public override double? ExpectedWaitMs(ScenarioRequest request) =>
         request is { KeepAliveIdleSeconds: int idle, KeepAliveIntervalSeconds: int interval, KeepAliveCount: int count }
@@ -20,28 +24,26 @@ public sealed class PeerHostCrashKeepalive : LabScenario
     public override string MemberName => "HostCrash";
     public override string Description => "The peer host goes silent while the client idles with SO_KEEPALIVE: unanswered probes end the connection.";
     public override string Textbook => "recv ETIMEDOUT after keepalive probes";
-    public override string Cmdlet => "Invoke-PeerCrash";
+    public override string Cmdlet => FrontDoors.InvokePeerCrash;
     public override IReadOnlyList<ClientAction> ClientActions { get; } = new[] { ClientAction.Keepalive };
 
-    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
     {
-        new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null, "the handshake completes; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 3, "Client", "Receive", "Error", "ETIMEDOUT",
-            "tcp_keepalive_timer(): TCP_KEEPCNT probes unanswered -> tcp_write_err() ETIMEDOUT; observed on Linux 6.18", Verified: true)
-            { Window = r => TimeWindow.AfterKeepalive(r.KeepAliveIdleSeconds, r.KeepAliveIntervalSeconds, r.KeepAliveCount) },
-        new(OsPlatform.MacOS, 3, "Client", "Receive", "Error", "ETIMEDOUT", "tcp(4) TCP_KEEPALIVE/TCP_KEEPCNT; Stevens UNP 7.5 SO_KEEPALIVE", Verified: false),
-        new(OsPlatform.Windows, 3, "Client", "Receive", "Error", "WSAENETRESET|WSAECONNABORTED", "SO_KEEPALIVE docs: a failed keepalive gives WSAENETRESET 10052", Verified: false),
+        ClientConnect.Linux("Success", null, "the handshake completes; observed on Linux 6.18"),
+        ClientReceive.Linux("Error", "ETIMEDOUT", "tcp_keepalive_timer(): TCP_KEEPCNT probes unanswered -> tcp_write_err() ETIMEDOUT; observed on Linux 6.18") with { Window = r => TimeWindow.AfterKeepalive(r.KeepAliveIdleSeconds, r.KeepAliveIntervalSeconds, r.KeepAliveCount) },
+        ClientReceive.MacOS("Error", "ETIMEDOUT", "tcp(4) TCP_KEEPALIVE/TCP_KEEPCNT; Stevens UNP 7.5 SO_KEEPALIVE"),
+        ClientReceive.Windows("Error", "WSAENETRESET|WSAECONNABORTED", "SO_KEEPALIVE docs: a failed keepalive gives WSAENETRESET 10052"),
     };
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
         using var client = LabSteps.NewClient(context, lab);
         var host = LabSteps.PeerHost(context);
-        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, client, lab).ConfigureAwait(false);
+        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, ClientConnect, client, lab).ConfigureAwait(false);
         if (peer is null) return;
-        LabSteps.Fault(context, 2, "HostCrash", $"nft drops every packet to and from {host}", () => lab.Silence(host));
+        LabSteps.Fault(context, HostCrashFault, $"nft drops every packet to and from {host}", () => lab.Silence(host));
         SocketOptions.KeepAlive(client, context.Request, context.Logger);
-        await LabSteps.ReceiveAsync(context, 3, client).ConfigureAwait(false);
+        await LabSteps.ReceiveAsync(context, ClientReceive, client).ConfigureAwait(false);
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a

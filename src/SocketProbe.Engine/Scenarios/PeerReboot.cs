@@ -9,23 +9,29 @@ namespace SocketProbe.Engine.Scenarios;
 /// </summary>
 public sealed class PeerReboot : LabScenario
 {
+    private static readonly ScenarioStep HostCrashFault = new(2, Actors.Peer, "HostCrash");
+    private static readonly ScenarioStep RebootFault = new(4, Actors.Peer, "Reboot");
+    private static readonly ScenarioStep ClientConnect = new(1, Actors.Client, "Connect");
+    private static readonly ScenarioStep ClientSend5 = new(5, Actors.Client, "Send");
+    private static readonly ScenarioStep ClientReceive = new(6, Actors.Client, "Receive");
+    private static readonly ScenarioStep ClientSend7 = new(7, Actors.Client, "Send");
+
     public override string Name => "PeerReboot";
     public override double? ExpectedWaitMs(ScenarioRequest request) => 0;   // an immediate answer (ICMP, no route, RST)
     public override string MemberName => "Reboot";
     public override string Description => "The peer host crashes and comes back with no connection state: the client's next segment is answered by RST.";
     public override string Textbook => "next send answered by RST: ECONNRESET";
-    public override string Cmdlet => "Invoke-PeerCrash";
+    public override string Cmdlet => FrontDoors.InvokePeerCrash;
     public override IReadOnlyList<ClientAction> ClientActions { get; } = new[] { ClientAction.Send };
 
-    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
     {
-        new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null, "the handshake completes; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 5, "Client", "Send", "Success", null, "the local kernel accepts the bytes; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 6, "Client", "Receive", "Error", "ECONNRESET",
-            "the peer kernel has no socket: tcp_v4_send_reset() (IPv6: tcp_v6_send_reset()); here tcp_reset() in ESTABLISHED sets ECONNRESET; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 7, "Client", "Send", "Error", "EPIPE", LinuxSendPaths.AfterErrorTaken + "; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.MacOS, 6, "Client", "Receive", "Error", "ECONNRESET", "Stevens UNP 5.15 (crash and reboot of server host)", Verified: false),
-        new(OsPlatform.Windows, 6, "Client", "Receive", "Error", "WSAECONNRESET", "Windows Sockets Error Codes, WSAECONNRESET 10054", Verified: false),
+        ClientConnect.Linux("Success", null, "the handshake completes; observed on Linux 6.18"),
+        ClientSend5.Linux("Success", null, "the local kernel accepts the bytes; observed on Linux 6.18"),
+        ClientReceive.Linux("Error", "ECONNRESET", "the peer kernel has no socket: tcp_v4_send_reset() (IPv6: tcp_v6_send_reset()); here tcp_reset() in ESTABLISHED sets ECONNRESET; observed on Linux 6.18"),
+        ClientSend7.Linux("Error", "EPIPE", LinuxSendPaths.AfterErrorTaken + "; observed on Linux 6.18"),
+        ClientReceive.MacOS("Error", "ECONNRESET", "Stevens UNP 5.15 (crash and reboot of server host)"),
+        ClientReceive.Windows("Error", "WSAECONNRESET", "Windows Sockets Error Codes, WSAECONNRESET 10054"),
     };
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
@@ -33,15 +39,15 @@ public sealed class PeerReboot : LabScenario
         using var client = LabSteps.NewClient(context, lab);
         var host = LabSteps.PeerHost(context);
         SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
-        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, client, lab).ConfigureAwait(false);
+        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, ClientConnect, client, lab).ConfigureAwait(false);
         if (peer is null) return;
 
-        LabSteps.Fault(context, 2, "HostCrash", $"nft drops every packet to and from {host}", () => lab.Silence(host));
+        LabSteps.Fault(context, HostCrashFault, $"nft drops every packet to and from {host}", () => lab.Silence(host));
         await LabSteps.LoseStateAsync(context, 3, peer).ConfigureAwait(false);
-        LabSteps.Fault(context, 4, "Reboot", "nft rules removed: the host is back, with no connection state", lab.Heal);
-        await LabSteps.SendAsync(context, 5, client).ConfigureAwait(false);
-        await LabSteps.ReceiveAsync(context, 6, client).ConfigureAwait(false);
-        await LabSteps.SendAsync(context, 7, client).ConfigureAwait(false);
+        LabSteps.Fault(context, RebootFault, "nft rules removed: the host is back, with no connection state", lab.Heal);
+        await LabSteps.SendAsync(context, ClientSend5, client).ConfigureAwait(false);
+        await LabSteps.ReceiveAsync(context, ClientReceive, client).ConfigureAwait(false);
+        await LabSteps.SendAsync(context, ClientSend7, client).ConfigureAwait(false);
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a

@@ -12,6 +12,9 @@ namespace SocketProbe.Engine.Scenarios;
 /// </summary>
 public sealed class SendBufferFull : Scenario
 {
+    private static readonly ScenarioStep ClientSend1 = new(1, Actors.Client, "Send");
+    private static readonly ScenarioStep ClientSend2 = new(2, Actors.Client, "Send");
+
     /// <summary>What we ask for with setsockopt; Linux doubles it for its bookkeeping (socket(7)).</summary>
     private const int AskedBufferBytes = 4096;
     private const int ChunkBytes = 1024;
@@ -21,19 +24,16 @@ public sealed class SendBufferFull : Scenario
     public override string Name => "SendBufferFull";
     public override string Description => "A non-blocking client sends to a peer that never reads: EWOULDBLOCK/EAGAIN once both buffers are full.";
     public override string Textbook => "EWOULDBLOCK/EAGAIN after N bytes";
-    public override string Cmdlet => "Invoke-SocketScenario";
+    public override string Cmdlet => FrontDoors.InvokeSocketScenario;
 
-    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
     {
-        new(OsPlatform.Linux, 1, "Client", "Send", "Success", null, "observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 2, "Client", "Send", "Error", "EAGAIN",
-            "net/ipv4/tcp.c tcp_sendmsg_locked(): no send-buffer memory -> sk_stream_wait_memory() with a zero timeout (O_NONBLOCK) -> -EAGAIN (net/core/stream.c); observed on Linux 6.18", Verified: true),
-        new(OsPlatform.MacOS, 1, "Client", "Send", "Success", null, "send(2) macOS man page", Verified: false),
-        new(OsPlatform.MacOS, 2, "Client", "Send", "Error", "EAGAIN|EWOULDBLOCK",
-            "send(2) macOS man page: [EAGAIN] the socket is non-blocking and the requested operation would block", Verified: false),
-        new(OsPlatform.Windows, 1, "Client", "Send", "Success", null, "send function (winsock2.h)", Verified: false),
-        new(OsPlatform.Windows, 2, "Client", "Send", "Error", "WSAEWOULDBLOCK",
-            "send function: WSAEWOULDBLOCK 10035, the socket is nonblocking and the operation would block", Verified: false),
+        ClientSend1.Linux("Success", null, "observed on Linux 6.18"),
+        ClientSend2.Linux("Error", "EAGAIN", "net/ipv4/tcp.c tcp_sendmsg_locked(): no send-buffer memory -> sk_stream_wait_memory() with a zero timeout (O_NONBLOCK) -> -EAGAIN (net/core/stream.c); observed on Linux 6.18"),
+        ClientSend1.MacOS("Success", null, "send(2) macOS man page"),
+        ClientSend2.MacOS("Error", "EAGAIN|EWOULDBLOCK", "send(2) macOS man page: [EAGAIN] the socket is non-blocking and the requested operation would block"),
+        ClientSend1.Windows("Success", null, "send function (winsock2.h)"),
+        ClientSend2.Windows("Error", "WSAEWOULDBLOCK", "send function: WSAEWOULDBLOCK 10035, the socket is nonblocking and the operation would block"),
     };
 
     public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
@@ -65,7 +65,7 @@ public sealed class SendBufferFull : Scenario
         while (calls < MaxCalls && run.ElapsedMilliseconds < MaxRunMs)
         {
             context.Cancellation.ThrowIfCancellationRequested();
-            Observation o = await context.MeasureAsync(2, "Client", "Send", _ => ValueTask.FromResult(client.Send(chunk))).ConfigureAwait(false);
+            Observation o = await context.MeasureAsync(ClientSend2, _ => ValueTask.FromResult(client.Send(chunk))).ConfigureAwait(false);
             if (o.Result != Results.Success)
             {
                 refused = o;

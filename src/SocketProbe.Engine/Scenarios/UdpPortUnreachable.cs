@@ -11,28 +11,28 @@ namespace SocketProbe.Engine.Scenarios;
 /// </summary>
 public sealed class UdpPortUnreachable : Scenario
 {
+    private static readonly ScenarioStep ClientConnect = new(1, Actors.Client, "Connect");
+    private static readonly ScenarioStep ClientSend = new(2, Actors.Client, "Send");
+    private static readonly ScenarioStep ClientReceive = new(3, Actors.Client, "Receive");
+
     public override string Name => "UdpPortUnreachable";
     public override string Description => "A connected UDP socket sends to a port nobody binds: the send succeeds, the ICMP port unreachable fails the next call.";
     public override string Textbook => "Linux: next recv ECONNREFUSED; Windows: WSAECONNRESET";
-    public override string Cmdlet => "Invoke-SocketScenario";
+    public override string Cmdlet => FrontDoors.InvokeSocketScenario;
 
-    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
     {
-        new(OsPlatform.Linux, 1, "Client", "Connect", "Success", null,
-            "net/ipv4/datagram.c __ip4_datagram_connect(): UDP connect only records the peer; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 2, "Client", "Send", "Success", null, "UDP send has no handshake; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 3, "Client", "Receive", "Error", "ECONNREFUSED",
-            "net/ipv4/udp.c __udp4_lib_err() / net/ipv6/udp.c __udp6_lib_err(): port unreachable -> ECONNREFUSED (icmp_err_convert / icmpv6_err_convert), stored in sk_err of a connected socket; observed on Linux 6.18", Verified: true),
+        ClientConnect.Linux("Success", null, "net/ipv4/datagram.c __ip4_datagram_connect(): UDP connect only records the peer; observed on Linux 6.18"),
+        ClientSend.Linux("Success", null, "UDP send has no handshake; observed on Linux 6.18"),
+        ClientReceive.Linux("Error", "ECONNREFUSED", "net/ipv4/udp.c __udp4_lib_err() / net/ipv6/udp.c __udp6_lib_err(): port unreachable -> ECONNREFUSED (icmp_err_convert / icmpv6_err_convert), stored in sk_err of a connected socket; observed on Linux 6.18"),
 
-        new(OsPlatform.MacOS, 1, "Client", "Connect", "Success", null, "connect(2) macOS man page: datagram sockets record the peer", Verified: false),
-        new(OsPlatform.MacOS, 2, "Client", "Send", "Success", null, "send(2) macOS man page", Verified: false),
-        new(OsPlatform.MacOS, 3, "Client", "Receive", "Error", "ECONNREFUSED",
-            "Stevens UNP 8.11: the asynchronous ICMP error reaches a connected UDP socket as ECONNREFUSED", Verified: false),
+        ClientConnect.MacOS("Success", null, "connect(2) macOS man page: datagram sockets record the peer"),
+        ClientSend.MacOS("Success", null, "send(2) macOS man page"),
+        ClientReceive.MacOS("Error", "ECONNREFUSED", "Stevens UNP 8.11: the asynchronous ICMP error reaches a connected UDP socket as ECONNREFUSED"),
 
-        new(OsPlatform.Windows, 1, "Client", "Connect", "Success", null, "connect function: datagram sockets set a default destination", Verified: false),
-        new(OsPlatform.Windows, 2, "Client", "Send", "Success", null, "send function (winsock2.h)", Verified: false),
-        new(OsPlatform.Windows, 3, "Client", "Receive", "Error", "WSAECONNRESET",
-            "recv function: WSAECONNRESET 10054 for UDP, a previous send was answered by ICMP Port Unreachable (SIO_UDP_CONNRESET on by default)", Verified: false),
+        ClientConnect.Windows("Success", null, "connect function: datagram sockets set a default destination"),
+        ClientSend.Windows("Success", null, "send function (winsock2.h)"),
+        ClientReceive.Windows("Error", "WSAECONNRESET", "recv function: WSAECONNRESET 10054 for UDP, a previous send was answered by ICMP Port Unreachable (SIO_UDP_CONNRESET on by default)"),
     };
 
     public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
@@ -45,12 +45,12 @@ public sealed class UdpPortUnreachable : Scenario
 
         using var client = new Socket(loopback.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         context.Own(ProtocolType.Udp, port); // -Capture: the datagram and the ICMP error about it are this run's
-        await context.CallAsync(1, "Client", "Connect",
+        await context.CallAsync(ClientConnect,
             SocketCalls.Connect(client, new IPEndPoint(loopback, port))).ConfigureAwait(false);
         byte[] datagram = "anyone there?"u8.ToArray();
-        await context.CallAsync(2, "Client", "Send", SocketCalls.Send(client, datagram)).ConfigureAwait(false);
+        await context.CallAsync(ClientSend, SocketCalls.Send(client, datagram)).ConfigureAwait(false);
         // The ICMP error is asynchronous: the receive returns as soon as it has arrived (on loopback, at once).
-        var receive = await context.MeasureAsync(3, "Client", "Receive", SocketCalls.Receive(client, new byte[64]), isReceive: true).ConfigureAwait(false);
+        var receive = await context.MeasureAsync(ClientReceive, SocketCalls.Receive(client, new byte[64]), isReceive: true).ConfigureAwait(false);
         string icmp = loopback.AddressFamily == AddressFamily.InterNetworkV6
             ? "ICMPv6 destination unreachable, code 4 (port unreachable)"
             : "ICMP destination unreachable, code 3 (port unreachable)";

@@ -11,48 +11,45 @@ namespace SocketProbe.Engine.Scenarios;
 /// </summary>
 public sealed class WriteAfterFin : Scenario
 {
+    private static readonly ScenarioStep ClientSend1 = new(1, Actors.Client, "Send");
+    private static readonly ScenarioStep PeerReceive = new(2, Actors.Peer, "Receive");
+    private static readonly ScenarioStep PeerClose = new(3, Actors.Peer, "Close");
+    private static readonly ScenarioStep ClientSend4 = new(4, Actors.Client, "Send");
+    private static readonly ScenarioStep ClientSend5 = new(5, Actors.Client, "Send");
+    private static readonly ScenarioStep ClientSend6 = new(6, Actors.Client, "Send");
+    private static readonly ScenarioStep ClientReceive = new(7, Actors.Client, "Receive");
+
     public override string Name => "WriteAfterFin";
     public override string MemberName => "Fin";
     public override string Description => "The peer closes normally (FIN); the client's first write is accepted and answered by RST; later writes fail.";
     public override string Textbook => "1st send ok, peer answers RST; 2nd send EPIPE (SIGPIPE by default)";
-    public override string Cmdlet => "Test-WriteAfterRst";
+    public override string Cmdlet => FrontDoors.TestWriteAfterRst;
 
-    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
     {
-        new(OsPlatform.Linux, 1, "Client", "Send", "Success", null, "observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 2, "Peer", "Receive", "Success", null, "observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 3, "Peer", "Close", "Success", null,
-            "net/ipv4/tcp.c __tcp_close(): nothing unread, no zero linger -> tcp_send_fin(); observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 4, "Client", "Send", "Success", null,
-            "net/ipv4/tcp.c tcp_sendmsg_locked(): CLOSE_WAIT may still send; the closed peer answers RST: tcp_minisocks.c tcp_timewait_state_process() (orphan in FIN_WAIT2: new data after half-duplex close -> TCP_TW_RST) or tcp_input.c tcp_rcv_state_process() (still FIN_WAIT1: TCPAbortOnData); observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 5, "Client", "Send", "Error", "EPIPE",
-            "net/ipv4/tcp_input.c tcp_reset(): CLOSE_WAIT -> sk_err = EPIPE (ECONNRESET only from other states); sk_stream_wait_connect() returns it; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 6, "Client", "Send", "Error", "EPIPE",
-            "net/core/stream.c sk_stream_wait_connect(): no pending error, state CLOSE -> -EPIPE; observed on Linux 6.18", Verified: true),
-        new(OsPlatform.Linux, 7, "Client", "Receive", "EndOfStream", null,
-            "net/ipv4/tcp.c tcp_recvmsg_locked(): SOCK_DONE (set by tcp_fin()) -> 0; observed on Linux 6.18", Verified: true),
+        ClientSend1.Linux("Success", null, "observed on Linux 6.18"),
+        PeerReceive.Linux("Success", null, "observed on Linux 6.18"),
+        PeerClose.Linux("Success", null, "net/ipv4/tcp.c __tcp_close(): nothing unread, no zero linger -> tcp_send_fin(); observed on Linux 6.18"),
+        ClientSend4.Linux("Success", null, "net/ipv4/tcp.c tcp_sendmsg_locked(): CLOSE_WAIT may still send; the closed peer answers RST: tcp_minisocks.c tcp_timewait_state_process() (orphan in FIN_WAIT2: new data after half-duplex close -> TCP_TW_RST) or tcp_input.c tcp_rcv_state_process() (still FIN_WAIT1: TCPAbortOnData); observed on Linux 6.18"),
+        ClientSend5.Linux("Error", "EPIPE", "net/ipv4/tcp_input.c tcp_reset(): CLOSE_WAIT -> sk_err = EPIPE (ECONNRESET only from other states); sk_stream_wait_connect() returns it; observed on Linux 6.18"),
+        ClientSend6.Linux("Error", "EPIPE", "net/core/stream.c sk_stream_wait_connect(): no pending error, state CLOSE -> -EPIPE; observed on Linux 6.18"),
+        ClientReceive.Linux("EndOfStream", null, "net/ipv4/tcp.c tcp_recvmsg_locked(): SOCK_DONE (set by tcp_fin()) -> 0; observed on Linux 6.18"),
 
-        new(OsPlatform.MacOS, 1, "Client", "Send", "Success", null, "send(2) macOS man page", Verified: false),
-        new(OsPlatform.MacOS, 2, "Peer", "Receive", "Success", null, "recv(2) macOS man page", Verified: false),
-        new(OsPlatform.MacOS, 3, "Peer", "Close", "Success", null, "close(2) macOS man page", Verified: false),
-        new(OsPlatform.MacOS, 4, "Client", "Send", "Success", null, "shutdown(2)/send(2): a half-closed connection still sends", Verified: false),
-        new(OsPlatform.MacOS, 5, "Client", "Send", "Error", "EPIPE",
-            "xnu bsd/netinet/tcp_input.c: the RST in CLOSE_WAIT sets so_error = ECONNRESET and tcp_close() -> soisdisconnected() sets SS_CANTSENDMORE; bsd/kern/uipc_socket.c sosendcheck() tests SS_CANTSENDMORE (EPIPE) before so_error, which stays pending", Verified: false),
-        new(OsPlatform.MacOS, 6, "Client", "Send", "Error", "EPIPE",
-            "xnu sosendcheck(): SS_CANTSENDMORE -> EPIPE", Verified: false),
-        new(OsPlatform.MacOS, 7, "Client", "Receive", "Error", "ECONNRESET",
-            "xnu soreceive() reports the pending so_error (ECONNRESET) before SS_CANTRCVMORE's 0; FreeBSD tcp-testsuite state-event-engine/rcv-rst-close-wait: SO_ERROR ECONNRESET (Linux gives EPIPE here)", Verified: false),
+        ClientSend1.MacOS("Success", null, "send(2) macOS man page"),
+        PeerReceive.MacOS("Success", null, "recv(2) macOS man page"),
+        PeerClose.MacOS("Success", null, "close(2) macOS man page"),
+        ClientSend4.MacOS("Success", null, "shutdown(2)/send(2): a half-closed connection still sends"),
+        ClientSend5.MacOS("Error", "EPIPE", "xnu bsd/netinet/tcp_input.c: the RST in CLOSE_WAIT sets so_error = ECONNRESET and tcp_close() -> soisdisconnected() sets SS_CANTSENDMORE; bsd/kern/uipc_socket.c sosendcheck() tests SS_CANTSENDMORE (EPIPE) before so_error, which stays pending"),
+        ClientSend6.MacOS("Error", "EPIPE", "xnu sosendcheck(): SS_CANTSENDMORE -> EPIPE"),
+        ClientReceive.MacOS("Error", "ECONNRESET", "xnu soreceive() reports the pending so_error (ECONNRESET) before SS_CANTRCVMORE's 0; FreeBSD tcp-testsuite state-event-engine/rcv-rst-close-wait: SO_ERROR ECONNRESET (Linux gives EPIPE here)"),
 
-        new(OsPlatform.Windows, 1, "Client", "Send", "Success", null, "send function (winsock2.h)", Verified: false),
-        new(OsPlatform.Windows, 2, "Peer", "Receive", "Success", null, "recv function (winsock2.h)", Verified: false),
-        new(OsPlatform.Windows, 3, "Peer", "Close", "Success", null, "closesocket function: graceful close", Verified: false),
-        new(OsPlatform.Windows, 4, "Client", "Send", "Success", null, "shutdown function: the other direction stays open after a graceful close", Verified: false),
-        new(OsPlatform.Windows, 5, "Client", "Send", "Error", "WSAECONNRESET|WSAECONNABORTED",
-            "send function: WSAECONNRESET 10054 / WSAECONNABORTED 10053", Verified: false),
-        new(OsPlatform.Windows, 6, "Client", "Send", "Error", "WSAECONNRESET|WSAECONNABORTED",
-            "send function: WSAECONNRESET 10054 / WSAECONNABORTED 10053", Verified: false),
-        new(OsPlatform.Windows, 7, "Client", "Receive", "EndOfStream|Error", null,
-            "recv function: 0 after a graceful close, WSAECONNRESET 10054 after a reset", Verified: false),
+        ClientSend1.Windows("Success", null, "send function (winsock2.h)"),
+        PeerReceive.Windows("Success", null, "recv function (winsock2.h)"),
+        PeerClose.Windows("Success", null, "closesocket function: graceful close"),
+        ClientSend4.Windows("Success", null, "shutdown function: the other direction stays open after a graceful close"),
+        ClientSend5.Windows("Error", "WSAECONNRESET|WSAECONNABORTED", "send function: WSAECONNRESET 10054 / WSAECONNABORTED 10053"),
+        ClientSend6.Windows("Error", "WSAECONNRESET|WSAECONNABORTED", "send function: WSAECONNRESET 10054 / WSAECONNABORTED 10053"),
+        ClientReceive.Windows("EndOfStream|Error", null, "recv function: 0 after a graceful close, WSAECONNRESET 10054 after a reset"),
     };
 
     public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
@@ -66,15 +63,15 @@ public sealed class WriteAfterFin : Scenario
 
         byte[] payload = new byte[64];
         byte[] inbox = new byte[payload.Length];
-        await context.CallAsync(1, "Client", "Send", SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
+        await context.CallAsync(ClientSend1, SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
         // Nothing is left unread, so close() sends FIN (unread data would make it an RST at once).
-        await context.CallAsync(2, "Peer", "Receive", SocketCalls.ReceiveExactly(peer, inbox), stateOf: client, isReceive: true).ConfigureAwait(false);
-        var close = await context.MeasureAsync(3, "Peer", "Close", SocketCalls.Close(peer), stateOf: client).ConfigureAwait(false);
+        await context.CallAsync(PeerReceive, SocketCalls.ReceiveExactly(peer, inbox), stateOf: client, isReceive: true).ConfigureAwait(false);
+        var close = await context.MeasureAsync(PeerClose, SocketCalls.Close(peer), stateOf: client).ConfigureAwait(false);
         context.Emit(close.WithNote("normal close: FIN"));
 
         // Let the FIN cross loopback (the client becomes readable: end of stream), bounded.
         double? finMs = await LoopbackPair.WaitForAsync(client, SelectMode.SelectRead, WriteAfterReset.RstBoundMs, context.Cancellation).ConfigureAwait(false);
-        var first = await context.MeasureAsync(4, "Client", "Send", SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
+        var first = await context.MeasureAsync(ClientSend4, SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
         context.Emit(first.WithNote(finMs is double f
             ? $"the FIN had arrived {f:F3} ms after the close; this write goes out and the closed peer answers RST"
             : $"no FIN seen within {WriteAfterReset.RstBoundMs} ms of the close"));
@@ -85,10 +82,10 @@ public sealed class WriteAfterFin : Scenario
             ? $"the RST was pending (POLLERR) {r:F3} ms after step 4"
             : $"no pending error seen within {WriteAfterReset.RstBoundMs} ms of step 4";
         context.Logger.LogInformation("{Arrival}", arrival);
-        var second = await context.MeasureAsync(5, "Client", "Send", SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
+        var second = await context.MeasureAsync(ClientSend5, SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
         context.Emit(second.WithNote(arrival));
-        await context.CallAsync(6, "Client", "Send", SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
-        await context.CallAsync(7, "Client", "Receive", SocketCalls.Receive(client, inbox), stateOf: client, isReceive: true).ConfigureAwait(false);
+        await context.CallAsync(ClientSend6, SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
+        await context.CallAsync(ClientReceive, SocketCalls.Receive(client, inbox), stateOf: client, isReceive: true).ConfigureAwait(false);
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a

@@ -16,26 +16,29 @@ namespace SocketProbe.Engine.Scenarios;
 /// </summary>
 public sealed class WriteAfterFinSigpipe : Scenario
 {
+    private static readonly ScenarioStep PeerConnect = new(1, Actors.Peer, "Connect");
+    private static readonly ScenarioStep ClientClose = new(2, Actors.Client, "Close");
+    private static readonly ScenarioStep PeerSend3 = new(3, Actors.Peer, "Send");
+    private static readonly ScenarioStep PeerSend4 = new(4, Actors.Peer, "Send");
+
     public override string Name => "WriteAfterFinSigpipe";
     public override string MemberName => "SigPipe";
     public override string Description => "A writer with the default SIGPIPE disposition writes after its peer closed: the second write kills it by signal 13.";
     public override string Textbook => "2nd send EPIPE; a process with default SIGPIPE dies by signal 13 (Stevens UNP 5.13)";
-    public override string Cmdlet => "Test-WriteAfterRst";
+    public override string Cmdlet => FrontDoors.TestWriteAfterRst;
 
     private const string Observed = "observed on Linux 6.18";
 
-    public override IReadOnlyList<Expectation> Expectations { get; } = new Expectation[]
+    public override IReadOnlyList<Expectation> Expectations { get; } = new[]
     {
-        new(OsPlatform.Linux, 1, "Peer", "Connect", "Success", null, Observed, Verified: true),
-        new(OsPlatform.Linux, 2, "Client", "Close", "Success", null, "plain close(): FIN; " + Observed, Verified: true),
-        new(OsPlatform.Linux, 3, "Peer", "Send", "Success", null, "CLOSE_WAIT may still send; the closed end answers RST; " + Observed, Verified: true),
-        new(OsPlatform.Linux, 4, "Peer", "Send", "Killed", null,
-            "tcp_reset() in CLOSE_WAIT set EPIPE; net/core/stream.c sk_stream_error(): -EPIPE without MSG_NOSIGNAL -> send_sig(SIGPIPE); default action: terminate; " + Observed, Verified: true),
-        new(OsPlatform.MacOS, 1, "Peer", "Connect", "Success", null, "connect(2) macOS man page", Verified: false),
-        new(OsPlatform.MacOS, 3, "Peer", "Send", "Success", null, "Stevens UNP 5.12", Verified: false),
-        new(OsPlatform.MacOS, 4, "Peer", "Send", "Killed", null,
-            "xnu bsd/kern/uipc_socket.c sosendcheck(): SS_CANTSENDMORE -> EPIPE; bsd/kern/uipc_syscalls.c sendit(): EPIPE without SOF_NOSIGPIPE on the socket and without MSG_NOSIGNAL -> psignal(SIGPIPE). " +
-            "The writer's send(2) passes no flags, and dotnet/runtime src/native/libs/System.Native/pal_networking.c SystemNative_Socket() sets only FD_CLOEXEC, no SO_NOSIGPIPE, on the socket .NET made", Verified: false),
+        PeerConnect.Linux("Success", null, Observed),
+        ClientClose.Linux("Success", null, "plain close(): FIN; " + Observed),
+        PeerSend3.Linux("Success", null, "CLOSE_WAIT may still send; the closed end answers RST; " + Observed),
+        PeerSend4.Linux("Killed", null, "tcp_reset() in CLOSE_WAIT set EPIPE; net/core/stream.c sk_stream_error(): -EPIPE without MSG_NOSIGNAL -> send_sig(SIGPIPE); default action: terminate; " + Observed),
+        PeerConnect.MacOS("Success", null, "connect(2) macOS man page"),
+        PeerSend3.MacOS("Success", null, "Stevens UNP 5.12"),
+        PeerSend4.MacOS("Killed", null, "xnu bsd/kern/uipc_socket.c sosendcheck(): SS_CANTSENDMORE -> EPIPE; bsd/kern/uipc_syscalls.c sendit(): EPIPE without SOF_NOSIGPIPE on the socket and without MSG_NOSIGNAL -> psignal(SIGPIPE). " +
+            "The writer's send(2) passes no flags, and dotnet/runtime src/native/libs/System.Native/pal_networking.c SystemNative_Socket() sets only FD_CLOEXEC, no SO_NOSIGPIPE, on the socket .NET made"),
     };
 
     public override string? WhyCannotRun(ScenarioRequest request) =>
@@ -61,7 +64,7 @@ public sealed class WriteAfterFinSigpipe : Scenario
             Note = "ElapsedMs includes starting the writer process; SIGPIPE restored to its default disposition, plain send(2) without MSG_NOSIGNAL",
         });
 
-        await context.CallAsync(2, "Client", "Close", _ => { accepted.Dispose(); return ValueTask.FromResult(-1); }).ConfigureAwait(false);
+        await context.CallAsync(ClientClose, _ => { accepted.Dispose(); return ValueTask.FromResult(-1); }).ConfigureAwait(false);
 
         await WriterSendAsync(context, writer, 3).ConfigureAwait(false);
         await writer.SendAsync("waitclose").ConfigureAwait(false);

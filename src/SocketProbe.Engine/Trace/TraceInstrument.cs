@@ -59,10 +59,10 @@ public sealed class TraceInstrument : IScenarioInstrument
                 context.Emit(Row(e));
             }
             if (!_lease.HasResetReason)
-                context.Event(0, Actors.Kernel, "Trace", Results.Success, null,
+                context.Event(new ScenarioStep(0, Actors.Kernel, "Trace"), Results.Success, null,
                     "this kernel's tcp_send_reset has no reason field (before Linux 6.10): which side sent each RST is shown, not why");
             if (_lease.Lost > 0)
-                context.Event(0, Actors.Kernel, "Trace", Results.Success, null,
+                context.Event(new ScenarioStep(0, Actors.Kernel, "Trace"), Results.Success, null,
                     $"{_lease.Lost} trace events were overwritten before they were read (too many at once): some resets may be missing");
             // bench/WatchTcpReset.Bench.ps1 reads this line: the trace's own cost, opening and finishing.
             context.Logger.LogDebug("Trace for {Scenario}: {Kept} of {Seen} events are the run's own; open {OpenMs:F3} ms, finish {FinishMs:F3} ms",

@@ -48,10 +48,8 @@ public sealed record SocketEnd(WatchFate Fate, string Operation, string? SocketE
             _ when !established && Probe.LocalLimit.IsLocal(ex.SocketErrorCode) => WatchFate.LocalError,
             _ => established ? WatchFate.Failed : WatchFate.NotConnected,
         };
-        // On Unix .NET rebuilds the errno from SocketError (SocketErrorPal.Unix.cs); on Windows it is the WSA code.
-        int errno = family is AddressFamily f ? Probe.LocalLimit.ErrnoOf(ex, f) : ex.NativeErrorCode;
-        string? name = ErrorCatalog.NameOf(PlatformInfo.Current, errno);
-        string message = fate == WatchFate.LocalError ? $"{ex.Message}: {Probe.LocalLimit.Describe(name)}. This says nothing about the target." : ex.Message;
-        return new SocketEnd(fate, operation, ex.SocketErrorCode.ToString(), errno, name, message);
+        var failure = SocketFailure.Of(ex, family is AddressFamily f ? Probe.LocalLimit.ErrnoOf(ex, f) : null);
+        string message = fate == WatchFate.LocalError ? $"{failure.Message}: {Probe.LocalLimit.Describe(failure.ErrnoName)}. This says nothing about the target." : failure.Message;
+        return new SocketEnd(fate, operation, failure.Error.ToString(), failure.Errno, failure.ErrnoName, message);
     }
 }

@@ -1,3 +1,4 @@
+using static SocketProbe.Engine.Native.Libc;
 using System.Runtime.InteropServices;
 
 namespace SocketProbe.Engine.Wire;
@@ -32,7 +33,7 @@ internal sealed unsafe class PacketRing : IDisposable
     private const uint SnapLength = 176;
 
     private const int SOCK_NONBLOCK = 0x800, SO_RCVBUF = 8, SO_RCVBUFFORCE = 33, MSG_TRUNC = 0x20, MSG_DONTWAIT = 0x40;
-    private const nint SIOCGSTAMPNS = 0x8907;
+    private const nuint SIOCGSTAMPNS = 0x8907;
     /// <summary>Receive buffer of a ring-less socket: the kernel charges a whole skb per packet (64 KiB on lo), so room for hundreds.</summary>
     private const int PlainBufferBytes = 32 * 1024 * 1024;
 
@@ -188,7 +189,7 @@ internal sealed unsafe class PacketRing : IDisposable
     {
         if (_disposed) return 0;
         var stats = stackalloc uint[2];
-        int size = 8;
+        uint size = 8;
         return getsockopt(_fd, SOL_PACKET, PACKET_STATISTICS, stats, &size) == 0 ? stats[1] : 0;
     }
 
@@ -276,17 +277,6 @@ internal sealed unsafe class PacketRing : IDisposable
 
     [StructLayout(LayoutKind.Sequential)]
     private struct SockFprog { public ushort Length; public SockFilter* Filter; }
-
-    [DllImport("libc", SetLastError = true)] private static extern int socket(int domain, int type, int protocol);
-    [DllImport("libc", SetLastError = true)] private static extern int setsockopt(int fd, int level, int name, void* value, int length);
-    [DllImport("libc", SetLastError = true)] private static extern int getsockopt(int fd, int level, int name, void* value, int* length);
-    [DllImport("libc", SetLastError = true)] private static extern int bind(int fd, void* address, int length);
-    [DllImport("libc", SetLastError = true)] private static extern void* mmap(void* address, nint length, int protection, int flags, int fd, nint offset);
-    [DllImport("libc", SetLastError = true)] private static extern int munmap(void* address, nint length);
-    [DllImport("libc", SetLastError = true)] private static extern int close(int fd);
-    [DllImport("libc", SetLastError = true)] private static extern nint recvfrom(int fd, void* buffer, nint length, int flags, void* address, int* addressLength);
-    [DllImport("libc", SetLastError = true)] private static extern int ioctl(int fd, nint request, void* argument);
-    [DllImport("libc", SetLastError = true)] private static extern uint if_nametoindex(string name);
 }
 
 /// <summary>Capture cannot run here (no privilege, no technique on this platform); the message says why.</summary>

@@ -75,7 +75,7 @@ public sealed class WireInstrument : IScenarioInstrument
             foreach (Observation row in rows) context.Emit(row);
             long dropped = _capture.Dropped();
             if (dropped > 0)
-                context.Event(0, Actors.Wire, "Capture", Results.Success, null,
+                context.Event(new ScenarioStep(0, Actors.Wire, "Capture"), Results.Success, null,
                     $"{dropped} packets were dropped by the capture (too many at once): some segments may be missing");
             // bench/Capture.Bench.ps1 reads this line: the capture's own cost, opening and finishing.
             context.Logger.LogDebug("Capture for {Scenario}: {Kept} of {Seen} packets are the run's own; open {OpenMs:F3} ms, finish {FinishMs:F3} ms",
@@ -94,7 +94,7 @@ public sealed class WireInstrument : IScenarioInstrument
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                context.Event(0, Actors.Wire, "Capture", Results.Error, null, $"-PcapPath: cannot write {path}: {e.Message}");
+                context.Event(new ScenarioStep(0, Actors.Wire, "Capture"), Results.Error, null, $"-PcapPath: cannot write {path}: {e.Message}");
             }
         }
 

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Net;
+using SocketProbe.Engine.Errors;
+
+namespace SocketProbe.Engine.Probe;
+
+/// <summary>
+/// The poll(2) batch of one lane (<see cref="ConnectBatch"/>): non-blocking connects on raw
+/// descriptors, each result read from connect(2)'s errno or SO_ERROR. Owned by the one thread that
+/// runs its lane. An attempt our own side failed (a local limit, a self-connect) goes on in the
+/// <see cref="SocketConnector"/>, which backs off and retries within what is left of its bound.
+/// </summary>
+internal sealed class BatchConnector : IProbeConnector
+{
+    private readonly ProbeRound _round;
+    private readonly SocketConnector _retries;
+    private readonly ConnectBatch _batch;
+    private readonly ProbeAttempt?[] _inFlight;
+    private readonly Stack<int> _free;
+    private readonly long _bound;
+    private readonly Action<ConnectBatch.Done> _ended, _expired;
+    // Throttle slots this lane holds: one per connect in flight, and those kept for the next attempts
+    // (a refused loopback connect ends within its own call: one slot serves the whole sweep).
+    private int _held;
+    private IPAddress? _lastLocal;
+    private string? _lastLocalText;
+
+    public BatchConnector(ProbeRound round, SocketConnector retries)
+    {
+        _round = round;
+        _retries = retries;
+        int capacity = round.Request.ThrottleLimit;
+        _batch = new ConnectBatch(capacity);
+        _inFlight = new ProbeAttempt?[capacity];
+        _free = new Stack<int>(Enumerable.Range(0, capacity).Reverse());
+        _bound = (long)(round.Request.TimeoutMs * (double)Stopwatch.Frequency / 1000);
+        _ended = done => Finish(Take(done), done, expired: false);
+        _expired = done => Finish(Take(done), done, expired: true);
+    }
+
+    /// <summary>True where the batch serves: a plain connect sweep on Linux (-ReadMs and binding first take the Socket path).</summary>
+    public static bool Serves(ProbeRequest request) =>
+        ConnectBatch.Available && request.ReadMs is null && request.SourceAddress is null && request.SourcePort == 0;
+
+    public int Active => _batch.Active;
+
+    public bool TakeSlot()
+    {
+        if (_batch.Active < _held) return true;
+        if (!_round.Throttle.Wait(0)) return false;
+        _held++;
+        return true;
+    }
+
+    public void GiveBack()
+    {
+    }
+
+    public void Trim()
+    {
+        int spare = _held - _batch.Active;
+        if (spare <= 0) return;
+        _held -= spare;
+        _round.Throttle.Release(spare);
+    }
+
+    public void Start(ProbeAttempt attempt)
+    {
+        int index = _free.Pop();
+        (attempt.Started, attempt.Result.Started) = (Stopwatch.GetTimestamp(), DateTime.UtcNow);
+        if (_batch.Start(index, attempt.Endpoint!, attempt.Started + _bound, out var now) >= 0)
+        {
+            _inFlight[index] = attempt;
+        }
+        else
+        {
+            _free.Push(index);
+            Finish(attempt, now, expired: false);
+        }
+    }
+
+    public void Wait(int waitMs) => _batch.Wait(waitMs, Stopwatch.GetTimestamp(), _ended, _expired);
+
+    private ProbeAttempt Take(ConnectBatch.Done done)
+    {
+        ProbeAttempt attempt = _inFlight[done.Slot]!;
+        _inFlight[done.Slot] = null;
+        _free.Push(done.Slot);
+        return attempt;
+    }
+
+    private void Finish(ProbeAttempt attempt, ConnectBatch.Done done, bool expired)
+    {
+        ProbeResult result = attempt.Result;
+        result.ConnectMs = Stopwatch.GetElapsedTime(attempt.Started, done.At).TotalMilliseconds;
+        IPEndPoint? local = done.Fd >= 0 ? ConnectBatch.LocalEndPoint(done.Fd) : null;
+        ProbeClose.Fd(done.Fd, _round.Request.Abort);
+        if (local is not null && !local.Address.Equals(_lastLocal))
+        {
+            // One string for the source address the sweep's attempts share (not one per result).
+            (_lastLocal, _lastLocalText) = (local.Address, local.Address.ToString());
+        }
+        result.LocalAddress = local is null ? null : _lastLocalText;
+        result.LocalPort = local?.Port;
+        if (expired) ProbeClassifier.TimedOut(result, _round.Request.TimeoutMs);
+        else if (done.Errno == 0) ProbeClassifier.Connected(result, attempt.Endpoint!, local);
+        else ProbeClassifier.Failed(result, SocketFailure.OfErrno(done.Errno));
+        if (result.Kind == ProbeOutcome.LocalError)
+        {
+            // Our own side failed, not the target: the Socket path backs off and retries, and takes
+            // over this attempt's throttle slot (and gives it back when it ends).
+            _held--;
+            _retries.Start(attempt, new SocketConnector.Carried(1, result.Reason == ProbeClassifier.SelfConnect ? 1 : 0));
+            return;
+        }
+        _round.Finished(attempt);
+    }
+
+    /// <summary>Closes whatever is still in flight and gives back every throttle slot this lane holds.</summary>
+    public void Dispose()
+    {
+        Array.Clear(_inFlight);
+        _batch.Dispose();
+        if (_held > 0) _round.Throttle.Release(_held);
+        _held = 0;
+    }
+}
