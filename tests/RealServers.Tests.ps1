@@ -49,7 +49,7 @@ BeforeAll {
 
     # HAProxy: its frontends' ports in the environment (tests/servers/haproxy.cfg expands them), the relay's
     # backend a loopback echo server of the test's own.
-    $script:Echo = [SocketProbeTests.MisbehavingServer]::new('Echo', [Net.IPAddress]::Loopback, 0)
+    $script:Echo = New-TestServer -Behavior Echo -IdleCloseMs 0
     $script:Ports = @{}
     foreach ($name in 'Request', 'Client', 'Down', 'Closed', 'Relay', 'RedisTimeout', 'RedisFull') { $Ports[$name] = Get-ClosedLoopbackPort }
     $dir = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'haproxy')

@@ -99,4 +99,14 @@ public sealed class CloseWaitPileUp : Scenario
         var again = await context.MeasureAsync(LateWriteAgain, SocketCalls.Send(server, new byte[16]), stateOf: server).ConfigureAwait(false);
         context.Emit(again.WithNote(arrival));
     }
+
+    // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured alone in a
+    // namespace of its own (two runs, IPv4); segment, byte and IP counts left out.
+    public override IReadOnlyList<CounterExpectation> Counters { get; } = new CounterExpectation[]
+    {
+        CounterExpectation.Linux("TcpExtTWKilled", 1, "the client's orphan left FIN_WAIT2 at TCP_LINGER2 (1 s): a timewait entry whose timer was 4 s or less is counted killed, not waited",
+            "net/ipv4/tcp_minisocks.c tcp_time_wait(sk, TCP_FIN_WAIT2, tmo); net/ipv4/inet_timewait_sock.c inet_twsk_schedule() tw_kill = timeo <= 4*HZ, tw_timer_handler() LINUX_MIB_TIMEWAITKILLED"),
+        CounterExpectation.Linux("TcpOutRsts", 1, "the server's late write found no client socket: an RST for a segment with no socket", "net/ipv4/tcp_ipv4.c tcp_v4_send_reset()"),
+        CounterExpectation.Linux("TcpEstabResets", 1, "the server's CLOSE_WAIT socket taken down by that RST", "net/ipv4/tcp.c tcp_set_state(TCP_CLOSE) from ESTABLISHED/CLOSE_WAIT"),
+    };
 }
