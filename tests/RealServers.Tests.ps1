@@ -129,7 +129,7 @@ BeforeAll {
         # The bracket's idle times are nominal (a probe at "1 s" goes out a few ms later on a loaded machine), the
         # observation is measured: 0.1 s of slack, far under the 0.39 s disagreement this guards against.
         $a.ObservedSeconds | Should -BeLessOrEqual ($a.ShortestDeadSeconds + 0.1) -Because "$($a.Port): dead at $($a.ShortestDeadSeconds) s"
-        if ($null -ne $a.LongestAliveSeconds) { $a.ObservedSeconds | Should -BeGreaterOrEqual $a.LongestAliveSeconds -Because "$($a.Port): alive at $($a.LongestAliveSeconds) s" }
+        if ($null -ne $a.LongestAliveSeconds) { $a.ObservedSeconds | Should -BeGreaterOrEqual ($a.LongestAliveSeconds - 0.1) -Because "$($a.Port): alive at $($a.LongestAliveSeconds) s" }
     }
 }
 
@@ -219,12 +219,13 @@ Describe 'HAProxy 2.x on loopback (tests/servers/haproxy.cfg)' -Skip:([bool]$Ser
 Describe 'Redis 7 on loopback (tests/servers/redis-*.conf)' -Skip:([bool]$ServersSkip) {
     # redis.conf (Debian's /etc/redis/redis.conf, Redis 7.0): "Close the connection after a client is idle for N seconds
     # (0 to disable)"; timeout 2. Redis counts idle in whole seconds from its cron (clientsCron, hz 10), so the close
-    # comes between 2 and about 3.1 s after the last command.
-    It 'timeout 2, searched together with the relay: Closed between 2 and 3.2 s, the bracket around it' {
+    # comes between 2 and about 3.1 s after the last command, by its clock; its clock (server.unixtime, cached by the
+    # cron) runs up to a tick behind, so by ours the close may come a little before 2 s (1.96 s seen): 1.8 is the floor.
+    It 'timeout 2, searched together with the relay: Closed between about 2 and 3.2 s, the bracket around it' {
         $a = @($Answer.RelayAndRedis | Where-Object Port -EQ $Ports.RedisTimeout)
         $a.Count | Should -Be 1
         $a[0].Kind | Should -Be 'Closed'
-        $a[0].ObservedSeconds | Should -BeGreaterOrEqual 2
+        $a[0].ObservedSeconds | Should -BeGreaterOrEqual 1.8
         $a[0].ObservedSeconds | Should -BeLessThan 3.2
         Assert-Bracket $a[0]
     }
@@ -234,17 +235,17 @@ Describe 'Redis 7 on loopback (tests/servers/redis-*.conf)' -Skip:([bool]$Server
         $a.Count | Should -Be 1
         $a[0].Kind | Should -Be 'Closed'
         $a[0].IdleAfter | Should -Be 'Answer'
-        $a[0].ObservedSeconds | Should -BeGreaterOrEqual 2
+        $a[0].ObservedSeconds | Should -BeGreaterOrEqual 1.8
         $a[0].ObservedSeconds | Should -BeLessThan 3.2
         Assert-Bracket $a[0]
         @($Rows.RedisPing | Where-Object AnswerBytes -GT 0).Count | Should -BeGreaterThan 0 -Because 'Redis answers PING with +PONG'
     }
 
-    It 'Watch-TcpConnection: Closed (FIN) between 2 and 3.2 s idle' {
+    It 'Watch-TcpConnection: Closed (FIN) between about 2 and 3.2 s idle' {
         $w = @($Held | Where-Object Port -EQ $Ports.RedisTimeout)
         $w.Count | Should -Be 1
         $w[0].Fate | Should -Be 'Closed'
-        $w[0].IdleMs | Should -BeGreaterOrEqual 2000
+        $w[0].IdleMs | Should -BeGreaterOrEqual 1800 -Because "Redis counts from its cached clock, up to a tick behind ours"
         $w[0].IdleMs | Should -BeLessThan 3200
     }
 
