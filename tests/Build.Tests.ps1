@@ -8,6 +8,9 @@ BeforeAll {
         Set-Content -Path (Join-Path $script:Tests "$t.Tests.ps1") -Value "Describe 'tag $t' -Tag $t { It 'passes' { 1 | Should -Be 1 } }"
     }
     Set-Content -Path (Join-Path $script:Tests 'D.Tests.ps1') -Value "Describe 'tag D' -Tag D { It 'fails' { 1 | Should -Be 2 } }"
+    # Fails the first time it runs, passes after: a test that is flaky under load.
+    $script:Marker = Join-Path $TestDrive 'ran-once'
+    Set-Content -Path (Join-Path $script:Tests 'E.Tests.ps1') -Value "Describe 'tag E' -Tag E { It 'fails once' { if (-not (Test-Path '$script:Marker')) { New-Item '$script:Marker' | Out-Null; 1 | Should -Be 2 } } }"
 
     $script:Pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
     $script:PwshArgs = @(if ((Split-Path -Leaf $script:Pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' })
@@ -37,6 +40,16 @@ Describe 'build.ps1 -Task Test' -Tag Build {
         $tail = ($r.Text -split "`n")[-3..-2] -join "`n"
         $tail | Should -Match 'Failed \(1\):'
         $tail | Should -Match 'D\.Tests\.ps1 > tag D\.fails: Expected 2, but got 1'
+    }
+
+    It 'a file that fails side by side runs again alone: passing then counts, and the run names it flaky' {
+        Remove-Item $script:Marker -ErrorAction Ignore
+        $r = Invoke-BuildTest 'A,E'
+        $r.Exit | Should -Be 0 -Because $r.Text
+        $r.Last | Should -Be '2 passed, 0 failed, 0 skipped'
+        $r.Text | Should -Match 'Rerunning alone: E\.Tests\.ps1'
+        $r.Text | Should -Match 'Flaky under load \(1\)'
+        $r.Text | Should -Match 'E\.Tests\.ps1 > tag E\.fails once: Expected 2, but got 1'
     }
 
     It 'a tag that matches no test fails, and the last line still counts' {
