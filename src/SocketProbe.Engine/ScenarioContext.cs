@@ -246,7 +246,10 @@ public sealed class ScenarioContext
         {
             // getsockname: .NET's LocalEndPoint is null after a failed connect, the kernel still knows the port.
             if (Probe.SocketName.Local(socket) is IPEndPoint local)
+            {
                 _ports.AddOrUpdate((socket.ProtocolType, local.Port), client, (_, was) => was || client);
+                _families.TryAdd(FamilyOf(local.Address), true);
+            }
             if (socket.Connected && socket.RemoteEndPoint is IPEndPoint remote)
                 _ports.TryAdd((socket.ProtocolType, remote.Port), false);
         }
@@ -258,6 +261,18 @@ public sealed class ScenarioContext
     {
         if (TracksPorts) _ports.TryAdd((protocol, port), false);
     }
+
+    /// <summary>
+    /// The address families of the run's own sockets (an IPv4-mapped address counts as IPv4). Ports
+    /// alone do not tell flows apart across families: an IPv4 run beside this one may use the same
+    /// port number as one of ours, and -Capture would take its segments for this run's.
+    /// </summary>
+    public bool UsesFamily(IPAddress address) => _families.IsEmpty || _families.ContainsKey(FamilyOf(address));
+
+    private readonly ConcurrentDictionary<AddressFamily, bool> _families = new();
+
+    private static AddressFamily FamilyOf(IPAddress address) =>
+        address.IsIPv4MappedToIPv6 ? AddressFamily.InterNetwork : address.AddressFamily;
 
     /// <summary>The instruments that keep only the run's own flows (-Capture, -Trace) need its ports recorded.</summary>
     private bool TracksPorts => Request.Capture || Request.Trace;

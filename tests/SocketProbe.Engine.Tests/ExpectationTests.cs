@@ -81,6 +81,19 @@ public class ExpectationTests
     }
 
     [Fact]
+    public void A_capture_keeps_the_families_of_the_runs_own_sockets_only()
+    {
+        // Ports repeat across families: an IPv4 flow beside an IPv6 run may share a port number with it.
+        var context = new ScenarioContext(ScenarioCatalog.Find("ConnectRefused")!, new ScenarioRequest { Capture = true }, _ => { },
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, CancellationToken.None);
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetworkV6, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, 0));
+        context.Own(socket);
+        Assert.True(context.UsesFamily(System.Net.IPAddress.IPv6Loopback));
+        Assert.False(context.UsesFamily(System.Net.IPAddress.Loopback));
+    }
+
+    [Fact]
     public void Describe_marks_unverified_expectations()
     {
         var windows = new Expectation(OsPlatform.Windows, 1, "Client", "Connect", "Error", "WSAECONNREFUSED", "WSA docs", Verified: false);

@@ -67,8 +67,10 @@ public sealed class WireInstrument : IScenarioInstrument
             long finishing = System.Diagnostics.Stopwatch.GetTimestamp();
             // No settle wait: on loopback a segment reaches the capture inside the sending call
             // (the softirq runs before the syscall returns), so what the calls caused is already in.
-            List<WireSegment> segments = _capture.Take();
             bool inLab = context.Scenario.NeedsLab;
+            // Outside the lab, only the families the run's own sockets used (ports repeat across families).
+            List<WireSegment> segments = _capture.Take();
+            if (!inLab) segments = segments.Where(s => context.UsesFamily(s.Source)).ToList();
             WireRows.Ownership? owns = inLab ? null : context.Owns;
             List<Observation> rows = WireRows.Build(segments, owns, ns => _anchorMs + (ns - _anchorNs) / 1e6);
             if (context.Request.PcapPath is string pcapPath) WritePcap(pcapPath, WireRows.Mine(segments, owns), context);
