@@ -237,7 +237,7 @@ function Invoke-Test {
     # A file that failed side by side runs once more, alone. Its tests wait on kernel timers and real
     # servers; four files and xunit on two cores can starve a timer-bound test past its bound. A file
     # that passes alone counts as its rerun says and is named below as flaky under load; one that
-    # fails again fails the run, with the failures of both runs.
+    # fails again fails the run, with its first run's count and failures.
     $flaky = [Collections.Generic.List[string]]::new()
     $failedFiles = @($p.Files | Where-Object Failed -GT 0)
     if ($failedFiles.Count -gt 0 -and $failedFiles.Count -le 3) {
