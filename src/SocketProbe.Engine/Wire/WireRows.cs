@@ -84,8 +84,14 @@ public static class WireRows
             ProtocolType p = quoted == WireProtocol.Tcp ? ProtocolType.Tcp : ProtocolType.Udp;
             return owns(p, s.QuotedSourcePort, out _) || owns(p, s.QuotedDestinationPort, out _);
         }
-        ProtocolType protocol = s.Protocol == WireProtocol.Tcp ? ProtocolType.Tcp : ProtocolType.Udp;
-        return owns(protocol, s.SourcePort, out _) || owns(protocol, s.DestinationPort, out _);
+        if (s.Protocol == WireProtocol.Udp)
+            return owns(ProtocolType.Udp, s.SourcePort, out _) || owns(ProtocolType.Udp, s.DestinationPort, out _);
+        // TCP: a port of one of the run's own sockets (client) is the run's while it holds it; a port it only
+        // targets or listens on is shared with whoever else connects there (a port sweep beside a ConnectRefused
+        // run sent its own S to the run's closed port), so such a flow needs its other port to be the run's too.
+        bool source = owns(ProtocolType.Tcp, s.SourcePort, out bool sourceClient);
+        bool destination = owns(ProtocolType.Tcp, s.DestinationPort, out bool destinationClient);
+        return (source && destination) || (source && sourceClient) || (destination && destinationClient);
     }
 
     private static string FlowKey(WireProtocol protocol, IPAddress a, int aPort, IPAddress b, int bPort)
