@@ -72,12 +72,11 @@ Describe 'Watch-TcpReset and -Trace: the kernel''s own account of each RST (Linu
     }
 
     It 'a Watch-TcpReset killed with -9 leaves its instance, and the next run removes it' {
-        # This PowerShell's own host (dotnet with pwsh.dll when it runs as a .NET tool).
-        $pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+        $pwsh, $hostArgs = @(Get-ChildPwsh)[0], @(Get-ChildPwsh | Select-Object -Skip 1)
         $psd1 = Join-Path $script:RepoRoot 'SocketProbe.psd1'
-        $argv = @(if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { Join-Path $PSHOME 'pwsh.dll' }) +
-            @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$psd1'; Watch-TcpReset -DurationSeconds 60 | Out-Null")
-        $child = Start-Process -FilePath $pwsh -ArgumentList $argv -PassThru
+        $argv = $hostArgs + @('-NoProfile', '-NonInteractive', '-Command', "Import-Module '$psd1'; Watch-TcpReset -DurationSeconds 60 | Out-Null")
+        # No diagnostics IPC: a runtime killed with -9 cannot remove its /tmp/dotnet-diagnostic-* and clr-debug-pipe-* files.
+        $child = Start-Process -FilePath $pwsh -ArgumentList $argv -PassThru -Environment @{ DOTNET_EnableDiagnostics = '0' }
         try {
             $left = $null
             for ($i = 0; $i -lt 200 -and -not $left; $i++) { Start-Sleep -Milliseconds 50; $left = Get-OwnInstance $child.Id }
