@@ -72,9 +72,8 @@ Describe 'Invoke-SocketScenario details (Linux)' -Skip:(-not $IsLinux) {
     It 'releases its sockets: no file descriptors left behind' {
         $names = 'SendBufferFull', 'HalfClose', 'UdpPortUnreachable', 'ByteOrderMismatch'
         $null = $names | ForEach-Object { Invoke-SocketScenario $_ -AddressFamily Any }   # warm-up
-        # Sockets, not every descriptor: the runtime opens its own (a new thread pool worker's, an event pipe's)
-        # whenever the machine is busy, which is no socket of a scenario's.
-        function Get-SocketCount { @([IO.Directory]::GetFiles("/proc/$PID/fd") | Where-Object { try { [IO.File]::ResolveLinkTarget($_, $false).FullName -like '*socket:*' } catch { $false } }).Count }
+        # Sockets (TestKit's Get-SocketCount), not every descriptor: the runtime opens its own (a new thread
+        # pool worker's, an event pipe's) whenever the machine is busy, which is no socket of a scenario's.
         [GC]::Collect(); [GC]::WaitForPendingFinalizers()
         $before = Get-SocketCount
         1..3 | ForEach-Object { $null = $names | ForEach-Object { Invoke-SocketScenario $_ -AddressFamily Any } }
