@@ -245,13 +245,18 @@ public sealed class ScenarioContext
         try
         {
             // getsockname: .NET's LocalEndPoint is null after a failed connect, the kernel still knows the port.
-            if (Probe.SocketName.Local(socket) is IPEndPoint local)
+            var local = Probe.SocketName.Local(socket) as IPEndPoint;
+            if (local is not null)
             {
                 _ports.AddOrUpdate((socket.ProtocolType, local.Port), client, (_, was) => was || client);
                 _families.TryAdd(FamilyOf(local.Address), true);
             }
             if (socket.Connected && socket.RemoteEndPoint is IPEndPoint remote)
+            {
                 _ports.TryAdd((socket.ProtocolType, remote.Port), false);
+                // Where the client port went: its flows to any other port are someone else's (WireRows).
+                if (client && local is not null) _peers.TryAdd((socket.ProtocolType, local.Port), remote.Port);
+            }
         }
         catch (Exception e) when (e is ObjectDisposedException or SocketException) { }
     }
@@ -282,6 +287,11 @@ public sealed class ScenarioContext
 
     /// <summary>Is this port one of the run's own (see <see cref="Own(Socket, bool)"/>); is it its client's?</summary>
     public bool Owns(ProtocolType protocol, int port, out bool client) => _ports.TryGetValue((protocol, port), out client);
+
+    /// <summary>The remote port the run's client socket on <paramref name="clientPort"/> was connected to; null when it never was.</summary>
+    public int? PeerOf(ProtocolType protocol, int clientPort) => _peers.TryGetValue((protocol, clientPort), out int remote) ? remote : null;
+
+    private readonly ConcurrentDictionary<(ProtocolType Protocol, int Port), int> _peers = new();
 
     /// <summary>
     /// Report something that happened but is not a socket call (a fault the lab applied, a signal

@@ -146,6 +146,29 @@ public class WireTests
         Assert.StartsWith("127.0.0.1:40000 > 127.0.0.1:80:", row.Note);
     }
 
+    [Fact]
+    public void A_connected_client_port_claims_no_flow_to_another_port_but_a_refused_one_keeps_its_own()
+    {
+        // Linux hands port 40000 to a foreign connection too (its destination differs): only 40000 > 80 is the run's.
+        var mine = WireSegment.Decode(Tcp4(Client, 40000, Client, 80, WireSegment.Syn, 1, 0), 0)!;
+        var foreign = WireSegment.Decode(Tcp4(Client, 40000, Client, 9999, WireSegment.Syn, 1, 0), 1)!;
+        var foreignAnswer = WireSegment.Decode(Tcp4(Client, 9999, Client, 40000, WireSegment.Syn | WireSegment.Ack, 7, 2), 2)!;
+        // A refused connect from 40001: its socket never connected, so its target is known only by its SYN.
+        var refused = WireSegment.Decode(Tcp4(Client, 40001, Client, 81, WireSegment.Syn, 1, 0), 3)!;
+        bool Owns(ProtocolType protocol, int port, out bool client)
+        {
+            client = port is 40000 or 40001;
+            return protocol == ProtocolType.Tcp && port is 40000 or 40001 or 80;
+        }
+        int? PeerOf(ProtocolType protocol, int clientPort) => clientPort == 40000 ? 80 : null;
+        var segments = new[] { mine, foreign, foreignAnswer, refused };
+        var rows = WireRows.Build(segments, Owns, _ => 0, PeerOf);
+        Assert.Equal(new[] { "127.0.0.1:40000 > 127.0.0.1:80", "127.0.0.1:40001 > 127.0.0.1:81" }, rows.Select(r => r.Note!.Split(": ")[0]));
+        Assert.Equal(new[] { mine, refused }, WireRows.Mine(segments, Owns, PeerOf));
+        // Without knowing where the client went, the foreign flow is taken for the run's (as before).
+        Assert.Equal(4, WireRows.Build(segments, Owns, _ => 0).Count);
+    }
+
     private static WireSegment At(long ns, byte[] packet) => WireSegment.Decode(packet, ns)!;
 
     [Fact]

@@ -74,8 +74,9 @@ public sealed class WireInstrument : IScenarioInstrument
             List<WireSegment> segments = _capture.Take();
             if (!inLab) segments = segments.Where(s => context.UsesFamily(s.Source)).ToList();
             WireRows.Ownership? owns = inLab ? null : context.Owns;
-            List<Observation> rows = WireRows.Build(segments, owns, ns => _anchorMs + (ns - _anchorNs) / 1e6);
-            if (context.Request.PcapPath is string pcapPath) WritePcap(pcapPath, WireRows.Mine(segments, owns), context);
+            WireRows.PeerOf? peerOf = inLab ? null : context.PeerOf;
+            List<Observation> rows = WireRows.Build(segments, owns, ns => _anchorMs + (ns - _anchorNs) / 1e6, peerOf);
+            if (context.Request.PcapPath is string pcapPath) WritePcap(pcapPath, WireRows.Mine(segments, owns, peerOf), context);
             foreach (Observation row in rows) context.Emit(row);
             long dropped = _capture.Dropped();
             if (dropped > 0)

@@ -25,10 +25,14 @@ public static class WireRows
     /// <summary>Which ports are the run's own and which of them are its client's.</summary>
     public delegate bool Ownership(ProtocolType protocol, int port, out bool client);
 
+    /// <summary>The remote port the run's client socket on <paramref name="clientPort"/> was connected to; null when it never was (a refused connect).</summary>
+    public delegate int? PeerOf(ProtocolType protocol, int clientPort);
+
     /// <summary>The rows for <paramref name="segments"/> that belong to the run (all of them when <paramref name="owns"/> is null: the lab's namespace is the run's alone).</summary>
-    public static List<Observation> Build(IReadOnlyList<WireSegment> segments, Ownership? owns, Func<long, double> toAtMs)
+    /// <param name="peerOf">where the run's connected client sockets went: a flow through a client port to another port is someone else's</param>
+    public static List<Observation> Build(IReadOnlyList<WireSegment> segments, Ownership? owns, Func<long, double> toAtMs, PeerOf? peerOf = null)
     {
-        List<WireSegment> mine = Mine(segments, owns);
+        List<WireSegment> mine = Mine(segments, owns, peerOf);
         var flows = new Dictionary<string, Flow>();
         foreach (WireSegment s in mine.Where(s => s.Protocol != WireProtocol.Icmp))
         {
@@ -66,8 +70,8 @@ public static class WireRows
     }
 
     /// <summary>The segments that belong to the run: of its own ports, or ICMP errors about them (all of them when <paramref name="owns"/> is null).</summary>
-    public static List<WireSegment> Mine(IReadOnlyList<WireSegment> segments, Ownership? owns) =>
-        segments.Where(s => owns is null || Belongs(s, owns)).ToList();
+    public static List<WireSegment> Mine(IReadOnlyList<WireSegment> segments, Ownership? owns, PeerOf? peerOf = null) =>
+        segments.Where(s => owns is null || Belongs(s, owns, peerOf)).ToList();
 
     /// <summary>Peer, Path or Unknown for a RST of <paramref name="resetTtl"/> against the SYN-ACK's TTL.</summary>
     public static ResetOrigin Judge(int? synAckTtl, int? resetTtl) =>
@@ -76,7 +80,7 @@ public static class WireRows
     public static bool IsSynAck(WireSegment s) =>
         s.Protocol == WireProtocol.Tcp && s.Has(WireSegment.Syn) && s.Has(WireSegment.Ack) && !s.Has(WireSegment.Rst);
 
-    private static bool Belongs(WireSegment s, Ownership owns)
+    private static bool Belongs(WireSegment s, Ownership owns, PeerOf? peerOf)
     {
         if (s.Protocol == WireProtocol.Icmp)
         {
@@ -89,9 +93,13 @@ public static class WireRows
         // TCP: a port of one of the run's own sockets (client) is the run's while it holds it; a port it only
         // targets or listens on is shared with whoever else connects there (a port sweep beside a ConnectRefused
         // run sent its own S to the run's closed port), so such a flow needs its other port to be the run's too.
+        // Linux gives one ephemeral port to several connections at once when their destinations differ, so
+        // a client port that connected somewhere claims no flow to another port (seen: 6 connections in a run of 2).
         bool source = owns(ProtocolType.Tcp, s.SourcePort, out bool sourceClient);
         bool destination = owns(ProtocolType.Tcp, s.DestinationPort, out bool destinationClient);
-        return (source && destination) || (source && sourceClient) || (destination && destinationClient);
+        bool Unpeered(int clientPort) => peerOf?.Invoke(ProtocolType.Tcp, clientPort) is null;
+        return (source && destination) || (source && sourceClient && Unpeered(s.SourcePort))
+            || (destination && destinationClient && Unpeered(s.DestinationPort));
     }
 
     private static string FlowKey(WireProtocol protocol, IPAddress a, int aPort, IPAddress b, int bPort)
