@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using SocketProbe.Engine.Errors;
 
@@ -95,6 +96,7 @@ internal sealed class ProbeRound
     }
 
     /// <summary>A connector's attempt is over (its slot given back): log it, and let it be handed on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Finished(ProbeAttempt attempt)
     {
         if (attempt.Error is null)
@@ -113,6 +115,7 @@ internal sealed class ProbeRound
     /// <summary>Wait up to <paramref name="waitMs"/> for an attempt to end off the scheduler's thread.</summary>
     public void WaitForProgress(int waitMs) => _progress.Wait(waitMs, Token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Schedule(Task<Resolution>[] resolutions, Action<ProbeResult> sink)
     {
         t_scheduling = this;
@@ -181,6 +184,7 @@ internal sealed class ProbeRound
     }
 
     /// <summary>Hands on every finished attempt at the head, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool EmitReady(Action<ProbeResult> sink)
     {
         bool any = false;
@@ -310,6 +314,7 @@ internal sealed class ProbeRound
         public IProbeConnector Connector { get; } = connector;
 
         /// <summary>Start up to <paramref name="most"/> attempts; true when any started.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Fill(int most)
         {
             int started = 0;
