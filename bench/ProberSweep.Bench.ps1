@@ -43,7 +43,7 @@ param($Engine, $Throttle)
 $ErrorActionPreference = 'Stop'
 $asm = [Reflection.Assembly]::LoadFrom($Engine)
 $logging = [Reflection.Assembly]::LoadFrom((Join-Path (Split-Path $Engine) 'Microsoft.Extensions.Logging.Abstractions.dll'))
-Add-Type -IgnoreWarnings -WarningAction SilentlyContinue -ReferencedAssemblies $asm.Location, $logging.Location, 'System.Net.Primitives', 'System.Collections' -TypeDefinition @"
+Add-Type -IgnoreWarnings -WarningAction SilentlyContinue -ReferencedAssemblies $asm.Location, $logging.Location, 'System.Net.Primitives', 'System.Collections', 'System.Threading.Thread' -TypeDefinition @"
 using System.Diagnostics;
 using SocketProbe.Engine.Probe;
 public static class Sweep
@@ -66,15 +66,43 @@ public static class Sweep
     }
 
     // utime + stime of this process (fields 14 and 15 of /proc/self/stat), in clock ticks (USER_HZ 100: 10 ms).
-    private static long CpuTicks()
+    private static long CpuTicks() => Ticks("/proc/self/stat");
+
+    private static long Ticks(string statFile)
     {
-        string stat = System.IO.File.ReadAllText("/proc/self/stat");
+        string stat = System.IO.File.ReadAllText(statFile);
         string[] f = stat.Substring(stat.LastIndexOf(')') + 2).Split(' ');
         return long.Parse(f[11]) + long.Parse(f[12]);
+    }
+
+    // Waits (at most 10 s) until the runtime's background JIT (the ".NET Tiered Com" thread) has had nothing to
+    // do for 300 ms: PowerShell's own start-up code is still being recompiled for seconds after the
+    // prompt, and that thread's CPU would otherwise be charged to the sweep. Returns the ms waited.
+    public static long Settle()
+    {
+        long started = Stopwatch.GetTimestamp(), last = -1;
+        int quiet = 0;
+        while (quiet < 3 && Stopwatch.GetElapsedTime(started).TotalSeconds < 10)
+        {
+            long ticks = 0;
+            foreach (string task in System.IO.Directory.GetDirectories("/proc/self/task"))
+            {
+                try
+                {
+                    if (System.IO.File.ReadAllText(task + "/comm").StartsWith(".NET Tiered Com")) ticks += Ticks(task + "/stat");
+                }
+                catch (System.IO.IOException) { } // a thread that ended
+            }
+            quiet = ticks == last ? quiet + 1 : 0;
+            last = ticks;
+            System.Threading.Thread.Sleep(100);
+        }
+        return (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 }
 "@
 $null = [Sweep]::Run(1, 1000, $Throttle)
+$null = [Sweep]::Settle()
 function kb([string] $f) { [double]((Get-Content /proc/self/status | Where-Object { $_ -like "${f}:*" }) -replace '\D', '') }
 [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
 $before = kb VmRSS
@@ -150,7 +178,7 @@ foreach ($side in $sides) {
     $lines += "| $name | $(($ms | ForEach-Object { '{0:N0}' -f $_ }) -join ' / ') | $(Format-Ms $stats.Median) | $ratio | $cpu | $cpuRatio | $peak | $($last.Open) / $($last.Refused) / $($last.Other) |"
 }
 $lines += ''
-$lines += 'The prober is timed inside a fresh PowerShell after a 1,000-port warm-up sweep (module load and JIT not counted); its results go to a compiled counting sink, so the figure is the engine''s, not PowerShell''s output. CPU: user + system time over the sweep, the C loop''s from getrusage, the prober''s from /proc/self/stat (its whole process: GC and JIT threads count; 10 ms ticks). Peak memory growth: VmHWM after the sweep minus VmRSS before it (peak reset through /proc/self/clear_refs).'
+$lines += 'The prober is timed inside a fresh PowerShell after a 1,000-port warm-up sweep (module load and JIT not counted: the sweep starts once the runtime''s background JIT thread has been idle for 300 ms, PowerShell''s own start-up code being recompiled for seconds after the prompt); its results go to a compiled counting sink, so the figure is the engine''s, not PowerShell''s output. CPU: user + system time over the sweep, the C loop''s from getrusage, the prober''s from /proc/self/stat (its whole process: GC and JIT threads count; 10 ms ticks). Peak memory growth: VmHWM after the sweep minus VmRSS before it (peak reset through /proc/self/clear_refs).'
 New-Item -ItemType Directory -Force -Path (Split-Path $OutFile) | Out-Null
 $lines | Set-Content -Path $OutFile -Encoding utf8
 Write-Host "Wrote $OutFile"
