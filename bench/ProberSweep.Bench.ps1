@@ -48,7 +48,7 @@ using System.Diagnostics;
 using SocketProbe.Engine.Probe;
 public static class Sweep
 {
-    public static string Run(int first, int last, int throttle)
+    public static string Run(int first, int last, int throttle, bool settle)
     {
         var ports = new int[last - first + 1];
         for (int i = 0; i < ports.Length; i++) ports[i] = first + i;
@@ -56,6 +56,7 @@ public static class Sweep
         var request = new ProbeRequest { Tasks = new[] { new ProbeTask(target!, ports) }, ThrottleLimit = throttle };
         long open = 0, refused = 0, other = 0;
         System.GC.Collect();
+        if (settle) Settle(); // here, after the PowerShell lines before this call: they too get recompiled
         long cpu = CpuTicks();
         long started = Stopwatch.GetTimestamp();
         Prober.RunAsync(request, r => { if (r.Outcome == "Open") open++; else if (r.Outcome == "Refused") refused++; else other++; },
@@ -77,8 +78,8 @@ public static class Sweep
 
     // Waits (at most 10 s) until the runtime's background JIT (the ".NET Tiered Com" thread) has had nothing to
     // do for 300 ms: PowerShell's own start-up code is still being recompiled for seconds after the
-    // prompt, and that thread's CPU would otherwise be charged to the sweep. Returns the ms waited.
-    public static long Settle()
+    // prompt, and that thread's CPU would otherwise be charged to the sweep.
+    private static void Settle()
     {
         long started = Stopwatch.GetTimestamp(), last = -1;
         int quiet = 0;
@@ -97,17 +98,15 @@ public static class Sweep
             last = ticks;
             System.Threading.Thread.Sleep(100);
         }
-        return (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 }
 "@
-$null = [Sweep]::Run(1, 1000, $Throttle)
-$null = [Sweep]::Settle()
+$null = [Sweep]::Run(1, 1000, $Throttle, $false)
 function kb([string] $f) { [double]((Get-Content /proc/self/status | Where-Object { $_ -like "${f}:*" }) -replace '\D', '') }
 [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
 $before = kb VmRSS
 [IO.File]::WriteAllText('/proc/self/clear_refs', '5')
-$line = [Sweep]::Run(1, 65535, $Throttle)
+$line = [Sweep]::Run(1, 65535, $Throttle, $true)
 "$line $((kb VmHWM) - $before)"
 '@
 
