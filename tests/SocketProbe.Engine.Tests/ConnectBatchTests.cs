@@ -53,3 +53,19 @@ public sealed class ConnectBatchTests
         }
     }
 }
+
+/// <summary>When a batch sweep takes a second lane (a thread of its own with its own poll(2) batch).</summary>
+public sealed class SecondLaneTests
+{
+    [Theory]
+    [InlineData(65535, 200, 2, 0.3, true)]   // a core to spare
+    [InlineData(65535, 200, 2, 1.0, false)]  // the other core is busy: the second lane only costs CPU
+    [InlineData(65535, 200, 2, 5.3, false)]
+    [InlineData(65535, 200, 2, null, false)] // load unknown: busy
+    [InlineData(65535, 200, 1, 0.0, false)]  // one core
+    [InlineData(65535, 1, 4, 0.0, false)]    // one throttle slot
+    [InlineData(100, 200, 4, 0.0, false)]    // too few attempts for a thread
+    [InlineData(65535, 200, 4, 2.5, true)]
+    public void A_second_lane_runs_only_on_a_spare_core(long attempts, int throttle, int cores, double? load, bool wanted) =>
+        Assert.Equal(wanted, ProbeRound.WantsSecondLane(attempts, throttle, cores, load));
+}
