@@ -10,6 +10,9 @@ namespace SocketProbe.Engine.Probe;
 /// descriptors, each result read from connect(2)'s errno or SO_ERROR. Owned by the one thread that
 /// runs its lane. An attempt our own side failed (a local limit, a self-connect) goes on in the
 /// <see cref="SocketConnector"/>, which backs off and retries within what is left of its bound.
+/// The methods run per attempt here, in <see cref="ConnectBatch"/> and <see cref="ProbeRound"/> are compiled
+/// optimized at their first call (AggressiveOptimization): a sweep is usually its process's only one, and
+/// tiering ran its first ~150 ms of a 65,535-port sweep unoptimized, then recompiled (bench/results/prober-sweep.md).
 /// </summary>
 internal sealed class BatchConnector : IProbeConnector
 {
@@ -36,8 +39,7 @@ internal sealed class BatchConnector : IProbeConnector
         _inFlight = new ProbeAttempt?[capacity];
         _free = new Stack<int>(Enumerable.Range(0, capacity).Reverse());
         _bound = (long)(round.Request.TimeoutMs * (double)Stopwatch.Frequency / 1000);
-        _ended = done => Finish(Take(done), done, expired: false);
-        _expired = done => Finish(Take(done), done, expired: true);
+        (_ended, _expired) = (Ended, Expired);
     }
 
     /// <summary>True where the batch serves: a plain connect sweep on Linux (-ReadMs and binding first take the Socket path).</summary>
@@ -85,6 +87,13 @@ internal sealed class BatchConnector : IProbeConnector
 
     public void Wait(int waitMs) => _batch.Wait(waitMs, Stopwatch.GetTimestamp(), _ended, _expired);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Ended(ConnectBatch.Done done) => Finish(Take(done), done, expired: false);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Expired(ConnectBatch.Done done) => Finish(Take(done), done, expired: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ProbeAttempt Take(ConnectBatch.Done done)
     {
         ProbeAttempt attempt = _inFlight[done.Slot]!;

@@ -135,6 +135,7 @@ internal sealed unsafe class ConnectBatch : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Remove(int i)
     {
         _active--;
@@ -183,6 +184,7 @@ internal sealed unsafe class ConnectBatch : IDisposable
         if (fd >= 0) close(fd);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static uint Write(IPEndPoint endpoint, byte* address)
     {
         new Span<byte>(address, 28).Clear();

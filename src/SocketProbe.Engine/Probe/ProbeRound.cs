@@ -205,6 +205,7 @@ internal sealed class ProbeRound
     private bool Claimable() => Volatile.Read(ref _claimed) < Volatile.Read(ref _produced);
 
     /// <summary>The next attempt in output order that no lane has taken yet.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ProbeAttempt? Claim()
     {
         while (true)
