@@ -16,7 +16,7 @@ namespace SocketProbe.Commands;
 [OutputType(typeof(Observation), ParameterSetName = new[] { ObservationsSet })]
 [OutputType(typeof(MatrixStep), ParameterSetName = new[] { StepsSet })]
 [OutputType(typeof(MatrixSummary), ParameterSetName = new[] { SummarySet })]
-public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
+public sealed class GetSocketErrorMatrixCommand : ScenarioCmdlet
 {
     private const string ObservationsSet = "Observations", StepsSet = "Steps", SummarySet = "Summary";
     private const int ProgressId = 1;
@@ -34,9 +34,6 @@ public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = MatrixRunner.DefaultThrottleLimit;
 
-    [Parameter]
-    public IPFamily AddressFamily { get; set; } = IPFamily.IPv4;
-
     /// <summary>One MatrixStep row per scenario step: what was observed next to what this platform documents.</summary>
     [Parameter(Mandatory = true, ParameterSetName = StepsSet)]
     public SwitchParameter Steps { get; set; }
@@ -44,18 +41,6 @@ public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
     /// <summary>One MatrixSummary row per scenario (and family): steps, matched, differ, skipped and a verdict.</summary>
     [Parameter(Mandatory = true, ParameterSetName = SummarySet)]
     public SwitchParameter Summary { get; set; }
-
-    /// <summary>Add the run's own segments and ICMP errors as Wire rows, in time order among the calls.</summary>
-    [Parameter]
-    public SwitchParameter Capture { get; set; }
-
-    /// <summary>Add the kernel's own account of the run's resets and drops (reason, who sent it) as Kernel rows, in time order among the calls (Linux, root).</summary>
-    [Parameter]
-    public SwitchParameter Trace { get; set; }
-    /// <summary>Also write the captured packets to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? PcapPath { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -75,7 +60,7 @@ public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
             {
                 ThrottleLimit = ThrottleLimit,
                 AddressFamilies = AddressFamily.ToAddressFamilies().ToList(),
-                NewRequest = family => WithPcap(new ScenarioRequest { AddressFamily = family, Capture = Capture, Trace = Trace }, pcap),
+                NewRequest = family => WithPcap(NewRequest(family), pcap),
             };
             RunEngine(async (queue, logger, token) =>
             {
