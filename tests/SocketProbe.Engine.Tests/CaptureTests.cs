@@ -319,7 +319,8 @@ public class CaptureTests
         var r = Assert.Single(ReadStream(new MemoryStream(Pcap(linkType, nanoseconds, bigEndian, frames))));
         Assert.Equal("S1", r.ConnState);
         Assert.Equal("10.0.0.1", r.Client);
-        Assert.Equal(new DateTime(2023, 11, 14, 22, 13, 20, 500, DateTimeKind.Utc), r.Start);
+        Assert.Equal(new DateTime(2023, 11, 14, 22, 13, 20, 500, DateTimeKind.Utc), r.StartTime);
+        Assert.Equal("2023-11-14T22:13:20.500Z", r.Start);
         Assert.Equal(2.0, r.DurationSeconds, 6);
     }
 
