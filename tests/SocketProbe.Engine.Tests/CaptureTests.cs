@@ -344,6 +344,21 @@ public class CaptureTests
     }
 
     [Fact]
+    public void A_file_cut_inside_a_record_header_says_how_many_of_its_bytes_are_there()
+    {
+        byte[] whole = Pcap(CaptureReader.LinkRaw, false, false, new[] { Tcp(C, CP, Sv, SP, S, 1000, 0), Tcp(Sv, SP, C, CP, R | A, 0, 1001) });
+        using var reader = new CaptureReader(new MemoryStream(whole[..(24 + 16 + 40 + 5)]));
+        Assert.True(reader.Next(out _));
+        var e = Assert.Throws<CaptureFormatException>(() => reader.Next(out _));
+        Assert.Equal(24 + 16 + 40, e.Offset);
+        Assert.Contains("(5 of 16 bytes)", e.Message);
+
+        using var clean = new CaptureReader(new MemoryStream(whole));
+        Assert.True(clean.Next(out _) && clean.Next(out _));
+        Assert.False(clean.Next(out _)); // a clean end of file is no error
+    }
+
+    [Fact]
     public void Not_a_capture_is_refused_at_offset_0()
     {
         var e = Assert.Throws<CaptureFormatException>(() => new CaptureReader(new MemoryStream(System.Text.Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\n\r\n"))));
