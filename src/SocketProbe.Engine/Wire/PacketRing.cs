@@ -141,20 +141,20 @@ internal sealed unsafe class PacketRing : IDisposable
         }
     }
 
-    /// <summary>Move every packet the kernel has queued since the last drain into <paramref name="into"/> (ring frames go back to the kernel).</summary>
-    public void Drain(List<Frame> into)
+    /// <summary>
+    /// Move every packet the kernel has queued since the last drain into <paramref name="into"/> (ring
+    /// frames go back to the kernel); returns how many it left out (lo's outgoing copies).
+    /// </summary>
+    public int Drain(List<Frame> into)
     {
-        if (_disposed) return;
-        if (_ring is null)
-        {
-            DrainPlain(into);
-            return;
-        }
+        if (_disposed) return 0;
+        if (_ring is null) return DrainPlain(into);
+        int skipped = 0;
         for (int seen = 0; seen < FrameCount; seen++)
         {
             byte* frame = _ring + (nint)_next * FrameSize;
             var header = (Tpacket2Hdr*)frame;
-            if ((Volatile.Read(ref header->Status) & TP_STATUS_USER) == 0) return;
+            if ((Volatile.Read(ref header->Status) & TP_STATUS_USER) == 0) return skipped;
             var sll = (SockaddrLl*)(frame + 32);
             // On lo every packet passes twice (sent, then received); keep the received copy, as libpcap does.
             bool duplicate = sll->PacketType == PACKET_OUTGOING && sll->IfIndex == _loopbackIndex;
@@ -165,13 +165,16 @@ internal sealed unsafe class PacketRing : IDisposable
                 into.Add(new Frame(header->Seconds * 1_000_000_000L + header->Nanoseconds,
                     (ushort)((sll->Protocol >> 8) | (sll->Protocol << 8)), (int)header->Length, data));
             }
+            else skipped++;
             Volatile.Write(ref header->Status, 0);
             _next = (_next + 1) % FrameCount;
         }
+        return skipped;
     }
 
-    private void DrainPlain(List<Frame> into)
+    private int DrainPlain(List<Frame> into)
     {
+        int skipped = 0;
         var buffer = stackalloc byte[(int)SnapLength];
         SockaddrLl from;
         long* stamp = stackalloc long[2];
@@ -180,14 +183,15 @@ internal sealed unsafe class PacketRing : IDisposable
         {
             int length = sizeof(SockaddrLl);
             nint got = recvfrom(_fd, buffer, (nint)SnapLength, MSG_TRUNC | MSG_DONTWAIT, &from, &length);
-            if (got < 0) return; // EAGAIN: nothing more queued
+            if (got < 0) return skipped; // EAGAIN: nothing more queued
             // The filter already drops lo's outgoing copies; a packet queued before it was attached may still be one.
-            if (from.PacketType == PACKET_OUTGOING && from.IfIndex == _loopbackIndex) continue;
+            if (from.PacketType == PACKET_OUTGOING && from.IfIndex == _loopbackIndex) { skipped++; continue; }
             long nanoseconds = ioctl(_fd, SIOCGSTAMPNS, stamp) == 0 ? stamp[0] * 1_000_000_000L + stamp[1] : WireCapture.UnixNowNanoseconds();
             int kept = (int)Math.Min(got, (nint)SnapLength);
             into.Add(new Frame(nanoseconds, (ushort)((from.Protocol >> 8) | (from.Protocol << 8)), (int)got,
                 new ReadOnlySpan<byte>(buffer, kept).ToArray()));
         }
+        return skipped;
     }
 
     /// <summary>Packets the kernel dropped because the ring was full, since the last call.</summary>
