@@ -239,6 +239,8 @@ internal sealed class ProbeRound
                 for (int a = 0; a < texts.Length; a++)
                 {
                     IPAddress address = resolution.Addresses[a];
+                    var endpoint = new IPEndPoint(address, port);
+                    Request.Wire?.Expect(endpoint);
                     yield return new ProbeAttempt(new ProbeResult
                     {
                         Target = task.Target.Host,
@@ -247,7 +249,7 @@ internal sealed class ProbeRound
                         Port = port,
                         Sequence = _sequence,
                         DnsMs = resolution.DnsMs,
-                    }, new IPEndPoint(address, port));
+                    }, endpoint);
                 }
             }
         }

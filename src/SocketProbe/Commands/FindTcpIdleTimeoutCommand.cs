@@ -54,6 +54,11 @@ public sealed class FindTcpIdleTimeoutCommand : TargetCmdlet
     [Parameter]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>Also write the run's own connections' packets (never the host's other traffic) to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
+
     protected override void BeginProcessing()
     {
         _request = new IdleTimeoutRequest
@@ -79,37 +84,46 @@ public sealed class FindTcpIdleTimeoutCommand : TargetCmdlet
         {
             IdleTimeoutRequest request = _request;
             request.Tasks = Targets.Tasks;
-            using Engine.Wire.ProbeWire? wire = StartProbeCapture(Capture);
+            using PcapOutput? pcap = PcapOutput.Open(this, PcapPath);
+            // A connection is claimed as the run's once connected: within the connect timeout, a minute to spare.
+            Engine.Wire.ProbeWire? wire = StartProbeCapture(Capture, pcap, TimeSpan.FromMilliseconds(request.ConnectTimeoutMs) + TimeSpan.FromMinutes(1));
             request.Wire = wire;
-            bool detailed = Detailed;
-            RunEngine(async (queue, logger, token) =>
+            try
             {
-                const string activity = "Find-TcpIdleTimeout";
-                var ids = new Dictionary<string, int>();
-                void Progress(IdleProgress p)
+                bool detailed = Detailed;
+                RunEngine(async (queue, logger, token) =>
                 {
-                    int id;
-                    lock (ids) { if (!ids.TryGetValue(p.Address, out id)) ids[p.Address] = id = ids.Count + 1; }
-                    queue.Add(new ProgressItem(new ProgressRecord(id, activity, $"Idle connections to {p.Address}")
+                    const string activity = "Find-TcpIdleTimeout";
+                    var ids = new Dictionary<string, int>();
+                    void Progress(IdleProgress p)
                     {
-                        StatusDescription = $"{p.Judged} of {p.Planned} judged; alive at {p.LongestAlive?.ToString() ?? "-"} s, dead at {p.ShortestDead?.ToString() ?? "-"} s; {p.ElapsedSeconds:F0} s so far",
-                        PercentComplete = Math.Clamp(100 * p.Judged / Math.Max(1, p.Planned), 0, 100),
-                    }));
-                }
-                try
-                {
-                    await IdleTimeoutFinder.RunAsync(request, r => queue.Add(r), logger, token,
-                        detail: detailed ? row => queue.Add(row) : null, progress: Progress).ConfigureAwait(false);
-                }
-                finally
-                {
-                    lock (ids)
-                    {
-                        foreach (int id in ids.Values)
-                            queue.Add(new ProgressItem(new ProgressRecord(id, activity, "Done") { RecordType = ProgressRecordType.Completed }));
+                        int id;
+                        lock (ids) { if (!ids.TryGetValue(p.Address, out id)) ids[p.Address] = id = ids.Count + 1; }
+                        queue.Add(new ProgressItem(new ProgressRecord(id, activity, $"Idle connections to {p.Address}")
+                        {
+                            StatusDescription = $"{p.Judged} of {p.Planned} judged; alive at {p.LongestAlive?.ToString() ?? "-"} s, dead at {p.ShortestDead?.ToString() ?? "-"} s; {p.ElapsedSeconds:F0} s so far",
+                            PercentComplete = Math.Clamp(100 * p.Judged / Math.Max(1, p.Planned), 0, 100),
+                        }));
                     }
-                }
-            });
+                    try
+                    {
+                        await IdleTimeoutFinder.RunAsync(request, r => queue.Add(r), logger, token,
+                            detail: detailed ? row => queue.Add(row) : null, progress: Progress).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        lock (ids)
+                        {
+                            foreach (int id in ids.Values)
+                                queue.Add(new ProgressItem(new ProgressRecord(id, activity, "Done") { RecordType = ProgressRecordType.Completed }));
+                        }
+                    }
+                });
+            }
+            finally
+            {
+                FinishProbeCapture(wire, pcap);
+            }
         }
         base.EndProcessing();
     }

@@ -112,6 +112,11 @@ public sealed class TestTcpEndpointCommand : TargetCmdlet, IProbeParameters
     [Parameter(ParameterSetName = ProbeSet)]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>Also write the run's own connections' packets (never the host's other traffic) to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies capturing.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
+
     private protected override (System.Net.Sockets.AddressFamily? Family, string Why) TargetFamily =>
         ProbeRun.Family(this, this, _request.SourceAddress);
 
@@ -144,6 +149,6 @@ public sealed class TestTcpEndpointCommand : TargetCmdlet, IProbeParameters
             ? new(As, OutFile, new Engine.Monitoring.NagiosOptions(Given(nameof(WarningMs)) ? WarningMs : null,
                 Given(nameof(CriticalMs)) ? CriticalMs : null, (Engine.Monitoring.NagiosState)RefusedState))
             : null;
-        ProbeRun.Run(this, _request, Targets.Tasks, answer, Capture, monitoring);
+        ProbeRun.Run(this, _request, Targets.Tasks, answer, Capture, monitoring, PcapPath);
     }
 }

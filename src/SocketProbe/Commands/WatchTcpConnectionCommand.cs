@@ -54,6 +54,11 @@ public sealed class WatchTcpConnectionCommand : TargetCmdlet
     [Parameter]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>Also write the run's own connections' packets (never the host's other traffic) to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
+
     protected override void BeginProcessing()
     {
         _request = new WatchRequest
@@ -77,27 +82,36 @@ public sealed class WatchTcpConnectionCommand : TargetCmdlet
         {
             WatchRequest request = _request;
             request.Tasks = Targets.Tasks;
-            using Engine.Wire.ProbeWire? wire = StartProbeCapture(Capture);
+            using PcapOutput? pcap = PcapOutput.Open(this, PcapPath);
+            // A connection is claimed as the run's once connected: within the connect timeout, a minute to spare.
+            Engine.Wire.ProbeWire? wire = StartProbeCapture(Capture, pcap, TimeSpan.FromMilliseconds(request.ConnectTimeoutMs) + TimeSpan.FromMinutes(1));
             request.Wire = wire;
-            RunEngine(async (queue, logger, token) =>
+            try
             {
-                const string activity = "Watch-TcpConnection";
-                void Progress(WatchProgress p) => queue.Add(new ProgressItem(new ProgressRecord(1, activity,
-                    $"Holding {p.Total} connection(s)")
+                RunEngine(async (queue, logger, token) =>
                 {
-                    StatusDescription = $"{p.Total - p.Ended} still open, {p.Ended} ended; hold ends in {p.SecondsLeft:F0} s",
-                    PercentComplete = Math.Clamp((int)(100 * (1 - p.SecondsLeft / Math.Max(1, request.HoldSeconds))), 0, 100),
-                    SecondsRemaining = (int)p.SecondsLeft,
-                }));
-                try
-                {
-                    await TcpConnectionWatcher.RunAsync(request, r => queue.Add(r), logger, token, Progress).ConfigureAwait(false);
-                }
-                finally
-                {
-                    queue.Add(new ProgressItem(new ProgressRecord(1, activity, "Done") { RecordType = ProgressRecordType.Completed }));
-                }
-            });
+                    const string activity = "Watch-TcpConnection";
+                    void Progress(WatchProgress p) => queue.Add(new ProgressItem(new ProgressRecord(1, activity,
+                        $"Holding {p.Total} connection(s)")
+                    {
+                        StatusDescription = $"{p.Total - p.Ended} still open, {p.Ended} ended; hold ends in {p.SecondsLeft:F0} s",
+                        PercentComplete = Math.Clamp((int)(100 * (1 - p.SecondsLeft / Math.Max(1, request.HoldSeconds))), 0, 100),
+                        SecondsRemaining = (int)p.SecondsLeft,
+                    }));
+                    try
+                    {
+                        await TcpConnectionWatcher.RunAsync(request, r => queue.Add(r), logger, token, Progress).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        queue.Add(new ProgressItem(new ProgressRecord(1, activity, "Done") { RecordType = ProgressRecordType.Completed }));
+                    }
+                });
+            }
+            finally
+            {
+                FinishProbeCapture(wire, pcap);
+            }
         }
         base.EndProcessing();
     }
