@@ -278,6 +278,7 @@ public sealed class CaptureReader : IDisposable
         return value;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ReadBody(int length, long start)
     {
         if (length > _record.Length) _record = new byte[Math.Max(length, _record.Length * 2)];
@@ -293,6 +294,7 @@ public sealed class CaptureReader : IDisposable
         return bytes;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int ReadFully(Span<byte> into)
     {
         int got = _stream.ReadAtLeast(into, into.Length, throwOnEndOfStream: false);
