@@ -17,10 +17,12 @@ BeforeAll {
     $script:Files = @{}
     foreach ($name in 'Test', 'Watch', 'Find') { $Files[$name] = Join-Path $TestDrive "$name.pcapng" }
     # The three runs side by side, each in its own runspace, bounded.
+    # A warning the run gave (a capture that dropped packets) comes back as a string among its output.
+    $warnings = '-WarningVariable w -WarningAction SilentlyContinue; $w | ForEach-Object { "WARNING: $_" }'
     $started = @(
-        Start-Bounded -TimeoutSeconds 30 -Script "Test-TcpEndpoint 127.0.0.1 -Port $($Servers.Echo.Port),$Closed -Count 3 -IntervalMs 300 -PcapPath '$($Files.Test)'"
-        Start-Bounded -TimeoutSeconds 30 -Script "Watch-TcpConnection 127.0.0.1 -Port $($Servers.IdleReset.Port) -HoldSeconds 2 -PcapPath '$($Files.Watch)'"
-        Start-Bounded -TimeoutSeconds 30 -Script "Find-TcpIdleTimeout 127.0.0.1 -Port $($Servers.IdleClose.Port) -MaxSeconds 2 -Detailed -PcapPath '$($Files.Find)'"
+        Start-Bounded -TimeoutSeconds 30 -Script "Test-TcpEndpoint 127.0.0.1 -Port $($Servers.Echo.Port),$Closed -Count 3 -IntervalMs 300 -PcapPath '$($Files.Test)' $warnings"
+        Start-Bounded -TimeoutSeconds 30 -Script "Watch-TcpConnection 127.0.0.1 -Port $($Servers.IdleReset.Port) -HoldSeconds 2 -PcapPath '$($Files.Watch)' $warnings"
+        Start-Bounded -TimeoutSeconds 30 -Script "Find-TcpIdleTimeout 127.0.0.1 -Port $($Servers.IdleClose.Port) -MaxSeconds 2 -Detailed -PcapPath '$($Files.Find)' $warnings"
     )
     # Meanwhile, connections that are not the runs' own, to the very same ports: 12 rounds, 100 ms apart.
     $script:ForeignPorts = [Collections.Generic.List[int]]::new()
@@ -45,6 +47,8 @@ BeforeAll {
         foreach ($server in $Servers.Values) { $server.Dispose() }
     }
 
+    # Why a run's file cannot be complete (its capture dropped packets on a busy host): the tests of completeness are inconclusive then.
+    function Get-Incomplete([string] $Name) { @($Runs[$Name].Output | Where-Object { $_ -is [string] -and $_ -match '^WARNING: .*dropped' }) | Select-Object -First 1 }
     function Get-RunPorts([string] $Name) {
         @($Runs[$Name].Output | Where-Object { $null -ne $_.PSObject.Properties['LocalPort'] -and $_.LocalPort } | ForEach-Object LocalPort | Sort-Object -Unique)
     }
@@ -61,8 +65,10 @@ Describe '-PcapPath on the probes' -Skip:(-not $IsLinux) {
         $run = $Runs[$Name]
         $run.Finished | Should -BeTrue
         $run.Errors | Should -BeNullOrEmpty
+        if (Get-Incomplete $Name) { Set-ItResult -Inconclusive -Because (Get-Incomplete $Name); return }
         $own = @(Get-RunPorts $Name)
-        $own.Count | Should -BeGreaterOrEqual $Connections -Because "the run's results name their local ports"
+        $seen = ($run.Output | ForEach-Object { if ($_ -is [string]) { $_ } else { "$($_.Fate)$($_.Verdict)$($_.Outcome) $($_.Message)" } }) -join '; '
+        $own.Count | Should -BeGreaterOrEqual $Connections -Because "the run's results name their local ports (it gave: $seen)"
         $read = @(Read-TcpCapture -LiteralPath $Files[$Name])
         @($read.ClientPort | Sort-Object -Unique) | Should -Be $own
         @($read.ClientPort | Where-Object { $ForeignPorts -contains $_ }) | Should -BeNullOrEmpty -Because 'the other connections to the same ports are not the run''s'
@@ -71,6 +77,8 @@ Describe '-PcapPath on the probes' -Skip:(-not $IsLinux) {
 
     It 'reads back with the verdicts of what happened' {
         if ($CannotCapture) { Set-ItResult -Skipped -Because $CannotCapture; return }
+        if (Get-Incomplete 'Test') { Set-ItResult -Inconclusive -Because (Get-Incomplete 'Test'); return }
+        if (Get-Incomplete 'Watch') { Set-ItResult -Inconclusive -Because (Get-Incomplete 'Watch'); return }
         $test = @(Read-TcpCapture -LiteralPath $Files.Test)
         @($test | Where-Object ServerPort -EQ $Closed | ForEach-Object ConnState | Sort-Object -Unique) | Should -Be 'REJ'
         $watch = @(Read-TcpCapture -LiteralPath $Files.Watch)
@@ -82,6 +90,7 @@ Describe '-PcapPath on the probes' -Skip:(-not $IsLinux) {
         param($Name)
         if ($CannotCapture) { Set-ItResult -Skipped -Because $CannotCapture; return }
         if ($TsharkSkip) { Set-ItResult -Skipped -Because $TsharkSkip; return }
+        if (Get-Incomplete $Name) { Set-ItResult -Inconclusive -Because (Get-Incomplete $Name); return }
         $lines = @(& (Find-Tool tshark) -r $Files[$Name] -n -T fields -E separator='|' -e tcp.srcport -e tcp.dstport 2>$null)
         $LASTEXITCODE | Should -Be 0
         $read = @(Read-TcpCapture -LiteralPath $Files[$Name])

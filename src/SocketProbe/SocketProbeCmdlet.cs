@@ -170,6 +170,8 @@ public abstract class SocketProbeCmdlet : PSCmdlet, IDisposable
     internal void FinishProbeCapture(Engine.Wire.ProbeWire? wire, PcapOutput? pcap)
     {
         wire?.Dispose();
+        if (wire is { Dropped: > 0 } && !StopToken.IsCancellationRequested)
+            WriteWarning($"-Capture: the capture dropped {wire.Dropped} packets (too many on the host's interfaces at once): some of the run's own segments may be missing");
         if (pcap is null || wire?.Unavailable is not null) return;
         try
         {

@@ -53,6 +53,9 @@ public sealed class ProbeWire : IDisposable
         }
     }
 
+    /// <summary>Packets the capture dropped for want of room (the ring sees every interface): some of the run's own may be missing.</summary>
+    public long Dropped => _capture?.Dropped ?? 0;
+
     /// <summary>Packets written to the -PcapPath file so far (all of them once disposed).</summary>
     public long PacketsWritten => _pcap?.Written ?? 0;
 
