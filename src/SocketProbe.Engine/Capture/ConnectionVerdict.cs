@@ -92,6 +92,8 @@ internal static class ConnectionVerdict
     private static string Phase(TcpConnection c, TcpConnectionRecord r)
     {
         if (c.EndNs < 0 && r.Fate is not ("Unanswered" or "Unreachable")) return "Open";
+        // Begun before the capture: how far it had got is not in the file.
+        if (!c.SawSyn && !c.SawSynAck) return "Unknown";
         if (!c.Established && !(c.SawSyn && c.SawSynAck)) return "Handshake";
         if (c.IdleBeforeEndNs >= Math.Max(IdleSeconds * 1e9, IdleRoundTrips * c.HandshakeNs)) return "Idle";
         if (!c.HadDataBeforeEnd) return "AfterAccept";
@@ -115,8 +117,11 @@ internal static class ConnectionVerdict
         }
         if (r.ResetBy == "Path") return "MiddleboxIdleReset";
         if (c.Established && icmp is not null) return "IcmpUnreachableEstablished";
-        // The client's data went unacknowledged to the end, retransmitted: the server (or the path) went silent.
-        if (c.Orig.RetransmitCount > 0 && c.UnackedAtEnd)
+        // A connection begun before the capture: no catalogue ending can be matched to half a story.
+        if (r.EndPhase == "Unknown") return null;
+        // The client's data went unacknowledged to the end, retransmitted: the server (or the path) went
+        // silent. Not when the server had closed (its FIN): then the client's RST is its own abort.
+        if (c.Orig.RetransmitCount > 0 && c.UnackedAtEnd && c.RespFinNs < 0)
             return r.EndPhase == "Idle" ? "MiddleboxIdleDrop" : "PeerHostCrash";
         if (c.Orig.KeepAlives > 0 && c.EndByOrig && c.EndIsReset && !c.RespDataBeforeEnd) return "PeerHostCrashKeepalive";
         if (r.ResetBy == "Server")
@@ -164,7 +169,7 @@ internal static class ConnectionVerdict
                     : "the server reset the connection (an abortive close, unread data at close, or no socket any more)."),
             "Reset" when r.ResetBy == "Client" && c.Established && r.IcmpErrors is string icmp => ("EHOSTUNREACH", "ECONNRESET",
                 $"ICMP errors answered the client's segments ({icmp}); it retransmitted until its timer gave up, then reset the connection."),
-            "Reset" when r.ResetBy == "Client" && c.Orig.RetransmitCount > 0 && c.UnackedAtEnd => ("ETIMEDOUT", "ECONNRESET",
+            "Reset" when r.ResetBy == "Client" && c.Orig.RetransmitCount > 0 && c.UnackedAtEnd && c.RespFinNs < 0 => ("ETIMEDOUT", "ECONNRESET",
                 "the client's data was never acknowledged; it retransmitted until its timer (TCP_USER_TIMEOUT or tcp_retries2) gave up, then reset the connection."),
             "Reset" when r.ResetBy == "Client" && c.Orig.KeepAlives > 0 && !c.RespDataBeforeEnd => ("ETIMEDOUT", "ECONNRESET",
                 "the client's keepalive probes went unanswered; its kernel gave up and reset the connection."),
