@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace SocketProbe.Engine.Trace;
@@ -66,8 +65,8 @@ public static class ResetWatcher
     {
         var tracker = new ResetTracker(instance.HasResetReason, request.IncludeDrops);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var lines = new List<string>();
-        var carry = new StringBuilder();
+        var lines = new List<TraceLine>();
+        LineFilter? keep = PortFilter(request.Ports);
         var ready = new List<TcpResetEvent>();
         long seen = 0, emitted = 0, lostInPipe = 0;
         double nextProgress = 0;
@@ -89,14 +88,9 @@ public static class ResetWatcher
         }
         while (!Done())
         {
-            instance.ReadAvailable(lines, carry, waitMs: 100);
-            foreach (string text in lines)
-            {
-                if (TraceLine.LostEvents(text) is long lost and > 0) { lostInPipe += lost; continue; }
-                if (TraceLine.Parse(text) is not TraceLine line) continue;
-                seen++;
-                tracker.Feed(line, ready);
-            }
+            TraceRead read = instance.ReadAvailable(lines, waitMs: 100, keep);
+            (seen, lostInPipe) = (seen + read.Events, lostInPipe + read.Lost);
+            foreach (TraceLine line in lines) tracker.Feed(line, ready);
             lines.Clear();
             tracker.Release(null, ready);
             Hand(ready);
@@ -109,13 +103,29 @@ public static class ResetWatcher
         // What reached the ring before the end is still handed on (bounded: one read).
         if (!cancellation.IsCancellationRequested && (request.Count is not int n || emitted < n))
         {
-            instance.ReadAvailable(lines, carry, waitMs: 0);
-            foreach (string text in lines)
-                if (TraceLine.Parse(text) is TraceLine line) { seen++; tracker.Feed(line, ready); }
+            TraceRead read = instance.ReadAvailable(lines, waitMs: 0, keep);
+            (seen, lostInPipe) = (seen + read.Events, lostInPipe + read.Lost);
+            foreach (TraceLine line in lines) tracker.Feed(line, ready);
             tracker.ReleaseAll(ready);
             Hand(ready);
         }
         return Progress();
+    }
+
+    /// <summary>
+    /// -Port, before a line becomes an object: a send whose ends are on none of the ports is turned
+    /// down from its printed text (the kernel cannot filter tcp_send_reset's sockaddr bytes; it does
+    /// filter tcp_receive_reset's port fields, see RunAsync). Drops carry no ports: kept.
+    /// </summary>
+    internal static LineFilter? PortFilter(IReadOnlyCollection<int> ports)
+    {
+        if (ports.Count == 0) return null;
+        var wanted = ports.ToHashSet();
+        bool On(ReadOnlySpan<char> body, string field) =>
+            TraceLine.FieldSpan(body, field, out ReadOnlySpan<char> endpoint) && endpoint.LastIndexOf(':') is int colon and > 0
+            && int.TryParse(endpoint[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port)
+            && wanted.Contains(port);
+        return (ev, body) => !ev.SequenceEqual("tcp_send_reset") || On(body, "src") || On(body, "dest");
     }
 
     /// <summary>Does the event pass the request's filters?</summary>

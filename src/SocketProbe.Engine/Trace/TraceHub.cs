@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace SocketProbe.Engine.Trace;
 
 /// <summary>
@@ -18,8 +16,7 @@ public static class TraceHub
     private static ResetTracker? _tracker;
     private static readonly List<TcpResetEvent> Recent = new();
     private static readonly List<Lease> Leases = new();
-    private static readonly List<string> Lines = new();
-    private static readonly StringBuilder Carry = new();
+    private static readonly List<TraceLine> Lines = new();
     private static Timer? _linger;
     private static Timer? _drain;
     private static long _lost;
@@ -55,12 +52,8 @@ public static class TraceHub
     private static void PullLocked(bool settle = false)
     {
         if (_instance is null || _tracker is null) return;
-        _instance.ReadAvailable(Lines, Carry, waitMs: 0);
-        foreach (string text in Lines)
-        {
-            _lost += TraceLine.LostEvents(text);
-            if (TraceLine.Parse(text) is TraceLine line) _tracker.Feed(line, Recent);
-        }
+        _lost += _instance.ReadAvailable(Lines, waitMs: 0).Lost;
+        foreach (TraceLine line in Lines) _tracker.Feed(line, Recent);
         Lines.Clear();
         _tracker.Release(null, Recent);
         if (settle) _tracker.ReleaseAll(Recent);
