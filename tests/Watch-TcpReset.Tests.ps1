@@ -71,6 +71,32 @@ Describe 'Watch-TcpReset and -Trace: the kernel''s own account of each RST (Linu
         $events[1].RemotePort | Should -Be $port
     }
 
+    It 'a Sent row carries its socket''s tcp_info at its end: a close with 5 bytes unread' {
+        $server = [Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+        $server.Bind([Net.IPEndPoint]::new([Net.IPAddress]::Loopback, 0)); $server.Listen(8)
+        $port = $server.LocalEndPoint.Port
+        # Close connections with unread data until the watch has started (bounded): each is one RST.
+        $job = Start-ThreadJob -ArgumentList $server {
+            param($server)
+            for ($i = 0; $i -lt 50; $i++) {
+                $c = [Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+                $c.Connect($server.LocalEndPoint); $a = $server.Accept()
+                $null = $c.Send([byte[]]::new(5))
+                for ($j = 0; $j -lt 100 -and $a.Available -lt 5; $j++) { Start-Sleep -Milliseconds 5 }
+                $a.Close(); $c.Dispose()
+                Start-Sleep -Milliseconds 100
+            }
+        }
+        try { $sent = Watch-TcpReset -Port $port -Count 1 -DurationSeconds 10 }
+        finally { $job | Stop-Job -PassThru | Remove-Job -Force; $server.Dispose() }
+        $sent.Direction | Should -Be Sent
+        $sent.Reason | Should -Be TCP_ABORT_ON_CLOSE
+        $sent.LocalPort | Should -Be $port
+        $sent.UnreadBytes | Should -Be 5 -Because 'sock_diag''s destroy notice gives idiag_rqueue as the socket died'
+        $sent.IdleSinceReceiveMs | Should -Not -BeNullOrEmpty
+        $sent.Retransmits | Should -Be 0
+    }
+
     It 'a Watch-TcpReset killed with -9 leaves its instance, and the next run removes it' {
         $pwsh, $hostArgs = @(Get-ChildPwsh)[0], @(Get-ChildPwsh | Select-Object -Skip 1)
         $psd1 = Join-Path $script:RepoRoot 'SocketProbe.psd1'
