@@ -161,6 +161,19 @@ public abstract class SocketProbeCmdlet : PSCmdlet, IDisposable
         return wire;
     }
 
+    /// <summary>
+    /// The probes' -Trace: a lease on the kernel's reset account for the whole run, or null without the
+    /// switch; where it cannot be read (not root, no tracefs), a warning says what is missing and the
+    /// probe runs as without it. The caller disposes it.
+    /// </summary>
+    internal Engine.Trace.ProbeTrace? StartProbeTrace(bool trace)
+    {
+        if (!trace) return null;
+        var kernel = Engine.Trace.ProbeTrace.Start();
+        if (kernel.Unavailable is string why) WriteWarning($"-Trace: ResetSentByThisHost stays empty: {why}");
+        return kernel;
+    }
+
     /// <summary>An error record for an engine failure, with a category that says what kind.</summary>
     private protected static ErrorRecord EngineError(Exception ex, object? target)
     {

@@ -133,6 +133,22 @@ public class TraceTests
     }
 
     [Fact]
+    public void A_drop_for_a_socket_that_sent_an_RST_takes_its_flow_and_any_other_drop_has_none()
+    {
+        var tracker = new ResetTracker(hasReason: true, includeDrops: true);
+        var ready = new List<TcpResetEvent>();
+        tracker.Feed(TraceLine.Parse(SentOnClose)!, ready);   // skaddr=00000000abcdef01, [::1]:8080 > [::1]:50000
+        tracker.Feed(TraceLine.Parse(" <idle>-0 [000] ..s1.  100.000200: kfree_skb: skbaddr=0000000099999999 rx_sk=00000000abcdef01 protocol=34525 location=tcp_validate_incoming+0x1/0x2 reason: TCP_INVALID_SEQUENCE")!, ready);
+        tracker.Feed(TraceLine.Parse(" <idle>-0 [000] ..s1.  100.000300: kfree_skb: skbaddr=0000000088888888 rx_sk=0000000000000000 protocol=2048 location=nft_do_chain+0x1/0x2 reason: NETFILTER_DROP")!, ready);
+        Assert.Equal(new[] { "Sent", "Dropped", "Dropped" }, ready.Select(e => e.Direction));
+        Assert.Equal((8080, 50000), (ready[1].LocalPort, ready[1].RemotePort));
+        Assert.Equal("for the socket that sent an RST here", ready[1].Note);
+        // No socket and no RST of the same skb: no flow, so no run's -Trace claims it (TraceInstrument keeps rows by port).
+        Assert.Null(ready[2].LocalPort);
+        Assert.Null(ready[2].RemotePort);
+    }
+
+    [Fact]
     public void A_received_RST_with_no_send_here_is_NotSentHere_after_the_hold()
     {
         var tracker = new ResetTracker(hasReason: true, includeDrops: false);

@@ -86,6 +86,7 @@ public sealed class ResetTracker
         e.Reason = reason;
         e.ReasonText = info.Words;
         e.Skb = line.Field("skbaddr");
+        e.SocketAddress = line.Field("skaddr");
         (e.Verdict, e.VerdictText) = info.Cause switch
         {
             ResetCause.Application => (ResetVerdicts.Application, $"this host's application caused it: {info.Words}"),
@@ -138,12 +139,17 @@ public sealed class ResetTracker
         e.Skb = line.Field("skbaddr");
         e.Verdict = ResetVerdicts.Dropped;
         e.VerdictText = $"this host's kernel dropped a packet: {e.ReasonText}";
-        // kfree_skb carries no addresses: the flow is known only when the same skb just drew an RST here.
+        // kfree_skb carries no addresses: the flow is known only when the same skb just drew an RST here,
+        // or when the socket it was for (rx_sk, set once the kernel found one) sent an RST here. No other
+        // event prints a socket's address in text (inet_sock_set_state and tcp_receive_reset do not).
         TcpResetEvent? sameSkb = _recentSent.LastOrDefault(s => s.Skb == e.Skb && e.MonotonicSeconds - s.MonotonicSeconds < 0.01);
-        if (sameSkb is not null)
+        string? rxSocket = line.Field("rx_sk");
+        TcpResetEvent? sameSocket = sameSkb is null && rxSocket is not null && rxSocket.Trim('0').Length > 0
+            ? _recentSent.LastOrDefault(s => s.SocketAddress == rxSocket) : null;
+        if ((sameSkb ?? sameSocket) is TcpResetEvent flow)
         {
-            (e.LocalAddress, e.LocalPort, e.RemoteAddress, e.RemotePort) = (sameSkb.LocalAddress, sameSkb.LocalPort, sameSkb.RemoteAddress, sameSkb.RemotePort);
-            e.Note = "the segment that drew the RST sent at the same moment";
+            (e.LocalAddress, e.LocalPort, e.RemoteAddress, e.RemotePort) = (flow.LocalAddress, flow.LocalPort, flow.RemoteAddress, flow.RemotePort);
+            e.Note = sameSkb is not null ? "the segment that drew the RST sent at the same moment" : "for the socket that sent an RST here";
         }
         else if (e.Location?.StartsWith("tcp", StringComparison.Ordinal) != true)
             e.Note = "kfree_skb gives no addresses or protocol above IP: not necessarily TCP";

@@ -41,6 +41,8 @@ public sealed class TcpResetEvent
     public double MonotonicSeconds { get; set; }
     /// <summary>The event's skb, hashed as the kernel prints it: a drop of the same skb belongs to the same flow.</summary>
     internal string? Skb { get; set; }
+    /// <summary>Sent: the socket, hashed as the kernel prints it (all zero: none); a drop whose rx_sk is this socket belongs to its flow.</summary>
+    internal string? SocketAddress { get; set; }
 
     public string Flow => $"{LocalAddress}:{LocalPort} <-> {RemoteAddress}:{RemotePort}";
 }

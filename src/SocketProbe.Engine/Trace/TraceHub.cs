@@ -106,7 +106,7 @@ public static class TraceHub
         }
 
         /// <summary>CLOCK_MONOTONIC seconds at the lease's start.</summary>
-        public double StartSeconds { get; }
+        public double StartSeconds { get; private set; }
         public bool HasResetReason { get; }
 
         /// <summary>Events the ring overwrote since this lease began (some of them may have been this run's).</summary>
@@ -126,6 +126,20 @@ public static class TraceHub
             {
                 PullLocked(settle);
                 return Recent.Where(e => e.MonotonicSeconds >= StartSeconds).ToList();
+            }
+        }
+
+        /// <summary>
+        /// The events since the last take (or the lease's start), and the lease moves past them: a long
+        /// run (Watch-TcpConnection) holds the shared list to no more than one take's worth.
+        /// </summary>
+        public List<TcpResetEvent> TakeNew(bool settle)
+        {
+            lock (Lock)
+            {
+                List<TcpResetEvent> fresh = Take(settle);
+                if (fresh.Count > 0) StartSeconds = fresh.Max(e => e.MonotonicSeconds) + 1e-9;
+                return fresh;
             }
         }
 

@@ -54,6 +54,10 @@ public sealed class WatchTcpConnectionCommand : TargetCmdlet
     [Parameter]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>The kernel's account of each RST met (Linux, root): ResetSentByThisHost and ResetKernelReason.</summary>
+    [Parameter]
+    public SwitchParameter Trace { get; set; }
+
     protected override void BeginProcessing()
     {
         _request = new WatchRequest
@@ -79,6 +83,8 @@ public sealed class WatchTcpConnectionCommand : TargetCmdlet
             request.Tasks = Targets.Tasks;
             using Engine.Wire.ProbeWire? wire = StartProbeCapture(Capture);
             request.Wire = wire;
+            using Engine.Trace.ProbeTrace? kernel = StartProbeTrace(Trace);
+            request.KernelTrace = kernel;
             RunEngine(async (queue, logger, token) =>
             {
                 const string activity = "Watch-TcpConnection";
