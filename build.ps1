@@ -130,8 +130,12 @@ function Invoke-PesterFiles {
     $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; Failures = [Collections.Generic.List[string]]::new(); Files = [Collections.Generic.List[object]]::new() }
     if ($files.Count -eq 0) { return $total }
     $durationsFile = Join-Path $ResultsDir 'durations.json'
+    # Each file's seconds: this clone's last run, else the committed tests/durations.json (a clean
+    # clone's CI run would otherwise start the largest files first, not the longest).
     $known = @{}
-    if (Test-Path $durationsFile) { (Get-Content -Raw $durationsFile | ConvertFrom-Json).PSObject.Properties | ForEach-Object { $known[$_.Name] = [double]$_.Value } }
+    foreach ($seconds in (Join-Path $root 'tests/durations.json'), $durationsFile) {
+        if (Test-Path $seconds) { (Get-Content -Raw $seconds | ConvertFrom-Json).PSObject.Properties | ForEach-Object { $known[$_.Name] = [double]$_.Value } }
+    }
     # The queue: one "<order>.todo" file per test file, longest first (build/Invoke-PesterWorker.ps1 claims them in name order).
     $queue = Join-Path $ResultsDir "queue-$PID"
     Remove-Item -Recurse -Force $queue -ErrorAction Ignore
@@ -188,7 +192,7 @@ function Invoke-PesterFiles {
             foreach ($f in @($r.Failures)) { if ($f) { $total.Failures.Add("$(Split-Path -Leaf $r.Path) > $f") } }
             $total.Files.Add($r)
             $known[(Split-Path -Leaf $r.Path)] = $r.Seconds
-            Write-Host ("-- {0}: {1} passed, {2} failed in {3:N1} s" -f (Split-Path -Leaf $r.Path), $r.Passed, $r.Failed, $r.Seconds)
+            Write-Host ("-- {0}: {1} passed, {2} failed in {3:N1} s (CPU {4:N1} s)" -f (Split-Path -Leaf $r.Path), $r.Passed, $r.Failed, $r.Seconds, $r.CpuSeconds)
         }
         # A test file nobody claimed (every worker died first) is a failure too.
         foreach ($left in Get-ChildItem $queue -Filter '*.todo') { Write-Host "$(Get-Content $left) never ran" -ForegroundColor Red; $total.Failed++; $total.Failures.Add("$(Get-Content $left): never ran") }

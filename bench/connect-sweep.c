@@ -2,7 +2,9 @@
  * The C baseline for the prober's full sweep (DESIGN.md section 8): non-blocking connect(2)s to
  * every port of one loopback address, at most THROTTLE in flight, watched with one poll(2), each
  * result read from connect(2)'s errno or SO_ERROR, every socket closed. No output per port: it
- * prints one line, the sweep's own wall time (CLOCK_MONOTONIC around the loop) and the counts.
+ * prints one line, the sweep's own wall time (CLOCK_MONOTONIC around the loop), the counts, and
+ * the process's CPU time in the loop (getrusage: user and system ms; a busy machine stretches
+ * wall time more than CPU time).
  * Built by bench/ProberSweep.Bench.ps1 with gcc -O2 at bench time.
  * usage: connect-sweep ADDRESS FIRST LAST THROTTLE
  */
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +41,8 @@ int main(int argc, char **argv)
     struct pollfd *fds = calloc((size_t)throttle, sizeof *fds);
     int active = 0;
     struct timespec t0, t1;
+    struct rusage r0, r1;
+    getrusage(RUSAGE_SELF, &r0);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int port = first; port <= last || active > 0;)
     {
@@ -73,8 +78,11 @@ int main(int argc, char **argv)
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    getrusage(RUSAGE_SELF, &r1);
     double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
-    printf("%.1f ms open %ld refused %ld other %ld\n", ms, open_ports, refused, other);
+    double user = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) * 1e3 + (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e3;
+    double sys = (r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1e3 + (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e3;
+    printf("%.1f ms open %ld refused %ld other %ld user %.0f sys %.0f\n", ms, open_ports, refused, other, user, sys);
     free(fds);
     return 0;
 }

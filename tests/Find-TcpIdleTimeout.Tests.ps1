@@ -144,11 +144,7 @@ Describe 'Find-TcpIdleTimeout bad input' {
         @{ Case = '-ThrottleLimit 0'; Script = { Find-TcpIdleTimeout 127.0.0.1 -Port 80 -ThrottleLimit 0 }; Id = 'ParameterArgumentValidationError' }
     ) {
         param($Case, $Script, $Id)
-        $err = $null
-        try { & $Script } catch { $err = $_ }
-        $err | Should -Not -BeNullOrEmpty
-        $err.FullyQualifiedErrorId | Should -BeLike "$Id*"
-        $err.CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData' # validation attributes say InvalidData
+        Assert-BadInput $Script $Id
     }
 
     It 'a target without a port is a non-terminating error' {
@@ -264,18 +260,15 @@ Describe 'Find-TcpIdleTimeout behind a lab middlebox that forgets idle flows aft
 # Issue 23: our own side is never reported as the target (tests/lab/Watch-OwnSide.ps1, in a
 # namespace of the test's own with a one-port ephemeral range, and this child's own fd limit).
 Describe 'Find-TcpIdleTimeout never reports our own side as the target' -Skip:(-not $IsLinux) {
-    BeforeAll {
-        $script:NoNamespace = Get-NoNamespaceReason
-        if (-not $NoNamespace) { $script:Own = Invoke-LabScript -Name Watch-OwnSide.ps1 -Arguments Find }
-    }
+    BeforeAll { $script:Own = Invoke-OwnLabScript -Name Watch-OwnSide.ps1 -Arguments Find }
 
     It 'ran its namespace script' {
-        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
         $Own.Exit | Should -Be 0 -Because $Own.Why
     }
 
     It 'a TCP self-connect (nothing listens, one ephemeral port) is LocalError, never None (alive)' {
-        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
         $answer = @($Own.Report.SelfConnect | Where-Object Kind)
         $rows = @($Own.Report.SelfConnect | Where-Object Verdict)
         $answer.Count | Should -Be 1 -Because $Own.Why
@@ -287,7 +280,7 @@ Describe 'Find-TcpIdleTimeout never reports our own side as the target' -Skip:(-
     }
 
     It 'a descriptor limit that never clears is EMFILE, LocalError, not ENFILE ("in system") nor the target''s' {
-        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
         $Own.Report.Hogs | Should -BeGreaterThan 0 -Because $Own.Why
         $answer = @($Own.Report.Emfile | Where-Object Kind)
         $rows = @($Own.Report.Emfile | Where-Object Verdict)

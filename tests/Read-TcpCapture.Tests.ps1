@@ -2,6 +2,8 @@
 # scenarios that made them; per-connection packet counts, flags and times agree with tshark's own dissection.
 # tcpdump and tshark come from apt (.ci/run installs both); in CI a missing one fails, elsewhere it skips.
 BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    $script:AllNames = @([SocketProbe.Engine.ScenarioCatalog]::Names)
     # The scenarios run once (one matrix, both families) and what each must read back as: the expected
     # ResetBy is the data of this test, never taken from the run. ServerIdleClose is left out: its
     # 200 ms idle is below the 1 s the verdict calls idle, so its wire reads as AcceptThenClose (xunit
@@ -106,6 +108,42 @@ Describe 'Read-TcpCapture on the scenarios'' own captures (-PcapPath)' -Skip:(-n
         $capture = @($Rows | Where-Object { $_.Scenario -eq 'AcceptThenReset' -and $_.AddressFamily -eq 'IPv4' -and $_.Actor -eq 'Wire' -and $_.Note -match '^\d' })
         ($refused.Segments.Operation -join ' ') | Should -Be ($capture.Operation -join ' ')
         ($refused.Segments.Note -replace ',.*$' -join '|') | Should -Be ($capture.Note -replace ',.*$' -join '|')
+    }
+}
+
+Describe 'Every catalogue scenario reads back as itself, or as a scenario the wire cannot tell from it' -Skip:(-not $IsLinux) {
+    BeforeAll {
+        if ($CannotCapture) { return }
+        # The scenarios the run above left out, in one more matrix run (both families) and file of their own.
+        $others = @([SocketProbe.Engine.ScenarioCatalog]::Names | Where-Object { $_ -notin $Expected.Name })
+        $file = Join-Path $TestDrive 'others.pcapng'
+        $otherRows = @(Get-SocketErrorMatrix -Scenario $others -AddressFamily Any -PcapPath $file)
+        $script:AllRows = @($script:Rows) + $otherRows
+        $script:AllOf = @{} + $ScenarioOf
+        foreach ($row in $otherRows | Where-Object Actor -EQ 'Wire') {
+            if ($row.Note -match '^(\S+) > (\S+): (seq|length)') { $AllOf[(Get-ConnectionKey $Matches[1] $Matches[2])] = $row.Scenario }
+        }
+        $script:AllRead = @($Read) + @(Read-TcpCapture -LiteralPath $file)
+        $script:NotOnTheWire = [SocketProbe.Engine.Capture.WireLookAlikes]::NotOnTheWire
+    }
+
+    It '<_>' -ForEach $AllNames {
+        if ($CannotCapture) { Set-ItResult -Skipped -Because $CannotCapture; return }
+        $name = $_
+        $ran = @($AllRows | Where-Object { $_.Scenario -eq $name -and $_.Result -ne 'Skipped' })
+        if ($ran.Count -eq 0) { Set-ItResult -Skipped -Because "$name did not run here: $(@($AllRows | Where-Object Scenario -EQ $name)[0].Note)"; return }
+        $mine = @($AllRead | Where-Object { $AllOf[(Get-RecordKey $_)] -eq $name })
+        # What each of its connections read back as, and what that reading says looks the same.
+        $readings = @($mine | ForEach-Object { "$($_.AddressFamily) $($_.ConnState) $($_.History): $($_.Scenario) [$($_.SameOnTheWire)]" })
+        $claimed = @($mine | Where-Object { $_.Scenario -eq $name -or @("$($_.SameOnTheWire)" -split ', ') -contains $name })
+        if ($NotOnTheWire.ContainsKey($name)) {
+            $claimed | Should -BeNullOrEmpty -Because "$name is listed as not on the wire ($($NotOnTheWire[$name])), so no connection may read back as it: $($readings -join '; ')"
+            return
+        }
+        $mine.Count | Should -BeGreaterThan 0 -Because "$name ran and its connections were captured"
+        foreach ($family in 'IPv4', 'IPv6') {
+            @($claimed | Where-Object AddressFamily -EQ $family).Count | Should -BeGreaterThan 0 -Because "one of $name's $family connections must read back as $name or name it as the same on the wire: $($readings -join '; ')"
+        }
     }
 }
 

@@ -126,41 +126,23 @@ Describe 'Test-TcpRefused -ComputerName: forwarded to Test-TcpEndpoint for this 
     }
 }
 
-Describe 'Test-TcpRefused loopback connect-phase scenarios (Linux)' -Skip:(-not $IsLinux) {
-    It '<Scenario> over <Family>: <Expect>' -TestCases @(
-        foreach ($family in 'IPv4', 'IPv6') {
-            @{ Scenario = 'AcceptQueueFull'; Family = $family; Expect = 'Success,Success,Error ETIMEDOUT' }
-            @{ Scenario = 'ResetBeforeAccept'; Family = $family; Expect = 'Success,Success,Success,Error ECONNRESET' }
-        }
+Describe 'Test-TcpRefused -Scenario is a front door to the catalogue (Linux)' -Skip:(-not $IsLinux) {
+    # Each scenario's steps are checked against its documented Linux expectations once, for every
+    # scenario, in Scenarios.Tests.ps1 (driven by the catalogue). Here: the front door runs the
+    # catalogue's scenario, in the family asked for, and its calls are the documented ones.
+    It '<Scenario> over <Family> through Test-TcpRefused: the scenario''s own rows, every call Matches' -TestCases @(
+        @{ Scenario = 'ResetBeforeAccept'; Family = 'IPv4' }
+        @{ Scenario = 'AcceptThenReset'; Family = 'IPv6' }
     ) {
-        param($Scenario, $Family, $Expect)
+        param($Scenario, $Family)
         $o = @(Test-TcpRefused -Scenario $Scenario -AddressFamily $Family | Where-Object Actor -NE 'Kernel')
-        (($o | ForEach-Object { "$($_.Result) $($_.ErrnoName)".Trim() }) -join ',') | Should -Be $Expect
-        $o | ForEach-Object { $_.Matches | Should -BeTrue -Because "step $($_.Step) is documented for Linux" }
-    }
-
-    # After the handshake: what the client of a server that resets, closes, stays silent or restarts really sees.
-    It '<Scenario> over <Family>: <Expect>' -TestCases @(
-        foreach ($family in 'IPv4', 'IPv6') {
-            @{ Scenario = 'AcceptThenReset'; Family = $family
-                Expect = '1 Client Connect Success; 2 Peer Accept Success; 3 Peer Close Success; 4 Client Receive Error ECONNRESET; 5 Client Send Error EPIPE' }
-            @{ Scenario = 'AcceptThenClose'; Family = $family
-                Expect = '1 Client Connect Success; 2 Peer Accept Success; 3 Peer Close Success; 4 Client Receive EndOfStream; 5 Client Send Success; 6 Client Send Error EPIPE' }
-            @{ Scenario = 'AcceptThenSilent'; Family = $family
-                Expect = '1 Client Connect Success; 2 Peer Accept Success; 3 Client Send Success; 4 Client Receive TimedOut' }
-            @{ Scenario = 'ListenerClosedWithQueue'; Family = $family
-                Expect = '1 Client Connect Success; 2 Client Connect Success; 3 Peer Close Success; 4 Client Receive Error ECONNRESET; 5 Client Send Error EPIPE; 6 Client Receive Error ECONNRESET; 7 Client Send Error EPIPE' }
-        }
-    ) {
-        param($Scenario, $Family, $Expect)
-        # The run's own rows; the counters row that ends it (Actor Kernel) is Get-TcpCounter.Tests.ps1's to check.
-        $o = @(Test-TcpRefused -Scenario $Scenario -AddressFamily $Family | Where-Object Actor -NE 'Kernel')
-        (($o | ForEach-Object { "$($_.Step) $($_.Actor) $($_.Operation) $($_.Result) $($_.ErrnoName)".Trim() }) -join '; ') | Should -Be $Expect
+        $o.Count | Should -BeGreaterThan 0
         $o.Scenario | Sort-Object -Unique | Should -Be $Scenario
         $o.AddressFamily | Sort-Object -Unique | Should -Be $Family
         $o | ForEach-Object { $_.Expected | Should -Not -BeNullOrEmpty; $_.Matches | Should -BeTrue -Because "step $($_.Step) is documented for Linux" }
     }
 
+    # After the handshake: what the client of a server that resets, closes or stays silent really sees.
     It 'AcceptThenSilent: the silent read is ended by our own bound, with no errno' {
         $read = Test-TcpRefused -Scenario AcceptThenSilent | Where-Object Step -EQ 4
         $read.Errno | Should -BeNullOrEmpty

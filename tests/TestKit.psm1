@@ -400,6 +400,27 @@ function Invoke-LabScript {
     Wait-LabScript (Start-LabScript -Name $Name -Arguments $Arguments -Unshare $Unshare -Prefix $Prefix) -AsHashtable:$AsHashtable
 }
 
+function Assert-BadInput {
+    # A bad-input case: the script fails with an ErrorRecord whose id begins with $Id and whose
+    # category says the input was invalid (validation attributes say InvalidData).
+    param([Parameter(Mandatory)][scriptblock] $Script, [Parameter(Mandatory)][string] $Id)
+    $err = $null
+    try { & $Script } catch { $err = $_ }
+    $err | Should -Not -BeNullOrEmpty -Because "$Script must fail"
+    $err.FullyQualifiedErrorId | Should -BeLike "$Id*"
+    $err.CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData'
+}
+
+function Invoke-OwnLabScript {
+    # Invoke-LabScript in a namespace of the test's own, or, where none may be made here, only
+    # the reason (Skip): every test of the result skips with it (Skip-WithoutOwnLab).
+    param([Parameter(Mandatory)][string] $Name, [string[]] $Arguments = @())
+    $why = Get-NoNamespaceReason
+    if ($why) { return [pscustomobject]@{ Skip = $why } }
+    $lab = Invoke-LabScript -Name $Name -Arguments $Arguments
+    $lab | Add-Member -NotePropertyName Skip -NotePropertyValue $null -PassThru
+}
+
 function Select-SocketCall {
     # The rows that are socket calls (only they carry Expected and Matches); faults, signals,
     # process ends, segments and counters are not.

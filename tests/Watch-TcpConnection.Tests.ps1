@@ -147,11 +147,7 @@ Describe 'Watch-TcpConnection bad input' {
         @{ Case = 'a negative keepalive idle'; Script = { Watch-TcpConnection 127.0.0.1 -Port 80 -KeepAliveIdleSeconds -5 }; Id = 'ParameterArgumentValidationError' }
     ) {
         param($Case, $Script, $Id)
-        $err = $null
-        try { & $Script } catch { $err = $_ }
-        $err | Should -Not -BeNullOrEmpty
-        $err.FullyQualifiedErrorId | Should -BeLike "$Id*"
-        $err.CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData' # validation attributes say InvalidData
+        Assert-BadInput $Script $Id
     }
 
     It 'a malformed target is a non-terminating error and the others still run' {
@@ -189,18 +185,15 @@ Describe 'Stopping Watch-TcpConnection midway (Ctrl+C)' -Skip:(-not $IsLinux) {
 # Issue 23: our own side is never reported as the target. Run in a namespace of the test's own
 # (a one-port ephemeral range) and with this child's own descriptor limit: tests/lab/Watch-OwnSide.ps1.
 Describe 'Watch-TcpConnection never reports our own side as the target' -Skip:(-not $IsLinux) {
-    BeforeAll {
-        $script:NoNamespace = Get-NoNamespaceReason
-        if (-not $NoNamespace) { $script:Own = Invoke-LabScript -Name Watch-OwnSide.ps1 -Arguments Watch }
-    }
+    BeforeAll { $script:Own = Invoke-OwnLabScript -Name Watch-OwnSide.ps1 -Arguments Watch }
 
     It 'ran its namespace script' {
-        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
         $Own.Exit | Should -Be 0 -Because $Own.Why
     }
 
     It 'a TCP self-connect (nothing listens, one ephemeral port) is LocalError, never Alive with its own echo' {
-        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
         $r = @($Own.Report.SelfConnect)
         $r.Count | Should -Be 1 -Because $Own.Why
         $r[0].Fate | Should -Be 'LocalError'
@@ -210,7 +203,7 @@ Describe 'Watch-TcpConnection never reports our own side as the target' -Skip:(-
     }
 
     It 'a descriptor limit that never clears is EMFILE, LocalError, not ENFILE ("in system") nor the target''s' {
-        if ($NoNamespace) { Set-ItResult -Skipped -Because $NoNamespace; return }
+        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
         $Own.Report.Hogs | Should -BeGreaterThan 0 -Because $Own.Why
         $r = @($Own.Report.Emfile)
         $r.Count | Should -Be 1

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 
 namespace SocketProbe.Engine;
 
@@ -19,6 +20,16 @@ public sealed class LoopbackPair : IDisposable
 
     public Socket Client { get; }
     public Socket Peer { get; }
+
+    /// <summary>A scenario's pair: on the loopback of the run's family, within its call bound, logged.</summary>
+    public static async Task<LoopbackPair> OpenAsync(ScenarioContext context,
+        Action<Socket>? configureListener = null, Action<Socket>? configureClient = null)
+    {
+        LoopbackPair pair = await OpenAsync(Loopback.For(context.Request.AddressFamily), context.Request.CallTimeoutMs,
+            context.Cancellation, configureListener, configureClient).ConfigureAwait(false);
+        context.Logger.LogInformation("Connected {Client} -> {Peer} on loopback", pair.Client.LocalEndPoint, pair.Client.RemoteEndPoint);
+        return pair;
+    }
 
     /// <param name="configureListener">Runs before listen(): options the accepted socket inherits (SO_RCVBUF must be set before the SYN for the window scale).</param>
     /// <param name="configureClient">Runs before connect().</param>

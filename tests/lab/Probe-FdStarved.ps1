@@ -19,6 +19,22 @@ $out.Spare = $open
 $out.Tight = @(& $pick (Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Ports -ThrottleLimit 200 -TimeoutMs 5000 -WarningAction SilentlyContinue))
 
 # Every spare descriptor held by sockets of our own, for 200 ms per attempt: the limit never clears.
+# With no descriptor free .NET cannot start a thread (its new thread needs a pipe: pipe2 EMFILE,
+# Thread.Start throws OutOfMemoryException), and the thread pool does not catch that when it adds a
+# worker (PortableThreadPool.WorkerThread.MaybeAddWorkingWorker, from ThreadPoolWorkQueue.Dispatch):
+# the process dies "Out of memory." (exit 134) whenever the hogs' probes need one more pool thread
+# than exists, as under load. So the pool's workers are started now, while descriptors are free: a
+# pool thread waits in the barrier until all of them run (SetMinThreads: no injection delay). Idle,
+# they last 20 s (the pool's thread timeout), far longer than the hogs below.
+$poolThreads = 8
+$min = $minIo = 0
+[Threading.ThreadPool]::GetMinThreads([ref] $min, [ref] $minIo)
+$null = [Threading.ThreadPool]::SetMinThreads([Math]::Max($min, $poolThreads), $minIo)
+$barrier = [Threading.Barrier]::new($poolThreads)
+$arrive = [Delegate]::CreateDelegate([Action], $barrier, 'SignalAndWait')
+if (-not [Threading.Tasks.Task]::WaitAll([Threading.Tasks.Task[]] @(1..$poolThreads | ForEach-Object { [Threading.Tasks.Task]::Run($arrive) }), 10000)) {
+    throw "the thread pool did not start $poolThreads threads in 10 s"
+}
 $hogs = [Collections.Generic.List[Net.Sockets.Socket]]::new()
 try { while ($hogs.Count -lt 1000) { $hogs.Add([Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')) } } catch { }
 try {

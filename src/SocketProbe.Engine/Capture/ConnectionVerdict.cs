@@ -38,6 +38,8 @@ internal static class ConnectionVerdict
         record.Fate = Fate(c, state);
         record.EndPhase = Phase(c, record);
         record.Scenario = Scenario(c, record);
+        var alike = WireLookAlikes.Of(record.Scenario);
+        record.SameOnTheWire = alike.Count == 0 ? null : string.Join(", ", alike);
         Explain(c, record);
         return record;
     }
@@ -123,6 +125,9 @@ internal static class ConnectionVerdict
             if (c.OrigDataBeforeEnd) return "PeerKilledWithUnreadData";
             return "PeerAbort";
         }
+        // The client closed, the server wrote later, and the client's RST answered it: the client's
+        // orphan socket was gone (FIN_WAIT2 timed out) while the server's sat in CLOSE_WAIT.
+        if (r.ResetBy == "Client" && c.RespDataAfterOrigFin && c.OrigFinNs >= 0 && c.OrigFinNs < c.FirstRstNs) return "CloseWaitPileUp";
         if (r.ResetBy == "Client") return c.HadDataBeforeEnd ? null : "ResetBeforeAccept";
         if (r.Fate is "Closed" or "HalfClosed")
         {

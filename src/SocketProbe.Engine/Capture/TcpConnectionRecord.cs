@@ -47,6 +47,8 @@ public sealed class TcpConnectionRecord
     public string? IcmpErrors { get; set; }
     /// <summary>The catalogue scenario that reproduces this ending (Invoke-SocketScenario -Name); empty for a normal one.</summary>
     public string? Scenario { get; set; }
+    /// <summary>Other catalogue scenarios whose connections end the same way on the wire (a capture cannot tell them apart).</summary>
+    public string? SameOnTheWire { get; set; }
     /// <summary>What the client's application saw: an errno name (ECONNRESET …), EndOfStream, or nothing.</summary>
     public string? ClientSaw { get; set; }
     /// <summary>What the server's application saw.</summary>

@@ -42,28 +42,52 @@ internal static class LabSteps
     }
 
     /// <summary>
-    /// Step 1 of the established-connection lab scenarios: a peer process on the peer host, the
-    /// client connected to it. Null when the connect failed (then the scenario has nothing more to show).
+    /// Step 1 of the established-connection lab scenarios: a peer process on the peer host, and a
+    /// new client (from the lab's client host; TCP_USER_TIMEOUT set first when <paramref name="userTimeout"/>,
+    /// for the scenarios whose unacknowledged write must end) connected to it. Null when the connect
+    /// failed (its row says why; the scenario has nothing more to show).
     /// </summary>
-    public static async Task<PeerProcess?> ConnectToPeerAsync(ScenarioContext context, ScenarioStep connect, Socket client, LabNetwork lab)
+    public static async Task<PeerConnection?> ConnectToPeerAsync(ScenarioContext context, ScenarioStep connect, LabNetwork lab, bool userTimeout = false)
     {
-        var (peer, port) = await StartPeerAsync(context, lab).ConfigureAwait(false);
+        Socket client = NewClient(context, lab);
+        PeerProcess? peer = null;
         try
         {
+            if (userTimeout) SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
+            int port;
+            (peer, port) = await StartPeerAsync(context, lab).ConfigureAwait(false);
             var connected = await ConnectAsync(context, connect, client, PeerHost(context), port).ConfigureAwait(false);
             if (connected.Result != Results.Success)
             {
                 peer.Dispose();
+                client.Dispose();
                 return null;
             }
             await peer.ExpectAsync("ACCEPTED", 5_000, context.Cancellation).ConfigureAwait(false);
-            return peer;
+            return new PeerConnection(client, peer, PeerHost(context));
         }
         catch
         {
-            peer.Dispose();
+            peer?.Dispose();
+            client.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The host crash: nft drops every packet to and from the peer host.</summary>
+    public static Observation SilenceHost(ScenarioContext context, ScenarioStep step, LabNetwork lab, IPAddress host) =>
+        Fault(context, step, $"nft drops every packet to and from {host}", () => lab.Silence(host));
+
+    /// <summary>
+    /// The connect-time lab scenarios' one call: a client from the lab's client host, its SYN
+    /// retries bounded (TCP_SYNCNT), connects to <paramref name="host"/> (port 7: the fault answers before any listener could).
+    /// </summary>
+    public static async Task<Observation> ConnectWithSynRetriesAsync(ScenarioContext context, ScenarioStep step, IPAddress host)
+    {
+        using var client = new Socket(host.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        LabNetwork.BindClient(client);
+        SocketOptions.SynRetries(client, context.Request.SynRetries, context.Logger);
+        return await ConnectAsync(context, step, client, host, 7).ConfigureAwait(false);
     }
 
     public static Task<Observation> ConnectAsync(ScenarioContext context, ScenarioStep step, Socket client, IPAddress address, int port) =>
@@ -155,5 +179,27 @@ internal static class LabSteps
             await Task.Delay(10, cancellation).ConfigureAwait(false);
         }
         return true;
+    }
+}
+
+/// <summary>An established lab connection: the client, the peer process at the far end, the peer host's address.</summary>
+internal sealed class PeerConnection : IDisposable
+{
+    public PeerConnection(Socket client, PeerProcess peer, IPAddress host)
+    {
+        Client = client;
+        Peer = peer;
+        Host = host;
+    }
+
+    public Socket Client { get; }
+    public PeerProcess Peer { get; }
+    public IPAddress Host { get; }
+
+    /// <summary>The peer process first, then the client (as the scenarios' own usings did).</summary>
+    public void Dispose()
+    {
+        Peer.Dispose();
+        Client.Dispose();
     }
 }

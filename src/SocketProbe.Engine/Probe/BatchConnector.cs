@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.CompilerServices;
 using SocketProbe.Engine.Errors;
 
 namespace SocketProbe.Engine.Probe;
@@ -9,6 +10,9 @@ namespace SocketProbe.Engine.Probe;
 /// descriptors, each result read from connect(2)'s errno or SO_ERROR. Owned by the one thread that
 /// runs its lane. An attempt our own side failed (a local limit, a self-connect) goes on in the
 /// <see cref="SocketConnector"/>, which backs off and retries within what is left of its bound.
+/// The methods run per attempt here, in <see cref="ConnectBatch"/> and <see cref="ProbeRound"/> are compiled
+/// optimized at their first call (AggressiveOptimization): a sweep is usually its process's only one, and
+/// tiering ran its first ~150 ms of a 65,535-port sweep unoptimized, then recompiled (bench/results/prober-sweep.md).
 /// </summary>
 internal sealed class BatchConnector : IProbeConnector
 {
@@ -22,8 +26,9 @@ internal sealed class BatchConnector : IProbeConnector
     // Throttle slots this lane holds: one per connect in flight, and those kept for the next attempts
     // (a refused loopback connect ends within its own call: one slot serves the whole sweep).
     private int _held;
-    private IPAddress? _lastLocal;
-    private string? _lastLocalText;
+    private readonly LocalAddressText _localText = new();
+    // The reading of the last errno seen: a sweep's refusals share one (no lookups per result).
+    private SocketFailure _lastFailure;
 
     public BatchConnector(ProbeRound round, SocketConnector retries)
     {
@@ -34,8 +39,7 @@ internal sealed class BatchConnector : IProbeConnector
         _inFlight = new ProbeAttempt?[capacity];
         _free = new Stack<int>(Enumerable.Range(0, capacity).Reverse());
         _bound = (long)(round.Request.TimeoutMs * (double)Stopwatch.Frequency / 1000);
-        _ended = done => Finish(Take(done), done, expired: false);
-        _expired = done => Finish(Take(done), done, expired: true);
+        (_ended, _expired) = (Ended, Expired);
     }
 
     /// <summary>True where the batch serves: a plain connect sweep on Linux (-ReadMs and binding first take the Socket path).</summary>
@@ -44,6 +48,7 @@ internal sealed class BatchConnector : IProbeConnector
 
     public int Active => _batch.Active;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TakeSlot()
     {
         if (_batch.Active < _held) return true;
@@ -64,6 +69,7 @@ internal sealed class BatchConnector : IProbeConnector
         _round.Throttle.Release(spare);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Start(ProbeAttempt attempt)
     {
         int index = _free.Pop();
@@ -81,6 +87,13 @@ internal sealed class BatchConnector : IProbeConnector
 
     public void Wait(int waitMs) => _batch.Wait(waitMs, Stopwatch.GetTimestamp(), _ended, _expired);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Ended(ConnectBatch.Done done) => Finish(Take(done), done, expired: false);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Expired(ConnectBatch.Done done) => Finish(Take(done), done, expired: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ProbeAttempt Take(ConnectBatch.Done done)
     {
         ProbeAttempt attempt = _inFlight[done.Slot]!;
@@ -89,22 +102,22 @@ internal sealed class BatchConnector : IProbeConnector
         return attempt;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Finish(ProbeAttempt attempt, ConnectBatch.Done done, bool expired)
     {
         ProbeResult result = attempt.Result;
         result.ConnectMs = Stopwatch.GetElapsedTime(attempt.Started, done.At).TotalMilliseconds;
-        IPEndPoint? local = done.Fd >= 0 ? ConnectBatch.LocalEndPoint(done.Fd) : null;
-        ProbeClose.Fd(done.Fd, _round.Request.Abort);
-        if (local is not null && !local.Address.Equals(_lastLocal))
-        {
-            // One string for the source address the sweep's attempts share (not one per result).
-            (_lastLocal, _lastLocalText) = (local.Address, local.Address.ToString());
-        }
-        result.LocalAddress = local is null ? null : _lastLocalText;
-        result.LocalPort = local?.Port;
+        Span<byte> address = stackalloc byte[16];
+        int port = 0;
+        uint scope = 0;
+        int length = done.Fd >= 0 ? ConnectBatch.LocalName(done.Fd, address, out port, out scope) : 0;
+        // A connect the kernel failed left a closed socket: nothing to read or reset before close(2).
+        ProbeClose.Fd(done.Fd, _round.Request.Abort, mayBeConnected: expired || done.Errno == 0);
+        if (length > 0) (result.LocalAddress, result.LocalPort) = (_localText.Of(address[..length], scope), port);
         if (expired) ProbeClassifier.TimedOut(result, _round.Request.TimeoutMs);
-        else if (done.Errno == 0) ProbeClassifier.Connected(result, attempt.Endpoint!, local);
-        else ProbeClassifier.Failed(result, SocketFailure.OfErrno(done.Errno));
+        else if (done.Errno == 0)
+            ProbeClassifier.Connected(result, attempt.Endpoint!, length > 0 ? new IPEndPoint(ConnectBatch.AddressOf(address[..length], scope), port) : null);
+        else ProbeClassifier.Failed(result, FailureOf(done.Errno));
         if (result.Kind == ProbeOutcome.LocalError)
         {
             // Our own side failed, not the target: the Socket path backs off and retries, and takes
@@ -114,6 +127,12 @@ internal sealed class BatchConnector : IProbeConnector
             return;
         }
         _round.Finished(attempt);
+    }
+
+    private SocketFailure FailureOf(int errno)
+    {
+        if (_lastFailure.Errno != errno || _lastFailure.Message is null) _lastFailure = SocketFailure.OfErrno(errno);
+        return _lastFailure;
     }
 
     /// <summary>Closes whatever is still in flight and gives back every throttle slot this lane holds.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using static SocketProbe.Engine.Native.Libc;
 
@@ -66,6 +67,7 @@ internal sealed unsafe class ConnectBatch : IDisposable
     /// a Stopwatch timestamp), or -1 with <paramref name="done"/> set when it ended at once: errno of
     /// socket(2) (Fd -1: nothing was sent) or of connect(2) (0: connected at once).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Start(int slot, IPEndPoint endpoint, long deadline, out Done done)
     {
         done = default;
@@ -98,6 +100,7 @@ internal sealed unsafe class ConnectBatch : IDisposable
     /// hands each ended one to <paramref name="ended"/> (errno from SO_ERROR), and each one past its
     /// deadline to <paramref name="expired"/> (its descriptor still open). Both leave the batch.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Wait(int timeoutMs, long now, Action<Done> ended, Action<Done> expired)
     {
         if (_active == 0) return;
@@ -132,6 +135,7 @@ internal sealed unsafe class ConnectBatch : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Remove(int i)
     {
         _active--;
@@ -140,23 +144,39 @@ internal sealed unsafe class ConnectBatch : IDisposable
         _deadlines[i] = _deadlines[_active];
     }
 
-    /// <summary>The kernel's local endpoint of <paramref name="fd"/> (getsockname), or null when it has none (port 0).</summary>
-    public static IPEndPoint? LocalEndPoint(int fd)
+    /// <summary>
+    /// The kernel's local address of <paramref name="fd"/> (getsockname), raw: its bytes into
+    /// <paramref name="address"/> (at least 16), their count (4 or 16) returned, with the port and the
+    /// IPv6 scope; 0 when it has none (port 0). Raw, so a sweep allocates nothing per attempt for it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int LocalName(int fd, Span<byte> address, out int port, out uint scope)
     {
-        byte* address = stackalloc byte[28];
+        (port, scope) = (0, 0);
+        byte* name = stackalloc byte[28];
         uint length = 28;
-        if (getsockname(fd, address, &length) != 0 || length < 8) return null;
-        int port = address[2] << 8 | address[3];
-        if (port == 0) return null;
-        ushort family = *(ushort*)address;
-        if (family == AF_INET) return new IPEndPoint(new IPAddress(new ReadOnlySpan<byte>(address + 4, 4)), port);
+        if (getsockname(fd, name, &length) != 0 || length < 8) return 0;
+        int namePort = name[2] << 8 | name[3];
+        if (namePort == 0) return 0;
+        ushort family = *(ushort*)name;
+        if (family == AF_INET)
+        {
+            new ReadOnlySpan<byte>(name + 4, 4).CopyTo(address);
+            port = namePort;
+            return 4;
+        }
         if (family == AF_INET6 && length >= 24)
         {
-            uint scope = length >= 28 ? *(uint*)(address + 24) : 0;
-            return new IPEndPoint(new IPAddress(new ReadOnlySpan<byte>(address + 8, 16), scope), port);
+            new ReadOnlySpan<byte>(name + 8, 16).CopyTo(address);
+            (port, scope) = (namePort, length >= 28 ? *(uint*)(name + 24) : 0);
+            return 16;
         }
-        return null;
+        return 0;
     }
+
+    /// <summary>An IPv4 (4 bytes) or IPv6 (16 bytes, with its scope) address.</summary>
+    public static IPAddress AddressOf(ReadOnlySpan<byte> address, uint scope) =>
+        address.Length == 4 ? new IPAddress(address) : new IPAddress(address, scope);
 
     /// <summary>Close a descriptor handed out by <see cref="Start"/> or <see cref="Done"/>.</summary>
     public static void Release(int fd)
@@ -164,6 +184,7 @@ internal sealed unsafe class ConnectBatch : IDisposable
         if (fd >= 0) close(fd);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static uint Write(IPEndPoint endpoint, byte* address)
     {
         new Span<byte>(address, 28).Clear();

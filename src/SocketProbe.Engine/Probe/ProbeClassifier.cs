@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using SocketProbe.Engine.Errors;
 
 namespace SocketProbe.Engine.Probe;
@@ -62,6 +63,7 @@ public static class ProbeClassifier
     }
 
     /// <summary>A failed call's codes (<see cref="SocketFailure"/>), and with <paramref name="classify"/> the outcome they mean.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Failed(ProbeResult result, SocketFailure failure, bool classify = true)
     {
         if (classify) (result.Kind, result.Reason) = Classify(failure.Error);

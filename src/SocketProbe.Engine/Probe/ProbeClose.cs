@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using SocketProbe.Engine.Native;
 
 namespace SocketProbe.Engine.Probe;
@@ -40,16 +41,20 @@ internal readonly struct ProbeClose : IDisposable
         }
     }
 
-    /// <summary>The batch path's descriptor (non-blocking, Linux): the same, with recv(2) and setsockopt(2).</summary>
-    public static unsafe void Fd(int fd, bool abort)
+    /// <summary>
+    /// The batch path's descriptor (non-blocking, Linux): the same, with recv(2) and setsockopt(2), where the
+    /// socket may be connected; a connect the kernel failed left nothing to read or reset: close(2) alone.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Fd(int fd, bool abort, bool mayBeConnected)
     {
         if (fd < 0) return;
-        if (abort)
+        if (mayBeConnected && abort)
         {
             int* linger = stackalloc int[2] { 1, 0 }; // struct linger { l_onoff = 1, l_linger = 0 }
             Libc.setsockopt(fd, 1 /* SOL_SOCKET */, 13 /* SO_LINGER */, linger, 8);
         }
-        else
+        else if (mayBeConnected)
         {
             byte* sink = stackalloc byte[4096];
             // Non-blocking: returns at once with -1 (EAGAIN), 0 (FIN) or what had arrived.

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -20,6 +21,10 @@ public static class ProbeHealth
     /// <summary>The status line of an HTTP/1.x response (RFC 9112 section 4).</summary>
     private static readonly Regex HttpStatusLine = new(@"\AHTTP/1\.[01] ([1-9][0-9]{2})[ \r\n]", RegexOptions.CultureInvariant);
 
+    /// <summary>"the connect ended Refused" and the like, one string per outcome (a sweep of closed ports judges thousands).</summary>
+    private static readonly string[] EndedText =
+        Enum.GetValues<ProbeOutcome>().Select(outcome => $"the connect ended {outcome}").ToArray();
+
     /// <summary>True when <paramref name="send"/> starts with an HTTP/1.x request line.</summary>
     public static bool IsHttpRequest(byte[]? send) =>
         send is { Length: > 0 } && HttpRequestLine.IsMatch(Encoding.ASCII.GetString(send, 0, Math.Min(send.Length, 2048)));
@@ -35,12 +40,13 @@ public static class ProbeHealth
     /// The verdict of one attempt and, when not healthy, why (null when healthy). Without -ReadMs
     /// only the handshake is judged; with it, what the server did after.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (bool Healthy, string? Why) Judge(ProbeResult result, bool sent, bool expecting)
     {
         if (result.Kind != ProbeOutcome.Open)
             return (false, result.After is AfterConnectKind.Closed or AfterConnectKind.Reset
                 ? $"the server {(result.After == AfterConnectKind.Reset ? "reset" : "closed")} the connection before answering"
-                : $"the connect ended {result.Kind}");
+                : EndedText[(int)result.Kind]);
         if (result.After is null) return (true, null);
         if (result.After == AfterConnectKind.Silent)
             return sent ? (false, "no answer to -Send within -ReadMs")

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using SocketProbe.Engine.Errors;
 
@@ -11,7 +12,7 @@ namespace SocketProbe.Engine.Probe;
 /// order while fewer than the reorder window wait to be handed on, lets the lanes start them in that
 /// order under the throttle, hands each result on once it and every one before it are in, and on
 /// any exit (the end, Ctrl+C, a failing sink) leaves no attempt running. It runs on a thread of its
-/// own, which is also the first lane; a large batch sweep gets a second lane on a second thread,
+/// own, which is also the first lane; a large batch sweep on a machine with a spare core gets a second lane on a second thread,
 /// each with its own poll(2) batch, both taking the next attempt from the same sequence.
 /// </summary>
 internal sealed class ProbeRound
@@ -95,6 +96,7 @@ internal sealed class ProbeRound
     }
 
     /// <summary>A connector's attempt is over (its slot given back): log it, and let it be handed on.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Finished(ProbeAttempt attempt)
     {
         if (attempt.Error is null)
@@ -116,6 +118,7 @@ internal sealed class ProbeRound
     /// <summary>Wait up to <paramref name="waitMs"/> for an attempt to end off the scheduler's thread.</summary>
     public void WaitForProgress(int waitMs) => _progress.Wait(waitMs, Token);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Schedule(Task<Resolution>[] resolutions, Action<ProbeResult> sink)
     {
         t_scheduling = this;
@@ -184,6 +187,7 @@ internal sealed class ProbeRound
     }
 
     /// <summary>Hands on every finished attempt at the head, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool EmitReady(Action<ProbeResult> sink)
     {
         bool any = false;
@@ -204,6 +208,7 @@ internal sealed class ProbeRound
     private bool Claimable() => Volatile.Read(ref _claimed) < Volatile.Read(ref _produced);
 
     /// <summary>The next attempt in output order that no lane has taken yet.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ProbeAttempt? Claim()
     {
         while (true)
@@ -259,7 +264,7 @@ internal sealed class ProbeRound
     private Thread? StartSecondLane(SocketConnector sockets)
     {
         long attempts = Request.Tasks.Sum(t => (long)t.Ports.Count);
-        if (Environment.ProcessorCount < 2 || Request.ThrottleLimit < 2 || attempts < SecondLaneFrom) return null;
+        if (!WantsSecondLane(attempts, Request.ThrottleLimit, Environment.ProcessorCount, LoadAverage())) return null;
         var lane = new Lane(this, new BatchConnector(this, sockets));
         try
         {
@@ -272,6 +277,31 @@ internal sealed class ProbeRound
             // No thread to be had (every descriptor in use): one lane does it all.
             Logger.LogDebug("No second lane ({Error}); one lane probes", e.Message);
             lane.Connector.Dispose();
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A second lane pays only on a core nobody else uses: with the machine busy (1-minute load average
+    /// at or above cores - 1) it took none of the wall time off a 65,535-port loopback sweep and cost
+    /// ~200 ms more CPU (its spinning for throttle slots, and both lanes contending in the kernel;
+    /// bench/results/prober-sweep.md). An unknown load (no /proc/loadavg) counts as busy.
+    /// </summary>
+    internal static bool WantsSecondLane(long attempts, int throttleLimit, int processorCount, double? loadAverage) =>
+        processorCount >= 2 && throttleLimit >= 2 && attempts >= SecondLaneFrom &&
+        loadAverage is double load && load < processorCount - 1;
+
+    /// <summary>The 1-minute load average (/proc/loadavg), or null where there is none.</summary>
+    private static double? LoadAverage()
+    {
+        try
+        {
+            string text = File.ReadAllText("/proc/loadavg");
+            return double.TryParse(text.AsSpan(0, Math.Max(0, text.IndexOf(' '))), System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out double load) ? load : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
             return null;
         }
     }
@@ -313,6 +343,7 @@ internal sealed class ProbeRound
         public IProbeConnector Connector { get; } = connector;
 
         /// <summary>Start up to <paramref name="most"/> attempts; true when any started.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Fill(int most)
         {
             int started = 0;

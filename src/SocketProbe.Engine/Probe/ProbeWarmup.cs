@@ -42,6 +42,7 @@ internal static class ProbeWarmup
     private static void WarmBatch(int open, int closed)
     {
         using var batch = new ConnectBatch(1);
+        Span<byte> local = stackalloc byte[16];
         foreach (int port in new[] { open, closed })
         {
             long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + 2 * System.Diagnostics.Stopwatch.Frequency;
@@ -55,7 +56,7 @@ internal static class ProbeWarmup
             {
                 while (batch.Active > 0) batch.Wait(100, System.Diagnostics.Stopwatch.GetTimestamp(), Take, Take);
             }
-            _ = ConnectBatch.LocalEndPoint(fd);
+            _ = ConnectBatch.LocalName(fd, local, out _, out _);
             _ = Errors.SocketFailure.OfErrno(111);
             ConnectBatch.Release(fd);
         }

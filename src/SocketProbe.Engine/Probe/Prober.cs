@@ -12,7 +12,7 @@ namespace SocketProbe.Engine.Probe;
 /// scheduler (<see cref="ProbeRound"/>) makes the attempts in output order as the window allows
 /// (never all up front), so memory stays flat in ports x rounds x targets, and hands them to a
 /// connector: on Linux a plain connect sweep runs as non-blocking connects in poll(2) batches
-/// (<see cref="BatchConnector"/>, two lanes on two threads for a large sweep), anything else through
+/// (<see cref="BatchConnector"/>, a second lane on a second thread for a large sweep when a core is spare), anything else through
 /// Socket.ConnectAsync (<see cref="SocketConnector"/>).
 /// <para>
 /// Output order is stable whatever finishes first: rounds in turn; within a round, targets in the

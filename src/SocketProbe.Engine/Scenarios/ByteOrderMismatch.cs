@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
@@ -37,8 +36,7 @@ public sealed class ByteOrderMismatch : Scenario
 
     protected internal override async Task RunAsync(ScenarioContext context)
     {
-        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
-        using var pair = await LoopbackPair.OpenAsync(loopback, context.Request.CallTimeoutMs, context.Cancellation).ConfigureAwait(false);
+        using var pair = await LoopbackPair.OpenAsync(context).ConfigureAwait(false);
         Socket client = pair.Client, peer = pair.Peer;
 
         byte[] wire = new byte[4];

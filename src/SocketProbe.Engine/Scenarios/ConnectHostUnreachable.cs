@@ -38,10 +38,7 @@ public sealed class ConnectHostUnreachable : LabScenario
         string icmp = family == AddressFamily.InterNetworkV6 ? "ICMPv6 address-unreachable" : "ICMP host-unreachable";
         LabSteps.Fault(context, IcmpFault, $"nft answers every packet to {host} with {icmp}",
             () => { lab.AddPeerHost(family); lab.RejectHostUnreachable(host); });
-        using var client = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
-        LabNetwork.BindClient(client);
-        SocketOptions.SynRetries(client, context.Request.SynRetries, context.Logger);
-        await LabSteps.ConnectAsync(context, ClientConnect, client, host, 7).ConfigureAwait(false);
+        await LabSteps.ConnectWithSynRetriesAsync(context, ClientConnect, host).ConfigureAwait(false);
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using SocketProbe.Engine.Lab;
 
 namespace SocketProbe.Engine.Scenarios;
@@ -28,10 +27,7 @@ public sealed class ConnectTimeout : LabScenario
         var family = context.Request.AddressFamily;
         var host = LabNetwork.PeerHostOf(family);
         LabSteps.Fault(context, HostCrashFault, $"nft drops every packet to and from {host}", () => { lab.AddPeerHost(family); lab.Silence(host); });
-        using var client = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
-        LabNetwork.BindClient(client);
-        SocketOptions.SynRetries(client, context.Request.SynRetries, context.Logger);
-        await LabSteps.ConnectAsync(context, ClientConnect, client, host, 7).ConfigureAwait(false);
+        await LabSteps.ConnectWithSynRetriesAsync(context, ClientConnect, host).ConfigureAwait(false);
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a

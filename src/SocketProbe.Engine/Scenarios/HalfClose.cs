@@ -1,7 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.Extensions.Logging;
 
 namespace SocketProbe.Engine.Scenarios;
 
@@ -52,10 +50,8 @@ public sealed class HalfClose : Scenario
 
     protected internal override async Task RunAsync(ScenarioContext context)
     {
-        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
-        using var pair = await LoopbackPair.OpenAsync(loopback, context.Request.CallTimeoutMs, context.Cancellation).ConfigureAwait(false);
+        using var pair = await LoopbackPair.OpenAsync(context).ConfigureAwait(false);
         Socket client = pair.Client, peer = pair.Peer;
-        context.Logger.LogInformation("Connected {Client} -> {Peer} on loopback", client.LocalEndPoint, client.RemoteEndPoint);
 
         byte[] reply = Encoding.ASCII.GetBytes("still talking after your FIN");
         byte[] inbox = new byte[256];

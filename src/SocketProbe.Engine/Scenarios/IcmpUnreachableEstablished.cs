@@ -33,14 +33,12 @@ public sealed class IcmpUnreachableEstablished : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        using var client = LabSteps.NewClient(context, lab);
-        var host = LabSteps.PeerHost(context);
-        SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
-        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, ClientConnect, client, lab).ConfigureAwait(false);
-        if (peer is null) return;
+        using PeerConnection? connection = await LabSteps.ConnectToPeerAsync(context, ClientConnect, lab, userTimeout: true).ConfigureAwait(false);
+        if (connection is null) return;
+        Socket client = connection.Client;
 
-        LabSteps.Fault(context, IcmpFault, $"nft answers every packet to {host} with {(host.AddressFamily == AddressFamily.InterNetworkV6 ? "ICMPv6 address-unreachable" : "ICMP host-unreachable")}",
-            () => lab.RejectHostUnreachable(host));
+        LabSteps.Fault(context, IcmpFault, $"nft answers every packet to {connection.Host} with {(connection.Host.AddressFamily == AddressFamily.InterNetworkV6 ? "ICMPv6 address-unreachable" : "ICMP host-unreachable")}",
+            () => lab.RejectHostUnreachable(connection.Host));
         await LabSteps.SendAsync(context, ClientSend, client).ConfigureAwait(false);
         await LabSteps.ReceiveAsync(context, ClientReceive, client).ConfigureAwait(false);
     }

@@ -36,13 +36,11 @@ public sealed class PeerHostCrash : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        using var client = LabSteps.NewClient(context, lab);
-        var host = LabSteps.PeerHost(context);
-        SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
-        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, ClientConnect, client, lab).ConfigureAwait(false);
-        if (peer is null) return;
+        using PeerConnection? connection = await LabSteps.ConnectToPeerAsync(context, ClientConnect, lab, userTimeout: true).ConfigureAwait(false);
+        if (connection is null) return;
+        Socket client = connection.Client;
 
-        LabSteps.Fault(context, HostCrashFault, $"nft drops every packet to and from {host}", () => lab.Silence(host));
+        LabSteps.SilenceHost(context, HostCrashFault, lab, connection.Host);
         if (context.Request.ClientAction == ClientAction.Idle)
         {
             await LabSteps.ReceiveAsync(context, ClientReceive3, client, context.Request.IdleWaitMs).ConfigureAwait(false);

@@ -37,11 +37,10 @@ public sealed class PeerHostCrashKeepalive : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        using var client = LabSteps.NewClient(context, lab);
-        var host = LabSteps.PeerHost(context);
-        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, ClientConnect, client, lab).ConfigureAwait(false);
-        if (peer is null) return;
-        LabSteps.Fault(context, HostCrashFault, $"nft drops every packet to and from {host}", () => lab.Silence(host));
+        using PeerConnection? connection = await LabSteps.ConnectToPeerAsync(context, ClientConnect, lab).ConfigureAwait(false);
+        if (connection is null) return;
+        Socket client = connection.Client;
+        LabSteps.SilenceHost(context, HostCrashFault, lab, connection.Host);
         SocketOptions.KeepAlive(client, context.Request, context.Logger);
         await LabSteps.ReceiveAsync(context, ClientReceive, client).ConfigureAwait(false);
     }

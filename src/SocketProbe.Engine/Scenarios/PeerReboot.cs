@@ -36,14 +36,12 @@ public sealed class PeerReboot : LabScenario
 
     protected internal override async Task RunInLabAsync(ScenarioContext context, LabNetwork lab)
     {
-        using var client = LabSteps.NewClient(context, lab);
-        var host = LabSteps.PeerHost(context);
-        SocketOptions.UserTimeout(client, context.Request.UserTimeoutMs, context.Logger);
-        using PeerProcess? peer = await LabSteps.ConnectToPeerAsync(context, ClientConnect, client, lab).ConfigureAwait(false);
-        if (peer is null) return;
+        using PeerConnection? connection = await LabSteps.ConnectToPeerAsync(context, ClientConnect, lab, userTimeout: true).ConfigureAwait(false);
+        if (connection is null) return;
+        Socket client = connection.Client;
 
-        LabSteps.Fault(context, HostCrashFault, $"nft drops every packet to and from {host}", () => lab.Silence(host));
-        await LabSteps.LoseStateAsync(context, 3, peer).ConfigureAwait(false);
+        LabSteps.SilenceHost(context, HostCrashFault, lab, connection.Host);
+        await LabSteps.LoseStateAsync(context, 3, connection.Peer).ConfigureAwait(false);
         LabSteps.Fault(context, RebootFault, "nft rules removed: the host is back, with no connection state", lab.Heal);
         await LabSteps.SendAsync(context, ClientSend5, client).ConfigureAwait(false);
         await LabSteps.ReceiveAsync(context, ClientReceive, client).ConfigureAwait(false);

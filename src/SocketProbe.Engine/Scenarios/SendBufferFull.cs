@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
@@ -40,8 +39,7 @@ public sealed class SendBufferFull : Scenario
 
     protected internal override async Task RunAsync(ScenarioContext context)
     {
-        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
-        using var pair = await LoopbackPair.OpenAsync(loopback, context.Request.CallTimeoutMs, context.Cancellation,
+        using var pair = await LoopbackPair.OpenAsync(context,
             // The accepted socket inherits SO_RCVBUF from the listener; set before the SYN so the window scale matches.
             configureListener: listener => listener.ReceiveBufferSize = AskedBufferBytes,
             configureClient: c =>
@@ -52,7 +50,7 @@ public sealed class SendBufferFull : Scenario
         Socket client = pair.Client, peer = pair.Peer;
         context.Own(client); // -Capture: its segments are this run's
         client.Blocking = false;
-        context.Logger.LogInformation("Connected {Client} -> {Peer}; the peer never reads", client.LocalEndPoint, client.RemoteEndPoint);
+        context.Logger.LogInformation("The peer never reads: the client sends until its buffers are full");
 
         // One observation per send() would be hundreds of identical rows: the accepted run becomes one
         // summary row (Bytes = total, ElapsedMs = sum of the calls), the refused call its own row.

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 
 namespace SocketProbe.Engine.Scenarios;
@@ -67,8 +66,7 @@ public sealed class ServerClosesUnreadRequest : Scenario
 
     protected internal override async Task RunAsync(ScenarioContext context)
     {
-        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
-        using var pair = await LoopbackPair.OpenAsync(loopback, context.Request.CallTimeoutMs, context.Cancellation).ConfigureAwait(false);
+        using var pair = await LoopbackPair.OpenAsync(context).ConfigureAwait(false);
         Socket client = pair.Client, server = pair.Peer;
 
         await context.CallAsync(Request, SocketCalls.Send(client, new byte[RequestBytes]), stateOf: client).ConfigureAwait(false);

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 
 namespace SocketProbe.Engine.Scenarios;
@@ -66,8 +65,7 @@ public sealed class ServerIdleClose : Scenario
 
     protected internal override async Task RunAsync(ScenarioContext context)
     {
-        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
-        using var pair = await LoopbackPair.OpenAsync(loopback, context.Request.CallTimeoutMs, context.Cancellation).ConfigureAwait(false);
+        using var pair = await LoopbackPair.OpenAsync(context).ConfigureAwait(false);
         Socket client = pair.Client, server = pair.Peer;
         var buffer = new byte[256];
 

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
@@ -56,10 +55,8 @@ public sealed class WriteAfterFin : Scenario
 
     protected internal override async Task RunAsync(ScenarioContext context)
     {
-        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
-        using var pair = await LoopbackPair.OpenAsync(loopback, context.Request.CallTimeoutMs, context.Cancellation).ConfigureAwait(false);
+        using var pair = await LoopbackPair.OpenAsync(context).ConfigureAwait(false);
         Socket client = pair.Client, peer = pair.Peer;
-        context.Logger.LogInformation("Connected {Client} -> {Peer} on loopback", client.LocalEndPoint, client.RemoteEndPoint);
 
         byte[] payload = new byte[64];
         byte[] inbox = new byte[payload.Length];

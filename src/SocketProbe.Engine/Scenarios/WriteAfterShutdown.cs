@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 
 namespace SocketProbe.Engine.Scenarios;
@@ -43,8 +42,7 @@ public sealed class WriteAfterShutdown : Scenario
 
     protected internal override async Task RunAsync(ScenarioContext context)
     {
-        IPAddress loopback = Loopback.For(context.Request.AddressFamily);
-        using var pair = await LoopbackPair.OpenAsync(loopback, context.Request.CallTimeoutMs, context.Cancellation).ConfigureAwait(false);
+        using var pair = await LoopbackPair.OpenAsync(context).ConfigureAwait(false);
         Socket client = pair.Client, peer = pair.Peer;
 
         await context.CallAsync(Shutdown, SocketCalls.Shutdown(client, SocketShutdown.Send), stateOf: client).ConfigureAwait(false);

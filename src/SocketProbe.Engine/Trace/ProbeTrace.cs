@@ -13,11 +13,11 @@ namespace SocketProbe.Engine.Trace;
 public sealed class ProbeTrace : IDisposable
 {
     private const double KeepSeconds = 10;
-    private readonly TraceHub.Lease? _lease;
+    private readonly SharedHub<TraceHub.Instance, TcpResetEvent, double>.Lease? _lease;
     private readonly List<TcpResetEvent> _received = new();
     private readonly object _lock = new();
 
-    private ProbeTrace(TraceHub.Lease? lease, string? unavailable)
+    private ProbeTrace(SharedHub<TraceHub.Instance, TcpResetEvent, double>.Lease? lease, string? unavailable)
     {
         _lease = lease;
         Unavailable = unavailable;

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using TraceLease = SocketProbe.Engine.SharedHub<SocketProbe.Engine.Trace.TraceHub.Instance, SocketProbe.Engine.Trace.TcpResetEvent, double>.Lease;
 
 namespace SocketProbe.Engine.Trace;
 
@@ -17,7 +18,7 @@ public sealed class TraceInstrument : IScenarioInstrument
     {
         if (!context.Request.Trace) return Task.FromResult<IInstrumentRun?>(null);
         long opening = System.Diagnostics.Stopwatch.GetTimestamp();
-        TraceHub.Lease lease;
+        TraceLease lease;
         try { lease = TraceHub.Acquire(); }
         catch (Exception e) when (e is TraceUnavailableException or IOException or UnauthorizedAccessException)
         {
@@ -31,13 +32,13 @@ public sealed class TraceInstrument : IScenarioInstrument
 
     private sealed class Run : IInstrumentRun
     {
-        private readonly TraceHub.Lease _lease;
+        private readonly TraceLease _lease;
         private readonly ScenarioContext _context;
         private readonly double _anchorMs;
         private readonly double _anchorSeconds;
         private readonly double _openMs;
 
-        public Run(TraceHub.Lease lease, ScenarioContext context, double openMs)
+        public Run(TraceLease lease, ScenarioContext context, double openMs)
         {
             _lease = lease;
             _context = context;
@@ -58,7 +59,7 @@ public sealed class TraceInstrument : IScenarioInstrument
                 kept++;
                 context.Emit(Row(e));
             }
-            if (!_lease.HasResetReason)
+            if (!_lease.Source.HasResetReason)
                 context.Event(new ScenarioStep(0, Actors.Kernel, "Trace"), Results.Success, null,
                     "this kernel's tcp_send_reset has no reason field (before Linux 6.10): which side sent each RST is shown, not why");
             if (_lease.Lost > 0)

@@ -28,7 +28,7 @@ public sealed class WireInstrument : IScenarioInstrument
             else
             {
                 var lease = WireHub.Acquire();
-                source = new Source(lease.Take, () => lease.Dropped, lease);
+                source = new Source(() => lease.Take(), () => lease.Lost, lease);
             }
         }
         catch (WireUnavailableException e)

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Text;
 using SocketProbe.Engine.Watch;
 
 namespace SocketProbe.Commands;
@@ -11,7 +10,7 @@ namespace SocketProbe.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Find, "TcpIdleTimeout")]
 [OutputType(typeof(IdleTimeoutResult), typeof(IdleConnectionResult))]
-public sealed class FindTcpIdleTimeoutCommand : TargetCmdlet
+public sealed class FindTcpIdleTimeoutCommand : HeldConnectionCmdlet
 {
     private IdleTimeoutRequest _request = new();
 
@@ -26,14 +25,6 @@ public sealed class FindTcpIdleTimeoutCommand : TargetCmdlet
     [Parameter]
     public IdleProbe ProbeWith { get; set; } = IdleProbe.KeepAlive;
 
-    /// <summary>
-    /// The request (UTF-8) each connection sends right after connect, its answer read before the idle starts: what a
-    /// pooled connection has done before it idles. -ProbeWith Send sends it again after the idle.
-    /// </summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Send { get; set; }
-
     /// <summary>How long each connection waits for the answer to -Send (never beyond its idle time).</summary>
     [Parameter]
     [ValidateRange(1, 600_000)]
@@ -46,18 +37,6 @@ public sealed class FindTcpIdleTimeoutCommand : TargetCmdlet
     [Parameter]
     public SwitchParameter Detailed { get; set; }
 
-    [Parameter]
-    [ValidateRange(1, 600_000)]
-    public int TimeoutMs { get; set; } = 5_000;
-
-    /// <summary>Capture the connections' segments: SynAckTtl, ResetTtl, ResetFrom (Peer or Path) and IcmpFrom on each connection and answer.</summary>
-    [Parameter]
-    public SwitchParameter Capture { get; set; }
-
-    /// <summary>The kernel's account of each RST met (Linux, root): ResetSentByThisHost and ResetKernelReason.</summary>
-    [Parameter]
-    public SwitchParameter Trace { get; set; }
-
     protected override void BeginProcessing()
     {
         _request = new IdleTimeoutRequest
@@ -66,7 +45,7 @@ public sealed class FindTcpIdleTimeoutCommand : TargetCmdlet
             MaxSeconds = MaxSeconds,
             ResolutionSeconds = ResolutionSeconds,
             ProbeWith = ProbeWith,
-            Send = Send is null ? null : Encoding.UTF8.GetBytes(Send),
+            Send = SendBytes,
             ReadMs = ReadMs,
             ThrottleLimit = ThrottleLimit,
             ConnectTimeoutMs = TimeoutMs,
@@ -79,44 +58,20 @@ public sealed class FindTcpIdleTimeoutCommand : TargetCmdlet
 
     protected override void EndProcessing()
     {
-        if (Targets.Tasks.Count > 0)
+        IdleTimeoutRequest request = _request;
+        request.Tasks = Targets.Tasks;
+        bool detailed = Detailed;
+        // -Send: what a pooled connection has done before it idles (its answer is read before the idle); -ProbeWith Send sends it again after.
+        RunHeld("Find-TcpIdleTimeout", (wire, bars, queue, logger, token) =>
         {
-            IdleTimeoutRequest request = _request;
-            request.Tasks = Targets.Tasks;
-            using Engine.Wire.ProbeWire? wire = StartProbeCapture(Capture);
             request.Wire = wire;
-            using Engine.Trace.ProbeTrace? kernel = StartProbeTrace(Trace);
-            request.KernelTrace = kernel;
-            bool detailed = Detailed;
-            RunEngine(async (queue, logger, token) =>
-            {
-                const string activity = "Find-TcpIdleTimeout";
-                var ids = new Dictionary<string, int>();
-                void Progress(IdleProgress p)
-                {
-                    int id;
-                    lock (ids) { if (!ids.TryGetValue(p.Address, out id)) ids[p.Address] = id = ids.Count + 1; }
-                    queue.Add(new ProgressItem(new ProgressRecord(id, activity, $"Idle connections to {p.Address}")
-                    {
-                        StatusDescription = $"{p.Judged} of {p.Planned} judged; alive at {p.LongestAlive?.ToString() ?? "-"} s, dead at {p.ShortestDead?.ToString() ?? "-"} s; {p.ElapsedSeconds:F0} s so far",
-                        PercentComplete = Math.Clamp(100 * p.Judged / Math.Max(1, p.Planned), 0, 100),
-                    }));
-                }
-                try
-                {
-                    await IdleTimeoutFinder.RunAsync(request, r => queue.Add(r), logger, token,
-                        detail: detailed ? row => queue.Add(row) : null, progress: Progress).ConfigureAwait(false);
-                }
-                finally
-                {
-                    lock (ids)
-                    {
-                        foreach (int id in ids.Values)
-                            queue.Add(new ProgressItem(new ProgressRecord(id, activity, "Done") { RecordType = ProgressRecordType.Completed }));
-                    }
-                }
-            });
-        }
+            request.KernelTrace = KernelTrace;
+            return IdleTimeoutFinder.RunAsync(request, r => queue.Add(r), logger, token,
+                detail: detailed ? row => queue.Add(row) : null,
+                progress: p => bars.Show(p.Address,
+                    $"{p.Judged} of {p.Planned} judged; alive at {p.LongestAlive?.ToString() ?? "-"} s, dead at {p.ShortestDead?.ToString() ?? "-"} s; {p.ElapsedSeconds:F0} s so far",
+                    100 * p.Judged / Math.Max(1, p.Planned)));
+        });
         base.EndProcessing();
     }
 }

@@ -12,7 +12,7 @@ namespace SocketProbe.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "SocketErrorMatrix")]
 [OutputType(typeof(Observation), typeof(MatrixStep))]
-public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
+public sealed class GetSocketErrorMatrixCommand : ScenarioCmdlet
 {
     private const int ProgressId = 1;
     private const string Activity = "Socket error matrix";
@@ -30,22 +30,7 @@ public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
     public int ThrottleLimit { get; set; } = MatrixRunner.DefaultThrottleLimit;
 
     [Parameter]
-    public IPFamily AddressFamily { get; set; } = IPFamily.IPv4;
-
-    [Parameter]
     public SwitchParameter Summary { get; set; }
-
-    /// <summary>Add the run's own segments and ICMP errors as Wire rows, in time order among the calls.</summary>
-    [Parameter]
-    public SwitchParameter Capture { get; set; }
-
-    /// <summary>Add the kernel's own account of the run's resets and drops (reason, who sent it) as Kernel rows, in time order among the calls (Linux, root).</summary>
-    [Parameter]
-    public SwitchParameter Trace { get; set; }
-    /// <summary>Also write the captured packets to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? PcapPath { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -65,7 +50,7 @@ public sealed class GetSocketErrorMatrixCommand : SocketProbeCmdlet
             {
                 ThrottleLimit = ThrottleLimit,
                 AddressFamilies = AddressFamily.ToAddressFamilies().ToList(),
-                NewRequest = family => WithPcap(new ScenarioRequest { AddressFamily = family, Capture = Capture, Trace = Trace }, pcap),
+                NewRequest = family => WithPcap(NewRequest(family), pcap),
             };
             RunEngine(async (queue, logger, token) =>
             {

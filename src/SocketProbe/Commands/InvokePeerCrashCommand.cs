@@ -9,7 +9,7 @@ namespace SocketProbe.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "PeerCrash")]
 [OutputType(typeof(Observation))]
-public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
+public sealed class InvokePeerCrashCommand : ScenarioCmdlet
 {
     /// <summary>A member of the Invoke-PeerCrash family in the catalogue (Scenario.MemberName): Exit, Kill, ..., HostCrash, ...</summary>
     [Parameter(Position = 0)]
@@ -20,9 +20,6 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
 
     [Parameter]
     public ClientAction ClientAction { get; set; } = ClientAction.Default;
-
-    [Parameter]
-    public IPFamily AddressFamily { get; set; } = IPFamily.IPv4;
 
     /// <summary>Our own bound on any one call: up to a day, so the kernel's own keepalive (about 2 h 11 min) can be waited out.</summary>
     [Parameter]
@@ -64,18 +61,6 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
     [Parameter]
     public SwitchParameter KernelDefaults { get; set; }
 
-    /// <summary>Add the run's own segments and ICMP errors as Wire rows, in time order among the calls.</summary>
-    [Parameter]
-    public SwitchParameter Capture { get; set; }
-
-    /// <summary>Add the kernel's own account of the run's resets and drops (reason, who sent it) as Kernel rows, in time order among the calls (Linux, root).</summary>
-    [Parameter]
-    public SwitchParameter Trace { get; set; }
-    /// <summary>Also write the captured packets to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? PcapPath { get; set; }
-
     protected override void EndProcessing()
     {
         // The catalogue resolves the mode; a mode shared by several scenarios (HostCrash) is told apart by the client action.
@@ -86,20 +71,18 @@ public sealed class InvokePeerCrashCommand : SocketProbeCmdlet
             ThrowInvalidArgument($"-Mode {Mode} plays the client actions {string.Join(", ", plays)}, not {ClientAction}.",
                 "ClientActionNotSupported", ClientAction);
         }
-        RunScenarios(new[] { scenario! }, AddressFamily, family =>
+        RunScenarios(new[] { scenario! }, request =>
         {
-            var request = new ScenarioRequest
-            {
-                AddressFamily = family, CallTimeoutMs = TimeoutMs, ClientAction = ClientAction,
-                UserTimeoutMs = UserTimeoutMs, KeepAliveIdleSeconds = KeepAliveIdleSeconds,
-                KeepAliveIntervalSeconds = KeepAliveIntervalSeconds, KeepAliveCount = KeepAliveCount, IdleWaitMs = IdleWaitMs,
-                Capture = Capture,
-                Trace = Trace,
-                MiddleboxTimeoutSeconds = MiddleboxTimeoutSeconds,
-            };
+            request.CallTimeoutMs = TimeoutMs;
+            request.ClientAction = ClientAction;
+            request.UserTimeoutMs = UserTimeoutMs;
+            request.KeepAliveIdleSeconds = KeepAliveIdleSeconds;
+            request.KeepAliveIntervalSeconds = KeepAliveIntervalSeconds;
+            request.KeepAliveCount = KeepAliveCount;
+            request.IdleWaitMs = IdleWaitMs;
+            request.MiddleboxTimeoutSeconds = MiddleboxTimeoutSeconds;
             if (KernelDefaults) request.UseKernelDefaults();
-            return request;
-        }, PcapPath);
+        });
         base.EndProcessing();
     }
 }

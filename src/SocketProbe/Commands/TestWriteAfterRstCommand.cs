@@ -10,7 +10,7 @@ namespace SocketProbe.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "WriteAfterRst")]
 [OutputType(typeof(Observation))]
-public sealed class TestWriteAfterRstCommand : SocketProbeCmdlet
+public sealed class TestWriteAfterRstCommand : ScenarioCmdlet
 {
     /// <summary>Members of the Test-WriteAfterRst family in the catalogue (Scenario.MemberName); default: every one, in catalogue order.</summary>
     [Parameter(Position = 0)]
@@ -20,28 +20,13 @@ public sealed class TestWriteAfterRstCommand : SocketProbeCmdlet
     public string[] Variant { get; set; } = ScenarioCatalog.MemberNames(FrontDoors.TestWriteAfterRst).ToArray();
 
     [Parameter]
-    public IPFamily AddressFamily { get; set; } = IPFamily.IPv4;
-
-    [Parameter]
     [ValidateRange(1, 3_600_000)]
     public int TimeoutMs { get; set; } = 10_000;
-
-    /// <summary>Add the run's own segments and ICMP errors as Wire rows, in time order among the calls.</summary>
-    [Parameter]
-    public SwitchParameter Capture { get; set; }
-
-    /// <summary>Add the kernel's own account of the run's resets and drops (reason, who sent it) as Kernel rows, in time order among the calls (Linux, root).</summary>
-    [Parameter]
-    public SwitchParameter Trace { get; set; }
-    /// <summary>Also write the captured packets to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? PcapPath { get; set; }
 
     protected override void EndProcessing()
     {
         Scenario[] scenarios = Variant.Select(v => ScenarioCatalog.FindMember(FrontDoors.TestWriteAfterRst, v)!).ToArray();
-        RunScenarios(scenarios, AddressFamily, family => new ScenarioRequest { AddressFamily = family, CallTimeoutMs = TimeoutMs, Capture = Capture, Trace = Trace }, PcapPath);
+        RunScenarios(scenarios, request => request.CallTimeoutMs = TimeoutMs);
         base.EndProcessing();
     }
 }

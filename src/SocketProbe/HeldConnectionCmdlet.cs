@@ -1,0 +1,90 @@
+using System.Management.Automation;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using SocketProbe.Engine.Wire;
+
+namespace SocketProbe;
+
+/// <summary>
+/// Base of the cmdlets that hold connections to real targets (Watch-TcpConnection,
+/// Find-TcpIdleTimeout): what they send, their connect bound, -Capture and -Trace, declared once, and the
+/// run over the gathered targets with its capture, its kernel trace and its progress bars.
+/// </summary>
+public abstract class HeldConnectionCmdlet : TargetCmdlet
+{
+    /// <summary>Text sent (UTF-8) right after connect; each cmdlet says when else.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Send { get; set; }
+
+    /// <summary>Our bound on each connect and name lookup.</summary>
+    [Parameter]
+    [ValidateRange(1, 600_000)]
+    public int TimeoutMs { get; set; } = 5_000;
+
+    /// <summary>Capture the connections' segments: SynAckTtl, ResetTtl, ResetFrom (Peer or Path) and IcmpFrom on each result.</summary>
+    [Parameter]
+    public SwitchParameter Capture { get; set; }
+
+    /// <summary>The kernel's account of each RST met (Linux, root): ResetSentByThisHost and ResetKernelReason.</summary>
+    [Parameter]
+    public SwitchParameter Trace { get; set; }
+
+    /// <summary>-Trace's lease on the kernel's account while <see cref="RunHeld"/> runs; null without -Trace.</summary>
+    private protected Engine.Trace.ProbeTrace? KernelTrace { get; private set; }
+
+    /// <summary>-Send as the bytes on the wire.</summary>
+    private protected byte[]? SendBytes => Send is null ? null : Encoding.UTF8.GetBytes(Send);
+
+    /// <summary>
+    /// Run <paramref name="work"/> over the gathered targets (nothing when none stood), with the
+    /// capture when -Capture, and its progress bars completed when it ends however it ends.
+    /// </summary>
+    private protected void RunHeld(string activity, Func<ProbeWire?, ProgressBars, OutputQueue, ILogger, CancellationToken, Task> work)
+    {
+        if (Targets.Tasks.Count == 0) return;
+        using ProbeWire? wire = StartProbeCapture(Capture);
+        using Engine.Trace.ProbeTrace? kernel = StartProbeTrace(Trace);
+        KernelTrace = kernel;
+        RunEngine(async (queue, logger, token) =>
+        {
+            var bars = new ProgressBars(queue, activity);
+            try { await work(wire, bars, queue, logger, token).ConfigureAwait(false); }
+            finally { bars.CompleteAll(); }
+        });
+    }
+}
+
+/// <summary>One progress bar per key (an address), numbered in the order they first show; all completed at the end.</summary>
+internal sealed class ProgressBars
+{
+    private readonly OutputQueue _queue;
+    private readonly string _activity;
+    private readonly Dictionary<string, int> _ids = new();
+
+    public ProgressBars(OutputQueue queue, string activity)
+    {
+        _queue = queue;
+        _activity = activity;
+    }
+
+    public void Show(string key, string status, int percent, int secondsRemaining = -1)
+    {
+        int id;
+        lock (_ids) { if (!_ids.TryGetValue(key, out id)) _ids[key] = id = _ids.Count + 1; }
+        _queue.Add(new ProgressItem(new ProgressRecord(id, _activity, status)
+        {
+            PercentComplete = Math.Clamp(percent, 0, 100),
+            SecondsRemaining = secondsRemaining,
+        }));
+    }
+
+    public void CompleteAll()
+    {
+        lock (_ids)
+        {
+            foreach (int id in _ids.Values)
+                _queue.Add(new ProgressItem(new ProgressRecord(id, _activity, "Done") { RecordType = ProgressRecordType.Completed }));
+        }
+    }
+}
