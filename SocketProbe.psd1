@@ -9,21 +9,8 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('bin/SocketProbe.Format.ps1xml', 'bin/ErrorInfo.Format.ps1xml', 'bin/Probe.Format.ps1xml', 'bin/Matrix.Format.ps1xml', 'bin/Watch.Format.ps1xml', 'bin/Counters.Format.ps1xml', 'bin/LogScan.Format.ps1xml', 'bin/Capture.Format.ps1xml')
-    CmdletsToExport      = @(
-        'Test-TcpEndpoint'
-        'Test-TcpRefused'
-        'Invoke-PeerCrash'
-        'Get-SocketErrorInfo'
-        'Test-WriteAfterRst'
-        'Invoke-SocketScenario'
-        'Get-SocketErrorMatrix'
-        'Get-SocketScenario'
-        'Watch-TcpConnection'
-        'Find-TcpIdleTimeout'
-        'Get-TcpCounter'
-        'Watch-TcpReset'
-        'Read-TcpCapture'
-    )
+    # Every cmdlet the assembly has. build.ps1 -Task Package writes them by name into the published manifest.
+    CmdletsToExport      = '*'
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -326,7 +326,17 @@ function Invoke-Package {
     Copy-Item -Recurse (Join-Path $root 'bin') (Join-Path $target 'bin')
     Copy-Item -Recurse (Join-Path $root 'en-US') (Join-Path $target 'en-US')
     Get-ChildItem (Join-Path $target 'bin') -Filter '*.pdb' | Remove-Item
-    Write-Host "Module laid out in $target"
+    # The published manifest names its cmdlets (the Gallery lists them; discovery needs no import), read from the
+    # built assembly in a PowerShell of its own: the source manifest says '*', so a new cmdlet is not one more file to edit.
+    $pwsh, $pwshArgs = Get-PwshCommand
+    $names = @(& $pwsh @pwshArgs -NoProfile -NonInteractive -Command "Import-Module '$(Join-Path $target 'SocketProbe.psd1')'; (Get-Module SocketProbe).ExportedCmdlets.Keys | Sort-Object")
+    if ($LASTEXITCODE -ne 0 -or $names.Count -eq 0) { throw "could not list the cmdlets of $target`: $names" }
+    $packaged = Join-Path $target 'SocketProbe.psd1'
+    $list = "@(`n" + (($names | ForEach-Object { "        '$_'" }) -join "`n") + "`n    )"
+    $text = (Get-Content -Raw $packaged) -replace "(?m)^(\s*CmdletsToExport\s*=\s*)'\*'", "`${1}$list"
+    if ($text -notmatch "'$($names[0])'") { throw "the manifest's CmdletsToExport = '*' line was not found in $packaged" }
+    [IO.File]::WriteAllText($packaged, $text)
+    Write-Host "Module laid out in $target ($($names.Count) cmdlets exported)"
 }
 
 $order = 'Build', 'NativePeer', 'Docs', 'Run', 'Test', 'Bench', 'Package'

@@ -1,7 +1,7 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    Turns the observations a CI run recorded (observations-<OS>.csv, from Get-SocketErrorMatrix -Summary) into the
+    Turns the observations a CI run recorded (observations-<OS>.csv, from Get-SocketErrorMatrix -Steps) into the
     rows to write into the scenarios' expectation tables.
 .DESCRIPTION
     For every scenario step of every platform file it says what to do with the expectation of that platform:

@@ -30,7 +30,7 @@ Describe 'build/Get-VerifiedRow.ps1' {
         $script:Csv = Join-Path $TestDrive 'observations-Linux.csv'
         # A lab without its tools (an empty SOCKETPROBE_LAB_PATH): the lab scenario's rows are Skipped, with the reason.
         $env:SOCKETPROBE_LAB_PATH = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'no-tools')
-        try { Get-SocketErrorMatrix -Scenario PeerAbort, AcceptOverflowReset -AddressFamily Any -Summary | Export-Csv -NoTypeInformation $Csv }
+        try { Get-SocketErrorMatrix -Scenario PeerAbort, AcceptOverflowReset -AddressFamily Any -Steps | Export-Csv -NoTypeInformation $Csv }
         finally { Remove-Item Env:SOCKETPROBE_LAB_PATH }
         $script:Rows = @(& (Join-Path $RepoRoot 'build/Get-VerifiedRow.ps1') -Path $Csv)
         $script:Observed = @(Import-Csv $Csv)

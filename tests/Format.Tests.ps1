@@ -42,9 +42,9 @@ Describe 'Observation default view in 80 columns' {
     }
 }
 
-Describe 'Matrix summary view in 80 columns' {
-    It 'shows Observed and Expected side by side, grouped by scenario and family' {
-        $text = Get-SocketErrorMatrix -Scenario PeerAbort -AddressFamily Any -Summary | Out-String -Width 80
+Describe 'Matrix views in 80 columns' {
+    It 'shows -Steps'' Observed and Expected side by side, grouped by scenario and family' {
+        $text = Get-SocketErrorMatrix -Scenario PeerAbort -AddressFamily Any -Steps | Out-String -Width 80
         $text | Should -Match 'Scenario: PeerAbort \(IPv4\)'
         $text | Should -Match 'Scenario: PeerAbort \(IPv6\)'
         $text | Should -Match 'Step\s+Actor\s+Operation\s+ElapsedMs\s+Match\s+Observed\s+Expected'
@@ -54,12 +54,16 @@ Describe 'Matrix summary view in 80 columns' {
 }
 
 Describe 'Views serve deserialized objects too (remoting, Import-Clixml)' {
-    It 'selects <View> for <Type> and its Deserialized twin' -TestCases @(
-        @{ Type = 'SocketProbe.Engine.Observation'; View = 'SocketProbe.Observation' }
-        @{ Type = 'SocketProbe.Engine.Matrix.MatrixStep'; View = 'SocketProbe.MatrixStep' }
-        @{ Type = 'SocketProbe.Engine.Matrix.MatrixRun'; View = 'SocketProbe.MatrixRun' }
-        @{ Type = 'SocketProbe.Engine.Errors.ErrorInfo'; View = 'SocketProbe.ErrorInfo' }
-    ) {
+    BeforeDiscovery {
+        # Every view of every format file (the files are the list: a new view is checked).
+        $script:Views = foreach ($f in Get-ChildItem (Join-Path $PSScriptRoot '../src/SocketProbe') -Filter *.Format.ps1xml) {
+            foreach ($v in ([xml](Get-Content -Raw $f)).Configuration.ViewDefinitions.View) {
+                foreach ($t in $v.ViewSelectedBy.TypeName | Where-Object { $_ -notlike 'Deserialized.*' }) { @{ Type = $t; View = $v.Name } }
+            }
+        }
+    }
+
+    It 'selects <View> for <Type> and its Deserialized twin' -TestCases $Views {
         param($Type, $View)
         (Get-FormatData -TypeName $Type).FormatViewDefinition.Name | Should -Contain $View
         (Get-FormatData -TypeName "Deserialized.$Type").FormatViewDefinition.Name | Should -Contain $View

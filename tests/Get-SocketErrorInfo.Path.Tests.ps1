@@ -41,7 +41,7 @@ Describe 'Get-SocketErrorInfo -Path' {
         $rows.Count | Should -Be 10
         $rows.LineNumber | Should -Be $script:ErrorLines.ToArray()
         $rows[0].Path | Should -Be $script:Plain
-        $rows[1].Time | Should -Be ([datetime]::new(2026, 12, 1, 0, 5, 50, [DateTimeKind]::Utc))
+        $rows[1].Time | Should -Be '2026-12-01T00:05:50.000Z'
         $rows.Key | Sort-Object -Unique | Should -Be 'ECONNRESET'
         $rows[0].Name | Should -Be 'ECONNRESET'
         $rows[0].Runtime | Should -Match 'Node'
@@ -62,9 +62,9 @@ Describe 'Get-SocketErrorInfo -Path' {
     It 'sums up per error with the intervals, and names an idle timeout for a reset every 350 s' {
         $summary = Get-SocketErrorInfo -Path $script:Plain -Summary
         $summary.Count | Should -Be 10
-        $summary.First | Should -Be ([datetime]::new(2026, 12, 1, 0, 0, 0, [DateTimeKind]::Utc))
-        $summary.Last | Should -Be ([datetime]::new(2026, 12, 1, 0, 52, 30, [DateTimeKind]::Utc))
-        $summary.TypicalInterval | Should -Be ([timespan]::FromSeconds(350))
+        $summary.First | Should -Be '2026-12-01T00:00:00.000Z'
+        $summary.Last | Should -Be '2026-12-01T00:52:30.000Z'
+        $summary.TypicalIntervalSeconds | Should -Be 350
         $summary.Verdict | Should -Match 'idle timeout'
         $summary.NextCommand | Should -Be "Find-TcpIdleTimeout -ComputerName '10.0.0.9' -Port 6379"
     }
@@ -80,7 +80,8 @@ Describe 'Get-SocketErrorInfo -Path' {
         ($timeline | Measure-Object Count -Sum).Sum | Should -Be 10
         $csv = Join-Path $TestDrive 'timeline.csv'
         $timeline | Export-Csv -Path $csv -NoTypeInformation
-        @(Import-Csv $csv)[0].PSObject.Properties.Name | Should -Be @('Start', 'Bucket', 'Key', 'Count')
+        @(Import-Csv $csv)[0].PSObject.Properties.Name | Should -Be @('Start', 'BucketSeconds', 'Key', 'Count')
+        @(Import-Csv $csv)[0].Start | Should -Be '2026-12-01T00:00:00.000Z'
     }
 
     It 'shows lines, summary and timeline in 80 columns' {
@@ -91,7 +92,7 @@ Describe 'Get-SocketErrorInfo -Path' {
         ) -join "`n"
         foreach ($line in $text -split "`r?`n") { $line.Length | Should -BeLessOrEqual 80 -Because "'$line'" }
         $text | Should -Match 'Line\s+Time\s+Key\s+Matched'
-        $text | Should -Match '2026-12-01 00:05:50\s+ECONNRESET\s+connect ECONNRESET'
+        $text | Should -Match '2026-12-01T00:05:50\.000Z\s+ECONNRESET\s+connect ECONNRESET'
         $text | Should -Match 'Verdict\s+: Regular: ECONNRESET every ~350 s'
     }
 

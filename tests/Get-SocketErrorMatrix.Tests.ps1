@@ -118,8 +118,8 @@ Describe 'Get-SocketErrorMatrix options' {
         if ($IsLinux) { @($o | Where-Object { $_.Scenario -eq 'HalfClose' -and $_.Actor -eq 'Kernel' }).Count | Should -Be 1 }
     }
 
-    It '-Summary gives one row per step: observed next to expected' {
-        $s = @(Get-SocketErrorMatrix -Scenario ConnectRefused, WriteAfterReset -Summary)
+    It '-Steps gives one row per step: observed next to expected' {
+        $s = @(Get-SocketErrorMatrix -Scenario ConnectRefused, WriteAfterReset -Steps)
         $s[0].GetType().FullName | Should -Be 'SocketProbe.Engine.Matrix.MatrixStep'
         @($s | Where-Object Actor -NE Kernel).Count | Should -Be (1 + 6)
         if ($IsLinux) { @($s | Where-Object Actor -EQ Kernel).Count | Should -Be 2 -Because 'each run ends with its counters row' }
@@ -140,19 +140,56 @@ Describe 'Get-SocketErrorMatrix options' {
         (Import-Csv $csv).Count | Should -Be $s.Count
     }
 
-    It '-Summary shows a scenario that cannot run as one Skipped row with the reason' {
+    It '-Steps shows a scenario that cannot run as one Skipped row with the reason' {
         # A lab without its tools (an empty SOCKETPROBE_LAB_PATH) cannot run; elsewhere the lab is Linux only.
         $env:SOCKETPROBE_LAB_PATH = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'no-tools') -Force
-        try { $s = @(Get-SocketErrorMatrix -Scenario AcceptOverflowReset -Summary) } finally { Remove-Item Env:SOCKETPROBE_LAB_PATH }
+        try {
+            $s = @(Get-SocketErrorMatrix -Scenario AcceptOverflowReset -Steps)
+            $summary = @(Get-SocketErrorMatrix -Scenario AcceptOverflowReset -Summary)
+        }
+        finally { Remove-Item Env:SOCKETPROBE_LAB_PATH }
         $s.Count | Should -Be 1
         $s[0].Observed | Should -Be 'Skipped'
         $s[0].Note | Should -Not -BeNullOrEmpty
         $s[0].Matches | Should -BeNullOrEmpty
-        ($s | Out-String -Width 250) | Should -Match ([regex]::Escape("(skipped: $($s[0].Note))"))
+        # The reason on the lines below the row, wrapped by words: joined, it reads whole.
+        (($s | Out-String -Width 80) -replace "\r?\n\s+", ' ') | Should -Match ([regex]::Escape("skipped: $($s[0].Note)"))
+        # -Summary: one row, Skipped, the documented steps it never reached counted, the reason shown.
+        $summary.Count | Should -Be 1
+        $summary[0].Verdict | Should -Be 'Skipped'
+        $summary[0].Steps | Should -Be 0
+        $summary[0].Reason | Should -Be $s[0].Note
+        if ($IsLinux) { $summary[0].Skipped | Should -BeGreaterThan 0 }
+        (($summary | Out-String -Width 80) -replace "\r?\n\s+", ' ') | Should -Match "AcceptOverflowReset\s+IPv4\s+0\s+0\s+0\s+\d+\s+Skipped $([regex]::Escape($s[0].Note))"
+    }
+
+    It '-Summary gives one row per scenario and family: steps, matched, differ, skipped and a verdict, agreeing with the steps' {
+        $rows = @(Get-SocketErrorMatrix -Scenario HalfClose, PeerAbort -AddressFamily Any -Summary -InformationVariable info)
+        $rows.Count | Should -Be 4
+        $rows[0].GetType().FullName | Should -Be 'SocketProbe.Engine.Matrix.MatrixSummary'
+        # In catalogue order, a scenario's families together (not in the order the runs happened to finish).
+        $catalogue = @(Get-SocketScenario | Where-Object Name -In HalfClose, PeerAbort).Name
+        ($rows | ForEach-Object { "$($_.Scenario) $($_.AddressFamily)" }) -join ',' |
+            Should -Be (($catalogue | ForEach-Object { "$_ IPv4"; "$_ IPv6" }) -join ',')
+        # The counts are the runs' own (the MatrixRun records on the information stream), not the step rows again.
+        $runs = @($info.MessageData | Where-Object { $_ -is [SocketProbe.Engine.Matrix.MatrixRun] })
+        foreach ($row in $rows) {
+            $run = $runs | Where-Object { $_.Scenario -eq $row.Scenario -and $_.AddressFamily -eq $row.AddressFamily }
+            $row.Steps | Should -Be $run.Steps
+            $row.Matched | Should -Be $run.Matched
+            $row.Differ | Should -Be $run.Differ
+            $row.Steps | Should -Be ($row.Matched + $row.Differ + $row.Undocumented)
+            $row.Verdict | Should -Be $(if ($row.Differ) { 'Differ' } elseif ($row.Undocumented) { 'Undocumented' } else { 'Match' })
+            if ($IsLinux) { $row.Verdict | Should -Be 'Match'; $row.Skipped | Should -Be 0 -Because 'a run that went to its end reached every documented step' }
+        }
+        ($rows | Where-Object Scenario -EQ HalfClose)[0].Steps | Should -Be 6
+        $csv = @($rows | ConvertTo-Csv | ConvertFrom-Csv)
+        $csv.Count | Should -Be 4
+        $csv[0].Verdict | Should -Be $rows[0].Verdict
     }
 
     It '-AddressFamily Any runs each scenario on both families' {
-        $s = @(Get-SocketErrorMatrix -Scenario HalfClose -AddressFamily Any -Summary)
+        $s = @(Get-SocketErrorMatrix -Scenario HalfClose -AddressFamily Any -Steps)
         @($s | Where-Object { $_.AddressFamily -eq 'IPv4' -and $_.Actor -ne 'Kernel' }).Count | Should -Be 6
         @($s | Where-Object { $_.AddressFamily -eq 'IPv6' -and $_.Actor -ne 'Kernel' }).Count | Should -Be 6
     }

@@ -59,12 +59,6 @@ Describe 'The manifest carries what the Gallery shows' {
         Get-Content -Raw (Join-Path $RepoRoot 'CHANGELOG.md') | Should -Match ([regex]::Escape("## [$($Manifest.ModuleVersion)]"))
     }
 
-    It 'exports every cmdlet the assembly has, and only those' {
-        $inAssembly = (Get-Command Get-SocketErrorInfo).ImplementingType.Assembly.GetExportedTypes() |
-            Where-Object { $_.GetCustomAttributes([Management.Automation.CmdletAttribute], $false) } |
-            ForEach-Object { $a = $_.GetCustomAttributes([Management.Automation.CmdletAttribute], $false)[0]; "$($a.VerbName)-$($a.NounName)" }
-        ($Manifest.CmdletsToExport | Sort-Object) -join ',' | Should -Be (($inAssembly | Sort-Object) -join ',')
-    }
 }
 
 Describe 'Help lists every cmdlet' {
@@ -79,9 +73,12 @@ Describe 'Help lists every cmdlet' {
         }
     }
 
-    It 'names every exported cmdlet in about_SocketProbe' {
+    It 'about_SocketProbe gives the line that lists every exported cmdlet with its synopsis (the list is not copied there)' {
         $topic = Get-Help about_SocketProbe | Out-String
-        foreach ($name in (Get-Command -Module SocketProbe).Name) { $topic | Should -Match ([regex]::Escape($name)) }
+        $topic | Should -Match ([regex]::Escape('Get-Command -Module SocketProbe | Get-Help | Format-Table Name, Synopsis'))
+        $listed = @(Get-Command -Module SocketProbe | Get-Help)
+        ($listed.Name | Sort-Object) -join ',' | Should -Be (((Get-Command -Module SocketProbe).Name | Sort-Object) -join ',')
+        foreach ($help in $listed) { $help.Synopsis | Should -Not -BeNullOrEmpty -Because "$($help.Name) has a synopsis" }
     }
 }
 
@@ -150,6 +147,7 @@ Describe 'Publish-PSResource, Install-PSResource, Import-Module by name' {
         & $exe @pre -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'build.ps1') -Task Package -NoBuild *> (Join-Path $Root 'package.log')
         if ($LASTEXITCODE -ne 0) { throw "build.ps1 -Task Package failed: $(Get-Content -Raw (Join-Path $Root 'package.log'))" }
         $script:Package = Join-Path $RepoRoot "output/SocketProbe/$($Manifest.ModuleVersion)"
+        $script:Packaged = Import-PowerShellDataFile (Join-Path $Package 'SocketProbe.psd1')
     }
 
     AfterAll {
@@ -166,6 +164,15 @@ Describe 'Publish-PSResource, Install-PSResource, Import-Module by name' {
             Join-Path $Package $file | Should -Exist
         }
         @(Get-ChildItem (Join-Path $Package 'bin') -Filter *.pdb).Count | Should -Be 0
+    }
+
+    It 'names in the published manifest every cmdlet the assembly has, and only those (the source manifest says *)' {
+        $Manifest.CmdletsToExport | Should -Be '*'
+        $inAssembly = (Get-Command Get-SocketErrorInfo).ImplementingType.Assembly.GetExportedTypes() |
+            Where-Object { $_.GetCustomAttributes([Management.Automation.CmdletAttribute], $false) } |
+            ForEach-Object { $a = $_.GetCustomAttributes([Management.Automation.CmdletAttribute], $false)[0]; "$($a.VerbName)-$($a.NounName)" }
+        ($Packaged.CmdletsToExport | Sort-Object) -join ',' | Should -Be (($inAssembly | Sort-Object) -join ',')
+        $Packaged.ModuleVersion | Should -Be $Manifest.ModuleVersion
     }
 
     It 'publishes, installs, and imports by name in a fresh process, where the module works' {
@@ -194,7 +201,7 @@ $m = Get-Module SocketProbe
 if ($IsLinux) { 'peer=' + ((Invoke-PeerCrash -Mode Exit | Where-Object Operation -EQ Receive | Select-Object -First 1).Result) }
 '@
         ($used | Where-Object { $_ -like 'base=*' }) | Should -BeLike "base=$Root*"
-        $used | Should -Contain "cmdlets=$($Manifest.CmdletsToExport.Count)"
+        $used | Should -Contain "cmdlets=$($Packaged.CmdletsToExport.Count)"
         $used | Should -Contain 'refused=Error'
         $used | Should -Contain 'help=True'
         if ($IsLinux) { $used | Should -Contain 'peer=EndOfStream' }

@@ -9,6 +9,10 @@ BeforeDiscovery {
         elseif ($env:CI -ne 'true' -and -not (Test-Path /usr/lib/python3/dist-packages/prometheus_client)) { 'python3-prometheus-client is not installed' }
     $script:NoCheckTcp = if (-not $IsLinux) { 'Linux only (Debian packages)' }
         elseif ($env:CI -ne 'true' -and -not (Test-Path $CheckTcp)) { 'monitoring-plugins-basic (check_tcp) is not installed' }
+    # Every type a format file has a view for, for the 80-column check: the files are the list, so a new view is checked.
+    $script:ViewTypes = @(foreach ($f in Get-ChildItem (Join-Path $PSScriptRoot '../src/SocketProbe') -Filter *.Format.ps1xml) {
+            ([xml](Get-Content -Raw $f)).Configuration.ViewDefinitions.View.ViewSelectedBy.TypeName | Where-Object { $_ -notlike 'Deserialized.*' }
+        }) | Sort-Object -Unique | ForEach-Object { @{ Name = $_.Split('.')[-1]; Type = $_ } }
 }
 
 BeforeAll {
@@ -172,17 +176,41 @@ Describe 'The scheduled-check recipe (about_SocketProbe), run from another direc
 Describe 'One shape of output: names, ISO 8601 UTC times, rounded numbers, in JSON and CSV alike' {
     BeforeAll {
         $script:Iso = '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$'
-        # Get-SocketErrorInfo -Path's types (merged from the logscan branch after this test was written) still carry
-        # DateTime and TimeSpan: named here so that they stay visible and any other type that regresses fails.
-        $script:NotYetConverted = @('LogErrorSummary.First', 'LogErrorSummary.Last', 'LogErrorSummary.TypicalInterval',
-            'LogErrorSummary.ShortestInterval', 'LogErrorSummary.LongestInterval', 'LogLineError.Time', 'LogTimelineBucket.Start',
-            'LogTimelineBucket.Bucket',
-            # Read-TcpCapture's and Watch-TcpReset's times: their rooms landed beside this check (issue 26 note).
-            'TcpConnectionRecord.Start', 'TcpConnectionRecord.End', 'TcpResetEvent.Time')
+        # A type whose times are not yet ISO 8601 strings would be named here ('Type.Property'); none is.
+        $script:NotYetConverted = @()
         # Every type a SocketProbe cmdlet declares it outputs.
         $script:OutputTypes = @(Get-Command -Module SocketProbe -CommandType Cmdlet | ForEach-Object { $_.OutputType.Type } |
             Where-Object { $_ -and $_.Assembly.GetName().Name -like 'SocketProbe*' } | Sort-Object FullName -Unique)
         $closed = Get-ClosedLoopbackPort
+        # A log with times with and without an offset, and a capture of one refused connect (the engine's own writer).
+        $script:Log = Join-Path $TestDrive 'app.log'
+        Set-Content -LiteralPath $Log -Value @(
+            '2026-12-01T00:00:00.123Z ERROR read tcp 10.0.0.5:51234->10.0.0.9:5432: read: connection reset by peer'
+            '2026-12-01 00:05:50,456 ERROR read tcp 10.0.0.5:51236->10.0.0.9:5432: read: connection reset by peer'
+            '2026-12-01T00:11:40.789+01:00 ERROR read tcp 10.0.0.5:51238->10.0.0.9:5432: read: connection reset by peer')
+        $script:Pcap = Join-Path $TestDrive 'refused.pcapng'
+        $writer = [SocketProbe.Engine.Capture.PcapNgWriter]::Create($Pcap, $null)
+        try {
+            $at = 1700000000123456789
+            foreach ($p in [byte[]](0x45,0,0,40, 0,1,0,0, 64,6,0,0, 10,0,0,1, 10,0,0,2, 0x9c,0x40,0x1f,0x90, 0,0,3,0xe8, 0,0,0,0, 0x50,0x02,2,0, 0,0,0,0),
+                [byte[]](0x45,0,0,40, 0,0,0,0, 64,6,0,0, 10,0,0,2, 10,0,0,1, 0x1f,0x90,0x9c,0x40, 0,0,0,0, 0,0,3,0xe9, 0x50,0x14,0,0, 0,0,0,0)) {
+                $at += 1000; $writer.Write($at, $p, $p.Length)
+            }
+        }
+        finally { $writer.Dispose() }
+        # Watch-TcpReset needs root and tracefs (Linux): a refused connect to a closed port is its Sent and Received pair.
+        $script:NoResetWatch = if (-not $IsLinux -or (id -u) -ne '0') { 'Watch-TcpReset needs root on Linux' }
+        $resets = if (-not $NoResetWatch) {
+            $job = Start-ThreadJob -ArgumentList $closed {
+                param($port)
+                for ($i = 0; $i -lt 50; $i++) {
+                    $c = [Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+                    try { $c.Connect('127.0.0.1', $port) } catch { } finally { $c.Dispose() }
+                    Start-Sleep -Milliseconds 100
+                }
+            }
+            try { Watch-TcpReset -Port $closed -Count 2 -DurationSeconds 5 } finally { $job | Stop-Job -PassThru | Remove-Job -Force }
+        }
         $script:outputs = @(
             Test-TcpRefused | Select-Object -First 1
             Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Open.Port, $closed
@@ -193,8 +221,20 @@ Describe 'One shape of output: names, ISO 8601 UTC times, rounded numbers, in JS
             Get-SocketErrorInfo ECONNRESET | Select-Object -First 1
             Get-SocketScenario
             Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $Reset.Port, $Silent.Port -ReadMs 100
-            Get-SocketErrorMatrix -Scenario ConnectRefused -Summary | Where-Object { $_ -isnot [string] }
+            Get-SocketErrorMatrix -Scenario ConnectRefused -Steps | Where-Object { $_ -isnot [string] }
+            Get-SocketErrorMatrix -Scenario ConnectRefused -Summary -InformationVariable matrixInfo
+            # A scenario that cannot run (the lab's tools looked for in an empty folder): its reason in the views.
+            $env:SOCKETPROBE_LAB_PATH = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'no-lab-tools') -Force
+            try { Get-SocketErrorMatrix -Scenario AcceptOverflowReset -Summary; Get-SocketErrorMatrix -Scenario AcceptOverflowReset -Steps }
+            finally { Remove-Item Env:SOCKETPROBE_LAB_PATH }
+            Get-SocketErrorInfo -Path $Log
+            Get-SocketErrorInfo -Path $Log -Summary
+            Get-SocketErrorInfo -Path $Log -Timeline -Bucket 5m
+            Read-TcpCapture -LiteralPath $Pcap
+            $resets
         )
+        # Views of what is not pipeline output: a matrix run's timing (the information stream).
+        $script:viewOnly = @($matrixInfo.MessageData | Where-Object { $_ -is [SocketProbe.Engine.Matrix.MatrixRun] })
     }
 
     It 'declares output types to check' { $OutputTypes.Count | Should -BeGreaterOrEqual 8 }
@@ -214,6 +254,8 @@ Describe 'One shape of output: names, ISO 8601 UTC times, rounded numbers, in JS
         $types | Should -Contain 'WatchResult'
         $types | Should -Contain 'IdleTimeoutResult'
         $types | Should -Contain 'TcpCounter'
+        foreach ($t in 'LogLineError', 'LogErrorSummary', 'LogTimelineBucket', 'TcpConnectionRecord', 'MatrixSummary') { $types | Should -Contain $t }
+        if (-not $NoResetWatch) { $types | Should -Contain 'TcpResetEvent' }
         foreach ($o in $outputs | Where-Object { $_.GetType().Name -ne 'ScenarioInfo' -or $_.Name -eq 'ConnectRefused' }) {
             $name = $o.GetType().Name
             $json = $o | ConvertTo-Json -Depth 2 -WarningAction Ignore | ConvertFrom-Json -DateKind String
@@ -223,35 +265,62 @@ Describe 'One shape of output: names, ISO 8601 UTC times, rounded numbers, in JS
                 if ($null -eq $value -or $value -is [Array]) { continue }
                 $value | Should -Not -BeOfType ([Enum]) -Because "$name.$($p.Name) must be a name in JSON"
                 $value | Should -Not -BeOfType ([datetime]) -Because "$name.$($p.Name) must be ISO 8601 UTC"
-                if ($p.Name -match 'Timestamp|Attempt$|^Outage(Start|End)$') {
+                if ($p.Name -match 'Timestamp|Attempt$|^Outage(Start|End)$|^(Time|Start|End|First|Last)$') {
                     $value | Should -Match $Iso -Because "$name.$($p.Name)"
                     $csv.($p.Name) | Should -Be $value
                 }
                 if ($value -is [double]) {
                     # Rounded where a person reads them: no 0.029666666666666664.
-                    $p.Name -notmatch 'Avg|P50|P95|Loss|Min|Max' -or "$value".Length -le 12 | Should -BeTrue -Because "$name.$($p.Name) = $value"
+                    $p.Name -notmatch 'Avg|P50|P95|Loss|Min|Max|Seconds$' -or "$value".Length -le 12 | Should -BeTrue -Because "$name.$($p.Name) = $value"
                 }
                 if ($value -is [string] -and $value.Length -lt 200) { $json.($p.Name) | Should -Be $value -Because "$name.$($p.Name) in JSON" }
             }
         }
     }
 
-    It 'default views fit 80 columns without splitting a header word: every table header cell is a whole label at widths 80 to 100: <Name>' -TestCases @(
-        @{ Name = 'Observation' }, @{ Name = 'ProbeResult' }, @{ Name = 'ProbeSummary' }, @{ Name = 'WatchResult' },
-        @{ Name = 'IdleTimeoutResult' }, @{ Name = 'IdleConnectionResult' }, @{ Name = 'TcpCounter' }, @{ Name = 'ScenarioInfo' },
-        @{ Name = 'MatrixStep' }, @{ Name = 'ErrorInfo' }
+    It 'reads the times back as the instants they were: <Name>' -TestCases @(
+        @{ Name = 'a log line with Z'; Text = { @(Get-SocketErrorInfo -Path $Log)[0].Time }; Utc = '2026-12-01T00:00:00.123Z' }
+        @{ Name = 'a log line with +01:00'; Text = { @(Get-SocketErrorInfo -Path $Log)[2].Time }; Utc = '2026-11-30T23:11:40.789Z' }
+        @{ Name = 'a log line without a zone (read in this computer''s)'; Text = { @(Get-SocketErrorInfo -Path $Log)[1].Time }
+            Utc = { [datetime]::new(2026, 12, 1, 0, 5, 50, 456, [DateTimeKind]::Local).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'") } }
+        @{ Name = 'a capture''s first packet'; Text = { (Read-TcpCapture -LiteralPath $Pcap).Start }; Utc = '2023-11-14T22:13:20.123Z' }
     ) {
-        param($Name)
-        $rows = @($outputs | Where-Object { $_.GetType().Name -eq $Name })
-        $rows.Count | Should -BeGreaterThan 0
+        param($Text, $Utc)
+        $expected = if ($Utc -is [scriptblock]) { & $Utc } else { $Utc }
+        & $Text | Should -Be $expected
+    }
+
+    It 'default views fit 80 columns: every column of the view at 80, and no word split at 80 to 100: <Name>' -TestCases $ViewTypes {
+        param($Name, $Type)
+        if ($Name -eq 'TcpResetEvent' -and $NoResetWatch) { Set-ItResult -Skipped -Because $NoResetWatch; return }
+        $rows = @(@($outputs) + @($viewOnly) | Where-Object { $_.PSObject.TypeNames[0] -eq $Type })
+        $rows.Count | Should -BeGreaterThan 0 -Because "the outputs must hold a $Type to format"
+        # The default view's columns, all at 80: a table wider than the console drops its last columns without a word.
+        $view = @((Get-FormatData -TypeName $Type).FormatViewDefinition)[0]
+        if ($view.Control -is [Management.Automation.TableControl]) {
+            $lines = ($rows | Out-String -Width 80) -split "`r?`n"
+            $dashes = [array]::FindIndex($lines, [Predicate[string]] { param($l) $l -match '^[ -]*-{2,}[ -]*$' })
+            $header = $lines[$dashes - 1]
+            for ($i = 0; $i -lt $view.Control.Headers.Count; $i++) {
+                $label = $view.Control.Headers[$i].Label
+                if (-not $label) { $label = $view.Control.Rows[0].Columns[$i].DisplayEntry.Value }
+                $header | Should -Match "(^|\s)$([regex]::Escape($label))(\s|$)" -Because "$Name's default view shows its column $label at 80 columns, in: $header"
+            }
+        }
         # The labels the views may show, and every property name (a table without a view uses them).
         $labels = [Collections.Generic.HashSet[string]]::new([StringComparer]::Ordinal)
         foreach ($f in Get-ChildItem (Join-Path $RepoRoot 'src/SocketProbe') -Filter *.Format.ps1xml) {
             foreach ($m in [regex]::Matches((Get-Content -Raw $f), '<Label>([^<]+)</Label>')) { $null = $labels.Add($m.Groups[1].Value) }
         }
         foreach ($p in $rows[0].PSObject.Properties) { $null = $labels.Add($p.Name) }
+        # Every word the rows show at full width: a word cut across two lines shows pieces that are none of them.
+        $words = [Collections.Generic.HashSet[string]]::new([StringComparer]::Ordinal)
+        foreach ($w in ($rows | Out-String -Width 1000) -split '\s+') { $null = $words.Add($w) }
         foreach ($width in 80..100) {
             $lines = ($rows | Out-String -Width $width) -split "`\r?`\n"
+            # A cut piece: not a word of the full-width text, not a rule of dashes, not a value the column cut short (…).
+            $pieces = @($lines -split '\s+' | Where-Object { $_ -and -not $words.Contains($_) -and $_ -notmatch '^-+$|…$' })
+            $pieces | Should -BeNullOrEmpty -Because "$Name at $width columns splits words: $($pieces -join ', ')"
             for ($i = 1; $i -lt $lines.Count; $i++) {
                 if ($lines[$i] -notmatch '^[ -]*-{2,}[ -]*$') { continue }
                 foreach ($dash in [regex]::Matches($lines[$i], '-+')) {

@@ -193,9 +193,14 @@ Describe 'tshark agrees on packets, flags and times' -Skip:(-not $IsLinux) {
             $s = $byKey[(Get-RecordKey $r)]
             $s | Should -Not -BeNullOrEmpty
             ($r.ClientPackets + $r.ServerPackets) | Should -Be $s.Packets -Because "packets of $($s.Key)"
-            $epoch = [decimal]($r.Start - [datetime]::UnixEpoch).Ticks / [decimal]10000000
-            [math]::Abs($epoch - $s.First) | Should -BeLessThan 0.000001 -Because "first time of $($s.Key)"
-            [math]::Abs([decimal]($r.End - [datetime]::UnixEpoch).Ticks / [decimal]10000000 - $s.Last) | Should -BeLessThan 0.000001 -Because "last time of $($s.Key)"
+            # Start and End are ISO 8601 UTC to the millisecond (cut, not rounded); DurationSeconds keeps the capture's precision.
+            foreach ($t in @{ Ours = $r.Start; Tshark = $s.First; What = 'first' }, @{ Ours = $r.End; Tshark = $s.Last; What = 'last' }) {
+                $t.Ours | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$'
+                $ours = [decimal]([datetime]::Parse($t.Ours, [cultureinfo]::InvariantCulture, 'AdjustToUniversal') - [datetime]::UnixEpoch).Ticks / [decimal]10000000
+                ($t.Tshark - $ours) | Should -BeGreaterOrEqual 0 -Because "$($t.What) time of $($s.Key): $($t.Ours) against tshark's $($t.Tshark)"
+                ($t.Tshark - $ours) | Should -BeLessThan 0.001 -Because "$($t.What) time of $($s.Key): $($t.Ours) against tshark's $($t.Tshark)"
+            }
+            [math]::Abs([decimal]$r.DurationSeconds - ($s.Last - $s.First)) | Should -BeLessThan 0.000001 -Because "duration of $($s.Key)"
             # Each flag tshark saw in the stream is a letter of Zeek's history (either case), and only then.
             ($r.History -cmatch '[Ss]|[Hh]') | Should -Be ([bool]($s.Flags -band 0x02)) -Because "SYN in $($s.Key)"
             ($r.History -match 'f') | Should -Be ([bool]($s.Flags -band 0x01)) -Because "FIN in $($s.Key)"

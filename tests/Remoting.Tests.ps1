@@ -124,8 +124,8 @@ Describe 'SocketProbe over PowerShell remoting (SSH to localhost)' -Skip:([bool]
         (& $mask ($remote | & $calls | Out-String -Width 80)) | Should -Be (& $mask ($local | & $calls | Out-String -Width 80))
     }
 
-    It 'gives the matrix summary the same view remotely' {
-        $remote = @(Invoke-Command -Session $Session -ScriptBlock { Get-SocketErrorMatrix -Scenario HalfClose -Summary })
+    It 'gives the matrix steps the same view remotely' {
+        $remote = @(Invoke-Command -Session $Session -ScriptBlock { Get-SocketErrorMatrix -Scenario HalfClose -Steps })
         $remote[0].PSObject.TypeNames[0] | Should -Be 'Deserialized.SocketProbe.Engine.Matrix.MatrixStep'
         ($remote | Out-String -Width 80) | Should -Match 'Step\s+Actor\s+Operation\s+ElapsedMs\s+Match\s+Observed\s+Expected'
     }

@@ -52,8 +52,8 @@ public abstract class Scenario
     /// <summary>A wait of the kernel's defaults (no value in the request): minutes, so it goes first.</summary>
     protected const double KernelDefaultWaitMs = 120_000;
 
-    /// <summary>Null when the scenario can run here; otherwise the reason it is Skipped.</summary>
-    public virtual string? WhyCannotRun(ScenarioRequest request) => null;
+    /// <summary>Null when the scenario can run here; otherwise the reason it is Skipped. By default: the loopback of the run's family is there (both ends in this process).</summary>
+    public virtual string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
 
     protected internal abstract Task RunAsync(ScenarioContext context);
 

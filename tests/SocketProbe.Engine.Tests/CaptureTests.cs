@@ -319,7 +319,8 @@ public class CaptureTests
         var r = Assert.Single(ReadStream(new MemoryStream(Pcap(linkType, nanoseconds, bigEndian, frames))));
         Assert.Equal("S1", r.ConnState);
         Assert.Equal("10.0.0.1", r.Client);
-        Assert.Equal(new DateTime(2023, 11, 14, 22, 13, 20, 500, DateTimeKind.Utc), r.Start);
+        Assert.Equal(new DateTime(2023, 11, 14, 22, 13, 20, 500, DateTimeKind.Utc), r.StartTime);
+        Assert.Equal("2023-11-14T22:13:20.500Z", r.Start);
         Assert.Equal(2.0, r.DurationSeconds, 6);
     }
 
@@ -340,6 +341,21 @@ public class CaptureTests
             Assert.Equal("REJ", Assert.Single(records).ConnState);
         }
         finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void A_file_cut_inside_a_record_header_says_how_many_of_its_bytes_are_there()
+    {
+        byte[] whole = Pcap(CaptureReader.LinkRaw, false, false, new[] { Tcp(C, CP, Sv, SP, S, 1000, 0), Tcp(Sv, SP, C, CP, R | A, 0, 1001) });
+        using var reader = new CaptureReader(new MemoryStream(whole[..(24 + 16 + 40 + 5)]));
+        Assert.True(reader.Next(out _));
+        var e = Assert.Throws<CaptureFormatException>(() => reader.Next(out _));
+        Assert.Equal(24 + 16 + 40, e.Offset);
+        Assert.Contains("(5 of 16 bytes)", e.Message);
+
+        using var clean = new CaptureReader(new MemoryStream(whole));
+        Assert.True(clean.Next(out _) && clean.Next(out _));
+        Assert.False(clean.Next(out _)); // a clean end of file is no error
     }
 
     [Fact]

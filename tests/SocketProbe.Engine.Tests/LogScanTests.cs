@@ -64,7 +64,8 @@ public sealed class LogScanTests : IDisposable
                 DateTime at = Start.AddSeconds(7 * refusals * refusals++);
                 text.Append(at.ToString("yyyy/MM/dd HH:mm:ss", CultureInfo.InvariantCulture))
                     .Append(" java.net.ConnectException: Connection refused (Connection refused)\r\n");
-                errors.Add(new Expected(line, DateTime.SpecifyKind(at, DateTimeKind.Unspecified), "ECONNREFUSED"));
+                // Written without an offset: read in this computer's zone (the scanner's default).
+                errors.Add(new Expected(line, TimeZoneInfo.ConvertTimeToUtc(DateTime.SpecifyKind(at, DateTimeKind.Unspecified), TimeZoneInfo.Local), "ECONNREFUSED"));
             }
         }
         return (text.ToString(), errors);
@@ -84,8 +85,10 @@ public sealed class LogScanTests : IDisposable
         {
             Assert.Equal(expected[i].Line, found[i].LineNumber);
             Assert.Equal(expected[i].Key, found[i].Key);
-            Assert.Equal(expected[i].Time, found[i].Time);
-            Assert.Equal(expected[i].Time.Kind, found[i].Time!.Value.Kind);
+            Assert.Equal(expected[i].Time, found[i].WrittenAt);
+            Assert.Equal(DateTimeKind.Utc, found[i].WrittenAt!.Value.Kind);
+            // What CSV and JSON carry: ISO 8601 UTC with milliseconds.
+            Assert.Equal(expected[i].Time.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), found[i].Time);
         }
     }
 
@@ -129,8 +132,10 @@ public sealed class LogScanTests : IDisposable
         var resets = expected.Where(e => e.Key == "ECONNRESET").ToList();
         Assert.Equal(resets.Count, reset.Count);
         Assert.Equal(resets.Count, reset.Timed);
-        Assert.Equal(resets[0].Time, reset.First);
-        Assert.Equal(resets[^1].Time, reset.Last);
+        Assert.Equal(resets[0].Time, reset.FirstTime);
+        Assert.Equal(resets[^1].Time, reset.LastTime);
+        Assert.Equal("2026-12-01T00:00:00.000Z", reset.First);
+        Assert.Equal(350.0, reset.TypicalIntervalSeconds);
         Assert.Equal(TimeSpan.FromSeconds(350), reset.TypicalInterval);
         Assert.Equal(TimeSpan.FromSeconds(350), reset.ShortestInterval);
         Assert.Equal(TimeSpan.FromSeconds(350), reset.LongestInterval);
@@ -164,8 +169,10 @@ public sealed class LogScanTests : IDisposable
         Assert.Equal(buckets * keys.Count, rows.Count);
         foreach (var row in rows)
         {
-            long inBucket = expected.Count(e => e.Key == row.Key && e.Time >= row.Start && e.Time < row.Start + row.Bucket);
+            long inBucket = expected.Count(e => e.Key == row.Key && e.Time >= row.StartTime && e.Time < row.StartTime + row.Bucket);
             Assert.Equal(inBucket, row.Count);
+            Assert.Equal(300.0, row.BucketSeconds);
+            Assert.EndsWith(":00.000Z", row.Start);
         }
         Assert.Equal(expected.Count, rows.Sum(r => r.Count));
         Assert.Contains(rows, r => r.Count == 0);
@@ -241,21 +248,40 @@ public sealed class LogScanTests : IDisposable
     [Theory]
     [InlineData("2026-12-07T19:46:21.123Z app: x", "2026-12-07T19:46:21.1230000Z")]
     [InlineData("2026-12-07T20:46:21+01:00 app: x", "2026-12-07T19:46:21.0000000Z")]
-    [InlineData("2026-12-07 19:46:21,123 ERROR [main] x", "2026-12-07T19:46:21.1230000")]
-    [InlineData("2026-12-07 19:46:21,123 - urllib3 - WARNING - x", "2026-12-07T19:46:21.1230000")]
-    [InlineData("2026/12/07 19:46:21 [error] 7#7: *1 recv() failed", "2026-12-07T19:46:21.0000000")]
-    [InlineData("2026/12/07 19:46:21.123456 dial tcp: i/o timeout", "2026-12-07T19:46:21.1234560")]
+    // A time without an offset is read in the log's zone, here one hour ahead of UTC: every time comes out UTC.
+    [InlineData("2026-12-07 19:46:21,123 ERROR [main] x", "2026-12-07T18:46:21.1230000Z")]
+    [InlineData("2026-12-07 19:46:21,123 - urllib3 - WARNING - x", "2026-12-07T18:46:21.1230000Z")]
+    [InlineData("2026/12/07 19:46:21 [error] 7#7: *1 recv() failed", "2026-12-07T18:46:21.0000000Z")]
+    [InlineData("2026/12/07 19:46:21.123456 dial tcp: i/o timeout", "2026-12-07T18:46:21.1234560Z")]
     [InlineData("10.0.0.1 - - [07/Dec/2026:19:46:21 +0000] \"GET / HTTP/1.1\" 502", "2026-12-07T19:46:21.0000000Z")]
-    [InlineData("haproxy[1]: 10.0.0.1:5000 [07/Dec/2026:19:46:21.456] fe be/s1", "2026-12-07T19:46:21.4560000")]
-    [InlineData("[Mon Dec 07 19:46:21.123456 2026] [proxy:error] [pid 9] (104)Connection reset by peer", "2026-12-07T19:46:21.1234560")]
-    [InlineData("Dec  7 19:46:21 web1 app[42]: read ECONNRESET", "2026-12-07T19:46:21.0000000")]
-    [InlineData("Dec 7, 2026 7:46:21 PM org.apache.x.Y run", "2026-12-07T19:46:21.0000000")]
-    [InlineData("Error,12/7/2026 7:46:21 PM,Tcpip,4227,None,TCP/IP failed", "2026-12-07T19:46:21.0000000")]
+    [InlineData("haproxy[1]: 10.0.0.1:5000 [07/Dec/2026:19:46:21.456] fe be/s1", "2026-12-07T18:46:21.4560000Z")]
+    [InlineData("[Mon Dec 07 19:46:21.123456 2026] [proxy:error] [pid 9] (104)Connection reset by peer", "2026-12-07T18:46:21.1234560Z")]
+    [InlineData("Dec  7 19:46:21 web1 app[42]: read ECONNRESET", "2026-12-07T18:46:21.0000000Z")]
+    [InlineData("Dec 7, 2026 7:46:21 PM org.apache.x.Y run", "2026-12-07T18:46:21.0000000Z")]
+    [InlineData("Error,12/7/2026 7:46:21 PM,Tcpip,4227,None,TCP/IP failed", "2026-12-07T18:46:21.0000000Z")]
     [InlineData("Date: 2026-12-07T19:46:21.1230000Z Source: Tcpip", "2026-12-07T19:46:21.1230000Z")]
     public void Reads_the_time_of_common_log_formats(string line, string expected)
     {
-        DateTime? time = new LineTime(new DateTime(2026, 12, 31)).Parse(line);
+        DateTime? time = new LineTime(new DateTime(2026, 12, 31), CentralEurope).Parse(line);
         Assert.Equal(expected, time?.ToString("o", CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>UTC+1, UTC+2 from the last Sunday of March (02:00 becomes 03:00) to the last Sunday of October.</summary>
+    private static readonly TimeZoneInfo CentralEurope = TimeZoneInfo.CreateCustomTimeZone("Test/CentralEurope", TimeSpan.FromHours(1),
+        "Test/CentralEurope", "CET", "CEST", new[]
+        {
+            TimeZoneInfo.AdjustmentRule.CreateAdjustmentRule(DateTime.MinValue.Date, DateTime.MaxValue.Date, TimeSpan.FromHours(1),
+                TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 2, 0, 0), 3, 5, DayOfWeek.Sunday),
+                TimeZoneInfo.TransitionTime.CreateFloatingDateRule(new DateTime(1, 1, 1, 3, 0, 0), 10, 5, DayOfWeek.Sunday)),
+        });
+
+    [Fact]
+    public void A_time_without_offset_follows_the_zone_s_summer_time_and_one_its_clocks_skip_is_none()
+    {
+        var times = new LineTime(new DateTime(2026, 12, 31), CentralEurope);
+        Assert.Equal(new DateTime(2026, 7, 1, 10, 0, 0, DateTimeKind.Utc), times.Parse("2026-07-01 12:00:00 ERROR x"));
+        // 2026-03-29 02:30 never happened on a clock of that zone (02:00 became 03:00): not read as a time, never a throw.
+        Assert.Null(times.Parse("2026-03-29 02:30:00 ERROR x"));
     }
 
     [Theory]
@@ -267,7 +293,7 @@ public sealed class LogScanTests : IDisposable
     [Fact]
     public void Syslog_lines_take_the_year_of_the_log_and_the_year_before_across_new_year()
     {
-        var times = new LineTime(new DateTime(2027, 1, 2));
+        var times = new LineTime(new DateTime(2027, 1, 2), TimeZoneInfo.Utc);
         Assert.Equal(new DateTime(2026, 12, 31, 23, 59, 0), times.Parse("Dec 31 23:59:00 h app: x"));
         Assert.Equal(new DateTime(2027, 1, 1, 0, 1, 0), times.Parse("Jan  1 00:01:00 h app: x"));
     }

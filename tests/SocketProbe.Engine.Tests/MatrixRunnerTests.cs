@@ -229,6 +229,43 @@ public class MatrixRunnerTests
     }
 
     [Fact]
+    public async Task The_summary_is_one_row_per_run_with_its_counts_a_verdict_and_the_documented_steps_it_never_reached()
+    {
+        var finished = new List<MatrixRun>();
+        await Run(new Scenario[]
+        {
+            new TimedScenario("Ran", 10, steps: 1),
+            new TimedScenario("TwoSteps", 10, steps: 2),   // step 2 has no expectation
+            new TimedScenario("Elsewhere", 10, whyNot: "needs a lab"),
+            new TimedScenario("Broken", 10, throws: new InvalidOperationException("the peer did not answer")),
+        }, 4, finished);
+        var rows = finished.ToDictionary(r => r.Scenario, MatrixSummary.From);
+
+        Assert.Equal((MatrixVerdicts.Match, 1, 1, 0, 0, 0), Counts(rows["Ran"]));
+        Assert.Equal((MatrixVerdicts.Undocumented, 2, 1, 0, 1, 0), Counts(rows["TwoSteps"]));
+        // Its one documented step never ran: counted as skipped, with the reason.
+        Assert.Equal((MatrixVerdicts.Skipped, 0, 0, 0, 0, 1), Counts(rows["Elsewhere"]));
+        Assert.Equal("needs a lab", rows["Elsewhere"].Reason);
+        Assert.Equal((MatrixVerdicts.Failed, 1, 1, 0, 0, 0), Counts(rows["Broken"]));
+        Assert.Equal("the peer did not answer", rows["Broken"].Reason);
+        Assert.All(rows.Values, r => Assert.Equal("IPv4", r.AddressFamily));
+        Assert.All(rows.Values, r => Assert.Equal(Math.Round(r.ElapsedMs, 1), r.ElapsedMs));
+
+        static (string, int, int, int, int, int) Counts(MatrixSummary r) => (r.Verdict, r.Steps, r.Matched, r.Differ, r.Undocumented, r.Skipped);
+    }
+
+    [Fact]
+    public void A_run_with_a_call_that_differs_has_the_verdict_Differ_whatever_else_matched()
+    {
+        var run = new MatrixRun(ScenarioCatalog.Find("ConnectRefused")!, System.Net.Sockets.AddressFamily.InterNetwork);
+        run.Add(new Observation { Step = 1, Actor = "Client", Operation = "Connect", Result = "Error", ErrnoName = "ETIMEDOUT", Matches = false });
+        run.Finish(5, null, new ScenarioRequest());
+        MatrixSummary row = MatrixSummary.From(run);
+        Assert.Equal(MatrixVerdicts.Differ, row.Verdict);
+        Assert.Equal((1, 0, 1, 0), (row.Steps, row.Matched, row.Differ, row.Skipped));
+    }
+
+    [Fact]
     public void The_matrix_counts_socket_calls_only()
     {
         var run = new MatrixRun(ScenarioCatalog.Find("PeerHostCrash")!, System.Net.Sockets.AddressFamily.InterNetwork);

@@ -154,9 +154,7 @@ public sealed class CaptureReader : IDisposable
     {
         long start = _position;
         Span<byte> header = stackalloc byte[16];
-        int got = ReadFully(header);
-        if (got == 0) return false;
-        if (got < 16) throw new CaptureFormatException(start, $"the packet record header at offset {start} is cut short ({got} of 16 bytes): the file ends mid-record");
+        if (!ReadHeader(header, start, static (at, got) => $"the packet record header at offset {at} is cut short ({got} of 16 bytes): the file ends mid-record")) return false;
         uint seconds = U32(header), fraction = U32(header[4..]);
         captured = (int)U32(header[8..]);
         original = (int)U32(header[12..]);
@@ -172,9 +170,7 @@ public sealed class CaptureReader : IDisposable
     {
         long start = _position;
         Span<byte> header = stackalloc byte[8];
-        int got = ReadFully(header);
-        if (got == 0) return false;
-        if (got < 8) throw new CaptureFormatException(start, $"the pcapng block at offset {start} is cut short: the file ends mid-block");
+        if (!ReadHeader(header, start, static (at, _) => $"the pcapng block at offset {at} is cut short: the file ends mid-block")) return false;
         uint type = BinaryPrimitives.ReadUInt32LittleEndian(header);
         if (type == PcapngSectionHeader)
         {
@@ -291,6 +287,15 @@ public sealed class CaptureReader : IDisposable
         var bytes = new byte[length];
         if (ReadFully(bytes) < length) throw new CaptureFormatException(start, $"the record at offset {start} is cut short");
         return bytes;
+    }
+
+    /// <summary>A record's fixed header: false at a clean end of the file; a header cut short is a format error (<paramref name="cutShort"/> of its offset and the bytes there were).</summary>
+    private bool ReadHeader(Span<byte> header, long start, Func<long, int, string> cutShort)
+    {
+        int got = ReadFully(header);
+        if (got == 0) return false;
+        if (got < header.Length) throw new CaptureFormatException(start, cutShort(start, got));
+        return true;
     }
 
     private int ReadFully(Span<byte> into)

@@ -25,7 +25,7 @@ internal static class ConnectionVerdict
             Client = AddressText(c.OrigAddress, c.IsIPv6), ClientPort = c.OrigPort,
             Server = AddressText(c.RespAddress, c.IsIPv6), ServerPort = c.RespPort,
             AddressFamily = c.IsIPv6 ? "IPv6" : "IPv4",
-            Start = ToTime(c.FirstNs), End = ToTime(c.LastNs), DurationSeconds = (c.LastNs - c.FirstNs) / 1e9,
+            StartTime = ToTime(c.FirstNs), EndTime = ToTime(c.LastNs), DurationSeconds = (c.LastNs - c.FirstNs) / 1e9,
             ClientPackets = c.Orig.Packets, ServerPackets = c.Resp.Packets, ClientBytes = c.Orig.Bytes, ServerBytes = c.Resp.Bytes,
             ConnState = state, History = c.History.ToString(),
             Retransmissions = c.Retransmissions, ZeroWindows = c.ZeroWindows,

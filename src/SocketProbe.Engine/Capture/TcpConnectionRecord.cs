@@ -15,8 +15,11 @@ public sealed class TcpConnectionRecord
     public string Server { get; set; } = "";
     public int ServerPort { get; set; }
     public string AddressFamily { get; set; } = "";
-    public DateTime Start { get; set; }
-    public DateTime End { get; set; }
+    /// <summary>The first and last packet: ISO 8601 UTC with milliseconds, as every SocketProbe time (DurationSeconds keeps the capture's precision).</summary>
+    public string Start { get => Probe.ProbeResult.Iso(StartTime)!; set => StartTime = Probe.ProbeResult.ParseIso(value) ?? default; }
+    public string End { get => Probe.ProbeResult.Iso(EndTime)!; set => EndTime = Probe.ProbeResult.ParseIso(value) ?? default; }
+    internal DateTime StartTime { get; set; }
+    internal DateTime EndTime { get; set; }
     public double DurationSeconds { get; set; }
     public long ClientPackets { get; set; }
     public long ServerPackets { get; set; }

@@ -8,8 +8,9 @@ namespace SocketProbe.Engine.LogScan;
 /// "2026-12-07 19:46:21,123"), Go's log and nginx's error log ("2026/12/07 19:46:21"), the access-log form of nginx,
 /// Apache and HAProxy ("[07/Dec/2026:19:46:21 +0000]"), Apache's error log ("[Mon Dec 07 19:46:21.123456 2026]"),
 /// syslog RFC 3164 ("Dec  7 19:46:21", no year), java.util.logging ("Dec 7, 2026 7:46:21 PM") and the Windows event
-/// text of Event Viewer exports and Get-EventLog ("12/7/2026 7:46:21 PM"). A line that gives a UTC offset gives a UTC
-/// time (Kind Utc); one that gives none, the time as written (Kind Unspecified).
+/// text of Event Viewer exports and Get-EventLog ("12/7/2026 7:46:21 PM"). Every time is UTC (Kind Utc): a line that
+/// gives an offset says which; one that gives none is read in the zone the log was written in, taken to be this
+/// computer's (as Logstash's date filter and lnav do), so files with and without offsets sort and bucket together.
 /// </summary>
 public sealed class LineTime
 {
@@ -33,12 +34,18 @@ public sealed class LineTime
     private static readonly string[] Months = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
     private readonly DateTime? _reference;
+    private readonly TimeZoneInfo _zone;
 
     /// <param name="reference">
     /// When the log was last written (a file's modification time): syslog lines carry no year, so theirs is the
     /// reference's, or the year before when the month lies after the reference's month (a log that spans New Year).
     /// </param>
-    public LineTime(DateTime? reference = null) => _reference = reference;
+    /// <param name="zone">The zone of a time written without an offset; this computer's when null.</param>
+    public LineTime(DateTime? reference = null, TimeZoneInfo? zone = null)
+    {
+        _reference = reference;
+        _zone = zone ?? TimeZoneInfo.Local;
+    }
 
     /// <summary>The time at the head of <paramref name="line"/>, or null when it has none we know.</summary>
     public DateTime? Parse(string line)
@@ -83,7 +90,8 @@ public sealed class LineTime
             var offset = TimeSpan.FromMinutes(digits[0] == '-' ? -minutes : minutes);
             return DateTime.SpecifyKind(time - offset, DateTimeKind.Utc);
         }
-        return time;
+        // A time the zone skips (the hour clocks spring over) was not written by a clock of that zone: not a time.
+        return _zone.IsInvalidTime(time) ? null : TimeZoneInfo.ConvertTimeToUtc(time, _zone);
     }
 
     private int YearOf(int month)

@@ -10,8 +10,13 @@ public sealed class LogLineError
 {
     public string Path { get; init; } = "";
     public long LineNumber { get; init; }
-    /// <summary>The time written in the line (Kind Utc when the line gives an offset, Unspecified when not); null when it has none.</summary>
-    public DateTime? Time { get; init; }
+    /// <summary>
+    /// The time written in the line: ISO 8601 UTC with milliseconds, as every SocketProbe time (a line without an offset
+    /// is read in this computer's zone); empty when it has none.
+    /// </summary>
+    public string? Time { get => Probe.ProbeResult.Iso(WrittenAt); init => WrittenAt = Probe.ProbeResult.ParseIso(value); }
+    /// <summary>The line's time, UTC (<see cref="LineTime"/>).</summary>
+    internal DateTime? WrittenAt { get; init; }
     public string Key { get; init; } = "";
     /// <summary>The error's Linux name (errno), or the key when Linux has none (EOF, getaddrinfo codes).</summary>
     public string Name { get; init; } = "";
@@ -165,7 +170,7 @@ public sealed class LogScanner
         NextStep next = NextSteps.For(entry, first.Host, first.Port);
         return new LogLineError
         {
-            Path = path, LineNumber = lineNumber, Time = times.Parse(line),
+            Path = path, LineNumber = lineNumber, WrittenAt = times.Parse(line),
             Key = entry.Key, Name = entry.On(OsPlatform.Linux)?.Name ?? entry.Key,
             Runtime = first.Pattern.Runtime, Matched = first.Matched,
             OtherKeys = matches.Count > 1 ? string.Join(",", matches.Skip(1).Select(m => m.Entry.Key)) : null,

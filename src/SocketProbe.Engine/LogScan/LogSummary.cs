@@ -12,12 +12,18 @@ public sealed class LogErrorSummary
     public long Count { get; init; }
     /// <summary>How many of <see cref="Count"/> lines carried a time (the intervals come from those).</summary>
     public long Timed { get; init; }
-    public DateTime? First { get; init; }
-    public DateTime? Last { get; init; }
-    /// <summary>The median time between one occurrence and the next, in time order.</summary>
-    public TimeSpan? TypicalInterval { get; init; }
-    public TimeSpan? ShortestInterval { get; init; }
-    public TimeSpan? LongestInterval { get; init; }
+    /// <summary>The first and last occurrence: ISO 8601 UTC with milliseconds, as every SocketProbe time.</summary>
+    public string? First { get => Probe.ProbeResult.Iso(FirstTime); init => FirstTime = Probe.ProbeResult.ParseIso(value); }
+    public string? Last { get => Probe.ProbeResult.Iso(LastTime); init => LastTime = Probe.ProbeResult.ParseIso(value); }
+    /// <summary>The median time between one occurrence and the next, in time order (seconds, to the millisecond).</summary>
+    public double? TypicalIntervalSeconds => Seconds(TypicalInterval);
+    public double? ShortestIntervalSeconds => Seconds(ShortestInterval);
+    public double? LongestIntervalSeconds => Seconds(LongestInterval);
+    internal DateTime? FirstTime { get; init; }
+    internal DateTime? LastTime { get; init; }
+    internal TimeSpan? TypicalInterval { get; init; }
+    internal TimeSpan? ShortestInterval { get; init; }
+    internal TimeSpan? LongestInterval { get; init; }
     /// <summary>The share of intervals within 10 % (at least 2 s) of the typical one: near 1, a timer; low, load or chance.</summary>
     public double? Regularity { get; init; }
     /// <summary>The endpoint the lines name most often.</summary>
@@ -28,6 +34,9 @@ public sealed class LogErrorSummary
     public string NextCommand { get; init; } = "";
     /// <summary>The files these lines came from, comma-separated.</summary>
     public string Files { get; init; } = "";
+
+    /// <summary>A length in seconds, rounded to the millisecond (what a person reads, and a log's times hold at best).</summary>
+    internal static double? Seconds(TimeSpan? span) => span is { } s ? Math.Round(s.TotalSeconds, 3) : null;
 }
 
 /// <summary>
@@ -61,7 +70,7 @@ public sealed class LogSummaryBuilder
             _groups[(error.Key, error.Runtime)] = group = new Group { Sample = error };
         }
         group.Count++;
-        if (error.Time is { } time) group.Ticks.Add(time.Ticks);
+        if (error.WrittenAt is { } time) group.Ticks.Add(time.Ticks);
         if (error.Host is { } host && group.Endpoints.Count < 1000)
         {
             group.Endpoints[(host, error.Port)] = group.Endpoints.GetValueOrDefault((host, error.Port)) + 1;
@@ -94,8 +103,8 @@ public sealed class LogSummaryBuilder
         return new LogErrorSummary
         {
             Key = sample.Key, Name = sample.Name, Runtime = sample.Runtime, Count = group.Count, Timed = ticks.Length,
-            First = ticks.Length > 0 ? new DateTime(ticks[0], sample.Time?.Kind ?? DateTimeKind.Unspecified) : null,
-            Last = ticks.Length > 0 ? new DateTime(ticks[^1], sample.Time?.Kind ?? DateTimeKind.Unspecified) : null,
+            FirstTime = ticks.Length > 0 ? new DateTime(ticks[0], DateTimeKind.Utc) : null,
+            LastTime = ticks.Length > 0 ? new DateTime(ticks[^1], DateTimeKind.Utc) : null,
             TypicalInterval = typical,
             ShortestInterval = intervals.Length > 0 ? TimeSpan.FromTicks(intervals[0]) : null,
             LongestInterval = intervals.Length > 0 ? TimeSpan.FromTicks(intervals[^1]) : null,
@@ -146,11 +155,15 @@ public sealed class LogSummaryBuilder
         $"{span.TotalHours.ToString("0.#", CultureInfo.InvariantCulture)} h";
 }
 
-/// <summary>One bucket of a timeline: how many lines of one error fell in [Start, Start + Bucket).</summary>
+/// <summary>One bucket of a timeline: how many lines of one error fell in [Start, Start + BucketSeconds).</summary>
 public sealed class LogTimelineBucket
 {
-    public DateTime Start { get; init; }
-    public TimeSpan Bucket { get; init; }
+    /// <summary>The bucket's start: ISO 8601 UTC with milliseconds, as every SocketProbe time.</summary>
+    public string Start { get => Probe.ProbeResult.Iso(StartTime)!; init => StartTime = Probe.ProbeResult.ParseIso(value) ?? default; }
+    /// <summary>The bucket's length (-Bucket) in seconds.</summary>
+    public double BucketSeconds => LogErrorSummary.Seconds(Bucket)!.Value;
+    internal DateTime StartTime { get; init; }
+    internal TimeSpan Bucket { get; init; }
     public string Key { get; init; } = "";
     public long Count { get; init; }
 }
@@ -165,8 +178,6 @@ public sealed class LogTimelineBuilder
     private readonly TimeSpan _bucket;
     private readonly Dictionary<(long Bucket, string Key), long> _counts = new();
     private readonly SortedSet<string> _keys = new(StringComparer.Ordinal);
-    private DateTimeKind _kind = DateTimeKind.Unspecified;
-    private bool _sawTime;
 
     public long Untimed { get; private set; }
 
@@ -178,8 +189,7 @@ public sealed class LogTimelineBuilder
 
     public void Add(LogLineError error)
     {
-        if (error.Time is not { } time) { Untimed++; return; }
-        if (!_sawTime) { _kind = time.Kind; _sawTime = true; }
+        if (error.WrittenAt is not { } time) { Untimed++; return; }
         long bucket = time.Ticks / _bucket.Ticks;
         _keys.Add(error.Key);
         _counts[(bucket, error.Key)] = _counts.GetValueOrDefault((bucket, error.Key)) + 1;
@@ -198,7 +208,7 @@ public sealed class LogTimelineBuilder
             {
                 yield return new LogTimelineBucket
                 {
-                    Start = new DateTime(b * _bucket.Ticks, _kind), Bucket = _bucket, Key = key, Count = _counts.GetValueOrDefault((b, key)),
+                    StartTime = new DateTime(b * _bucket.Ticks, DateTimeKind.Utc), Bucket = _bucket, Key = key, Count = _counts.GetValueOrDefault((b, key)),
                 };
             }
         }

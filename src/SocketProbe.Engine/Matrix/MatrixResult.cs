@@ -37,7 +37,7 @@ public sealed class MatrixResult
         string runs = Runs.Count == Scenarios ? "" : $" ({Runs.Count} runs)";
         string undocumented = Undocumented > 0 ? $", {Undocumented} undocumented" : "";
         string failed = Failed > 0 ? $", {Failed} failed" : "";
-        return $"{Scenarios} scenarios{runs}, {Steps} steps, {Matched} match, {Differ} differ{undocumented}, {Skipped} skipped{failed} " +
+        return $"{Scenarios} scenario{(Scenarios == 1 ? "" : "s")}{runs}, {Steps} steps, {Matched} match, {Differ} differ{undocumented}, {Skipped} skipped{failed} " +
             $"in {ElapsedMs / 1000:F1} s (slowest {SlowestScenario} {SlowestMs / 1000:F1} s, sum of scenarios {SumMs / 1000:F1} s, throttle {ThrottleLimit})";
     }
 }

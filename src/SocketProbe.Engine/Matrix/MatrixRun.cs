@@ -41,6 +41,12 @@ public sealed class MatrixRun
     /// <summary>Socket calls this platform documents nothing for.</summary>
     public int Undocumented => Observations.Count(o => IsCall(o) && o.Matches is null);
 
+    /// <summary>
+    /// Steps this platform documents for the run (its expectations) that it never reached: all of them for a
+    /// Skipped run, the rest of them for one that failed half-way, none for a run that went to its end.
+    /// </summary>
+    public int Skipped { get; private set; }
+
     private static bool IsCall(Observation o) => o.Result != Results.Skipped && Operations.IsSocketCall(o.Actor, o.Operation);
     /// <summary>Milliseconds from the matrix's start to this run's start (it waits for a free slot first).</summary>
     public double StartedAtMs { get; private set; }
@@ -72,10 +78,14 @@ public sealed class MatrixRun
         Status = MatrixRunStatus.Running;
     }
 
-    internal void Finish(double atMs, Exception? failure)
+    /// <param name="request">The run's request: which expectations apply (family, client action) decides what it should have reached.</param>
+    internal void Finish(double atMs, Exception? failure, ScenarioRequest? request = null)
     {
         FinishedAtMs = atMs;
         Exception = failure;
+        var reached = Observations.Where(IsCall).Select(o => o.Step).ToHashSet();
+        Skipped = request is null ? 0 : ScenarioDefinition.Expectations
+            .Where(e => e.AppliesTo(PlatformInfo.Current, request)).Select(e => e.Step).Distinct().Count(step => !reached.Contains(step));
         Observation? skipped = Observations.FirstOrDefault(o => o.Result == Results.Skipped && o.Actor is not (Actors.Wire or Actors.Kernel));
         (Status, Reason) = failure is not null ? (MatrixRunStatus.Failed, failure.Message)
             : skipped is not null ? (MatrixRunStatus.Skipped, skipped.Note)

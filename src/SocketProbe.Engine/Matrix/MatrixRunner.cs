@@ -127,7 +127,7 @@ public static class MatrixRunner
             failure = ex;
             logger.LogWarning("{Scenario} failed: {Message}", run.Scenario, ex.Message);
         }
-        run.Finish(clock.Elapsed.TotalMilliseconds, failure);
+        run.Finish(clock.Elapsed.TotalMilliseconds, failure, request);
         gate.Release();
         logger.LogInformation("{Run}", run.ToString());
         report(MatrixEvent.Finished, run);

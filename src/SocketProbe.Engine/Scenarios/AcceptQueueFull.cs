@@ -36,8 +36,6 @@ public sealed class AcceptQueueFull : Scenario
         ClientConnect3.Windows("Error", "WSAECONNREFUSED", "listen function: when the queue is full, WSAECONNREFUSED is returned to the client"),
     };
 
-    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
-
     protected internal override async Task RunAsync(ScenarioContext context)
     {
         IPAddress loopback = Loopback.For(context.Request.AddressFamily);

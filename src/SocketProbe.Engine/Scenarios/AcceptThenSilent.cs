@@ -44,8 +44,6 @@ public sealed class AcceptThenSilent : Scenario
         Read.Windows("TimedOut", null, $"recv function blocks until data arrives: {NothingComes}"),
     };
 
-    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
-
     protected internal override async Task RunAsync(ScenarioContext context)
     {
         using var pair = await ObservedHandshake.ConnectAndAcceptAsync(context, Connect, Accept).ConfigureAwait(false);

@@ -32,8 +32,6 @@ public sealed class ByteOrderMismatch : Scenario
         ClientReceive.Windows("Success", null, "no error: the value is wrong (Stevens UNP 5.18)"),
     };
 
-    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
-
     protected internal override async Task RunAsync(ScenarioContext context)
     {
         using var pair = await LoopbackPair.OpenAsync(context).ConfigureAwait(false);

@@ -46,8 +46,6 @@ public sealed class HalfClose : Scenario
         ClientReceive6.Windows("EndOfStream", null, "recv function: returns 0 after a graceful close"),
     };
 
-    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
-
     protected internal override async Task RunAsync(ScenarioContext context)
     {
         using var pair = await LoopbackPair.OpenAsync(context).ConfigureAwait(false);

@@ -60,8 +60,6 @@ public sealed class ListenerClosedWithQueue : Scenario
         WriteSecond.Windows("Error", "WSAECONNRESET|WSAECONNABORTED", WinAfter),
     };
 
-    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
-
     protected internal override async Task RunAsync(ScenarioContext context)
     {
         IPAddress loopback = Loopback.For(context.Request.AddressFamily);

@@ -33,8 +33,6 @@ public sealed class ResetBeforeAccept : Scenario
         PeerAccept.Windows("Error", "WSAECONNRESET", "accept function: WSAECONNRESET 10054 if the connection was reset before accept (else the socket is handed over)").Or(Results.Success),
     };
 
-    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
-
     protected internal override async Task RunAsync(ScenarioContext context)
     {
         IPAddress loopback = Loopback.For(context.Request.AddressFamily);

@@ -35,8 +35,6 @@ public sealed class SendBufferFull : Scenario
         ClientSend2.Windows("Error", "WSAEWOULDBLOCK", "send function: WSAEWOULDBLOCK 10035, the socket is nonblocking and the operation would block"),
     };
 
-    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
-
     protected internal override async Task RunAsync(ScenarioContext context)
     {
         using var pair = await LoopbackPair.OpenAsync(context,

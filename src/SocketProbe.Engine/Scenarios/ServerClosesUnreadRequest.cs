@@ -62,8 +62,6 @@ public sealed class ServerClosesUnreadRequest : Scenario
         ReadEnd.Windows("Error", "WSAECONNRESET|WSAECONNABORTED", "recv function: WSAECONNRESET 10054 / WSAECONNABORTED 10053"),
     };
 
-    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
-
     protected internal override async Task RunAsync(ScenarioContext context)
     {
         using var pair = await LoopbackPair.OpenAsync(context).ConfigureAwait(false);

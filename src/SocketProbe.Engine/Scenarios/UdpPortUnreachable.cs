@@ -35,8 +35,6 @@ public sealed class UdpPortUnreachable : Scenario
         ClientReceive.Windows("Error", "WSAECONNRESET", "recv function: WSAECONNRESET 10054 for UDP, a previous send was answered by ICMP Port Unreachable (SIO_UDP_CONNRESET on by default)"),
     };
 
-    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
-
     protected internal override async Task RunAsync(ScenarioContext context)
     {
         IPAddress loopback = Loopback.For(context.Request.AddressFamily);

@@ -51,18 +51,13 @@ public sealed class WriteAfterFin : Scenario
         ClientReceive.Windows("EndOfStream|Error", null, "recv function: 0 after a graceful close, WSAECONNRESET 10054 after a reset"),
     };
 
-    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
-
     protected internal override async Task RunAsync(ScenarioContext context)
     {
         using var pair = await LoopbackPair.OpenAsync(context).ConfigureAwait(false);
         Socket client = pair.Client, peer = pair.Peer;
 
-        byte[] payload = new byte[64];
-        byte[] inbox = new byte[payload.Length];
-        await context.CallAsync(ClientSend1, SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
         // Nothing is left unread, so close() sends FIN (unread data would make it an RST at once).
-        await context.CallAsync(PeerReceive, SocketCalls.ReceiveExactly(peer, inbox), stateOf: client, isReceive: true).ConfigureAwait(false);
+        var (payload, inbox) = await WriteAfterReset.SendAndDrainAsync(context, ClientSend1, PeerReceive, client, peer).ConfigureAwait(false);
         var close = await context.MeasureAsync(PeerClose, SocketCalls.Close(peer), stateOf: client).ConfigureAwait(false);
         context.Emit(close.WithNote("normal close: FIN"));
 

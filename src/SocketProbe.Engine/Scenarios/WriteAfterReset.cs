@@ -50,18 +50,13 @@ public sealed class WriteAfterReset : Scenario
         ClientReceive.Windows("Error", "WSAECONNRESET|WSAECONNABORTED", "recv function: WSAECONNRESET 10054 / WSAECONNABORTED 10053"),
     };
 
-    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
-
     protected internal override async Task RunAsync(ScenarioContext context)
     {
         using var pair = await LoopbackPair.OpenAsync(context).ConfigureAwait(false);
         Socket client = pair.Client, peer = pair.Peer;
 
-        byte[] payload = new byte[64];
-        byte[] inbox = new byte[payload.Length];
-        await context.CallAsync(ClientSend1, SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
         // The peer reads everything, so the RST below comes from the zero linger alone, not from unread data.
-        await context.CallAsync(PeerReceive, SocketCalls.ReceiveExactly(peer, inbox), stateOf: client, isReceive: true).ConfigureAwait(false);
+        var (payload, inbox) = await SendAndDrainAsync(context, ClientSend1, PeerReceive, client, peer).ConfigureAwait(false);
 
         peer.LingerState = new LingerOption(true, 0);
         var close = await context.MeasureAsync(PeerClose, SocketCalls.Close(peer), stateOf: client).ConfigureAwait(false);
@@ -78,6 +73,19 @@ public sealed class WriteAfterReset : Scenario
         context.Emit(first.WithNote(arrival));
         await context.CallAsync(ClientSend5, SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
         await context.CallAsync(ClientReceive, SocketCalls.Receive(client, inbox), stateOf: client, isReceive: true).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Steps 1-2 of the write-after family: the client sends 64 bytes and the peer reads them all, so
+    /// what the peer's close sends next (FIN or RST) comes from the close alone, not from unread data.
+    /// </summary>
+    internal static async Task<(byte[] Payload, byte[] Inbox)> SendAndDrainAsync(ScenarioContext context, ScenarioStep send, ScenarioStep receive, Socket client, Socket peer)
+    {
+        byte[] payload = new byte[64];
+        byte[] inbox = new byte[payload.Length];
+        await context.CallAsync(send, SocketCalls.Send(client, payload), stateOf: client).ConfigureAwait(false);
+        await context.CallAsync(receive, SocketCalls.ReceiveExactly(peer, inbox), stateOf: client, isReceive: true).ConfigureAwait(false);
+        return (payload, inbox);
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a

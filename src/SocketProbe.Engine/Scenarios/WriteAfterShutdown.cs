@@ -38,8 +38,6 @@ public sealed class WriteAfterShutdown : Scenario
         PeerRead.Windows("EndOfStream", null, "recv function: returns zero after a graceful close"),
     };
 
-    public override string? WhyCannotRun(ScenarioRequest request) => LoopbackPair.WhyUnavailable(request.AddressFamily);
-
     protected internal override async Task RunAsync(ScenarioContext context)
     {
         using var pair = await LoopbackPair.OpenAsync(context).ConfigureAwait(false);

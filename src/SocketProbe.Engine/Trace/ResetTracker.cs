@@ -158,7 +158,7 @@ public sealed class ResetTracker
 
     private TcpResetEvent Base(TraceLine line, string direction, IPEndPoint? local, IPEndPoint? remote) => new()
     {
-        Time = _anchorUtc.AddSeconds(line.Seconds - _anchorSeconds),
+        TimeUtc = _anchorUtc.AddSeconds(line.Seconds - _anchorSeconds),
         MonotonicSeconds = line.Seconds,
         Direction = direction,
         LocalAddress = Unmapped(local?.Address)?.ToString(),

@@ -7,7 +7,9 @@ namespace SocketProbe.Engine.Trace;
 /// </summary>
 public sealed class TcpResetEvent
 {
-    public DateTime Time { get; set; }
+    /// <summary>When the kernel ran the event: ISO 8601 UTC with milliseconds, as every SocketProbe time (MonotonicSeconds orders events finer).</summary>
+    public string Time { get => Probe.ProbeResult.Iso(TimeUtc)!; set => TimeUtc = Probe.ProbeResult.ParseIso(value) ?? default; }
+    internal DateTime TimeUtc { get; set; }
     /// <summary>Sent, Received, or Dropped.</summary>
     public string Direction { get; set; } = "";
     public string? LocalAddress { get; set; }

@@ -7,13 +7,18 @@ namespace SocketProbe.Commands;
 /// <summary>
 /// Get-SocketErrorMatrix: runs every catalogue scenario (or those named) side by side and emits
 /// every observation, a scenario's rows together and in step order, scenarios in the order they
-/// finish. -Summary gives one MatrixStep row per step instead (observed next to expected).
-/// Each run's timing (MatrixRun) and the totals (MatrixResult) go to the information stream.
+/// finish. -Steps gives one MatrixStep row per step instead (observed next to expected); -Summary one
+/// MatrixSummary row per scenario and family (counts and a verdict), in catalogue order once all have run.
+/// Each run's timing (MatrixRun) and the totals (MatrixResult) go to the information stream; the totals'
+/// count line is also shown by the host.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "SocketErrorMatrix")]
-[OutputType(typeof(Observation), typeof(MatrixStep))]
+[Cmdlet(VerbsCommon.Get, "SocketErrorMatrix", DefaultParameterSetName = ObservationsSet)]
+[OutputType(typeof(Observation), ParameterSetName = new[] { ObservationsSet })]
+[OutputType(typeof(MatrixStep), ParameterSetName = new[] { StepsSet })]
+[OutputType(typeof(MatrixSummary), ParameterSetName = new[] { SummarySet })]
 public sealed class GetSocketErrorMatrixCommand : ScenarioCmdlet
 {
+    private const string ObservationsSet = "Observations", StepsSet = "Steps", SummarySet = "Summary";
     private const int ProgressId = 1;
     private const string Activity = "Socket error matrix";
     private readonly List<string> _names = new();
@@ -29,7 +34,12 @@ public sealed class GetSocketErrorMatrixCommand : ScenarioCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = MatrixRunner.DefaultThrottleLimit;
 
-    [Parameter]
+    /// <summary>One MatrixStep row per scenario step: what was observed next to what this platform documents.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = StepsSet)]
+    public SwitchParameter Steps { get; set; }
+
+    /// <summary>One MatrixSummary row per scenario (and family): steps, matched, differ, skipped and a verdict.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = SummarySet)]
     public SwitchParameter Summary { get; set; }
 
     protected override void ProcessRecord()
@@ -56,6 +66,8 @@ public sealed class GetSocketErrorMatrixCommand : ScenarioCmdlet
             {
                 MatrixResult result = await MatrixRunner.RunAsync(selected, options, run => HandOver(queue, run),
                     p => queue.Add(new ProgressItem(Progress(p))), logger, token).ConfigureAwait(false);
+                // A summary is read whole: its rows in catalogue order, a scenario's families together, once all have run.
+                if (Summary) foreach (MatrixRun run in result.Runs) queue.Add(MatrixSummary.From(run));
                 queue.Add(new ProgressItem(new ProgressRecord(ProgressId, Activity, result.ToString())
                     { RecordType = ProgressRecordType.Completed, PercentComplete = 100 }));
                 queue.Add(new InformationItem(result, new[] { "SocketProbe", "Matrix", "Result" }));
@@ -70,8 +82,8 @@ public sealed class GetSocketErrorMatrixCommand : ScenarioCmdlet
     /// <summary>A finished run: its rows, its timing, and its failure as a non-terminating error.</summary>
     private void HandOver(OutputQueue queue, MatrixRun run)
     {
-        foreach (Observation o in run.Observations)
-            queue.Add(Summary ? MatrixStep.From(o, run.AddressFamily) : o);
+        if (!Summary)
+            foreach (Observation o in run.Observations) queue.Add(Steps ? MatrixStep.From(o, run.AddressFamily) : o);
         queue.Add(new InformationItem(run, new[] { "SocketProbe", "Matrix", "Run" }));
         if (run.Exception is not null)
         {
