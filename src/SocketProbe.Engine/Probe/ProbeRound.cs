@@ -247,6 +247,8 @@ internal sealed class ProbeRound
                 for (int a = 0; a < texts.Length; a++)
                 {
                     IPAddress address = resolution.Addresses[a];
+                    var endpoint = new IPEndPoint(address, port);
+                    Request.Wire?.Expect(endpoint);
                     yield return new ProbeAttempt(new ProbeResult
                     {
                         Target = task.Target.Host,
@@ -255,7 +257,7 @@ internal sealed class ProbeRound
                         Port = port,
                         Sequence = _sequence,
                         DnsMs = resolution.DnsMs,
-                    }, new IPEndPoint(address, port));
+                    }, endpoint);
                 }
             }
         }

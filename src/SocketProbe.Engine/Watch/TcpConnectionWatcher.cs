@@ -44,6 +44,7 @@ public static class TcpConnectionWatcher
             });
         }
         if (endpoints.Count == 0) return;
+        foreach (var endpoint in endpoints) request.Wire?.Expect(new IPEndPoint(endpoint.Address, endpoint.Port));
 
         int total = endpoints.Count * request.Count;
         long started = Stopwatch.GetTimestamp();
@@ -103,6 +104,7 @@ public static class TcpConnectionWatcher
             IPEndPoint? local = SocketName.Local(connection.Socket);
             result.LocalAddress = local?.Address.ToString();
             result.LocalPort = local?.Port;
+            request.Wire?.Own(local, new IPEndPoint(endpoint.Address, endpoint.Port));
             connection.StartReceiving();
 
             // Every send, the first one too, is bounded by the hold: a server that never reads fills

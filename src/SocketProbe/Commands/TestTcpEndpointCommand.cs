@@ -116,6 +116,11 @@ public sealed class TestTcpEndpointCommand : TargetCmdlet, IProbeParameters
     [Parameter(ParameterSetName = ProbeSet)]
     public SwitchParameter Trace { get; set; }
 
+    /// <summary>Also write the run's own connections' packets (never the host's other traffic) to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies capturing.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
+
     private protected override (System.Net.Sockets.AddressFamily? Family, string Why) TargetFamily =>
         ProbeRun.Family(this, this, _request.SourceAddress);
 
@@ -150,6 +155,6 @@ public sealed class TestTcpEndpointCommand : TargetCmdlet, IProbeParameters
             : null;
         using Engine.Trace.ProbeTrace? kernel = StartProbeTrace(Trace);
         _request.KernelTrace = kernel;
-        ProbeRun.Run(this, _request, Targets.Tasks, answer, Capture, monitoring);
+        ProbeRun.Run(this, _request, Targets.Tasks, answer, Capture, monitoring, PcapPath);
     }
 }
