@@ -7,8 +7,8 @@ namespace SocketProbe;
 
 /// <summary>
 /// Base of the cmdlets that hold connections to real targets (Watch-TcpConnection,
-/// Find-TcpIdleTimeout): what they send, their connect bound and -Capture, declared once, and the
-/// run over the gathered targets with its capture and its progress bars.
+/// Find-TcpIdleTimeout): what they send, their connect bound, -Capture and -Trace, declared once, and the
+/// run over the gathered targets with its capture, its kernel trace and its progress bars.
 /// </summary>
 public abstract class HeldConnectionCmdlet : TargetCmdlet
 {
@@ -25,6 +25,13 @@ public abstract class HeldConnectionCmdlet : TargetCmdlet
     /// <summary>Capture the connections' segments: SynAckTtl, ResetTtl, ResetFrom (Peer or Path) and IcmpFrom on each result.</summary>
     [Parameter]
     public SwitchParameter Capture { get; set; }
+
+    /// <summary>The kernel's account of each RST met (Linux, root): ResetSentByThisHost and ResetKernelReason.</summary>
+    [Parameter]
+    public SwitchParameter Trace { get; set; }
+
+    /// <summary>-Trace's lease on the kernel's account while <see cref="RunHeld"/> runs; null without -Trace.</summary>
+    private protected Engine.Trace.ProbeTrace? KernelTrace { get; private set; }
 
     /// <summary>Also write the run's own connections' packets (never the host's other traffic) to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
     [Parameter]
@@ -45,6 +52,8 @@ public abstract class HeldConnectionCmdlet : TargetCmdlet
         using PcapOutput? pcap = PcapOutput.Open(this, PcapPath);
         // A connection is claimed as the run's once connected: within the connect bound, a minute to spare.
         ProbeWire? wire = StartProbeCapture(Capture, pcap, TimeSpan.FromMilliseconds(TimeoutMs) + TimeSpan.FromMinutes(1));
+        using Engine.Trace.ProbeTrace? kernel = StartProbeTrace(Trace);
+        KernelTrace = kernel;
         try
         {
             RunEngine(async (queue, logger, token) =>

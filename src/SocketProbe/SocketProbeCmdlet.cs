@@ -164,6 +164,19 @@ public abstract class SocketProbeCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
+    /// The probes' -Trace: a lease on the kernel's reset account for the whole run, or null without the
+    /// switch; where it cannot be read (not root, no tracefs), a warning says what is missing and the
+    /// probe runs as without it. The caller disposes it.
+    /// </summary>
+    internal Engine.Trace.ProbeTrace? StartProbeTrace(bool trace)
+    {
+        if (!trace) return null;
+        var kernel = Engine.Trace.ProbeTrace.Start();
+        if (kernel.Unavailable is string why) WriteWarning($"-Trace: ResetSentByThisHost stays empty: {why}");
+        return kernel;
+    }
+
+    /// <summary>
     /// Close the probes' capture and write the -PcapPath file, also after Ctrl+C: a -Continuous probe
     /// ends that way, and what it captured until then is what the file is for.
     /// </summary>

@@ -102,8 +102,11 @@ internal sealed class ProbeRound
         if (attempt.Error is null)
         {
             ProbeResult result = attempt.Result;
-            if (Request.Wire is not null && result.LocalPort is int localPort && IPAddress.TryParse(result.LocalAddress, out IPAddress? localAddress))
-                Request.Wire.Annotate(result, new IPEndPoint(localAddress, localPort), attempt.Endpoint!);
+            if (result.LocalPort is int localPort && IPAddress.TryParse(result.LocalAddress, out IPAddress? localAddress))
+            {
+                Request.Wire?.Annotate(result, new IPEndPoint(localAddress, localPort), attempt.Endpoint!);
+                Request.KernelTrace?.Annotate(result, new IPEndPoint(localAddress, localPort), attempt.Endpoint!);
+            }
             if (Logger.IsEnabled(LogLevel.Debug)) Logger.LogDebug("{Result}", result);
         }
         // Complete() and the scheduler's Interlocked write of _schedulerWaiting are full fences: either

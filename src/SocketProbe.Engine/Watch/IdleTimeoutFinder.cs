@@ -171,6 +171,7 @@ public static class IdleTimeoutFinder
                     {
                         // Before our own close: a RST that answers our FIN is not what this connection met.
                         _request.Wire?.Annotate(row, local, remote);
+                        _request.KernelTrace?.Annotate(row, local, remote);
                     }
                 }
             }

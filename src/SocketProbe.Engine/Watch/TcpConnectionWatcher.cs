@@ -25,9 +25,12 @@ public static class TcpConnectionWatcher
         int ended = 0;
         void Emit(WatchResult result)
         {
-            if (request.Wire is not null && result.LocalPort is int localPort && IPAddress.TryParse(result.LocalAddress, out IPAddress? localAddress) &&
+            if (result.LocalPort is int localPort && IPAddress.TryParse(result.LocalAddress, out IPAddress? localAddress) &&
                 IPAddress.TryParse(result.Address, out IPAddress? target))
-                request.Wire.Annotate(result, new IPEndPoint(localAddress, localPort), new IPEndPoint(target, result.Port));
+            {
+                request.Wire?.Annotate(result, new IPEndPoint(localAddress, localPort), new IPEndPoint(target, result.Port));
+                request.KernelTrace?.Annotate(result, new IPEndPoint(localAddress, localPort), new IPEndPoint(target, result.Port));
+            }
             lock (gate) sink(result);
             Interlocked.Increment(ref ended);
         }
