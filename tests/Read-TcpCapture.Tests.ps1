@@ -27,14 +27,6 @@ BeforeAll {
     $script:Expected = $Expected
     $script:CannotCapture = if (-not $IsLinux) { 'capture runs on Linux' } else { [SocketProbe.Engine.Wire.WireCapture]::WhyUnavailable() }
 
-    function Find-Tool([string] $Name) {
-        @("/usr/bin/$Name", "/usr/sbin/$Name") | Where-Object { Test-Path $_ } | Select-Object -First 1
-    }
-    function Get-ToolSkip([string] $Name) {
-        if (Find-Tool $Name) { return $null }
-        if ($env:CI) { throw "$Name is not installed, and CI must run this test (.ci/run installs it with apt)" }
-        "$Name is not installed (apt-get install $Name; .ci/run does)"
-    }
     $script:TcpdumpSkip = Get-ToolSkip tcpdump
     $script:TsharkSkip = Get-ToolSkip tshark
 

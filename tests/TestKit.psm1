@@ -61,6 +61,20 @@ function Get-OwnDescendant {
     }
 }
 
+function Find-Tool {
+    # A program from apt (tcpdump, tshark) by its installed path; nothing when it is not installed.
+    param([Parameter(Mandatory)][string] $Name)
+    @("/usr/bin/$Name", "/usr/sbin/$Name") | Where-Object { Test-Path $_ } | Select-Object -First 1
+}
+
+function Get-ToolSkip {
+    # Why a test of a program from apt skips (null when installed); in CI a missing one fails instead (.ci/run installs it).
+    param([Parameter(Mandatory)][string] $Name)
+    if (Find-Tool $Name) { return $null }
+    if ($env:CI) { throw "$Name is not installed, and CI must run this test (.ci/run installs it with apt)" }
+    "$Name is not installed (apt-get install $Name; .ci/run does)"
+}
+
 function New-LoopbackListener {
     # A listener of the test's own on an ephemeral loopback port; the caller disposes it.
     param([ValidateSet('IPv4', 'IPv6')][string] $Family = 'IPv4')

@@ -71,6 +71,58 @@ Describe 'Watch-TcpReset and -Trace: the kernel''s own account of each RST (Linu
         $events[1].RemotePort | Should -Be $port
     }
 
+    It 'a Sent row carries its socket''s tcp_info at its end: a close with 5 bytes unread' {
+        $server = [Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+        $server.Bind([Net.IPEndPoint]::new([Net.IPAddress]::Loopback, 0)); $server.Listen(8)
+        $port = $server.LocalEndPoint.Port
+        # Close connections with unread data until the watch has started (bounded): each is one RST.
+        $job = Start-ThreadJob -ArgumentList $server {
+            param($server)
+            for ($i = 0; $i -lt 50; $i++) {
+                $c = [Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+                $c.Connect($server.LocalEndPoint); $a = $server.Accept()
+                $null = $c.Send([byte[]]::new(5))
+                for ($j = 0; $j -lt 100 -and $a.Available -lt 5; $j++) { Start-Sleep -Milliseconds 5 }
+                $a.Close(); $c.Dispose()
+                Start-Sleep -Milliseconds 100
+            }
+        }
+        try { $sent = Watch-TcpReset -Port $port -Count 1 -DurationSeconds 10 }
+        finally { $job | Stop-Job -PassThru | Remove-Job -Force; $server.Dispose() }
+        $sent.Direction | Should -Be Sent
+        $sent.Reason | Should -Be TCP_ABORT_ON_CLOSE
+        $sent.LocalPort | Should -Be $port
+        $sent.UnreadBytes | Should -Be 5 -Because 'sock_diag''s destroy notice gives idiag_rqueue as the socket died'
+        $sent.IdleSinceReceiveMs | Should -Not -BeNullOrEmpty
+        $sent.Retransmits | Should -Be 0
+    }
+
+    It 'Test-TcpEndpoint -Trace: a refused loopback connect met an RST this host sent, NO_SOCKET' {
+        $port = Get-ClosedLoopbackPort
+        $r = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $port -Trace
+        $r.Outcome | Should -Be Refused
+        $r.ResetSentByThisHost | Should -BeTrue
+        $r.ResetKernelReason | Should -Be NO_SOCKET
+        # Without -Trace nothing is claimed (and nothing is traced).
+        (Test-TcpEndpoint -ComputerName 127.0.0.1 -Port $port).ResetSentByThisHost | Should -BeNullOrEmpty
+    }
+
+    It 'Watch-TcpConnection -Trace: a loopback server''s reset was sent by this host, with the kernel''s reason (Find-TcpIdleTimeout annotates through the same code)' {
+        $listener = New-LoopbackListener
+        try {
+            $job = Start-ThreadJob {
+                param($l)
+                $s = $l.AcceptSocket(); Start-Sleep -Milliseconds 300
+                $s.LingerState = [Net.Sockets.LingerOption]::new($true, 0); $s.Close()
+            } -ArgumentList $listener
+            $w = @(Watch-TcpConnection -ComputerName 127.0.0.1 -Port $listener.LocalEndpoint.Port -HoldSeconds 5 -Trace)
+            $job | Wait-Job -Timeout 10 | Remove-Job -Force
+        } finally { $listener.Stop() }
+        "$($w[0].Fate)" | Should -Be Reset
+        $w[0].ResetSentByThisHost | Should -BeTrue
+        $w[0].ResetKernelReason | Should -Be TCP_STATE -Because 'a linger 0 close is tcp_disconnect''s reset (rstreason.h TCP_STATE)'
+    }
+
     It 'a Watch-TcpReset killed with -9 leaves its instance, and the next run removes it' {
         $pwsh, $hostArgs = @(Get-ChildPwsh)[0], @(Get-ChildPwsh | Select-Object -Skip 1)
         $psd1 = Join-Path $script:RepoRoot 'SocketProbe.psd1'
@@ -117,5 +169,24 @@ Describe 'Watch-TcpReset where a piece is missing' -Skip:(-not $IsLinux) {
             { Watch-TcpReset -DurationSeconds 1 -ErrorAction Stop } | Should -Throw -ErrorId 'TracingUnavailable,SocketProbe.Commands.WatchTcpResetCommand' -ExpectedMessage '*tcp_send_reset*'
         }
         finally { $env:SOCKETPROBE_TRACEFS_ROOT = $null; Remove-Item -Recurse -Force $root }
+    }
+
+    It 'without CAP_SYS_ADMIN and no tracefs: TracingUnavailable naming the capability and what still works; Test-TcpEndpoint -Trace warns and probes' {
+        if ((id -u) -ne '0') { Set-ItResult -Skipped -Because 'making a mount namespace without tracefs needs root'; return }
+        foreach ($tool in 'setpriv', 'unshare') {
+            if (-not (Get-Command $tool -CommandType Application -ErrorAction Ignore)) { Set-ItResult -Skipped -Because "$tool (util-linux) is not installed"; return }
+        }
+        $psd1 = Join-Path $script:RepoRoot 'SocketProbe.psd1'
+        $command = "Import-Module '$psd1'; try { Watch-TcpReset -DurationSeconds 1 -ErrorAction Stop } catch { 'ERR ' + `$_.FullyQualifiedErrorId + ' ' + `$_.CategoryInfo.Category; 'MSG ' + `$_.Exception.Message }; " +
+            "`$r = Test-TcpEndpoint 127.0.0.1 -Port $(Get-ClosedLoopbackPort) -Trace 3>&1; 'WARN ' + (`$r | Where-Object { `$_ -is [Management.Automation.WarningRecord] }).Message; 'OUT ' + (`$r | Where-Object Outcome).Outcome"
+        $child = @(Get-ChildPwsh) + @('-NoProfile', '-NonInteractive', '-Command', $command)
+        # A mount namespace of its own with every tracefs unmounted, then root without any capability.
+        $script = 'grep " tracefs " /proc/self/mounts | cut -d" " -f2 | sort -r | while read m; do umount -l "$m"; done; exec setpriv --inh-caps=-all --bounding-set=-all -- "$@"'
+        $out = @(& unshare --mount --propagation private sh -c $script sh @child 2>&1)
+        $text = $out -join "`n"
+        $text | Should -Match 'ERR TracingUnavailable,SocketProbe.Commands.WatchTcpResetCommand ResourceUnavailable'
+        ($out | Where-Object { $_ -like 'MSG *' }) | Should -Match 'CAP_SYS_ADMIN.*What still works: Get-TcpCounter.*-Capture'
+        ($out | Where-Object { $_ -like 'WARN *' }) | Should -Match '-Trace: ResetSentByThisHost stays empty: .*CAP_SYS_ADMIN'
+        ($out | Where-Object { $_ -like 'OUT *' }) | Should -Be 'OUT Refused'
     }
 }

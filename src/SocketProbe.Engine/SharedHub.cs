@@ -151,8 +151,11 @@ public sealed class SharedHub<TSource, TItem, TStamp>
         /// <summary>The source open when the lease began (open for as long as the lease is held).</summary>
         public TSource Source { get; }
 
-        /// <summary>The stamp clock's reading at the lease's start.</summary>
-        public TStamp Start { get; }
+        /// <summary>The stamp clock's reading at the lease's start (moved on by <see cref="TakeNew"/>).</summary>
+        public TStamp Start { get; private set; }
+
+        /// <summary>After a <see cref="TakeNew"/>: the items stamped at <see cref="Start"/> were taken.</summary>
+        private bool _pastStart;
 
         /// <summary>Items the source lost since this lease began (some of them may have been this run's).</summary>
         public long Lost
@@ -167,6 +170,26 @@ public sealed class SharedHub<TSource, TItem, TStamp>
             {
                 _hub.PullLocked(settle);
                 return _hub._recent.Where(item => _hub._stampOf(item).CompareTo(Start) >= 0).ToList();
+            }
+        }
+
+        /// <summary>
+        /// The items since the last TakeNew (or the lease's start), and the lease moves past them, so
+        /// the hub drops them: a long run (a watch that annotates each connection as it ends) holds no
+        /// more than one take's worth.
+        /// </summary>
+        public List<TItem> TakeNew(bool settle = false)
+        {
+            lock (_hub._lock)
+            {
+                _hub.PullLocked(settle);
+                var fresh = _hub._recent.Where(item => _hub._stampOf(item).CompareTo(Start) is int c && (c > 0 || (c == 0 && !_pastStart))).ToList();
+                foreach (TItem item in fresh)
+                {
+                    if (_hub._stampOf(item).CompareTo(Start) > 0) Start = _hub._stampOf(item);
+                    _pastStart = true;
+                }
+                return fresh;
             }
         }
 

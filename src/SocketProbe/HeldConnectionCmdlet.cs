@@ -7,8 +7,8 @@ namespace SocketProbe;
 
 /// <summary>
 /// Base of the cmdlets that hold connections to real targets (Watch-TcpConnection,
-/// Find-TcpIdleTimeout): what they send, their connect bound and -Capture, declared once, and the
-/// run over the gathered targets with its capture and its progress bars.
+/// Find-TcpIdleTimeout): what they send, their connect bound, -Capture and -Trace, declared once, and the
+/// run over the gathered targets with its capture, its kernel trace and its progress bars.
 /// </summary>
 public abstract class HeldConnectionCmdlet : TargetCmdlet
 {
@@ -26,23 +26,47 @@ public abstract class HeldConnectionCmdlet : TargetCmdlet
     [Parameter]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>The kernel's account of each RST met (Linux, root): ResetSentByThisHost and ResetKernelReason.</summary>
+    [Parameter]
+    public SwitchParameter Trace { get; set; }
+
+    /// <summary>-Trace's lease on the kernel's account while <see cref="RunHeld"/> runs; null without -Trace.</summary>
+    private protected Engine.Trace.ProbeTrace? KernelTrace { get; private set; }
+
+    /// <summary>Also write the run's own connections' packets (never the host's other traffic) to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
+
     /// <summary>-Send as the bytes on the wire.</summary>
     private protected byte[]? SendBytes => Send is null ? null : Encoding.UTF8.GetBytes(Send);
 
     /// <summary>
     /// Run <paramref name="work"/> over the gathered targets (nothing when none stood), with the
-    /// capture when -Capture, and its progress bars completed when it ends however it ends.
+    /// capture when -Capture or -PcapPath (its file written however it ends), and its progress bars
+    /// completed when it ends however it ends.
     /// </summary>
     private protected void RunHeld(string activity, Func<ProbeWire?, ProgressBars, OutputQueue, ILogger, CancellationToken, Task> work)
     {
         if (Targets.Tasks.Count == 0) return;
-        using ProbeWire? wire = StartProbeCapture(Capture);
-        RunEngine(async (queue, logger, token) =>
+        using PcapOutput? pcap = PcapOutput.Open(this, PcapPath);
+        // A connection is claimed as the run's once connected: within the connect bound, a minute to spare.
+        ProbeWire? wire = StartProbeCapture(Capture, pcap, TimeSpan.FromMilliseconds(TimeoutMs) + TimeSpan.FromMinutes(1));
+        using Engine.Trace.ProbeTrace? kernel = StartProbeTrace(Trace);
+        KernelTrace = kernel;
+        try
         {
-            var bars = new ProgressBars(queue, activity);
-            try { await work(wire, bars, queue, logger, token).ConfigureAwait(false); }
-            finally { bars.CompleteAll(); }
-        });
+            RunEngine(async (queue, logger, token) =>
+            {
+                var bars = new ProgressBars(queue, activity);
+                try { await work(wire, bars, queue, logger, token).ConfigureAwait(false); }
+                finally { bars.CompleteAll(); }
+            });
+        }
+        finally
+        {
+            FinishProbeCapture(wire, pcap);
+        }
     }
 }
 

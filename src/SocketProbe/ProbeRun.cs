@@ -164,7 +164,7 @@ internal static class ProbeRun
     /// the other answers are written at the end.
     /// </summary>
     public static void Run(SocketProbeCmdlet cmdlet, ProbeRequest request, IReadOnlyList<ProbeTask> targets, ProbeAnswer answer, bool capture,
-        MonitoringRequest? monitoring = null)
+        MonitoringRequest? monitoring = null, string? pcapPath = null)
     {
         if (targets.Count == 0)
         {
@@ -181,7 +181,10 @@ internal static class ProbeRun
         var local = new LocalErrorTally();
         var tally = new ProbeTally();
         bool finished = false;
-        using ProbeWire? wire = cmdlet.StartProbeCapture(capture);
+        using PcapOutput? pcap = PcapOutput.Open(cmdlet, pcapPath);
+        // An attempt learns its local port when it ends: its connect, its read, and a minute to spare.
+        var claimWithin = TimeSpan.FromMilliseconds(request.TimeoutMs + (request.ReadMs ?? 0)) + TimeSpan.FromMinutes(1);
+        ProbeWire? wire = cmdlet.StartProbeCapture(capture, pcap, claimWithin);
         request.Wire = wire;
         try
         {
@@ -239,6 +242,7 @@ internal static class ProbeRun
             // -Continuous -Summary stopped by Ctrl+C: PowerShell takes no more output objects from a
             // stopping pipeline, so the totals so far go to the host, as ping prints its statistics.
             if (answer == ProbeAnswer.Summary && request.Continuous && !finished) WriteTotalsToHost(cmdlet, name, tally.Summaries(), local.Warning());
+            cmdlet.FinishProbeCapture(wire, pcap);
         }
     }
 

@@ -150,15 +150,51 @@ public abstract class SocketProbeCmdlet : PSCmdlet, IDisposable
 
     /// <summary>
     /// The probes' -Capture (Test-TcpEndpoint, Watch-TcpConnection, Find-TcpIdleTimeout): one capture for
-    /// the whole run, or null without the switch; without the right to capture, a warning says why and
-    /// the probe runs as without it. The caller disposes it.
+    /// the whole run, or null without the switch (-PcapPath implies it); without the right to capture, a
+    /// warning says why and the probe runs as without it. With <paramref name="pcap"/> the run's own flows
+    /// go to a part file, claimed within <paramref name="claimWithin"/> of their SYN (the longest an attempt
+    /// takes to learn its local port). End it with <see cref="FinishProbeCapture"/>.
     /// </summary>
-    internal Engine.Wire.ProbeWire? StartProbeCapture(bool capture)
+    internal Engine.Wire.ProbeWire? StartProbeCapture(bool capture, PcapOutput? pcap = null, TimeSpan? claimWithin = null)
     {
-        if (!capture) return null;
-        var wire = Engine.Wire.ProbeWire.Start();
+        if (!capture && pcap is null) return null;
+        var wire = Engine.Wire.ProbeWire.Start(pcap?.NextPart(), claimWithin);
         if (wire.Unavailable is string why) WriteWarning($"-Capture: nothing captured: {why}");
         return wire;
+    }
+
+    /// <summary>
+    /// The probes' -Trace: a lease on the kernel's reset account for the whole run, or null without the
+    /// switch; where it cannot be read (not root, no tracefs), a warning says what is missing and the
+    /// probe runs as without it. The caller disposes it.
+    /// </summary>
+    internal Engine.Trace.ProbeTrace? StartProbeTrace(bool trace)
+    {
+        if (!trace) return null;
+        var kernel = Engine.Trace.ProbeTrace.Start();
+        if (kernel.Unavailable is string why) WriteWarning($"-Trace: ResetSentByThisHost stays empty: {why}");
+        return kernel;
+    }
+
+    /// <summary>
+    /// Close the probes' capture and write the -PcapPath file, also after Ctrl+C: a -Continuous probe
+    /// ends that way, and what it captured until then is what the file is for.
+    /// </summary>
+    internal void FinishProbeCapture(Engine.Wire.ProbeWire? wire, PcapOutput? pcap)
+    {
+        wire?.Dispose();
+        if (wire is { Dropped: > 0 } && !StopToken.IsCancellationRequested)
+            WriteWarning($"-Capture: the capture dropped {wire.Dropped} packets (too many on the host's interfaces at once): some of the run's own segments may be missing");
+        if (pcap is null || wire?.Unavailable is not null) return;
+        try
+        {
+            long packets = pcap.Merge();
+            if (!StopToken.IsCancellationRequested) WriteVerbose($"-PcapPath: {packets} packets of the run's own connections written to {pcap.FinalPath}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Engine.Capture.CaptureFormatException)
+        {
+            if (!StopToken.IsCancellationRequested) WriteError(new ErrorRecord(ex, "PcapWriteFailed", ErrorCategory.WriteError, pcap.FinalPath));
+        }
     }
 
     /// <summary>An error record for an engine failure, with a category that says what kind.</summary>

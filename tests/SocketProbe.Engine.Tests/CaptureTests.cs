@@ -222,7 +222,20 @@ public class CaptureTests
         { "Closed", null, Handshake.Concat(new[] { Cl(P | A, 1, 1, 10), Sr(P | A, 1, 11, 20), Cl(F | A, 11, 21), Sr(F | A, 21, 12), Cl(A, 12, 22) }).ToArray() },
         { "HalfClosed", "HalfClose", Handshake.Concat(new[] { Cl(F | A, 1, 1), Sr(P | A, 1, 2, 20) }).ToArray() },
         { "StillOpen", null, Handshake },
+        // The server sent its answer and closed; the client, with data of its own retransmitted and unacknowledged,
+        // reset: its own abort (a download abandoned), not a dead server (seen in zeek's vnd.ms-cab-compressed-multi-conn.pcap).
+        { "Reset", null, Handshake.Concat(new[] { Cl(P | A, 1, 1, 10), Sr(P | A, 1, 1, 100), Cl(P | A, 1, 1, 10, at: 0.2), Sr(F | A, 101, 1, at: 0.3), Cl(R | A, 11, 0, at: 0.4) }).ToArray() },
+        // First seen mid-stream: no ending of the catalogue is matched to half a story.
+        { "Reset", null, new[] { Cl(P | A, 1, 1, 10), Sr(R | A, 1, 11) } },
     };
+
+    [Fact]
+    public void A_connection_begun_before_the_capture_ends_in_an_Unknown_phase()
+    {
+        var r = One(Cl(P | A, 1, 1, 10), Sr(A, 1, 11), Cl(R | A, 11, 1));
+        Assert.Equal("Unknown", r.EndPhase);
+        Assert.Null(r.Scenario);
+    }
 
     [Theory]
     [MemberData(nameof(Scenarios))]

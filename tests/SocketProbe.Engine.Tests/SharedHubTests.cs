@@ -108,6 +108,20 @@ public class SharedHubTests
     }
 
     [Fact]
+    public void TakeNew_gives_each_item_once_and_the_hub_lets_go_of_what_was_taken()
+    {
+        var hub = Hub();
+        using var watch = hub.Acquire();
+        watch.Source.Pending.AddRange(new[] { (_clock, "at start"), (_clock + 10, "a") });
+        Assert.Equal(new[] { "at start", "a" }, watch.TakeNew().Select(i => i.Name));
+        watch.Source.Pending.AddRange(new[] { (_clock + 10, "same stamp, later"), (_clock + 20, "b") });
+        // A long watch takes as it goes: what it took is not held for it any more.
+        Assert.Equal(new[] { "b" }, watch.TakeNew().Select(i => i.Name));
+        Assert.Empty(watch.TakeNew());
+        Assert.Equal(1, hub.HeldCount);
+    }
+
+    [Fact]
     public void What_is_older_than_every_lease_is_dropped()
     {
         var hub = Hub();

@@ -36,6 +36,75 @@ public class TraceTests
         Assert.Equal(8080, TraceLine.Endpoint("[::1]:8080")!.Port);
     }
 
+    [Theory]
+    // A task name with dashes and digits of its own; the tgid column (options/record-tgid); no flags column (old kernels).
+    [InlineData("  kworker-u8-3-77  [000] d.s2.  12.500000: tcp_send_reset: src=10.0.0.1:80 dest=10.0.0.2:5000 state=TCP_CLOSE reason=NO_SOCKET", "kworker-u8-3", 77, 0, "d.s2.")]
+    [InlineData("           nginx-900     (    900) [003] .....  12.500000: tcp_send_reset: src=10.0.0.1:80 dest=10.0.0.2:5000 state=TCP_CLOSE reason=NO_SOCKET", "nginx", 900, 3, ".....")]
+    [InlineData("  curl-5  [001]  12.500000: tcp_send_reset: src=10.0.0.1:80 dest=10.0.0.2:5000 state=TCP_CLOSE reason=NO_SOCKET", "curl", 5, 1, "")]
+    [InlineData("  a [b]-c-42  [001] .....  12.500000: tcp_send_reset: src=10.0.0.1:80 dest=10.0.0.2:5000 state=TCP_CLOSE reason=NO_SOCKET", "a [b]-c", 42, 1, ".....")]
+    public void Task_pid_cpu_and_flags_come_apart_however_the_columns_stand(string text, string task, int pid, int cpu, string flags)
+    {
+        TraceLine line = TraceLine.Parse(text)!;
+        Assert.Equal((task, pid, cpu, flags), (line.Task, line.Pid, line.Cpu, line.Flags));
+        Assert.Equal(12.5, line.Seconds, 6);
+        Assert.Equal("NO_SOCKET", line.Field("reason"));
+        Assert.Equal("10.0.0.2:5000", line.Field("dest"));
+        Assert.Null(line.Field("rea"));                       // a prefix of a name is not the name
+        Assert.Null(line.Field("nosuch"));
+    }
+
+    [Fact]
+    public void One_field_read_alone_is_what_the_whole_field_list_holds()
+    {
+        foreach (string text in new[] { SentNoSocket, ReceivedFromSent, DropSameSkb, SentOnClose, ReceivedForeign })
+        {
+            TraceLine line = TraceLine.Parse(text)!;
+            Assert.NotEmpty(line.Fields);
+            foreach (var (name, value) in line.Fields) Assert.Equal(value, line.Field(name));
+        }
+    }
+
+    [Fact]
+    public void The_reader_cuts_lines_across_its_reads_and_counts_the_ring_s_lost_notes()
+    {
+        string root = Directory.CreateTempSubdirectory("fake-tracefs").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "instances"));
+            string ev = Path.Combine(root, "events", "tcp", "tcp_send_reset");
+            Directory.CreateDirectory(ev);
+            File.WriteAllText(Path.Combine(ev, "format"), "format:\n\tfield:enum sk_rst_reason reason;\toffset:28;\tsize:4;\tsigned:0;\n");
+            using TraceInstance instance = TraceInstance.Create(ResetWatcher.EventsFor(false), root: root);
+            // A regular file stands in for trace_pipe: 3,000 lines (far more than one 64 KB read) and two LOST notes.
+            var text = new System.Text.StringBuilder();
+            for (int i = 0; i < 3000; i++)
+            {
+                text.Append($" conn-{i}-{i}  [001] .....  {i}.000001: tcp_send_reset: skbaddr=0 skaddr=0 src=127.0.0.1:{1 + i % 60000} dest=127.0.0.1:9 state=TCP_CLOSE reason=NO_SOCKET\n");
+                if (i is 1000 or 2000) text.Append("CPU:1 [LOST 7 EVENTS]\n");
+            }
+            File.WriteAllText(Path.Combine(instance.Path, "trace_pipe"), text.ToString());
+            var lines = new List<TraceLine>();
+            Assert.Equal(new TraceRead(3000, 14), instance.ReadAvailable(lines, waitMs: 0));
+            Assert.Equal(3000, lines.Count);
+            Assert.Equal(Enumerable.Range(0, 3000), lines.Select(l => l.Pid));
+            Assert.Equal($"conn-2999", lines[^1].Task);
+        }
+        finally { Directory.Delete(root, true); }
+    }
+
+    [Fact]
+    public void Minus_Port_turns_down_other_ports_sends_before_they_are_made()
+    {
+        LineFilter keep = ResetWatcher.PortFilter(new[] { 52336 })!;
+        Assert.Equal(LineKind.Event, TraceLine.TryParse(SentNoSocket, keep, out _));        // dest=...:52336
+        Assert.Equal(LineKind.Event, TraceLine.TryParse(ReceivedForeign, keep, out _));     // the kernel filters receives by port
+        Assert.Equal(LineKind.TurnedDown, TraceLine.TryParse(SentOnClose, keep, out TraceLine? none));
+        Assert.Null(none);
+        Assert.Equal(LineKind.Event, TraceLine.TryParse(SentOnClose, ResetWatcher.PortFilter(new[] { 8080 }), out _));
+        Assert.Null(ResetWatcher.PortFilter(Array.Empty<int>()));
+        Assert.Equal(LineKind.Other, TraceLine.TryParse("CPU:1 [LOST 17 EVENTS]", keep, out _));
+    }
+
     [Fact]
     public void The_format_file_says_whether_the_reason_field_exists()
     {
@@ -61,6 +130,22 @@ public class TraceTests
         Assert.Equal(ResetVerdicts.SentHere, ready[2].Verdict);
         Assert.Equal("NO_SOCKET", ready[2].Reason);
         Assert.Equal("connect-sweep", ready[2].Process);
+    }
+
+    [Fact]
+    public void A_drop_for_a_socket_that_sent_an_RST_takes_its_flow_and_any_other_drop_has_none()
+    {
+        var tracker = new ResetTracker(hasReason: true, includeDrops: true);
+        var ready = new List<TcpResetEvent>();
+        tracker.Feed(TraceLine.Parse(SentOnClose)!, ready);   // skaddr=00000000abcdef01, [::1]:8080 > [::1]:50000
+        tracker.Feed(TraceLine.Parse(" <idle>-0 [000] ..s1.  100.000200: kfree_skb: skbaddr=0000000099999999 rx_sk=00000000abcdef01 protocol=34525 location=tcp_validate_incoming+0x1/0x2 reason: TCP_INVALID_SEQUENCE")!, ready);
+        tracker.Feed(TraceLine.Parse(" <idle>-0 [000] ..s1.  100.000300: kfree_skb: skbaddr=0000000088888888 rx_sk=0000000000000000 protocol=2048 location=nft_do_chain+0x1/0x2 reason: NETFILTER_DROP")!, ready);
+        Assert.Equal(new[] { "Sent", "Dropped", "Dropped" }, ready.Select(e => e.Direction));
+        Assert.Equal((8080, 50000), (ready[1].LocalPort, ready[1].RemotePort));
+        Assert.Equal("for the socket that sent an RST here", ready[1].Note);
+        // No socket and no RST of the same skb: no flow, so no run's -Trace claims it (TraceInstrument keeps rows by port).
+        Assert.Null(ready[2].LocalPort);
+        Assert.Null(ready[2].RemotePort);
     }
 
     [Fact]

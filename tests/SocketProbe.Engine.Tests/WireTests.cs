@@ -206,6 +206,58 @@ public class WireTests
         Assert.Equal("Peer", verdict.ResetFrom);
     }
 
+    /// <summary>A segment as the probe capture hands it on: decoded, with its bytes for the file.</summary>
+    private static WireSegment Captured(long ns, byte[] packet)
+    {
+        var s = WireSegment.Decode(packet, ns)!;
+        s.Packet = packet;
+        s.OriginalLength = packet.Length;
+        return s;
+    }
+
+    [Fact]
+    public void A_probe_pcap_holds_the_runs_own_flows_and_nothing_else_on_the_host()
+    {
+        const long Second = 1_000_000_000;
+        var stream = new MemoryStream();
+        var pcap = new ProbePcap(new Capture.PcapNgWriter(stream), TimeSpan.FromSeconds(10));
+        var target = new IPEndPoint(Peer, 80);
+        pcap.Expect(target);
+        pcap.Absorb(new[]
+        {
+            // Ours, before the probe knows its port: SYN and SYN-ACK wait.
+            Captured(1 * Second, Tcp4(Client, 40000, Peer, 80, WireSegment.Syn, 100, 0)),
+            Captured(2 * Second, Tcp4(Peer, 80, Client, 40000, WireSegment.Syn | WireSegment.Ack, 7, 101)),
+            // Another program on the host, to the same target and to elsewhere.
+            Captured(3 * Second, Tcp4(Client, 41000, Peer, 80, WireSegment.Syn, 500, 0)),
+            Captured(3 * Second, Tcp4(Client, 42000, IPAddress.Parse("127.0.0.9"), 443, WireSegment.Syn, 900, 0)),
+        }, 3 * Second);
+        pcap.Own(new IPEndPoint(Client, 40000), target);
+        pcap.Absorb(new[]
+        {
+            // Ours after the claim: the close.
+            Captured(4 * Second, Tcp4(Client, 40000, Peer, 80, WireSegment.Fin | WireSegment.Ack, 101, 8)),
+            Captured(5 * Second, Tcp4(Peer, 80, Client, 40000, WireSegment.Rst, 8, 0)),
+            // The port reused by someone else (a new SYN): not ours unless claimed again.
+            Captured(6 * Second, Tcp4(Client, 40000, Peer, 80, WireSegment.Syn, 7000, 0)),
+        }, 6 * Second);
+        // The foreign flow to the target waited past the hold: dropped, while ours older than the hold is written.
+        pcap.Absorb(Array.Empty<WireSegment>(), 14 * Second);
+        Assert.Equal(2, pcap.Written);
+        pcap.Dispose();
+
+        stream = new MemoryStream(stream.ToArray());
+        using var reader = new Capture.CaptureReader(stream);
+        var written = new List<string>();
+        while (reader.Next(out var packet))
+        {
+            var s = WireSegment.Decode(packet.Data.ToArray(), packet.UnixNanoseconds)!;
+            written.Add($"{packet.UnixNanoseconds / Second} {s.SourcePort}>{s.DestinationPort} {s.FlagLetters()}");
+        }
+        Assert.Equal(new[] { "1 40000>80 S", "2 80>40000 S.", "4 40000>80 F.", "5 80>40000 R" }, written);
+        Assert.Equal(4, pcap.Written);
+    }
+
     [Theory]
     [InlineData(64, 64, ResetOrigin.Peer)]
     [InlineData(60, 64, ResetOrigin.Path)]

@@ -274,6 +274,7 @@ public sealed class CaptureReader : IDisposable
         return value;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ReadBody(int length, long start)
     {
         if (length > _record.Length) _record = new byte[Math.Max(length, _record.Length * 2)];
@@ -290,6 +291,7 @@ public sealed class CaptureReader : IDisposable
     }
 
     /// <summary>A record's fixed header: false at a clean end of the file; a header cut short is a format error (<paramref name="cutShort"/> of its offset and the bytes there were).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool ReadHeader(Span<byte> header, long start, Func<long, int, string> cutShort)
     {
         int got = ReadFully(header);
@@ -298,6 +300,7 @@ public sealed class CaptureReader : IDisposable
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int ReadFully(Span<byte> into)
     {
         int got = _stream.ReadAtLeast(into, into.Length, throwOnEndOfStream: false);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SocketProbe.Engine.Errors;
 using SocketProbe.Engine.Wire;
 
@@ -16,6 +17,7 @@ internal static class ConnectionVerdict
     public const double IdleSeconds = 1.0;
     public const int IdleRoundTrips = 10;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static TcpConnectionRecord Build(TcpConnection c, string path)
     {
         string state = c.ConnState();
@@ -47,6 +49,7 @@ internal static class ConnectionVerdict
     private static DateTime ToTime(long ns) => DateTime.UnixEpoch.AddTicks(ns / 100);
 
     /// <summary>The sender of the first RST; Path when its hop count differs from that side's own last segment's.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? ResetBy(TcpConnection c, out string? evidence)
     {
         evidence = null;
@@ -73,6 +76,7 @@ internal static class ConnectionVerdict
         return side;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string Fate(TcpConnection c, string state) => state switch
     {
         "REJ" => "Refused",
@@ -84,9 +88,12 @@ internal static class ConnectionVerdict
         _ => c.FirstRstNs >= 0 ? "Reset" : "Partial",
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string Phase(TcpConnection c, TcpConnectionRecord r)
     {
         if (c.EndNs < 0 && r.Fate is not ("Unanswered" or "Unreachable")) return "Open";
+        // Begun before the capture: how far it had got is not in the file.
+        if (!c.SawSyn && !c.SawSynAck) return "Unknown";
         if (!c.Established && !(c.SawSyn && c.SawSynAck)) return "Handshake";
         if (c.IdleBeforeEndNs >= Math.Max(IdleSeconds * 1e9, IdleRoundTrips * c.HandshakeNs)) return "Idle";
         if (!c.HadDataBeforeEnd) return "AfterAccept";
@@ -96,6 +103,7 @@ internal static class ConnectionVerdict
     }
 
     /// <summary>The catalogue scenario whose wire looks like this ending; null for an ordinary one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? Scenario(TcpConnection c, TcpConnectionRecord r)
     {
         string? icmp = c.IcmpErrors.Count > 0 ? c.IcmpErrors[0] : null;
@@ -109,8 +117,11 @@ internal static class ConnectionVerdict
         }
         if (r.ResetBy == "Path") return "MiddleboxIdleReset";
         if (c.Established && icmp is not null) return "IcmpUnreachableEstablished";
-        // The client's data went unacknowledged to the end, retransmitted: the server (or the path) went silent.
-        if (c.Orig.RetransmitCount > 0 && c.UnackedAtEnd)
+        // A connection begun before the capture: no catalogue ending can be matched to half a story.
+        if (r.EndPhase == "Unknown") return null;
+        // The client's data went unacknowledged to the end, retransmitted: the server (or the path) went
+        // silent. Not when the server had closed (its FIN): then the client's RST is its own abort.
+        if (c.Orig.RetransmitCount > 0 && c.UnackedAtEnd && c.RespFinNs < 0)
             return r.EndPhase == "Idle" ? "MiddleboxIdleDrop" : "PeerHostCrash";
         if (c.Orig.KeepAlives > 0 && c.EndByOrig && c.EndIsReset && !c.RespDataBeforeEnd) return "PeerHostCrashKeepalive";
         if (r.ResetBy == "Server")
@@ -141,6 +152,7 @@ internal static class ConnectionVerdict
     }
 
     /// <summary>What each side's application saw, in Get-SocketErrorInfo's words.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Explain(TcpConnection c, TcpConnectionRecord r)
     {
         (string? client, string? server, string story) = r.Fate switch
@@ -157,7 +169,7 @@ internal static class ConnectionVerdict
                     : "the server reset the connection (an abortive close, unread data at close, or no socket any more)."),
             "Reset" when r.ResetBy == "Client" && c.Established && r.IcmpErrors is string icmp => ("EHOSTUNREACH", "ECONNRESET",
                 $"ICMP errors answered the client's segments ({icmp}); it retransmitted until its timer gave up, then reset the connection."),
-            "Reset" when r.ResetBy == "Client" && c.Orig.RetransmitCount > 0 && c.UnackedAtEnd => ("ETIMEDOUT", "ECONNRESET",
+            "Reset" when r.ResetBy == "Client" && c.Orig.RetransmitCount > 0 && c.UnackedAtEnd && c.RespFinNs < 0 => ("ETIMEDOUT", "ECONNRESET",
                 "the client's data was never acknowledged; it retransmitted until its timer (TCP_USER_TIMEOUT or tcp_retries2) gave up, then reset the connection."),
             "Reset" when r.ResetBy == "Client" && c.Orig.KeepAlives > 0 && !c.RespDataBeforeEnd => ("ETIMEDOUT", "ECONNRESET",
                 "the client's keepalive probes went unanswered; its kernel gave up and reset the connection."),
@@ -173,22 +185,65 @@ internal static class ConnectionVerdict
             saw == "EndOfStream" ? $" {who}: a read gave end of stream (0 bytes)." :
             $" {who}: {Catalogued(saw)}";
         // The same few endings repeat across a capture's connections: each text is built once.
-        if (Explanations.Count > 4096) Explanations.Clear(); // stories that quote an ICMP sender vary
-        r.Explanation = Explanations.GetOrAdd((story, client, server),
-            k => char.ToUpperInvariant(k.Story[0]) + k.Story[1..] + Describe("Client", k.Client) + Describe("Server", k.Server));
+        var explanations = _explanations ??= new();
+        var lookup = _explanationLookup ??= new();
+        lookup.Set(story, client, server);
+        if (!explanations.TryGetValue(lookup, out string? text))
+        {
+            if (explanations.Count > 4096) explanations.Clear(); // stories that quote an ICMP sender vary
+            text = char.ToUpperInvariant(story[0]) + story[1..] + Describe("Client", client) + Describe("Server", server);
+            explanations[lookup.Copy()] = text;
+        }
+        r.Explanation = text;
     }
 
+    // The caches below are per thread (a runspace reads on its own) and keyed by a class, not a tuple: a
+    // table with a reference key runs on the runtime's precompiled code from a session's first read on.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> CatalogText = new();
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Story, string? Client, string? Server), string> Explanations = new();
-    [ThreadStatic] private static Dictionary<(UInt128, bool), string>? _addressText;
+    [ThreadStatic] private static Dictionary<TextKey, string>? _explanations, _addressText;
+    [ThreadStatic] private static TextKey? _explanationLookup, _addressLookup;
 
     /// <summary>An address's text, remembered: a capture's connections share a few hosts (bounded, per thread).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string AddressText(UInt128 address, bool v6)
     {
-        var cache = _addressText ??= new Dictionary<(UInt128, bool), string>();
-        if (cache.TryGetValue((address, v6), out string? text)) return text;
+        var cache = _addressText ??= new();
+        var lookup = _addressLookup ??= new();
+        lookup.Set(address, v6);
+        if (cache.TryGetValue(lookup, out string? text)) return text;
         if (cache.Count >= 65_536) cache.Clear();
-        return cache[(address, v6)] = PacketFields.Address(address, v6).ToString();
+        return cache[lookup.Copy()] = PacketFields.Address(address, v6).ToString();
+    }
+
+    /// <summary>A cache key: an address and its family, or an explanation's story and what each side saw. Reused for lookups.</summary>
+    private sealed class TextKey : IEquatable<TextKey>
+    {
+        private UInt128 _address;
+        private bool _v6;
+        private string? _story, _client, _server;
+
+        public void Set(UInt128 address, bool v6) => (_address, _v6) = (address, v6);
+
+        public void Set(string story, string? client, string? server) => (_story, _client, _server) = (story, client, server);
+
+        public TextKey Copy() => new() { _address = _address, _v6 = _v6, _story = _story, _client = _client, _server = _server };
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public bool Equals(TextKey? other) => other is not null && _address == other._address && _v6 == other._v6 &&
+            string.Equals(_story, other._story) && string.Equals(_client, other._client) && string.Equals(_server, other._server);
+
+        public override bool Equals(object? obj) => Equals(obj as TextKey);
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public override int GetHashCode()
+        {
+            unchecked
+            {
+                ulong h = (ulong)_address * 0x9E3779B97F4A7C15UL ^ (ulong)(_address >> 64) * 0xC2B2AE3D27D4EB4FUL ^ (_v6 ? 1UL : 0UL);
+                int strings = (_story?.GetHashCode() ?? 0) ^ (_client?.GetHashCode() ?? 0) * 31 ^ (_server?.GetHashCode() ?? 0) * 961;
+                return (int)(h ^ h >> 32) ^ strings;
+            }
+        }
     }
 
     /// <summary>"ECONNRESET (Connection reset by peer): summary" from the error catalogue, looked up once per name.</summary>

@@ -108,6 +108,7 @@ public struct PacketFields
     private static UInt128 Mapped(uint v4) => new(0, 0xFFFF_0000_0000UL | v4);
 
     /// <summary>The IPAddress a 128-bit address stands for (IPv4 when <paramref name="v6"/> is false).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static IPAddress Address(UInt128 value, bool v6)
     {
         Span<byte> bytes = stackalloc byte[16];

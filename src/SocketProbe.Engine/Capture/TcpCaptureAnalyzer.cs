@@ -37,6 +37,8 @@ public sealed class TcpCaptureAnalyzer
     private readonly Action<TcpConnectionRecord> _emit;
     private readonly Dictionary<FlowKey, TcpConnection> _open = new();
     private readonly HashSet<FlowKey> _excluded = new();
+    /// <summary>The key each packet is looked up by, set anew per packet (no allocation per packet).</summary>
+    private readonly FlowKey _lookup = new FlowKey();
     private long _sinceSweep;
     private long _nowNs;
 
@@ -91,7 +93,8 @@ public sealed class TcpCaptureAnalyzer
             return;
         }
         TcpPackets++;
-        var key = FlowKey.Of(p.Source, p.SourcePort, p.Destination, p.DestinationPort);
+        FlowKey key = _lookup;
+        key.Set(p.Source, p.SourcePort, p.Destination, p.DestinationPort);
         if (_excluded.Contains(key)) return;
         if (_open.TryGetValue(key, out TcpConnection? connection))
         {
@@ -105,6 +108,7 @@ public sealed class TcpCaptureAnalyzer
         }
         if (connection is null)
         {
+            key = key.Copy(); // the lookup key is reused: the table keeps a key of the connection's own
             connection = new TcpConnection(key, p, packet.UnixNanoseconds, _options.Detailed);
             if (!Wanted(connection))
             {
@@ -126,6 +130,7 @@ public sealed class TcpCaptureAnalyzer
         _open.Clear();
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Sweep()
     {
         _sinceSweep = 0;
@@ -151,7 +156,8 @@ public sealed class TcpCaptureAnalyzer
     private void TieIcmp(in PacketFields p)
     {
         if (!p.HasQuote) return;
-        var key = FlowKey.Of(p.QuotedSource, p.QuotedSourcePort, p.QuotedDestination, p.QuotedDestinationPort);
+        FlowKey key = _lookup;
+        key.Set(p.QuotedSource, p.QuotedSourcePort, p.QuotedDestination, p.QuotedDestinationPort);
         if (_open.TryGetValue(key, out TcpConnection? connection) && connection.IcmpErrors.Count < 8)
         {
             string description = ConnectionVerdict.IcmpDescription(p);
@@ -159,6 +165,7 @@ public sealed class TcpCaptureAnalyzer
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool Wanted(TcpConnection c)
     {
         if (_options.Filters.Count == 0) return true;
@@ -166,6 +173,7 @@ public sealed class TcpCaptureAnalyzer
         return _options.Filters.Any(f => f.Matches(a, c.OrigPort) || f.Matches(b, c.RespPort));
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Report(TcpConnection connection)
     {
         TcpConnectionRecord record = ConnectionVerdict.Build(connection, _path);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace SocketProbe.Engine.Capture;
@@ -81,6 +82,7 @@ internal sealed class TcpConnection
     public readonly List<string> IcmpErrors = new(0);
     public List<(long Ns, byte[] Packet)>? Segments;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TcpConnection(FlowKey key, in PacketFields first, long ns, bool keepSegments)
     {
         Key = key;
@@ -101,6 +103,7 @@ internal sealed class TcpConnection
     /// (both: only a non-SYN towards the higher port). Zeek's likely_server_ports come from its loaded
     /// analyzers; here a port below 1024 stands for them.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Flips(in PacketFields first)
     {
         bool syn = first.Has(Flag.Syn), ack = first.Has(Flag.Ack);
@@ -228,6 +231,7 @@ internal sealed class TcpConnection
         sender.Bytes > 0 && sender.HaveAck && (int)(sender.LastSequence - sender.HighestAck) > 1;
 
     /// <summary>Zeek's update_history: once-only letters per direction, S/H/F/R again when their sequence number changes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void UpdateHistory(in PacketFields p, TcpSide endpoint, bool isOrig, int len)
     {
         bool syn = p.Has(Flag.Syn), fin = p.Has(Flag.Fin), rst = p.Has(Flag.Rst), ack = p.Has(Flag.Ack);
@@ -262,6 +266,7 @@ internal sealed class TcpConnection
     }
 
     /// <summary>Zeek's CheckHistory: record the letter the first time; true when it was already recorded.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Check(TcpSide endpoint, uint mask, char code, bool isOrig)
     {
         if ((endpoint.HistSeen & mask) == 0)
@@ -286,6 +291,7 @@ internal sealed class TcpConnection
     }
 
     /// <summary>Zeek's UpdateStateMachine and its Update*State helpers, without the weirds and timers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void UpdateStateMachine(TcpSide endpoint, TcpSide peer, bool isOrig, bool syn, bool fin, bool rst, bool ack, int len)
     {
         switch (endpoint.State)
@@ -330,6 +336,7 @@ internal sealed class TcpConnection
     }
 
     /// <summary>Zeek's conn_state (base/protocols/conn/main.zeek), from the two endpoint states.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public string ConnState()
     {
         EndpointState os = Orig.State, rs = Resp.State;
@@ -343,7 +350,7 @@ internal sealed class TcpConnection
         }
         if (os == EndpointState.Reset)
         {
-            if (rInactive) return RstOs0.IsMatch(History.ToString()) ? "RSTOS0" : "OTH";
+            if (rInactive) return SynThenReset() ? "RSTOS0" : "OTH";
             return "RSTO";
         }
         if (rs == EndpointState.Closed && os == EndpointState.Closed) return "SF";
@@ -354,7 +361,22 @@ internal sealed class TcpConnection
         return "OTH";
     }
 
-    private static readonly System.Text.RegularExpressions.Regex RstOs0 = new(@"^\^?S[^HAFGIQ]*R.*$");
+    /// <summary>
+    /// Zeek's RSTOS0 test, the history matching ^\^?S[^HAFGIQ]*R: the originator's SYN, then its RST with no
+    /// SYN-ACK, ACK, FIN or data of its own between (checked by hand: a Regex costs its construction per session).
+    /// </summary>
+    private bool SynThenReset()
+    {
+        int i = History.Length > 0 && History[0] == '^' ? 1 : 0;
+        if (i >= History.Length || History[i] != 'S') return false;
+        for (i++; i < History.Length; i++)
+        {
+            char letter = History[i];
+            if (letter == 'R') return true;
+            if ("HAFGIQ".IndexOf(letter) >= 0) return false;
+        }
+        return false;
+    }
 }
 
 /// <summary>TCP flag bits.</summary>
@@ -363,11 +385,49 @@ internal static class Flag
     public const byte Fin = 0x01, Syn = 0x02, Rst = 0x04, Psh = 0x08, Ack = 0x10;
 }
 
-/// <summary>A connection's 4-tuple, the same whichever way a packet goes.</summary>
-public readonly record struct FlowKey(UInt128 A, UInt128 B, int PortA, int PortB)
+/// <summary>
+/// A connection's 4-tuple, the same whichever way a packet goes. A class, not a struct: the analyzer's
+/// tables then run on the runtime's shared, precompiled Dictionary code for reference keys, where a struct
+/// key's instantiation is compiled at run time and runs unoptimised through much of a session's first
+/// read. The analyzer reuses one instance for lookups (<see cref="Set"/>) and copies it only for a new connection.
+/// </summary>
+public sealed class FlowKey : IEquatable<FlowKey>
 {
-    public static FlowKey Of(UInt128 source, int sourcePort, UInt128 destination, int destinationPort) =>
-        source < destination || (source == destination && sourcePort <= destinationPort)
-            ? new FlowKey(source, destination, sourcePort, destinationPort)
-            : new FlowKey(destination, source, destinationPort, sourcePort);
+    private UInt128 A, B;
+    private int PortA, PortB;
+
+    public static FlowKey Of(UInt128 source, int sourcePort, UInt128 destination, int destinationPort)
+    {
+        var key = new FlowKey();
+        key.Set(source, sourcePort, destination, destinationPort);
+        return key;
+    }
+
+    /// <summary>Make this the key of a packet from <paramref name="source"/> to <paramref name="destination"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Set(UInt128 source, int sourcePort, UInt128 destination, int destinationPort)
+    {
+        bool inOrder = source < destination || (source == destination && sourcePort <= destinationPort);
+        (A, B, PortA, PortB) = inOrder ? (source, destination, sourcePort, destinationPort) : (destination, source, destinationPort, sourcePort);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public FlowKey Copy() => new() { A = A, B = B, PortA = PortA, PortB = PortB };
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool Equals(FlowKey? other) =>
+        other is not null && A == other.A && B == other.B && PortA == other.PortA && PortB == other.PortB;
+
+    public override bool Equals(object? obj) => Equals(obj as FlowKey);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override int GetHashCode()
+    {
+        unchecked
+        {
+            ulong h = (ulong)A * 0x9E3779B97F4A7C15UL ^ (ulong)(A >> 64) * 0xC2B2AE3D27D4EB4FUL ^ (ulong)B * 0x165667B19E3779F9UL ^
+                      (ulong)(B >> 64) * 0x27D4EB2F165667C5UL ^ ((ulong)(uint)PortA << 32 | (uint)PortB) * 0x94D049BB133111EBUL;
+            return (int)(h ^ h >> 32);
+        }
+    }
 }

@@ -40,7 +40,7 @@ public sealed class TcpConnectionRecord
     public string? ResetEvidence { get; set; }
     /// <summary>The longest silence among the last packets before the first FIN or RST (seconds).</summary>
     public double? IdleBeforeEndSeconds { get; set; }
-    /// <summary>Handshake, AfterAccept, AfterRequest, AfterResponse, Idle, MidTransfer; Open when nothing ended it.</summary>
+    /// <summary>Handshake, AfterAccept, AfterRequest, AfterResponse, Idle, MidTransfer; Open when nothing ended it; Unknown when it began before the capture.</summary>
     public string EndPhase { get; set; } = "";
     /// <summary>Segments whose payload (or SYN) did not advance the sender's sequence: retransmissions.</summary>
     public long Retransmissions { get; set; }

@@ -52,6 +52,8 @@ public sealed class ProbeRequest
     public bool Abort { get; set; }
     /// <summary>-Capture: a capture session that annotates each attempt with TTLs and the RST's origin; null captures nothing.</summary>
     public Wire.ProbeWire? Wire { get; set; }
+    /// <summary>-Trace: the kernel\'s account of each RST (ResetSentByThisHost, ResetKernelReason); null reads nothing.</summary>
+    public Trace.ProbeTrace? KernelTrace { get; set; }
 
     public void Validate()
     {

@@ -94,6 +94,10 @@ public sealed class ProbeResult : Wire.IWireFields
     public string? ResetFrom { get; set; }
     /// <summary>-Capture: the address of the router (or host) whose ICMP error answered this attempt.</summary>
     public string? IcmpFrom { get; set; }
+    /// <summary>-Trace: True when this host's own TCP sent the RST this flow met, False when it came from elsewhere (the peer or a middlebox); empty when unknown.</summary>
+    public bool? ResetSentByThisHost { get; set; }
+    /// <summary>-Trace: the kernel's reason for an RST this host sent.</summary>
+    public string? ResetKernelReason { get; set; }
 
     public override string ToString() =>
         $"{Target} {Address} port {Port} #{Sequence}: {Outcome} ({Reason}){(ConnectMs is double ms ? $" {ms:F3} ms" : "")}" +

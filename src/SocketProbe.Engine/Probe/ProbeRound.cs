@@ -102,8 +102,11 @@ internal sealed class ProbeRound
         if (attempt.Error is null)
         {
             ProbeResult result = attempt.Result;
-            if (Request.Wire is not null && result.LocalPort is int localPort && IPAddress.TryParse(result.LocalAddress, out IPAddress? localAddress))
-                Request.Wire.Annotate(result, new IPEndPoint(localAddress, localPort), attempt.Endpoint!);
+            if (result.LocalPort is int localPort && IPAddress.TryParse(result.LocalAddress, out IPAddress? localAddress))
+            {
+                Request.Wire?.Annotate(result, new IPEndPoint(localAddress, localPort), attempt.Endpoint!);
+                Request.KernelTrace?.Annotate(result, new IPEndPoint(localAddress, localPort), attempt.Endpoint!);
+            }
             if (Logger.IsEnabled(LogLevel.Debug)) Logger.LogDebug("{Result}", result);
         }
         // Complete() and the scheduler's Interlocked write of _schedulerWaiting are full fences: either
@@ -244,6 +247,8 @@ internal sealed class ProbeRound
                 for (int a = 0; a < texts.Length; a++)
                 {
                     IPAddress address = resolution.Addresses[a];
+                    var endpoint = new IPEndPoint(address, port);
+                    Request.Wire?.Expect(endpoint);
                     yield return new ProbeAttempt(new ProbeResult
                     {
                         Target = task.Target.Host,
@@ -252,7 +257,7 @@ internal sealed class ProbeRound
                         Port = port,
                         Sequence = _sequence,
                         DnsMs = resolution.DnsMs,
-                    }, new IPEndPoint(address, port));
+                    }, endpoint);
                 }
             }
         }

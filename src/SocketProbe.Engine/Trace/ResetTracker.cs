@@ -77,15 +77,16 @@ public sealed class ResetTracker
 
     private TcpResetEvent Sent(TraceLine line)
     {
-        IPEndPoint? local = TraceLine.Endpoint(line.Fields.GetValueOrDefault("src"));
-        IPEndPoint? remote = TraceLine.Endpoint(line.Fields.GetValueOrDefault("dest"));
-        string? reason = _hasReason ? line.Fields.GetValueOrDefault("reason") : null;
+        IPEndPoint? local = line.TryField("src", out var src) ? TraceLine.Endpoint(src) : null;
+        IPEndPoint? remote = line.TryField("dest", out var dest) ? TraceLine.Endpoint(dest) : null;
+        string? reason = _hasReason ? line.Field("reason") : null;
         ResetReasons.ReasonInfo info = ResetReasons.Describe(reason);
         var e = Base(line, "Sent", local, remote);
-        e.State = line.Fields.GetValueOrDefault("state") is string s ? s.Replace("TCP_", "") : null;
+        e.State = line.TryField("state", out var state) ? States.Of(state) : null;
         e.Reason = reason;
         e.ReasonText = info.Words;
-        e.Skb = line.Fields.GetValueOrDefault("skbaddr");
+        e.Skb = line.Field("skbaddr");
+        e.SocketAddress = line.Field("skaddr");
         (e.Verdict, e.VerdictText) = info.Cause switch
         {
             ResetCause.Application => (ResetVerdicts.Application, $"this host's application caused it: {info.Words}"),
@@ -99,31 +100,56 @@ public sealed class ResetTracker
 
     private TcpResetEvent Received(TraceLine line)
     {
-        bool v6 = line.Fields.GetValueOrDefault("family") == "AF_INET6";
-        string? localText = line.Fields.GetValueOrDefault(v6 ? "saddrv6" : "saddr");
-        string? remoteText = line.Fields.GetValueOrDefault(v6 ? "daddrv6" : "daddr");
-        IPEndPoint? local = IPAddress.TryParse(localText, out var la) && int.TryParse(line.Fields.GetValueOrDefault("sport"), out int lp) ? new IPEndPoint(la, lp) : null;
-        IPEndPoint? remote = IPAddress.TryParse(remoteText, out var ra) && int.TryParse(line.Fields.GetValueOrDefault("dport"), out int rp) ? new IPEndPoint(ra, rp) : null;
+        bool v6 = line.TryField("family", out var family) && family.SequenceEqual("AF_INET6");
+        IPEndPoint? local = EndpointOf(line, v6 ? "saddrv6" : "saddr", "sport");
+        IPEndPoint? remote = EndpointOf(line, v6 ? "daddrv6" : "daddr", "dport");
         return Base(line, "Received", local, remote);
+    }
+
+    private static IPEndPoint? EndpointOf(TraceLine line, string address, string port) =>
+        line.TryField(address, out var a) && IPAddress.TryParse(a, out IPAddress? ip) && line.TryField(port, out var p) && int.TryParse(p, out int n)
+            ? new IPEndPoint(ip, n) : null;
+
+    /// <summary>"TCP_ESTABLISHED" as "ESTABLISHED": the few state names, made once.</summary>
+    private static class States
+    {
+        private static readonly Dictionary<string, string> Known = new(StringComparer.Ordinal);
+
+        public static string Of(ReadOnlySpan<char> printed)
+        {
+            ReadOnlySpan<char> name = printed.StartsWith("TCP_", StringComparison.Ordinal) ? printed[4..] : printed;
+            lock (Known)
+            {
+                foreach (var (key, value) in Known) if (name.SequenceEqual(key)) return value;
+                string made = name.ToString();
+                if (Known.Count < 32) Known[made] = made;
+                return made;
+            }
+        }
     }
 
     private TcpResetEvent? Dropped(TraceLine line)
     {
-        string reason = line.Fields.GetValueOrDefault("reason") ?? "NOT_SPECIFIED";
+        string reason = line.Field("reason") ?? "NOT_SPECIFIED";
         if (ResetReasons.IsRoutineDrop(reason)) return null;
         var e = Base(line, "Dropped", null, null);
         e.Reason = reason;
         e.ReasonText = ResetReasons.DescribeDrop(reason);
-        e.Location = line.Fields.GetValueOrDefault("location");
-        e.Skb = line.Fields.GetValueOrDefault("skbaddr");
+        e.Location = line.Field("location");
+        e.Skb = line.Field("skbaddr");
         e.Verdict = ResetVerdicts.Dropped;
         e.VerdictText = $"this host's kernel dropped a packet: {e.ReasonText}";
-        // kfree_skb carries no addresses: the flow is known only when the same skb just drew an RST here.
+        // kfree_skb carries no addresses: the flow is known only when the same skb just drew an RST here,
+        // or when the socket it was for (rx_sk, set once the kernel found one) sent an RST here. No other
+        // event prints a socket's address in text (inet_sock_set_state and tcp_receive_reset do not).
         TcpResetEvent? sameSkb = _recentSent.LastOrDefault(s => s.Skb == e.Skb && e.MonotonicSeconds - s.MonotonicSeconds < 0.01);
-        if (sameSkb is not null)
+        string? rxSocket = line.Field("rx_sk");
+        TcpResetEvent? sameSocket = sameSkb is null && rxSocket is not null && rxSocket.Trim('0').Length > 0
+            ? _recentSent.LastOrDefault(s => s.SocketAddress == rxSocket) : null;
+        if ((sameSkb ?? sameSocket) is TcpResetEvent flow)
         {
-            (e.LocalAddress, e.LocalPort, e.RemoteAddress, e.RemotePort) = (sameSkb.LocalAddress, sameSkb.LocalPort, sameSkb.RemoteAddress, sameSkb.RemotePort);
-            e.Note = "the segment that drew the RST sent at the same moment";
+            (e.LocalAddress, e.LocalPort, e.RemoteAddress, e.RemotePort) = (flow.LocalAddress, flow.LocalPort, flow.RemoteAddress, flow.RemotePort);
+            e.Note = sameSkb is not null ? "the segment that drew the RST sent at the same moment" : "for the socket that sent an RST here";
         }
         else if (e.Location?.StartsWith("tcp", StringComparison.Ordinal) != true)
             e.Note = "kfree_skb gives no addresses or protocol above IP: not necessarily TCP";

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace SocketProbe.Engine.Trace;
@@ -22,6 +21,8 @@ public sealed class ResetWatchRequest
     public int BufferKbPerCpu { get; init; } = 8192;
     /// <summary>Tests: a tracefs root to use instead of the mounted one.</summary>
     public string? TracefsRoot { get; init; }
+    /// <summary>Join Sent rows to their sockets' ends (sock_diag destroy notifications: tcp_info).</summary>
+    public bool SocketEnds { get; init; } = true;
 }
 
 /// <summary>Where a watch stands (progress) and how it ended.</summary>
@@ -54,20 +55,30 @@ public static class ResetWatcher
         // has its endpoints only as sockaddr bytes, which a trace filter cannot read: those are sorted here).
         if (request.Ports.Count > 0)
             instance.Filter("tcp/tcp_receive_reset", string.Join(" || ", request.Ports.Select(p => $"sport == {p} || dport == {p}")));
-        ResetWatchProgress end = await Task.Factory.StartNew(() => Loop(instance, request, sink, cancellation, progress),
+        // tcp_info at each socket's end, for the Sent rows (the host's namespace; no root needed).
+        string? whyNot = null;
+        using SocketEndListener? ends = request.SocketEnds ? SocketEndListener.TryOpen(out whyNot) : null;
+        if (request.SocketEnds && ends is null)
+            logger.LogWarning("No tcp_info at the sockets' ends ({Why}): UnreadBytes, UnsentBytes, IdleSinceReceiveMs and Retransmits stay empty; the rest is reported.", whyNot);
+        ResetWatchProgress end = await Task.Factory.StartNew(() => Loop(instance, ends, request, sink, cancellation, progress),
             cancellation, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+        if (ends is { Overflows: > 0 })
+            logger.LogWarning("The sockets' ends came faster than they were read {Overflows} times: some Sent rows lack their tcp_info.", ends.Overflows);
         // bench/Watch-TcpReset.Bench.ps1 reads this line: the watch's cost per event read.
         logger.LogInformation("Read {Seen} trace events in {Seconds:F1} s, handed on {Emitted}, {Lost} lost (ring overrun)", end.Seen, end.SecondsElapsed, end.Emitted, end.Lost);
         return end;
     }
 
-    private static ResetWatchProgress Loop(TraceInstance instance, ResetWatchRequest request, Action<TcpResetEvent> sink,
+    private static ResetWatchProgress Loop(TraceInstance instance, SocketEndListener? endListener, ResetWatchRequest request, Action<TcpResetEvent> sink,
         CancellationToken cancellation, Action<ResetWatchProgress>? progress)
     {
         var tracker = new ResetTracker(instance.HasResetReason, request.IncludeDrops);
+        var matcher = new SocketEndMatcher();
+        var ends = new List<SocketEnd>();
+        var joined = new List<TcpResetEvent>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var lines = new List<string>();
-        var carry = new StringBuilder();
+        var lines = new List<TraceLine>();
+        LineFilter? keep = PortFilter(request.Ports);
         var ready = new List<TcpResetEvent>();
         long seen = 0, emitted = 0, lostInPipe = 0;
         double nextProgress = 0;
@@ -76,30 +87,39 @@ public static class ResetWatcher
             || (request.Count is int c && emitted >= c);
         ResetWatchProgress Progress() => new(seen, emitted, Math.Max(lostInPipe, instance.Overruns()), clock.Elapsed.TotalSeconds,
             request.DurationSeconds is double d ? Math.Max(0, d - clock.Elapsed.TotalSeconds) : null);
-        void Hand(List<TcpResetEvent> events)
+        void Hand(List<TcpResetEvent> events, bool ending)
         {
-            foreach (TcpResetEvent e in events)
+            // Each Sent of a real socket waits (briefly) for that socket's end and its tcp_info.
+            endListener?.Read(ends);
+            matcher.AddEnds(ends);
+            matcher.Offer(events);
+            // Ending: a socket freed just now still gets its end read (bounded: WaitSeconds).
+            for (int i = 0; ending && endListener is not null && matcher.Waiting > 0 && i < 5; i++)
+            {
+                Thread.Sleep((int)(SocketEndMatcher.WaitSeconds * 1000 / 5));
+                endListener.Read(ends);
+                matcher.AddEnds(ends);
+                matcher.Release(System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency, joined);
+            }
+            if (ending) matcher.ReleaseAll(joined);
+            else matcher.Release(System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency, joined);
+            foreach (TcpResetEvent e in joined)
             {
                 if (request.Count is int c && emitted >= c) break;
                 if (!Wanted(e, request)) continue;
                 emitted++;
                 sink(e);
             }
-            events.Clear();
+            joined.Clear();
         }
         while (!Done())
         {
-            instance.ReadAvailable(lines, carry, waitMs: 100);
-            foreach (string text in lines)
-            {
-                if (TraceLine.LostEvents(text) is long lost and > 0) { lostInPipe += lost; continue; }
-                if (TraceLine.Parse(text) is not TraceLine line) continue;
-                seen++;
-                tracker.Feed(line, ready);
-            }
+            TraceRead read = instance.ReadAvailable(lines, waitMs: 100, keep);
+            (seen, lostInPipe) = (seen + read.Events, lostInPipe + read.Lost);
+            foreach (TraceLine line in lines) tracker.Feed(line, ready);
             lines.Clear();
             tracker.Release(null, ready);
-            Hand(ready);
+            Hand(ready, ending: false);
             if (progress is not null && clock.Elapsed.TotalSeconds >= nextProgress)
             {
                 progress(Progress());
@@ -109,13 +129,29 @@ public static class ResetWatcher
         // What reached the ring before the end is still handed on (bounded: one read).
         if (!cancellation.IsCancellationRequested && (request.Count is not int n || emitted < n))
         {
-            instance.ReadAvailable(lines, carry, waitMs: 0);
-            foreach (string text in lines)
-                if (TraceLine.Parse(text) is TraceLine line) { seen++; tracker.Feed(line, ready); }
+            TraceRead read = instance.ReadAvailable(lines, waitMs: 0, keep);
+            (seen, lostInPipe) = (seen + read.Events, lostInPipe + read.Lost);
+            foreach (TraceLine line in lines) tracker.Feed(line, ready);
             tracker.ReleaseAll(ready);
-            Hand(ready);
+            Hand(ready, ending: true);
         }
         return Progress();
+    }
+
+    /// <summary>
+    /// -Port, before a line becomes an object: a send whose ends are on none of the ports is turned
+    /// down from its printed text (the kernel cannot filter tcp_send_reset's sockaddr bytes; it does
+    /// filter tcp_receive_reset's port fields, see RunAsync). Drops carry no ports: kept.
+    /// </summary>
+    internal static LineFilter? PortFilter(IReadOnlyCollection<int> ports)
+    {
+        if (ports.Count == 0) return null;
+        var wanted = ports.ToHashSet();
+        bool On(ReadOnlySpan<char> body, string field) =>
+            TraceLine.FieldSpan(body, field, out ReadOnlySpan<char> endpoint) && endpoint.LastIndexOf(':') is int colon and > 0
+            && int.TryParse(endpoint[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port)
+            && wanted.Contains(port);
+        return (ev, body) => !ev.SequenceEqual("tcp_send_reset") || On(body, "src") || On(body, "dest");
     }
 
     /// <summary>Does the event pass the request's filters?</summary>

@@ -30,11 +30,21 @@ public sealed class TcpResetEvent
     /// <summary>Drops: the kernel function that dropped it (nft_do_chain: a firewall rule).</summary>
     public string? Location { get; set; }
     public int Cpu { get; set; }
+    /// <summary>Sent: bytes the socket had received and its application never read, at the socket's end (sock_diag; empty when the end was not seen).</summary>
+    public int? UnreadBytes { get; set; }
+    /// <summary>Sent: bytes written and not yet acknowledged at the socket's end.</summary>
+    public int? UnsentBytes { get; set; }
+    /// <summary>Sent: milliseconds since the socket last received data, at its end (empty: no data ever came, or the end was not seen).</summary>
+    public long? IdleSinceReceiveMs { get; set; }
+    /// <summary>Sent: segments the socket retransmitted over its life.</summary>
+    public int? Retransmits { get; set; }
     public string? Note { get; set; }
     /// <summary>The event's CLOCK_MONOTONIC stamp in seconds (orders events; joins them to a run's clock).</summary>
     public double MonotonicSeconds { get; set; }
     /// <summary>The event's skb, hashed as the kernel prints it: a drop of the same skb belongs to the same flow.</summary>
     internal string? Skb { get; set; }
+    /// <summary>Sent: the socket, hashed as the kernel prints it (all zero: none); a drop whose rx_sk is this socket belongs to its flow.</summary>
+    internal string? SocketAddress { get; set; }
 
     public string Flow => $"{LocalAddress}:{LocalPort} <-> {RemoteAddress}:{RemotePort}";
 }

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace SocketProbe.Engine.Trace;
 
 /// <summary>
@@ -46,8 +44,7 @@ public static class TraceHub
     {
         private readonly TraceInstance _instance;
         private readonly ResetTracker _tracker;
-        private readonly List<string> _lines = new();
-        private readonly StringBuilder _carry = new();
+        private readonly List<TraceLine> _lines = new();
 
         internal Instance(string? root)
         {
@@ -69,13 +66,8 @@ public static class TraceHub
 
         public long Pull(List<TcpResetEvent> into, bool settle)
         {
-            long lost = 0;
-            _instance.ReadAvailable(_lines, _carry, waitMs: 0);
-            foreach (string text in _lines)
-            {
-                lost += TraceLine.LostEvents(text);
-                if (TraceLine.Parse(text) is TraceLine line) _tracker.Feed(line, into);
-            }
+            long lost = _instance.ReadAvailable(_lines, waitMs: 0).Lost;
+            foreach (TraceLine line in _lines) _tracker.Feed(line, into);
             _lines.Clear();
             _tracker.Release(null, into);
             if (settle) _tracker.ReleaseAll(into);

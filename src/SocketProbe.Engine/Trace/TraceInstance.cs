@@ -124,13 +124,22 @@ public sealed class TraceInstance : IDisposable
         if (File.Exists(full)) File.WriteAllText(full, filter);
     }
 
+    // trace_pipe hands out at most a page per read(2); the text is decoded into one reused char
+    // buffer and cut into lines there, so a line costs its parse and nothing else.
+    private readonly byte[] _bytes = new byte[65536];
+    private char[] _chars = new char[65536 + 256];
+    private readonly Decoder _decoder = Encoding.UTF8.GetDecoder(); // a name's UTF-8 split across reads stays whole
+    private int _carried;
+
     /// <summary>
-    /// Wait <paramref name="waitMs"/>, then read all the ring holds, without blocking: whole lines
-    /// only; a partial last line stays in <paramref name="carry"/> for the next read. Returns false once disposed.
+    /// Wait <paramref name="waitMs"/>, then parse all the ring holds into <paramref name="lines"/>, without
+    /// blocking: whole lines only; a partial last line waits for the next read. <paramref name="keep"/>
+    /// turns events down before they are made. Returns the events read (turned down included) and
+    /// those trace_pipe's own notes say the ring overwrote ("CPU:N [LOST n EVENTS]") in this read.
     /// </summary>
-    public unsafe bool ReadAvailable(List<string> lines, StringBuilder carry, int waitMs)
+    public unsafe TraceRead ReadAvailable(List<TraceLine> lines, int waitMs, LineFilter? keep = null)
     {
-        if (_disposed) return false;
+        if (_disposed) return default;
         if (_pipe < 0)
         {
             byte[] file = Encoding.UTF8.GetBytes(System.IO.Path.Combine(Path, "trace_pipe") + "\0");
@@ -141,27 +150,34 @@ public sealed class TraceInstance : IDisposable
         // Sleeping the wait out and then taking all the ring holds reads them in batches; the ring
         // (buffer_size_kb a CPU) holds far more than one wait's worth.
         if (waitMs > 0) Thread.Sleep(waitMs);
-        byte* buffer = stackalloc byte[65536];
+        long lost = 0;
+        int events = 0;
         while (true)
         {
-            nint n = Libc.read(_pipe, buffer, 65536);
+            nint n;
+            fixed (byte* b = _bytes) n = Libc.read(_pipe, b, _bytes.Length);
             if (n <= 0) break;
-            string text = Encoding.UTF8.GetString(buffer, (int)n);
+            int needed = _carried + Encoding.UTF8.GetMaxCharCount((int)n);
+            if (_chars.Length < needed) Array.Resize(ref _chars, needed);
+            int count = _carried + _decoder.GetChars(_bytes, 0, (int)n, _chars, _carried, flush: false);
+            ReadOnlySpan<char> text = _chars.AsSpan(0, count);
             int start = 0;
-            for (int nl = text.IndexOf('\n'); nl >= 0; nl = text.IndexOf('\n', start))
+            for (int nl = text.IndexOf('\n'); nl >= 0; nl = text[start..].IndexOf('\n') is int next and >= 0 ? start + next : -1)
             {
-                if (carry.Length > 0)
-                {
-                    carry.Append(text, start, nl - start);
-                    lines.Add(carry.ToString());
-                    carry.Clear();
-                }
-                else lines.Add(text.Substring(start, nl - start));
+                ReadOnlySpan<char> line = text[start..nl];
                 start = nl + 1;
+                switch (TraceLine.TryParse(line, keep, out TraceLine? parsed))
+                {
+                    case LineKind.Event: events++; lines.Add(parsed!); break;
+                    case LineKind.TurnedDown: events++; break;
+                    default: lost += TraceLine.LostEvents(line); break;
+                }
             }
-            if (start < text.Length) carry.Append(text, start, text.Length - start);
+            // The partial last line moves to the front for the next read.
+            text[start..].CopyTo(_chars);
+            _carried = count - start;
         }
-        return true;
+        return new TraceRead(events, lost);
     }
 
     /// <summary>Events the ring overwrote before they were read (per_cpu/cpuN/stats: overrun), the loss the kernel itself counts.</summary>
@@ -308,3 +324,6 @@ public sealed class TraceInstance : IDisposable
 
     private static uint Geteuid() => Libc.geteuid();
 }
+
+/// <summary>One read of trace_pipe: the events in it (filtered out ones included) and the ring's LOST notes' count.</summary>
+public readonly record struct TraceRead(int Events, long Lost);

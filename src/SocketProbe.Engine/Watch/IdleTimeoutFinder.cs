@@ -142,6 +142,7 @@ public static class IdleTimeoutFinder
             CancellationToken token = _answered.Token;
             int idle = point.IdleSeconds;
             var remote = new IPEndPoint(_endpoint.Address, _endpoint.Port);
+            _request.Wire?.Expect(remote);
             var (connection, failure, connectMs) = await HeldConnection.ConnectAsync(remote,
                 socket => Configure(socket, idle), _request.ConnectTimeoutMs, token).ConfigureAwait(false);
             if (connection is null)
@@ -161,6 +162,7 @@ public static class IdleTimeoutFinder
                     IPEndPoint? local = SocketName.Local(connection.Socket);
                     row.LocalAddress = local?.Address.ToString();
                     row.LocalPort = local?.Port;
+                    _request.Wire?.Own(local, remote);
                     try
                     {
                         await ProbeAndJudgeAsync(connection, idle, connectMs, row, token).ConfigureAwait(false);
@@ -169,6 +171,7 @@ public static class IdleTimeoutFinder
                     {
                         // Before our own close: a RST that answers our FIN is not what this connection met.
                         _request.Wire?.Annotate(row, local, remote);
+                        _request.KernelTrace?.Annotate(row, local, remote);
                     }
                 }
             }

@@ -38,6 +38,8 @@ public sealed class IdleTimeoutRequest
 
     /// <summary>-Capture: a capture session that adds SynAckTtl, ResetTtl, ResetFrom, IcmpFrom to each connection and answer; null captures nothing.</summary>
     public Wire.ProbeWire? Wire { get; set; }
+    /// <summary>-Trace: the kernel\'s account of each RST (ResetSentByThisHost, ResetKernelReason); null reads nothing.</summary>
+    public Trace.ProbeTrace? KernelTrace { get; set; }
 
     /// <summary>Keepalive probes after the first (TCP_KEEPINTVL apart) before the kernel gives up: 2 probes, 1 s apart.</summary>
     public int KeepAliveIntervalSeconds { get; set; } = 1;

@@ -74,6 +74,10 @@ public sealed class IdleTimeoutResult : Wire.IWireFields
     public string? ResetFrom { get; set; }
     /// <summary>-Capture: the router (or host) whose ICMP error answered the deciding connection.</summary>
     public string? IcmpFrom { get; set; }
+    /// <summary>-Trace: True when this host's own TCP sent the RST this flow met, False when it came from elsewhere (the peer or a middlebox); empty when unknown.</summary>
+    public bool? ResetSentByThisHost { get; set; }
+    /// <summary>-Trace: the kernel's reason for an RST this host sent.</summary>
+    public string? ResetKernelReason { get; set; }
 
     public override string ToString() =>
         $"{Target} {Address} port {Port}: {Kind}, alive at {LongestAliveSeconds?.ToString() ?? "-"} s, dead at {ShortestDeadSeconds?.ToString() ?? "-"} s ({Tried} connections, {ElapsedSeconds:F1} s)";
@@ -145,6 +149,10 @@ public sealed class IdleConnectionResult : Wire.IWireFields
     public string? ResetFrom { get; set; }
     /// <summary>-Capture: the router (or host) whose ICMP error answered this connection.</summary>
     public string? IcmpFrom { get; set; }
+    /// <summary>-Trace: True when this host's own TCP sent the RST this flow met, False when it came from elsewhere (the peer or a middlebox); empty when unknown.</summary>
+    public bool? ResetSentByThisHost { get; set; }
+    /// <summary>-Trace: the kernel's reason for an RST this host sent.</summary>
+    public string? ResetKernelReason { get; set; }
 
     public override string ToString() => $"{Target} {Address} port {Port} idle {IdleSeconds} s: {Verdict}";
 }

@@ -25,9 +25,12 @@ public static class TcpConnectionWatcher
         int ended = 0;
         void Emit(WatchResult result)
         {
-            if (request.Wire is not null && result.LocalPort is int localPort && IPAddress.TryParse(result.LocalAddress, out IPAddress? localAddress) &&
+            if (result.LocalPort is int localPort && IPAddress.TryParse(result.LocalAddress, out IPAddress? localAddress) &&
                 IPAddress.TryParse(result.Address, out IPAddress? target))
-                request.Wire.Annotate(result, new IPEndPoint(localAddress, localPort), new IPEndPoint(target, result.Port));
+            {
+                request.Wire?.Annotate(result, new IPEndPoint(localAddress, localPort), new IPEndPoint(target, result.Port));
+                request.KernelTrace?.Annotate(result, new IPEndPoint(localAddress, localPort), new IPEndPoint(target, result.Port));
+            }
             lock (gate) sink(result);
             Interlocked.Increment(ref ended);
         }
@@ -41,6 +44,7 @@ public static class TcpConnectionWatcher
             });
         }
         if (endpoints.Count == 0) return;
+        foreach (var endpoint in endpoints) request.Wire?.Expect(new IPEndPoint(endpoint.Address, endpoint.Port));
 
         int total = endpoints.Count * request.Count;
         long started = Stopwatch.GetTimestamp();
@@ -100,6 +104,7 @@ public static class TcpConnectionWatcher
             IPEndPoint? local = SocketName.Local(connection.Socket);
             result.LocalAddress = local?.Address.ToString();
             result.LocalPort = local?.Port;
+            request.Wire?.Own(local, new IPEndPoint(endpoint.Address, endpoint.Port));
             connection.StartReceiving();
 
             // Every send, the first one too, is bounded by the hold: a server that never reads fills

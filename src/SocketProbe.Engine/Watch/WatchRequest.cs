@@ -16,6 +16,8 @@ public sealed class WatchRequest
 
     /// <summary>-Capture: a capture session that adds SynAckTtl, ResetTtl, ResetFrom, IcmpFrom to each result; null captures nothing.</summary>
     public Wire.ProbeWire? Wire { get; set; }
+    /// <summary>-Trace: the kernel\'s account of each RST (ResetSentByThisHost, ResetKernelReason); null reads nothing.</summary>
+    public Trace.ProbeTrace? KernelTrace { get; set; }
 
     /// <summary>How long each connection is held before it is reported Alive and closed.</summary>
     public int HoldSeconds { get; set; } = 300;

@@ -43,6 +43,10 @@ public sealed class WatchResult : Wire.IWireFields
     public string? ResetFrom { get; set; }
     /// <summary>-Capture: the router (or host) whose ICMP error answered this connection.</summary>
     public string? IcmpFrom { get; set; }
+    /// <summary>-Trace: True when this host's own TCP sent the RST this flow met, False when it came from elsewhere (the peer or a middlebox); empty when unknown.</summary>
+    public bool? ResetSentByThisHost { get; set; }
+    /// <summary>-Trace: the kernel's reason for an RST this host sent.</summary>
+    public string? ResetKernelReason { get; set; }
     /// <summary>TCP_INFO at the end (Linux): the state, consecutive retransmissions, unanswered probes, smoothed RTT.</summary>
     public string? TcpState { get; set; }
     public int? Retransmits { get; set; }

@@ -8,25 +8,66 @@ namespace SocketProbe.Engine.Wire;
 /// whether the RST came from the peer or the path, and the router behind an ICMP error.
 /// A refused attempt has no SYN-ACK of its own: its RST is compared with a SYN-ACK the same
 /// address sent earlier in this run (another port, an earlier round), else it is Unknown.
+/// With -PcapPath it also writes the run's own flows (never the host's other traffic) to a pcapng file.
 /// </summary>
 public sealed class ProbeWire : IDisposable
 {
+    /// <summary>How often the capture is sorted while nobody asks (a held connection may be quiet for hours).</summary>
+    private const int PullEveryMs = 1_000;
     private readonly WireCapture? _capture;
     private readonly ProbeFlows _flows = new();
+    private readonly ProbePcap? _pcap;
+    private readonly Timer? _pull;
+    private readonly object _lock = new();
 
-    private ProbeWire(WireCapture? capture, string? unavailable)
+    private ProbeWire(WireCapture? capture, string? unavailable, ProbePcap? pcap)
     {
         _capture = capture;
         Unavailable = unavailable;
+        _pcap = pcap;
+        if (capture is not null) _pull = new Timer(_ => Pull(), null, PullEveryMs, PullEveryMs);
     }
 
     /// <summary>Why nothing is captured (no privilege, no technique here); null when capturing.</summary>
     public string? Unavailable { get; }
 
-    public static ProbeWire Start()
+    /// <summary>
+    /// Start capturing. With <paramref name="pcapPath"/>, the run's own flows are written there; a flow is
+    /// the run's when the probe claims it (<see cref="Own"/>, <see cref="Annotate"/>) within
+    /// <paramref name="claimWithin"/> of its SYN: the longest an attempt may take before it says its local port.
+    /// </summary>
+    public static ProbeWire Start(string? pcapPath = null, TimeSpan? claimWithin = null)
     {
-        try { return new ProbeWire(WireCapture.Start("any"), null); }
-        catch (WireUnavailableException e) { return new ProbeWire(null, e.Message); }
+        WireCapture capture;
+        try { capture = WireCapture.Start("any"); }
+        catch (WireUnavailableException e) { return new ProbeWire(null, e.Message, null); }
+        if (pcapPath is null) return new ProbeWire(capture, null, null);
+        try
+        {
+            return new ProbeWire(capture, null, new ProbePcap(Capture.PcapNgWriter.Create(pcapPath, "SocketProbe probe"), claimWithin ?? TimeSpan.FromMinutes(1)));
+        }
+        catch
+        {
+            capture.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Packets the capture dropped for want of room (the ring sees every interface): some of the run's own may be missing.</summary>
+    public long Dropped => _capture?.Dropped ?? 0;
+
+    /// <summary>Packets written to the -PcapPath file so far (all of them once disposed).</summary>
+    public long PacketsWritten => _pcap?.Written ?? 0;
+
+    /// <summary>The run is about to connect to <paramref name="target"/> (-PcapPath keeps its flows' segments until claimed).</summary>
+    public void Expect(IPEndPoint target) => _pcap?.Expect(target);
+
+    /// <summary>The flow from <paramref name="local"/> to <paramref name="target"/> is the run's own: -PcapPath writes it.</summary>
+    public void Own(IPEndPoint? local, IPEndPoint target)
+    {
+        if (_pcap is null || local is null) return;
+        Pull();
+        _pcap.Own(local, target);
     }
 
     /// <summary>Fill the wire fields of <paramref name="result"/> from the segments of its flow (local endpoint to target); nothing when not capturing.</summary>
@@ -40,10 +81,35 @@ public sealed class ProbeWire : IDisposable
     public WireVerdict? Inspect(IPEndPoint? local, IPEndPoint target)
     {
         if (_capture is null || local is null) return null;
-        return _flows.Verdict(_capture.Take(), local, target, WireCapture.UnixNowNanoseconds());
+        Pull();
+        _pcap?.Own(local, target);
+        return _flows.Verdict(Array.Empty<WireSegment>(), local, target, WireCapture.UnixNowNanoseconds());
     }
 
-    public void Dispose() => _capture?.Dispose();
+    /// <summary>Take what the capture holds and hand it to the verdicts and the file.</summary>
+    private void Pull()
+    {
+        if (_capture is null) return;
+        lock (_lock)
+        {
+            List<WireSegment> fresh = _capture.Take();
+            long now = WireCapture.UnixNowNanoseconds();
+            _flows.Absorb(fresh, now);
+            _pcap?.Absorb(fresh, now);
+        }
+    }
+
+    public void Dispose()
+    {
+        _pull?.Dispose();
+        lock (_lock)
+        {
+            // What came in since the last pull belongs in the file too.
+            if (_pcap is not null) Pull();
+            _capture?.Dispose();
+            _pcap?.Dispose();
+        }
+    }
 }
 
 /// <summary>
@@ -61,7 +127,8 @@ internal sealed class ProbeFlows
     private readonly Dictionary<(IPAddress Target, int TargetPort, int LocalPort), (int Ttl, long At)> _flowSynAck = new();
     private readonly Dictionary<(IPAddress Target, int TargetPort, int LocalPort), long> _flowSyn = new();
 
-    public WireVerdict Verdict(IEnumerable<WireSegment> fresh, IPEndPoint local, IPEndPoint target, long nowNanoseconds)
+    /// <summary>Keep of newly captured segments what a verdict needs; forget resets and ICMP errors older than a minute.</summary>
+    public void Absorb(IEnumerable<WireSegment> fresh, long nowNanoseconds)
     {
         lock (_lock)
         {
@@ -84,7 +151,14 @@ internal sealed class ProbeFlows
             }
             long cutoff = nowNanoseconds - KeepNanoseconds;
             _segments.RemoveAll(s => s.UnixNanoseconds < cutoff);
+        }
+    }
 
+    public WireVerdict Verdict(IEnumerable<WireSegment> fresh, IPEndPoint local, IPEndPoint target, long nowNanoseconds)
+    {
+        lock (_lock)
+        {
+            Absorb(fresh, nowNanoseconds);
             var key = (target.Address, target.Port, local.Port);
             long since = _flowSyn.Remove(key, out long synAt) ? synAt : long.MinValue;
             int? synAck = _flowSynAck.Remove(key, out var own) && own.At >= since ? own.Ttl : null;

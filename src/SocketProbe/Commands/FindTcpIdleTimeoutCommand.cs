@@ -65,6 +65,7 @@ public sealed class FindTcpIdleTimeoutCommand : HeldConnectionCmdlet
         RunHeld("Find-TcpIdleTimeout", (wire, bars, queue, logger, token) =>
         {
             request.Wire = wire;
+            request.KernelTrace = KernelTrace;
             return IdleTimeoutFinder.RunAsync(request, r => queue.Add(r), logger, token,
                 detail: detailed ? row => queue.Add(row) : null,
                 progress: p => bars.Show(p.Address,

@@ -112,6 +112,15 @@ public sealed class TestTcpEndpointCommand : TargetCmdlet, IProbeParameters
     [Parameter(ParameterSetName = ProbeSet)]
     public SwitchParameter Capture { get; set; }
 
+    /// <summary>The kernel's account of each RST met (Linux, root): ResetSentByThisHost and ResetKernelReason.</summary>
+    [Parameter(ParameterSetName = ProbeSet)]
+    public SwitchParameter Trace { get; set; }
+
+    /// <summary>Also write the run's own connections' packets (never the host's other traffic) to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies capturing.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PcapPath { get; set; }
+
     private protected override (System.Net.Sockets.AddressFamily? Family, string Why) TargetFamily =>
         ProbeRun.Family(this, this, _request.SourceAddress);
 
@@ -144,6 +153,8 @@ public sealed class TestTcpEndpointCommand : TargetCmdlet, IProbeParameters
             ? new(As, OutFile, new Engine.Monitoring.NagiosOptions(Given(nameof(WarningMs)) ? WarningMs : null,
                 Given(nameof(CriticalMs)) ? CriticalMs : null, (Engine.Monitoring.NagiosState)RefusedState))
             : null;
-        ProbeRun.Run(this, _request, Targets.Tasks, answer, Capture, monitoring);
+        using Engine.Trace.ProbeTrace? kernel = StartProbeTrace(Trace);
+        _request.KernelTrace = kernel;
+        ProbeRun.Run(this, _request, Targets.Tasks, answer, Capture, monitoring, PcapPath);
     }
 }

@@ -63,6 +63,7 @@ public sealed class WatchTcpConnectionCommand : HeldConnectionCmdlet
         RunHeld("Watch-TcpConnection", (wire, bars, queue, logger, token) =>
         {
             request.Wire = wire;
+            request.KernelTrace = KernelTrace;
             return TcpConnectionWatcher.RunAsync(request, r => queue.Add(r), logger, token,
                 p => bars.Show("", $"{p.Total - p.Ended} still open, {p.Ended} ended; hold ends in {p.SecondsLeft:F0} s",
                     (int)(100 * (1 - p.SecondsLeft / Math.Max(1, request.HoldSeconds))), (int)p.SecondsLeft));
