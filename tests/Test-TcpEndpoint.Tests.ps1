@@ -295,7 +295,7 @@ Describe 'Test-TcpEndpoint probe mode' {
         $r | Export-Csv -Path $csv -NoTypeInformation
         $back = @(Import-Csv -Path $csv)
         $back.Count | Should -Be 2
-        ($back[0].PSObject.Properties.Name -join ',') | Should -Be 'Target,Address,AddressFamily,Port,Sequence,Timestamp,Outcome,Reason,SocketError,Errno,ErrnoName,Message,DnsMs,ConnectMs,LocalAddress,LocalPort,AfterConnect,FirstByteMs,BytesRead,Banner,AnswerEnd,HttpStatus,ExpectMatched,Healthy,HealthNote,SynAckTtl,ResetTtl,ResetFrom,IcmpFrom'
+        ($back[0].PSObject.Properties.Name -join ',') | Should -Be 'Target,Address,AddressFamily,Port,Sequence,Timestamp,Outcome,Reason,SocketError,Errno,ErrnoName,Message,DnsMs,ConnectMs,LocalAddress,LocalPort,AfterConnect,FirstByteMs,BytesRead,Banner,AnswerEnd,HttpStatus,ExpectMatched,Healthy,HealthNote,SynAckTtl,ResetTtl,ResetFrom,IcmpFrom,ResetSentByThisHost,ResetKernelReason'
         $back.Outcome | Should -Be 'Refused', 'Refused'
         [double]$back[0].ConnectMs | Should -Be $r[0].ConnectMs
     }

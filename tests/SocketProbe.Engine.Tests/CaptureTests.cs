@@ -224,7 +224,9 @@ public class CaptureTests
         { "StillOpen", null, Handshake },
         // The server sent its answer and closed; the client, with data of its own retransmitted and unacknowledged,
         // reset: its own abort (a download abandoned), not a dead server (seen in zeek's vnd.ms-cab-compressed-multi-conn.pcap).
-        { "Reset", null, Handshake.Concat(new[] { Cl(P | A, 1, 1, 10), Sr(P | A, 1, 1, 100), Cl(P | A, 1, 1, 10, at: 0.2), Sr(F | A, 101, 1, at: 0.3), Cl(R | A, 11, 0, at: 0.4) }).ToArray() },
+        { "Reset", null, Handshake.Concat(new[] { Cl(P | A, 1, 1, 10), Sr(P | A, 1, 1, 100), Cl(P | A, 1, 1, 10, at: 0.2), Sr(F | A, 101, 1, at: 0.3), Cl(A, 11, 102, at: 0.35), Cl(R | A, 11, 102, at: 0.4) }).ToArray() },
+        // The same, but the server's FIN never reached the client (lost on the path, as in the lab's PeerHostCrash): still a silent server.
+        { "Reset", "PeerHostCrash", Handshake.Concat(new[] { Cl(P | A, 1, 1, 10), Cl(P | A, 1, 1, 10, at: 0.2), Sr(F | A, 1, 1, at: 0.3), Cl(P | A, 1, 1, 10, at: 0.6), Cl(R | A, 11, 1, at: 1.4) }).ToArray() },
         // First seen mid-stream: no ending of the catalogue is matched to half a story.
         { "Reset", null, new[] { Cl(P | A, 1, 1, 10), Sr(R | A, 1, 11) } },
     };

@@ -120,8 +120,8 @@ internal static class ConnectionVerdict
         // A connection begun before the capture: no catalogue ending can be matched to half a story.
         if (r.EndPhase == "Unknown") return null;
         // The client's data went unacknowledged to the end, retransmitted: the server (or the path) went
-        // silent. Not when the server had closed (its FIN): then the client's RST is its own abort.
-        if (c.Orig.RetransmitCount > 0 && c.UnackedAtEnd && c.RespFinNs < 0)
+        // silent. Not when the server's FIN reached the client (acknowledged): then the client's RST is its own abort.
+        if (c.Orig.RetransmitCount > 0 && c.UnackedAtEnd && !c.OrigAckedRespFin)
             return r.EndPhase == "Idle" ? "MiddleboxIdleDrop" : "PeerHostCrash";
         if (c.Orig.KeepAlives > 0 && c.EndByOrig && c.EndIsReset && !c.RespDataBeforeEnd) return "PeerHostCrashKeepalive";
         if (r.ResetBy == "Server")
@@ -169,7 +169,7 @@ internal static class ConnectionVerdict
                     : "the server reset the connection (an abortive close, unread data at close, or no socket any more)."),
             "Reset" when r.ResetBy == "Client" && c.Established && r.IcmpErrors is string icmp => ("EHOSTUNREACH", "ECONNRESET",
                 $"ICMP errors answered the client's segments ({icmp}); it retransmitted until its timer gave up, then reset the connection."),
-            "Reset" when r.ResetBy == "Client" && c.Orig.RetransmitCount > 0 && c.UnackedAtEnd && c.RespFinNs < 0 => ("ETIMEDOUT", "ECONNRESET",
+            "Reset" when r.ResetBy == "Client" && c.Orig.RetransmitCount > 0 && c.UnackedAtEnd && !c.OrigAckedRespFin => ("ETIMEDOUT", "ECONNRESET",
                 "the client's data was never acknowledged; it retransmitted until its timer (TCP_USER_TIMEOUT or tcp_retries2) gave up, then reset the connection."),
             "Reset" when r.ResetBy == "Client" && c.Orig.KeepAlives > 0 && !c.RespDataBeforeEnd => ("ETIMEDOUT", "ECONNRESET",
                 "the client's keepalive probes went unanswered; its kernel gave up and reset the connection."),

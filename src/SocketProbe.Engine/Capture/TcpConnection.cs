@@ -63,6 +63,8 @@ internal sealed class TcpConnection
     public bool HadDataBeforeEnd, OrigDataBeforeEnd, RespDataBeforeEnd;
     public bool RespDataAfterOrigFin; // the responder kept sending after the originator's FIN (half close)
     public long OrigFinNs = -1, RespFinNs = -1;
+    public bool OrigAckedRespFin; // the client acknowledged the server's FIN (an ACK or RST covering it): it had reached the client
+    private uint _respFinEnd;
     public bool Established; // the handshake completed (Zeek: both endpoints reached ESTABLISHED)
     public bool SawSyn, SawSynAck;
     public long SynNs = -1, SynAckNs = -1;
@@ -201,7 +203,8 @@ internal sealed class TcpConnection
             IdleBeforeEndNs = Math.Max(_gapBeforeLastNew, gapToEnd);
         }
         if (fin && isOrig && OrigFinNs < 0) OrigFinNs = ns;
-        if (fin && !isOrig && RespFinNs < 0) RespFinNs = ns;
+        if (fin && !isOrig && RespFinNs < 0) { RespFinNs = ns; _respFinEnd = p.Sequence + (uint)len + 1; }
+        if (isOrig && ack && RespFinNs >= 0 && (int)(p.Acknowledgment - _respFinEnd) >= 0) OrigAckedRespFin = true;
         if (FirstRstNs >= 0 && !rst && isOrig == RstByOrig) RstSideSpokeAfter = true;
         // The other side, unaware of the first RST, sent data and drew another: the state was gone (a reboot).
         if (FirstRstNs >= 0 && isOrig != RstByOrig && len > 0) DataAfterRst = true;
