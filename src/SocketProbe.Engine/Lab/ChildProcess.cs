@@ -34,6 +34,18 @@ public sealed class ChildProcess : IDisposable
     /// <summary>What the child wrote to stderr so far (for error messages).</summary>
     public string ErrorText { get { lock (_stderr) return _stderr.ToString(); } }
 
+    /// <summary>
+    /// Everything the child wrote to stderr, for the message of a failed child: its exit is reaped
+    /// before our reader has necessarily seen the pipe's last lines, so wait (bounded) for the end of
+    /// the pipe; a grandchild still holding it open gives what was read by then.
+    /// </summary>
+    public async Task<string> FinalErrorTextAsync(TimeSpan bound)
+    {
+        try { await _stderrDrained.WaitAsync(bound).ConfigureAwait(false); }
+        catch (TimeoutException) { }
+        return ErrorText;
+    }
+
     private ChildProcess(int pid, Stream input, Stream output, Stream error, Process? process)
     {
         Pid = pid;

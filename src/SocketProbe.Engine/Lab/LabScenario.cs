@@ -103,7 +103,7 @@ public abstract class LabScenario : Scenario
         if (failure is not null || status.Signaled || status.Code != 0)
             throw new LabException(status.Signaled
                 ? $"The {Name} lab process was {status.Describe()} before it finished{(failure is null ? "" : $": {failure}")}"
-                : $"The {Name} lab failed ({status.Describe()}): {failure ?? lab.ErrorText.Trim()}");
+                : $"The {Name} lab failed ({status.Describe()}): {failure ?? (await lab.FinalErrorTextAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false)).Trim()}");
         if (skipped is not null)
         {
             context.Skip(skipped);
@@ -114,7 +114,7 @@ public abstract class LabScenario : Scenario
         if (!done)
             throw new LabException($"The {Name} lab ended ({status.Describe()}) without finishing its run: " +
                 (steps.Count == 0 ? "it reported no step at all" : $"its last step was {steps.Max}") +
-                (lab.ErrorText.Trim() is { Length: > 0 } text ? $"; it wrote: {text}" : ""));
+                ((await lab.FinalErrorTextAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false)).Trim() is { Length: > 0 } text ? $"; it wrote: {text}" : ""));
         var missing = MissingSteps(context.Request, steps);
         if (missing.Count > 0)
             throw new LabException($"The {Name} lab finished without step{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)}, which {PlatformInfo.Current} documents for this run");

@@ -59,7 +59,7 @@ public sealed class PeerProcess : IDisposable
     {
         string? line = await ReadAnswerAsync(word, timeoutMs, cancellation).ConfigureAwait(false);
         if (line is null)
-            throw new PeerException($"The peer process {Pid} ended before answering '{word}'. {_child.ErrorText}".Trim());
+            throw new PeerException($"The peer process {Pid} ended before answering '{word}'. {await _child.FinalErrorTextAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false)}".Trim());
         if (line.StartsWith("ERROR", StringComparison.Ordinal))
             throw new PeerException($"The peer process {Pid} failed: {line}. {_child.ErrorText}".Trim());
         if (!line.StartsWith(word, StringComparison.Ordinal))
