@@ -102,6 +102,8 @@ $matrixRow = [pscustomobject]@{
 }
 
 $measured = @($rows | Where-Object { $_.'met (< 20)' -in 'yes', 'no' })
+# Every scenario skipped, or without a capture here: there is no figure to give (and no _Own to read).
+if ($measured.Count -eq 0) { throw "No scenario was measured: every one was skipped or had no capture ($(@($rows | ForEach-Object { "$($_.scenario): $($_.'met (< 20)')" }) -join ', '))" }
 $worst = $measured | Sort-Object _Own -Descending | Select-Object -First 1
 $summary = @(
     ("Capture's own time per scenario (ring open + final drain, decode, rows): median $(Format-Ms (Get-Stats ($measured._Own)).Median) ms, worst $(Format-Ms $worst._Own) ms ($($worst.scenario)); " +
