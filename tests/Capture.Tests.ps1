@@ -232,16 +232,10 @@ Describe '-Capture without the right to capture' -Skip:(-not $IsLinux) {
 Describe '-Capture on Watch-TcpConnection (loopback)' -Skip:(-not $IsLinux) {
     It 'a connection the server resets: the RST''s TTL is the SYN-ACK''s, ResetFrom Peer' {
         if ($script:CannotCapture) { Set-ItResult -Skipped -Because $script:CannotCapture; return }
-        $listener = New-LoopbackListener
-        try {
-            $job = Start-ThreadJob {
-                param($l)
-                $s = $l.AcceptSocket(); Start-Sleep -Milliseconds 300
-                $s.LingerState = [Net.Sockets.LingerOption]::new($true, 0); $s.Close()
-            } -ArgumentList $listener
-            $r = @(Watch-TcpConnection -ComputerName 127.0.0.1 -Port $listener.LocalEndpoint.Port -HoldSeconds 5 -Capture)
-            $job | Wait-Job -Timeout 10 | Remove-Job -Force
-        } finally { $listener.Stop() }
+        # The server resets (SO_LINGER 0) 300 ms after accepting.
+        $server = New-TestServer -Behavior IdleReset -IdleCloseMs 300
+        try { $r = @(Watch-TcpConnection -ComputerName 127.0.0.1 -Port $server.Port -HoldSeconds 5 -Capture) }
+        finally { $server.Dispose() }
         $r.Count | Should -Be 1
         "$($r[0].Fate)" | Should -Be 'Reset'
         $r[0].SynAckTtl | Should -Be 64

@@ -108,16 +108,10 @@ Describe 'Watch-TcpReset and -Trace: the kernel''s own account of each RST (Linu
     }
 
     It 'Watch-TcpConnection -Trace: a loopback server''s reset was sent by this host, with the kernel''s reason (Find-TcpIdleTimeout annotates through the same code)' {
-        $listener = New-LoopbackListener
-        try {
-            $job = Start-ThreadJob {
-                param($l)
-                $s = $l.AcceptSocket(); Start-Sleep -Milliseconds 300
-                $s.LingerState = [Net.Sockets.LingerOption]::new($true, 0); $s.Close()
-            } -ArgumentList $listener
-            $w = @(Watch-TcpConnection -ComputerName 127.0.0.1 -Port $listener.LocalEndpoint.Port -HoldSeconds 5 -Trace)
-            $job | Wait-Job -Timeout 10 | Remove-Job -Force
-        } finally { $listener.Stop() }
+        # The server resets (SO_LINGER 0) 300 ms after accepting.
+        $server = New-TestServer -Behavior IdleReset -IdleCloseMs 300
+        try { $w = @(Watch-TcpConnection -ComputerName 127.0.0.1 -Port $server.Port -HoldSeconds 5 -Trace) }
+        finally { $server.Dispose() }
         "$($w[0].Fate)" | Should -Be Reset
         $w[0].ResetSentByThisHost | Should -BeTrue
         $w[0].ResetKernelReason | Should -Be TCP_STATE -Because 'a linger 0 close is tcp_disconnect''s reset (rstreason.h TCP_STATE)'
