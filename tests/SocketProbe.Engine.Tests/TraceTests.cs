@@ -67,13 +67,9 @@ public class TraceTests
     [Fact]
     public void The_reader_cuts_lines_across_its_reads_and_counts_the_ring_s_lost_notes()
     {
-        string root = Directory.CreateTempSubdirectory("fake-tracefs").FullName;
+        string root = FakeTracefs("format:\n\tfield:enum sk_rst_reason reason;\toffset:28;\tsize:4;\tsigned:0;\n");
         try
         {
-            Directory.CreateDirectory(Path.Combine(root, "instances"));
-            string ev = Path.Combine(root, "events", "tcp", "tcp_send_reset");
-            Directory.CreateDirectory(ev);
-            File.WriteAllText(Path.Combine(ev, "format"), "format:\n\tfield:enum sk_rst_reason reason;\toffset:28;\tsize:4;\tsigned:0;\n");
             using TraceInstance instance = TraceInstance.Create(ResetWatcher.EventsFor(false), root: root);
             // A regular file stands in for trace_pipe: 3,000 lines (far more than one 64 KB read) and two LOST notes.
             var text = new System.Text.StringBuilder();
@@ -230,13 +226,9 @@ public class TraceTests
     [Fact]
     public void A_kernel_without_the_reason_field_still_traces_and_the_instance_goes_on_dispose()
     {
-        string root = Directory.CreateTempSubdirectory("fake-tracefs").FullName;
+        string root = FakeTracefs("name: tcp_send_reset\nformat:\n\tfield:const void * skaddr;\toffset:16;\tsize:8;\tsigned:0;\n");
         try
         {
-            Directory.CreateDirectory(Path.Combine(root, "instances"));
-            string ev = Path.Combine(root, "events", "tcp", "tcp_send_reset");
-            Directory.CreateDirectory(ev);
-            File.WriteAllText(Path.Combine(ev, "format"), "name: tcp_send_reset\nformat:\n\tfield:const void * skaddr;\toffset:16;\tsize:8;\tsigned:0;\n");
             // A dead run's instance (no such PID) is removed first.
             string dead = Path.Combine(root, "instances", "socketprobe-999999999-1-1");
             Directory.CreateDirectory(dead);
@@ -262,5 +254,16 @@ public class TraceTests
         Assert.True(TraceInstance.IsAlive($"socketprobe-{Environment.ProcessId}-{me}-3", "socketprobe-"));
         Assert.False(TraceInstance.IsAlive($"socketprobe-{Environment.ProcessId}-{me}0-3", "socketprobe-"));
         Assert.False(TraceInstance.IsAlive("socketprobe-999999999-5-1", "socketprobe-"));
+    }
+
+    /// <summary>A tracefs of files: instances/ and tcp_send_reset's format as <paramref name="format"/> gives it.</summary>
+    private static string FakeTracefs(string format)
+    {
+        string root = Directory.CreateTempSubdirectory("fake-tracefs").FullName;
+        Directory.CreateDirectory(Path.Combine(root, "instances"));
+        string ev = Path.Combine(root, "events", "tcp", "tcp_send_reset");
+        Directory.CreateDirectory(ev);
+        File.WriteAllText(Path.Combine(ev, "format"), format);
+        return root;
     }
 }
