@@ -107,8 +107,11 @@ public sealed class ScenarioContext
         int bound = boundMs ?? Request.CallTimeoutMs;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(Cancellation);
         if (TracksPorts && stateOf is not null) Own(stateOf);
-        limit.CancelAfter(bound);
+        // The clock starts before the bound is armed: a thread descheduled between the two (a loaded
+        // machine) would otherwise see its bound fire before `bound` ms of its own clock had passed
+        // (a TimedOut receive of 1894.8 ms against a 2000 ms bound, once, under load).
         long started = Stopwatch.GetTimestamp();
+        limit.CancelAfter(bound);
         ValueTask<int> running;
         try { running = call(limit.Token); }
         catch (Exception e) { running = ValueTask.FromException<int>(e); }
