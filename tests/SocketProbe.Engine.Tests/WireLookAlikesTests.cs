@@ -15,6 +15,7 @@ public class WireLookAlikesTests
             Assert.NotEmpty(WireLookAlikes.Of(read));
             Assert.All(WireLookAlikes.Of(read), alike => Assert.Contains(alike, names));
             Assert.DoesNotContain(read, WireLookAlikes.Of(read));
+            Assert.Equal(string.Join(", ", WireLookAlikes.Of(read)), WireLookAlikes.TextOf(read));
         }
         Assert.All(WireLookAlikes.NotOnTheWire.Keys, n => Assert.Contains(n, names));
     }
@@ -32,5 +33,7 @@ public class WireLookAlikesTests
     {
         Assert.Empty(WireLookAlikes.Of(null));
         Assert.Empty(WireLookAlikes.Of("NoSuchScenario"));
+        Assert.Null(WireLookAlikes.TextOf(null));
+        Assert.Null(WireLookAlikes.TextOf("ConnectRefused" + "X"));
     }
 }

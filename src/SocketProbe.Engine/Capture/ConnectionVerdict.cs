@@ -40,8 +40,7 @@ internal static class ConnectionVerdict
         record.Fate = Fate(c, state);
         record.EndPhase = Phase(c, record);
         record.Scenario = Scenario(c, record);
-        var alike = WireLookAlikes.Of(record.Scenario);
-        record.SameOnTheWire = alike.Count == 0 ? null : string.Join(", ", alike);
+        record.SameOnTheWire = WireLookAlikes.TextOf(record.Scenario);
         Explain(c, record);
         return record;
     }

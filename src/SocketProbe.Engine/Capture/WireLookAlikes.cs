@@ -45,4 +45,11 @@ public static class WireLookAlikes
     /// <summary>The other scenarios that end the same way on the wire as <paramref name="scenario"/>; empty when none.</summary>
     public static IReadOnlyList<string> Of(string? scenario) =>
         scenario is not null && SameEnding.TryGetValue(scenario, out var others) ? others : [];
+
+    /// <summary>The same, as the record's text ("A, B, C"); null when none. Joined once, not per connection.</summary>
+    public static string? TextOf(string? scenario) =>
+        scenario is not null && SameEndingText.TryGetValue(scenario, out var text) ? text : null;
+
+    private static readonly Dictionary<string, string> SameEndingText =
+        SameEnding.ToDictionary(kv => kv.Key, kv => string.Join(", ", kv.Value), StringComparer.Ordinal);
 }
