@@ -58,11 +58,14 @@ BeforeAll {
             if (-not $Tcpdump.WaitForExit(5000)) { $Tcpdump.Kill(); throw 'tcpdump did not stop within 5 s of SIGINT' }
         }
     }
-    # Which scenario each connection belongs to, from the run's own Wire rows ("SRC > DST: ...").
-    $script:ScenarioOf = @{}
-    foreach ($row in $Rows | Where-Object Actor -EQ 'Wire') {
-        if ($row.Note -match '^(\S+) > (\S+): (seq|length)') { $ScenarioOf[(Get-ConnectionKey $Matches[1] $Matches[2])] = $row.Scenario }
+    function Add-ScenarioOf([hashtable] $Into, $FromRows) {
+        # Which scenario each connection belongs to, from the run's own Wire rows ("SRC > DST: ...").
+        foreach ($row in $FromRows | Where-Object Actor -EQ 'Wire') {
+            if ($row.Note -match '^(\S+) > (\S+): (seq|length)') { $Into[(Get-ConnectionKey $Matches[1] $Matches[2])] = $row.Scenario }
+        }
     }
+    $script:ScenarioOf = @{}
+    Add-ScenarioOf $ScenarioOf $Rows
     $script:Read = @(Read-TcpCapture -LiteralPath $OursFile)
     $script:Skipped = @($Rows | Where-Object Result -EQ 'Skipped' | ForEach-Object Scenario | Sort-Object -Unique)
 }
@@ -112,9 +115,7 @@ Describe 'Every catalogue scenario reads back as itself, or as a scenario the wi
         $otherRows = @(Get-SocketErrorMatrix -Scenario $others -AddressFamily Any -PcapPath $file)
         $script:AllRows = @($script:Rows) + $otherRows
         $script:AllOf = @{} + $ScenarioOf
-        foreach ($row in $otherRows | Where-Object Actor -EQ 'Wire') {
-            if ($row.Note -match '^(\S+) > (\S+): (seq|length)') { $AllOf[(Get-ConnectionKey $Matches[1] $Matches[2])] = $row.Scenario }
-        }
+        Add-ScenarioOf $AllOf $otherRows
         $script:AllRead = @($Read) + @(Read-TcpCapture -LiteralPath $file)
         $script:NotOnTheWire = [SocketProbe.Engine.Capture.WireLookAlikes]::NotOnTheWire
     }
