@@ -100,10 +100,10 @@ public abstract class LabScenario : Scenario
         ExitStatus status;
         try { status = await lab.Exited.WaitAsync(TimeSpan.FromSeconds(10), context.Cancellation).ConfigureAwait(false); }
         catch (TimeoutException) { throw new LabException($"The {Name} lab closed its output but did not end within 10 s."); }
-        if (failure is not null || status.Signaled || status.Code != 0)
-            throw new LabException(status.Signaled
-                ? $"The {Name} lab process was {status.Describe()} before it finished{(failure is null ? "" : $": {failure}")}"
-                : $"The {Name} lab failed ({status.Describe()}): {failure ?? (await lab.FinalErrorTextAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false)).Trim()}");
+        if (status.Signaled)
+            throw new LabException($"The {Name} lab process was {status.Describe()} before it finished{(failure is null ? "" : $": {failure}")}");
+        if (failure is not null || status.Code != 0)
+            throw new LabException($"The {Name} lab failed ({status.Describe()}): {failure ?? (await LastWordsAsync(lab).ConfigureAwait(false))}");
         if (skipped is not null)
         {
             context.Skip(skipped);
@@ -114,7 +114,7 @@ public abstract class LabScenario : Scenario
         if (!done)
             throw new LabException($"The {Name} lab ended ({status.Describe()}) without finishing its run: " +
                 (steps.Count == 0 ? "it reported no step at all" : $"its last step was {steps.Max}") +
-                ((await lab.FinalErrorTextAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false)).Trim() is { Length: > 0 } text ? $"; it wrote: {text}" : ""));
+                (await LastWordsAsync(lab).ConfigureAwait(false) is { Length: > 0 } text ? $"; it wrote: {text}" : ""));
         var missing = MissingSteps(context.Request, steps);
         if (missing.Count > 0)
             throw new LabException($"The {Name} lab finished without step{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)}, which {PlatformInfo.Current} documents for this run");
@@ -124,6 +124,10 @@ public abstract class LabScenario : Scenario
     public IReadOnlyList<int> MissingSteps(ScenarioRequest request, IReadOnlyCollection<int> observed) =>
         Expectations.Where(e => e.AppliesTo(PlatformInfo.Current, request))
             .Select(e => e.Step).Distinct().Where(s => !observed.Contains(s)).OrderBy(s => s).ToList();
+
+    /// <summary>What the lab wrote to stderr, to its end (bounded: its exit can be reaped before its last line is read).</summary>
+    private static async Task<string> LastWordsAsync(ChildProcess lab) =>
+        (await lab.FinalErrorTextAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false)).Trim();
 
     private static async Task<string?> ReadLineAsync(ChildProcess lab, CancellationToken cancellation)
     {
