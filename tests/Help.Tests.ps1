@@ -158,10 +158,13 @@ Describe 'Help for the parameters of <Command>' -ForEach $parameterCases {
     BeforeAll {
         $info = Get-Command $Command
         $page = Get-PageFor $Command
+        # Each parameter's yaml blocks, parsed once for its six tests.
+        $yamlOf = @{}
+        foreach ($p in $Parameters) { $yamlOf[$p.Parameter] = Get-DocParameter $page $p.Parameter }
     }
     BeforeEach {
         $metadata = $info.Parameters[$Parameter]
-        $yaml = Get-DocParameter $page $Parameter
+        $yaml = $yamlOf[$Parameter]
     }
 
     It 'has a ### -<Parameter> entry with a yaml block' -ForEach $Parameters {
