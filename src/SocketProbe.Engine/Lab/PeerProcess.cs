@@ -59,7 +59,13 @@ public sealed class PeerProcess : IDisposable
     {
         string? line = await ReadAnswerAsync(word, timeoutMs, cancellation).ConfigureAwait(false);
         if (line is null)
-            throw new PeerException($"The peer process {Pid} ended before answering '{word}'. {await _child.FinalErrorTextAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false)}".Trim());
+        {
+            // How it ended (exit code or signal) and its last words: a silent end says nothing else.
+            string how = "";
+            try { how = $" ({(await _child.Exited.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false)).Describe()})"; }
+            catch (TimeoutException) { } // its output closed, its exit not reaped yet: said without it
+            throw new PeerException($"The peer process {Pid} ended{how} before answering '{word}'. {await _child.FinalErrorTextAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false)}".Trim());
+        }
         if (line.StartsWith("ERROR", StringComparison.Ordinal))
             throw new PeerException($"The peer process {Pid} failed: {line}. {_child.ErrorText}".Trim());
         if (!line.StartsWith(word, StringComparison.Ordinal))
