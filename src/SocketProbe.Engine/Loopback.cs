@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace SocketProbe.Engine;
 
 /// <summary>Loopback addresses and ports for in-process scenarios. Nothing here leaves the machine.</summary>

@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
-
 namespace SocketProbe.Engine;
 
 /// <summary>

@@ -1,8 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using SocketProbe.Engine.Errors;
 
 namespace SocketProbe.Engine;

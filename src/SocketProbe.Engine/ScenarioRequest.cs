@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace SocketProbe.Engine;
 
 /// <summary>What the caller asks of one scenario run. Defaults keep every run to a few seconds.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace SocketProbe.Engine;
 
 /// <summary>The one engine path every cmdlet uses to run a catalogue scenario.</summary>

@@ -1,6 +1,3 @@
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
-
 namespace SocketProbe.Engine;
 
 /// <summary>Per-socket kernel timers (never system-wide), each logged with its value.</summary>

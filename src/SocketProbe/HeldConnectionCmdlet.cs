@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using SocketProbe.Engine.Wire;

@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using SocketProbe.Engine.Monitoring;
 using SocketProbe.Engine.Probe;
 

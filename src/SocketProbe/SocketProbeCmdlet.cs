@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using Microsoft.Extensions.Logging;
 
 namespace SocketProbe;

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Management.Automation;
 using SocketProbe.Engine.Probe;
 
 namespace SocketProbe;

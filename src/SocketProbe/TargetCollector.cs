@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using System.Net.Sockets;
 using SocketProbe.Engine.Probe;
 

@@ -1,4 +1,3 @@
-using System.Net;
 using SocketProbe.Engine.Wire;
 
 namespace SocketProbe.Engine.Capture;

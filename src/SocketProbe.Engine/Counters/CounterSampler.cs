@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SocketProbe.Engine.Counters;
 
 /// <summary>What Get-TcpCounter asked for.</summary>

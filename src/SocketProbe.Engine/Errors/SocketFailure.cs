@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace SocketProbe.Engine.Errors;

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Microsoft.Extensions.Logging;
-
 namespace SocketProbe.Engine.Lab;
 
 /// <summary>

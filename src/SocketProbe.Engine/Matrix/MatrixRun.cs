@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace SocketProbe.Engine.Matrix;
 
 /// <summary>How one run of the matrix ended.</summary>

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
-
 namespace SocketProbe.Engine.Matrix;
 
 /// <summary>What a matrix run is asked to do.</summary>

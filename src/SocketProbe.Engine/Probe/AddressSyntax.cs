@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net;
 using System.Net.NetworkInformation;
-using System.Net.Sockets;
 
 namespace SocketProbe.Engine.Probe;
 

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Runtime.ExceptionServices;
 
 namespace SocketProbe.Engine.Probe;

@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace SocketProbe.Engine.Probe;
 
 /// <summary>Why one connect attempt ended the way it did.</summary>

@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace SocketProbe.Engine.Probe;
 
 /// <summary>One host with the ports to try on it, in the order given.</summary>

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-
 namespace SocketProbe.Engine.Probe;
 
 /// <summary>What a name gave for one round: addresses (already filtered by family), the time it took, or why none.</summary>

@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using Microsoft.Extensions.Logging;
 using SocketProbe.Engine.Errors;
 
 namespace SocketProbe.Engine.Probe;

@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 
 namespace SocketProbe.Engine.Scenarios;
 

@@ -1,6 +1,3 @@
-using System.Net.Sockets;
-using SocketProbe.Engine.Lab;
-
 namespace SocketProbe.Engine.Scenarios;
 
 /// <summary>Connect to an address the lab namespace has no route to: the kernel refuses before sending anything.</summary>

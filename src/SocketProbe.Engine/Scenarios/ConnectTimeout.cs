@@ -1,5 +1,3 @@
-using SocketProbe.Engine.Lab;
-
 namespace SocketProbe.Engine.Scenarios;
 
 /// <summary>Every SYN is silently dropped (nft, in the lab namespace); TCP_SYNCNT bounds the retries.</summary>

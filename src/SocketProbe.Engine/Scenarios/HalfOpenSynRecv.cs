@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using SocketProbe.Engine.Lab;
-
 namespace SocketProbe.Engine.Scenarios;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Net.Sockets;
-using SocketProbe.Engine.Lab;
-
 namespace SocketProbe.Engine.Scenarios;
 
 /// <summary>

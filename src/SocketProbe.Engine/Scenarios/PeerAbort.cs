@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using SocketProbe.Engine.Lab;
-
 namespace SocketProbe.Engine.Scenarios;
 
 /// <summary>The peer sets SO_LINGER {on, 0} and closes: an abortive close, RST instead of FIN.</summary>

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
-using SocketProbe.Engine.Lab;
-
 namespace SocketProbe.Engine.Scenarios;
 
 /// <summary>

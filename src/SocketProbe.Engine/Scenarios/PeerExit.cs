@@ -1,5 +1,3 @@
-using SocketProbe.Engine.Lab;
-
 namespace SocketProbe.Engine.Scenarios;
 
 /// <summary>The peer process ends normally without closing its socket: the kernel closes it (FIN).</summary>

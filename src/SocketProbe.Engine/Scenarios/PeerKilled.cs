@@ -1,4 +1,3 @@
-using SocketProbe.Engine.Lab;
 using SocketProbe.Engine.Native;
 
 namespace SocketProbe.Engine.Scenarios;

@@ -1,6 +1,3 @@
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
-
 namespace SocketProbe.Engine.Scenarios;
 
 /// <summary>

@@ -1,10 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using SocketProbe.Engine.Errors;
-using SocketProbe.Engine.Lab;
 
 namespace SocketProbe.Engine.Scenarios;
 

@@ -1,6 +1,3 @@
-using System.Net;
-using Microsoft.Extensions.Logging;
-
 namespace SocketProbe.Engine.Trace;
 
 /// <summary>What Watch-TcpReset asks for.</summary>

@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using TraceLease = SocketProbe.Engine.SharedHub<SocketProbe.Engine.Trace.TraceHub.Instance, SocketProbe.Engine.Trace.TcpResetEvent, double>.Lease;
 
 namespace SocketProbe.Engine.Trace;

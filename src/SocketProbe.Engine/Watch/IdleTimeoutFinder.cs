@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using SocketProbe.Engine.Probe;
 
 namespace SocketProbe.Engine.Watch;

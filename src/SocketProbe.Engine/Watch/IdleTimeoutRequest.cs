@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using SocketProbe.Engine.Probe;
 
 namespace SocketProbe.Engine.Watch;

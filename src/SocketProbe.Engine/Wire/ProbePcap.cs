@@ -1,4 +1,3 @@
-using System.Net;
 using SocketProbe.Engine.Capture;
 
 namespace SocketProbe.Engine.Wire;

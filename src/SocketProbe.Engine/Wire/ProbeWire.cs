@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace SocketProbe.Engine.Wire;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace SocketProbe.Engine.Wire;
 
 /// <summary>

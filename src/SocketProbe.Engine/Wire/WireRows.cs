@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace SocketProbe.Engine.Wire;
 
 /// <summary>Where a RST came from, judged by its TTL (or IPv6 hop limit) against the SYN-ACK's.</summary>

@@ -1,5 +1,3 @@
-using System.Management.Automation;
-using SocketProbe.Engine;
 using SocketProbe.Engine.Matrix;
 
 namespace SocketProbe.Commands;

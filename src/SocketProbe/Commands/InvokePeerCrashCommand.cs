@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using SocketProbe.Engine;
-
 namespace SocketProbe.Commands;
 
 /// <summary>

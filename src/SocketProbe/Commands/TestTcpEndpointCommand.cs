@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using SocketProbe.Engine.Probe;
 
 namespace SocketProbe.Commands;

@@ -1,6 +1,4 @@
-using System.Management.Automation;
 using System.Net.Sockets;
-using SocketProbe.Engine;
 using SocketProbe.Engine.Probe;
 using SocketProbe.Engine.Wire;
 
