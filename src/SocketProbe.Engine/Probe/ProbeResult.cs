@@ -10,7 +10,7 @@ namespace SocketProbe.Engine.Probe;
 /// milliseconds or zone, ConvertTo-Json an enum as its number); the engine works on <see cref="Kind"/>,
 /// <see cref="After"/> and <see cref="Started"/>.
 /// </summary>
-public sealed class ProbeResult : Wire.IWireFields
+public sealed class ProbeResult : Wire.WireFieldsResult
 {
     /// <summary>The format of every probe time: 2026-12-02T00:56:58.123Z.</summary>
     public const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
@@ -86,18 +86,6 @@ public sealed class ProbeResult : Wire.IWireFields
     public bool? Healthy { get; set; }
     /// <summary>Why the attempt is not healthy; empty when it is.</summary>
     public string? HealthNote { get; set; }
-    /// <summary>-Capture: TTL (IPv6: hop limit) of the target's SYN-ACK on this attempt's flow.</summary>
-    public int? SynAckTtl { get; set; }
-    /// <summary>-Capture: TTL (IPv6: hop limit) of the RST that answered this attempt.</summary>
-    public int? ResetTtl { get; set; }
-    /// <summary>-Capture: Peer (the RST came from as many hops away as the SYN-ACK), Path (it did not: forged on the way), Unknown (no SYN-ACK to compare); empty without a RST.</summary>
-    public string? ResetFrom { get; set; }
-    /// <summary>-Capture: the address of the router (or host) whose ICMP error answered this attempt.</summary>
-    public string? IcmpFrom { get; set; }
-    /// <summary>-Trace: True when this host's own TCP sent the RST this flow met, False when it came from elsewhere (the peer or a middlebox); empty when unknown.</summary>
-    public bool? ResetSentByThisHost { get; set; }
-    /// <summary>-Trace: the kernel's reason for an RST this host sent.</summary>
-    public string? ResetKernelReason { get; set; }
 
     public override string ToString() =>
         $"{Target} {Address} port {Port} #{Sequence}: {Outcome} ({Reason}){(ConnectMs is double ms ? $" {ms:F3} ms" : "")}" +

@@ -30,8 +30,11 @@ public enum IdleStart
     Answer,
 }
 
-/// <summary>One address's answer: how long a connection may stay idle there.</summary>
-public sealed class IdleTimeoutResult : Wire.IWireFields
+/// <summary>
+/// One address's answer: how long a connection may stay idle there. Its wire fields are those of the
+/// connection that decided the answer (the shortest dead one, else the longest alive one).
+/// </summary>
+public sealed class IdleTimeoutResult : Wire.WireFieldsResult
 {
     public string Target { get; set; } = "";
     public string? Address { get; set; }
@@ -65,19 +68,6 @@ public sealed class IdleTimeoutResult : Wire.IWireFields
     /// <summary>When the server closes idle connections: each HTTP client's pool idle setting below the server's timer, its retry, and its source (see <see cref="PoolAdvice"/>).</summary>
     public string[]? ClientSettings { get; set; }
     public string? Message { get; set; }
-    // -Capture: the wire fields of the connection that decided the answer (the shortest dead one, else the longest alive one).
-    /// <summary>-Capture: TTL (IPv6: hop limit) of the target's SYN-ACK on the deciding connection.</summary>
-    public int? SynAckTtl { get; set; }
-    /// <summary>-Capture: TTL (IPv6: hop limit) of the RST that ended the deciding connection.</summary>
-    public int? ResetTtl { get; set; }
-    /// <summary>-Capture: Peer (as many hops away as the SYN-ACK), Path (not: forged on the way, e.g. by the middlebox that forgot the flow), Unknown; empty without a RST.</summary>
-    public string? ResetFrom { get; set; }
-    /// <summary>-Capture: the router (or host) whose ICMP error answered the deciding connection.</summary>
-    public string? IcmpFrom { get; set; }
-    /// <summary>-Trace: True when this host's own TCP sent the RST this flow met, False when it came from elsewhere (the peer or a middlebox); empty when unknown.</summary>
-    public bool? ResetSentByThisHost { get; set; }
-    /// <summary>-Trace: the kernel's reason for an RST this host sent.</summary>
-    public string? ResetKernelReason { get; set; }
 
     public override string ToString() =>
         $"{Target} {Address} port {Port}: {Kind}, alive at {LongestAliveSeconds?.ToString() ?? "-"} s, dead at {ShortestDeadSeconds?.ToString() ?? "-"} s ({Tried} connections, {ElapsedSeconds:F1} s)";
@@ -104,7 +94,7 @@ public enum IdleVerdict
 }
 
 /// <summary>One connection of Find-TcpIdleTimeout's search (-Detailed).</summary>
-public sealed class IdleConnectionResult : Wire.IWireFields
+public sealed class IdleConnectionResult : Wire.WireFieldsResult
 {
     public string Target { get; set; } = "";
     public string? Address { get; set; }
@@ -141,18 +131,6 @@ public sealed class IdleConnectionResult : Wire.IWireFields
     /// <summary>This connection's own local endpoint (what -Capture matches its segments by); empty when it never connected.</summary>
     public string? LocalAddress { get; set; }
     public int? LocalPort { get; set; }
-    /// <summary>-Capture: TTL (IPv6: hop limit) of the target's SYN-ACK on this connection.</summary>
-    public int? SynAckTtl { get; set; }
-    /// <summary>-Capture: TTL (IPv6: hop limit) of the RST that ended this connection.</summary>
-    public int? ResetTtl { get; set; }
-    /// <summary>-Capture: Peer (as many hops away as the SYN-ACK), Path (not: forged on the way), Unknown; empty without a RST.</summary>
-    public string? ResetFrom { get; set; }
-    /// <summary>-Capture: the router (or host) whose ICMP error answered this connection.</summary>
-    public string? IcmpFrom { get; set; }
-    /// <summary>-Trace: True when this host's own TCP sent the RST this flow met, False when it came from elsewhere (the peer or a middlebox); empty when unknown.</summary>
-    public bool? ResetSentByThisHost { get; set; }
-    /// <summary>-Trace: the kernel's reason for an RST this host sent.</summary>
-    public string? ResetKernelReason { get; set; }
 
     public override string ToString() => $"{Target} {Address} port {Port} idle {IdleSeconds} s: {Verdict}";
 }

@@ -2,7 +2,8 @@ namespace SocketProbe.Engine.Watch;
 
 /// <summary>
 /// One held connection, reported once: when it ended, or when the hold ended. Every observed field
-/// comes from a real call at run time; every property is a scalar for Export-Csv.
+/// comes from a real call at run time; every property is a scalar for Export-Csv. It declares the wire
+/// fields itself, not through <see cref="Wire.WireFieldsResult"/>: its TCP_INFO columns come after them.
 /// </summary>
 public sealed class WatchResult : Wire.IWireFields
 {
