@@ -10,45 +10,30 @@ namespace SocketProbe.Engine.Trace;
 /// tracepoints fire in every namespace, and a run's flows are told apart by its own ports (the lab
 /// reports its ports at its end).
 /// </summary>
-public sealed class TraceInstrument : IScenarioInstrument
+public sealed class TraceInstrument : RowHoldingInstrument
 {
-    public Task<IInstrumentRun?> StartAsync(ScenarioContext context)
-    {
-        if (!context.Request.Trace) return Task.FromResult<IInstrumentRun?>(null);
-        long opening = System.Diagnostics.Stopwatch.GetTimestamp();
-        TraceLease lease;
-        try { lease = TraceHub.Acquire(); }
-        catch (Exception e) when (e is TraceUnavailableException or IOException or UnauthorizedAccessException)
-        {
-            context.Logger.LogInformation("No trace for {Scenario}: {Reason}", context.Scenario.Name, e.Message);
-            context.Emit(new Observation { Step = 0, Actor = Actors.Kernel, Operation = "Trace", Result = Results.Skipped, Note = e.Message, AtMs = context.NowMs });
-            return Task.FromResult<IInstrumentRun?>(null);
-        }
-        context.HoldRows();
-        return Task.FromResult<IInstrumentRun?>(new Run(lease, context, System.Diagnostics.Stopwatch.GetElapsedTime(opening).TotalMilliseconds));
-    }
+    protected override string Operation => "Trace";
+    protected override string Actor => Actors.Kernel;
+    protected override bool IsAsked(ScenarioRequest request) => request.Trace;
+    protected override bool IsUnavailable(Exception e) => e is TraceUnavailableException or IOException or UnauthorizedAccessException;
+    protected override Run Open(ScenarioContext context) => new TraceRun(TraceHub.Acquire(), context);
 
-    private sealed class Run : IInstrumentRun
+    private sealed class TraceRun : Run
     {
         private readonly TraceLease _lease;
-        private readonly ScenarioContext _context;
-        private readonly double _anchorMs;
         private readonly double _anchorSeconds;
-        private readonly double _openMs;
 
-        public Run(TraceLease lease, ScenarioContext context, double openMs)
+        public TraceRun(TraceLease lease, ScenarioContext context) : base(context)
         {
             _lease = lease;
-            _context = context;
-            _openMs = openMs;
             // The trace is stamped on CLOCK_MONOTONIC, the Stopwatch's clock: one anchor joins it to the run's AtMs.
-            _anchorMs = context.NowMs;
-            _anchorSeconds = System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency;
+            _anchorSeconds = Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
         }
 
-        public Task FinishAsync(ScenarioContext context)
+        protected override string Unit => "events";
+
+        protected override (int Kept, int Seen) EmitRows(ScenarioContext context)
         {
-            long finishing = System.Diagnostics.Stopwatch.GetTimestamp();
             List<TcpResetEvent> events = _lease.Take(settle: true);
             int kept = 0;
             foreach (TcpResetEvent e in events)
@@ -60,14 +45,13 @@ public sealed class TraceInstrument : IScenarioInstrument
             if (!_lease.Source.HasResetReason)
                 context.Event(new ScenarioStep(0, Actors.Kernel, "Trace"), Results.Success, null,
                     "this kernel's tcp_send_reset has no reason field (before Linux 6.10): which side sent each RST is shown, not why");
-            if (_lease.Lost > 0)
-                context.Event(new ScenarioStep(0, Actors.Kernel, "Trace"), Results.Success, null,
-                    $"{_lease.Lost} trace events were overwritten before they were read (too many at once): some resets may be missing");
-            // bench/WatchTcpReset.Bench.ps1 reads this line: the trace's own cost, opening and finishing.
-            context.Logger.LogDebug("Trace for {Scenario}: {Kept} of {Seen} events are the run's own; open {OpenMs:F3} ms, finish {FinishMs:F3} ms",
-                context.Scenario.Name, kept, events.Count, _openMs, System.Diagnostics.Stopwatch.GetElapsedTime(finishing).TotalMilliseconds);
-            return Task.CompletedTask;
+            return (kept, events.Count);
         }
+
+        protected override (long Lost, string Note) Losses() =>
+            (_lease.Lost, $"{_lease.Lost} trace events were overwritten before they were read (too many at once): some resets may be missing");
+
+        protected override void CloseSource() => _lease.Dispose();
 
         /// <summary>An event of the run's own flows: one end on a port the run used.</summary>
         private static bool Mine(TcpResetEvent e, ScenarioContext context) =>
@@ -86,14 +70,7 @@ public sealed class TraceInstrument : IScenarioInstrument
                 "Received" => $"{e.RemoteAddress}:{e.RemotePort} > {e.LocalAddress}:{e.LocalPort}: {e.VerdictText}",
                 _ => $"{e.ReasonText} at {e.Location}" + (e.Note is null ? "" : $" ({e.Note})"),
             },
-            AtMs = Math.Max(0, _anchorMs + (e.MonotonicSeconds - _anchorSeconds) * 1000),
+            AtMs = Math.Max(0, AnchorMs + (e.MonotonicSeconds - _anchorSeconds) * 1000),
         };
-
-        public ValueTask DisposeAsync()
-        {
-            _lease.Dispose();
-            _context.ReleaseRows();
-            return ValueTask.CompletedTask;
-        }
     }
 }

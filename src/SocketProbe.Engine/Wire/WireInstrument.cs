@@ -7,62 +7,45 @@ namespace SocketProbe.Engine.Wire;
 /// While capturing, the run's rows are held and released sorted by AtMs at the end; without
 /// -Capture nothing is opened and rows stream as they happen.
 /// </summary>
-public sealed class WireInstrument : IScenarioInstrument
+public sealed class WireInstrument : RowHoldingInstrument
 {
-    public Task<IInstrumentRun?> StartAsync(ScenarioContext context)
+    protected override string Operation => "Capture";
+    protected override string Actor => Actors.Wire;
+    protected override bool IsAsked(ScenarioRequest request) => request.Capture;
+    protected override bool IsUnavailable(Exception e) => e is WireUnavailableException;
+
+    protected override Run Open(ScenarioContext context)
     {
-        if (!context.Request.Capture) return Task.FromResult<IInstrumentRun?>(null);
-        Source source;
-        long opening = System.Diagnostics.Stopwatch.GetTimestamp();
-        try
+        // Inside the lab the process lives for this one run: a ring-less socket opens without a
+        // kernel grace period. On the host every run shares one ring on lo (WireHub).
+        if (context.Scenario.NeedsLab)
         {
-            // Inside the lab the process lives for this one run: a ring-less socket opens without a
-            // kernel grace period. On the host every run shares one ring on lo (WireHub).
-            if (context.Scenario.NeedsLab)
-            {
-                var capture = WireCapture.StartPlain();
-                source = new Source(capture.Take, () => capture.Dropped, capture);
-            }
-            else
-            {
-                var lease = WireHub.Acquire();
-                source = new Source(() => lease.Take(), () => lease.Lost, lease);
-            }
+            var capture = WireCapture.StartPlain();
+            return new WireRun(new Source(capture.Take, () => capture.Dropped, capture), context);
         }
-        catch (WireUnavailableException e)
-        {
-            context.Logger.LogInformation("No capture for {Scenario}: {Reason}", context.Scenario.Name, e.Message);
-            context.Emit(new Observation { Step = 0, Actor = Actors.Wire, Operation = "Capture", Result = Results.Skipped, Note = e.Message, AtMs = context.NowMs });
-            return Task.FromResult<IInstrumentRun?>(null);
-        }
-        context.HoldRows();
-        return Task.FromResult<IInstrumentRun?>(new Run(source, context, System.Diagnostics.Stopwatch.GetElapsedTime(opening).TotalMilliseconds));
+        var lease = WireHub.Acquire();
+        return new WireRun(new Source(() => lease.Take(), () => lease.Lost, lease), context);
     }
 
     /// <summary>Where a run's packets come from: its own capture (lab) or a lease on the shared one (host).</summary>
     private sealed record Source(Func<List<WireSegment>> Take, Func<long> Dropped, IDisposable Owner);
 
-    private sealed class Run : IInstrumentRun
+    private sealed class WireRun : Run
     {
         private readonly Source _capture;
-        private readonly ScenarioContext _context;
         private readonly long _anchorNs;
-        private readonly double _anchorMs;
-        private readonly double _openMs;
 
-        public Run(Source capture, ScenarioContext context, double openMs)
+        public WireRun(Source capture, ScenarioContext context) : base(context)
         {
             _capture = capture;
-            _context = context;
-            _openMs = openMs;
             // The kernel stamps packets on CLOCK_REALTIME; rows are on the run's Stopwatch: one anchor joins them.
-            _anchorMs = context.NowMs;
             _anchorNs = WireCapture.UnixNowNanoseconds();
         }
 
-        public Task FinishAsync(ScenarioContext context)
+        protected override string Unit => "packets";
+
+        protected override (int Kept, int Seen) EmitRows(ScenarioContext context)
         {
-            long finishing = System.Diagnostics.Stopwatch.GetTimestamp();
             // No settle wait: lo taps a segment as it receives it, in the softirq the sending call runs
             // before it returns (inline even while ksoftirqd is busy since Linux 6.5) and before TCP
             // delivers it, so what the calls caused is already in the ring. Measured: 730,000 foreign
@@ -73,17 +56,23 @@ public sealed class WireInstrument : IScenarioInstrument
             if (!inLab) segments = segments.Where(s => context.UsesFamily(s.Source)).ToList();
             WireRows.Ownership? owns = inLab ? null : context.Owns;
             WireRows.PeerOf? peerOf = inLab ? null : context.PeerOf;
-            List<Observation> rows = WireRows.Build(segments, owns, ns => _anchorMs + (ns - _anchorNs) / 1e6, peerOf);
+            List<Observation> rows = WireRows.Build(segments, owns, ns => AnchorMs + (ns - _anchorNs) / 1e6, peerOf);
             if (context.Request.PcapPath is string pcapPath) WritePcap(pcapPath, WireRows.Mine(segments, owns, peerOf), context);
             foreach (Observation row in rows) context.Emit(row);
+            return (rows.Count, segments.Count);
+        }
+
+        protected override (long Lost, string Note) Losses()
+        {
             long dropped = _capture.Dropped();
-            if (dropped > 0)
-                context.Event(new ScenarioStep(0, Actors.Wire, "Capture"), Results.Success, null,
-                    $"{dropped} packets were dropped by the capture (too many at once): some segments may be missing");
-            // bench/Capture.Bench.ps1 reads this line: the capture's own cost, opening and finishing.
-            context.Logger.LogDebug("Capture for {Scenario}: {Kept} of {Seen} packets are the run's own; open {OpenMs:F3} ms, finish {FinishMs:F3} ms",
-                context.Scenario.Name, rows.Count, segments.Count, _openMs, System.Diagnostics.Stopwatch.GetElapsedTime(finishing).TotalMilliseconds);
-            return Task.CompletedTask;
+            return (dropped, $"{dropped} packets were dropped by the capture (too many at once): some segments may be missing");
+        }
+
+        protected override void CloseSource()
+        {
+            // A socket's close waits for a kernel grace period: in the lab, let it overlap the lab's own teardown.
+            if (Context.Scenario.NeedsLab) _ = Task.Run(_capture.Owner.Dispose);
+            else _capture.Owner.Dispose();
         }
 
         /// <summary>The run's own packets as a pcapng file, in the kernel's order.</summary>
@@ -99,15 +88,6 @@ public sealed class WireInstrument : IScenarioInstrument
             {
                 context.Event(new ScenarioStep(0, Actors.Wire, "Capture"), Results.Error, null, $"-PcapPath: cannot write {path}: {e.Message}");
             }
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            // A socket's close waits for a kernel grace period: in the lab, let it overlap the lab's own teardown.
-            if (_context.Scenario.NeedsLab) _ = Task.Run(_capture.Owner.Dispose);
-            else _capture.Owner.Dispose();
-            _context.ReleaseRows();
-            return ValueTask.CompletedTask;
         }
     }
 }
