@@ -29,9 +29,6 @@ public abstract class HeldConnectionCmdlet : TargetCmdlet
     [Parameter]
     public SwitchParameter Trace { get; set; }
 
-    /// <summary>-Trace's lease on the kernel's account while <see cref="RunHeld"/> runs; null without -Trace.</summary>
-    private protected Engine.Trace.ProbeTrace? KernelTrace { get; private set; }
-
     /// <summary>Also write the run's own connections' packets (never the host's other traffic) to this pcapng file (tcpdump -r, Wireshark, Read-TcpCapture); implies -Capture.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -45,20 +42,32 @@ public abstract class HeldConnectionCmdlet : TargetCmdlet
     /// capture when -Capture or -PcapPath (its file written however it ends), and its progress bars
     /// completed when it ends however it ends.
     /// </summary>
-    private protected void RunHeld(string activity, Func<ProbeWire?, ProgressBars, OutputQueue, ILogger, CancellationToken, Task> work)
+    /// <summary>The request with what this base's parameters say (the family, -Send, -TimeoutMs), checked.</summary>
+    private protected T Checked<T>(T request) where T : Engine.Watch.HeldRequest
     {
+        request.AddressFamily = AddressFamily.ToProbeFamily();
+        request.Send = SendBytes;
+        request.ConnectTimeoutMs = TimeoutMs;
+        CheckRequest(request.Validate);
+        return request;
+    }
+
+    /// <summary>Run <paramref name="work"/> on <paramref name="request"/> with the targets collected and the -Capture/-Trace sessions open.</summary>
+    private protected void RunHeld(string activity, Engine.Watch.HeldRequest request, Func<ProgressBars, OutputQueue, ILogger, CancellationToken, Task> work)
+    {
+        request.Tasks = Targets.Tasks;
         if (Targets.Tasks.Count == 0) return;
         using PcapOutput? pcap = PcapOutput.Open(this, PcapPath);
         // A connection is claimed as the run's once connected: within the connect bound, a minute to spare.
         ProbeWire? wire = StartProbeCapture(Capture, pcap, TimeSpan.FromMilliseconds(TimeoutMs) + TimeSpan.FromMinutes(1));
         using Engine.Trace.ProbeTrace? kernel = StartProbeTrace(Trace);
-        KernelTrace = kernel;
+        (request.Wire, request.KernelTrace) = (wire, kernel);
         try
         {
             RunEngine(async (queue, logger, token) =>
             {
                 var bars = new ProgressBars(queue, activity);
-                try { await work(wire, bars, queue, logger, token).ConfigureAwait(false); }
+                try { await work(bars, queue, logger, token).ConfigureAwait(false); }
                 finally { bars.CompleteAll(); }
             });
         }

@@ -1,5 +1,3 @@
-using SocketProbe.Engine.Probe;
-
 namespace SocketProbe.Engine.Watch;
 
 /// <summary>How an idle connection is probed once its idle time is up.</summary>
@@ -12,33 +10,24 @@ public enum IdleProbe
 }
 
 /// <summary>What Find-TcpIdleTimeout searches, and how.</summary>
-public sealed class IdleTimeoutRequest
+/// <remarks>
+/// <see cref="HeldRequest.Send"/>: the request a client sends right after connect, its answer read before the idle
+/// starts (what a pooled connection has done before it idles); a Send probe sends it again after the idle. Null:
+/// connections send nothing, and what is measured is the server's wait for a first request.
+/// </remarks>
+public sealed class IdleTimeoutRequest : HeldRequest
 {
     /// <summary>TCP_KEEPIDLE's ceiling on Linux (MAX_TCP_KEEPIDLE, include/net/tcp.h).</summary>
     public const int MaxIdleSeconds = 32_767;
 
-    public IReadOnlyList<ProbeTask> Tasks { get; set; } = Array.Empty<ProbeTask>();
-    public AddressFamily? AddressFamily { get; set; }
     public int MaxSeconds { get; set; } = 900;
     public int ResolutionSeconds { get; set; } = 1;
     public IdleProbe ProbeWith { get; set; } = IdleProbe.KeepAlive;
-    /// <summary>
-    /// -Send: the request a client sends right after connect, its answer read before the idle starts (what a pooled
-    /// connection has done before it idles); a Send probe sends it again after the idle. Null: connections send
-    /// nothing, and what is measured is the server's wait for a first request.
-    /// </summary>
-    public byte[]? Send { get; set; }
     /// <summary>How long the answer to <see cref="Send"/> is waited for, at most (never beyond a connection's idle time: its probe keeps its moment).</summary>
     public int ReadMs { get; set; } = DefaultReadMs;
     public const int DefaultReadMs = HeldConnection.DefaultAnswerMs;
     /// <summary>Most connections open at once, over all addresses.</summary>
     public int ThrottleLimit { get; set; } = 64;
-    public int ConnectTimeoutMs { get; set; } = 5_000;
-
-    /// <summary>-Capture: a capture session that adds SynAckTtl, ResetTtl, ResetFrom, IcmpFrom to each connection and answer; null captures nothing.</summary>
-    public Wire.ProbeWire? Wire { get; set; }
-    /// <summary>-Trace: the kernel\'s account of each RST (ResetSentByThisHost, ResetKernelReason); null reads nothing.</summary>
-    public Trace.ProbeTrace? KernelTrace { get; set; }
 
     /// <summary>Keepalive probes after the first (TCP_KEEPINTVL apart) before the kernel gives up: 2 probes, 1 s apart.</summary>
     public int KeepAliveIntervalSeconds { get; set; } = 1;
@@ -50,7 +39,7 @@ public sealed class IdleTimeoutRequest
     /// </summary>
     public double ProbeSeconds => KeepAliveIntervalSeconds * KeepAliveCount;
 
-    public void Validate()
+    protected override void ValidateOwn()
     {
         if (ResolutionSeconds < 1) throw new ArgumentOutOfRangeException(nameof(ResolutionSeconds), ResolutionSeconds, "must be at least 1 s");
         if (MaxSeconds < ResolutionSeconds)
@@ -61,10 +50,5 @@ public sealed class IdleTimeoutRequest
             throw new InvalidRequestException("SendProbeWithoutSend", "-ProbeWith Send sends the -Send request again after the idle, as a pool does: give -Send (a request the server answers, e.g. \"GET / HTTP/1.1`r`nHost: name`r`n`r`n\").", ProbeWith);
         if (ReadMs < 1) throw new ArgumentOutOfRangeException(nameof(ReadMs), ReadMs, "must be at least 1 ms");
         if (ThrottleLimit < 1) throw new ArgumentOutOfRangeException(nameof(ThrottleLimit), ThrottleLimit, "must be at least 1");
-        if (ConnectTimeoutMs < 1) throw new ArgumentOutOfRangeException(nameof(ConnectTimeoutMs), ConnectTimeoutMs, "must be at least 1 ms");
-        foreach (var task in Tasks)
-        {
-            if (task.Ports.Count == 0) throw new ArgumentException($"{task.Target} has no port", nameof(Tasks));
-        }
     }
 }

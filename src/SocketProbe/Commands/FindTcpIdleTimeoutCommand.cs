@@ -38,18 +38,14 @@ public sealed class FindTcpIdleTimeoutCommand : HeldConnectionCmdlet
 
     protected override void BeginProcessing()
     {
-        _request = new IdleTimeoutRequest
+        _request = Checked(new IdleTimeoutRequest
         {
-            AddressFamily = AddressFamily.ToProbeFamily(),
             MaxSeconds = MaxSeconds,
             ResolutionSeconds = ResolutionSeconds,
             ProbeWith = ProbeWith,
-            Send = SendBytes,
             ReadMs = ReadMs,
             ThrottleLimit = ThrottleLimit,
-            ConnectTimeoutMs = TimeoutMs,
-        };
-        CheckRequest(_request.Validate);
+        });
         // The request always has a ReadMs (its default); only the cmdlet knows it was given for nothing.
         if (Send is null && Given(nameof(ReadMs)))
             ThrowInvalidArgument("-ReadMs bounds the wait for the answer to -Send; without -Send nothing is read. Give -Send too, or drop -ReadMs.", "ReadMsWithoutSend", ReadMs);
@@ -58,19 +54,14 @@ public sealed class FindTcpIdleTimeoutCommand : HeldConnectionCmdlet
     protected override void EndProcessing()
     {
         IdleTimeoutRequest request = _request;
-        request.Tasks = Targets.Tasks;
         bool detailed = Detailed;
         // -Send: what a pooled connection has done before it idles (its answer is read before the idle); -ProbeWith Send sends it again after.
-        RunHeld("Find-TcpIdleTimeout", (wire, bars, queue, logger, token) =>
-        {
-            request.Wire = wire;
-            request.KernelTrace = KernelTrace;
-            return IdleTimeoutFinder.RunAsync(request, r => queue.Add(r), logger, token,
+        RunHeld("Find-TcpIdleTimeout", request, (bars, queue, logger, token) =>
+            IdleTimeoutFinder.RunAsync(request, r => queue.Add(r), logger, token,
                 detail: detailed ? row => queue.Add(row) : null,
                 progress: p => bars.Show(p.Address,
                     $"{p.Judged} of {p.Planned} judged; alive at {p.LongestAlive?.ToString() ?? "-"} s, dead at {p.ShortestDead?.ToString() ?? "-"} s; {p.ElapsedSeconds:F0} s so far",
-                    100 * p.Judged / Math.Max(1, p.Planned)));
-        });
+                    100 * p.Judged / Math.Max(1, p.Planned))));
         base.EndProcessing();
     }
 }

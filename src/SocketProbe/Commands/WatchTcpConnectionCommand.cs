@@ -40,33 +40,24 @@ public sealed class WatchTcpConnectionCommand : HeldConnectionCmdlet
 
     protected override void BeginProcessing()
     {
-        _request = new WatchRequest
+        _request = Checked(new WatchRequest
         {
-            AddressFamily = AddressFamily.ToProbeFamily(),
             Count = Count,
             HoldSeconds = HoldSeconds,
-            Send = SendBytes,
             HeartbeatSeconds = Given(nameof(HeartbeatSeconds)) ? HeartbeatSeconds : null,
             KeepAliveIdleSeconds = Given(nameof(KeepAliveIdleSeconds)) ? KeepAliveIdleSeconds : null,
             KeepAliveIntervalSeconds = Given(nameof(KeepAliveIntervalSeconds)) ? KeepAliveIntervalSeconds : null,
             KeepAliveCount = Given(nameof(KeepAliveCount)) ? KeepAliveCount : null,
-            ConnectTimeoutMs = TimeoutMs,
-        };
-        CheckRequest(_request.Validate);
+        });
     }
 
     protected override void EndProcessing()
     {
         WatchRequest request = _request;
-        request.Tasks = Targets.Tasks;
-        RunHeld("Watch-TcpConnection", (wire, bars, queue, logger, token) =>
-        {
-            request.Wire = wire;
-            request.KernelTrace = KernelTrace;
-            return TcpConnectionWatcher.RunAsync(request, r => queue.Add(r), logger, token,
+        RunHeld("Watch-TcpConnection", request, (bars, queue, logger, token) =>
+            TcpConnectionWatcher.RunAsync(request, r => queue.Add(r), logger, token,
                 p => bars.Show("", $"{p.Total - p.Ended} still open, {p.Ended} ended; hold ends in {p.SecondsLeft:F0} s",
-                    (int)(100 * (1 - p.SecondsLeft / Math.Max(1, request.HoldSeconds))), (int)p.SecondsLeft));
-        });
+                    (int)(100 * (1 - p.SecondsLeft / Math.Max(1, request.HoldSeconds))), (int)p.SecondsLeft)));
         base.EndProcessing();
     }
 }
