@@ -180,18 +180,11 @@ internal static class LabSteps
 }
 
 /// <summary>An established lab connection: the client, the peer process at the far end, the peer host's address.</summary>
-internal sealed class PeerConnection : IDisposable
+internal sealed class PeerConnection(Socket client, PeerProcess peer, IPAddress host) : IDisposable
 {
-    public PeerConnection(Socket client, PeerProcess peer, IPAddress host)
-    {
-        Client = client;
-        Peer = peer;
-        Host = host;
-    }
-
-    public Socket Client { get; }
-    public PeerProcess Peer { get; }
-    public IPAddress Host { get; }
+    public Socket Client { get; } = client;
+    public PeerProcess Peer { get; } = peer;
+    public IPAddress Host { get; } = host;
 
     /// <summary>The peer process first, then the client (as the scenarios' own usings did).</summary>
     public void Dispose()

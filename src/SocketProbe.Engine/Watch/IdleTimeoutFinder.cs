@@ -46,34 +46,22 @@ public static class IdleTimeoutFinder
         await Task.WhenAll(searches).ConfigureAwait(false);
     }
 
-    private sealed class Search
+    private sealed class Search(IdleTimeoutRequest request, WatchEndpoint endpoint, IReadOnlyList<IdlePoint> plan, SemaphoreSlim throttle,
+        ILogger logger, CancellationToken token, Action<IdleProgress>? progress)
     {
-        private readonly IdleTimeoutRequest _request;
-        private readonly WatchEndpoint _endpoint;
-        private readonly IReadOnlyList<IdlePoint> _plan;
-        private readonly SemaphoreSlim _throttle;
-        private readonly ILogger _logger;
-        private readonly CancellationToken _token;
-        private readonly Action<IdleProgress>? _progress;
-        private readonly CancellationTokenSource _answered;
+        private readonly IdleTimeoutRequest _request = request;
+        private readonly WatchEndpoint _endpoint = endpoint;
+        private readonly IReadOnlyList<IdlePoint> _plan = plan;
+        private readonly SemaphoreSlim _throttle = throttle;
+        private readonly ILogger _logger = logger;
+        private readonly CancellationToken _token = token;
+        private readonly Action<IdleProgress>? _progress = progress;
+        private readonly CancellationTokenSource _answered = CancellationTokenSource.CreateLinkedTokenSource(token);
         private readonly object _lock = new();
         private readonly Dictionary<int, IdleConnectionResult> _judged = new();
         private long _started;
         private long _answeredAt;
         private int _open, _mostOpen, _opened;
-
-        public Search(IdleTimeoutRequest request, WatchEndpoint endpoint, IReadOnlyList<IdlePoint> plan, SemaphoreSlim throttle,
-            ILogger logger, CancellationToken token, Action<IdleProgress>? progress)
-        {
-            _request = request;
-            _endpoint = endpoint;
-            _plan = plan;
-            _throttle = throttle;
-            _logger = logger;
-            _token = token;
-            _progress = progress;
-            _answered = CancellationTokenSource.CreateLinkedTokenSource(token);
-        }
 
         private double Elapsed => Stopwatch.GetElapsedTime(_started).TotalSeconds;
 
