@@ -3,7 +3,7 @@ using SocketProbe.Engine.Native;
 namespace SocketProbe.Engine.Scenarios;
 
 /// <summary>The peer process is SIGKILLed with nothing unread: the kernel still closes with FIN.</summary>
-public sealed class PeerKilled : PeerCrashScenario
+public sealed class PeerKilled : PeerSignalScenario
 {
     public override string Name => "PeerKilled";
     public override string MemberName => "Kill";
@@ -12,12 +12,7 @@ public sealed class PeerKilled : PeerCrashScenario
 
     public override IReadOnlyList<Expectation> Expectations { get; } = PeerCrashExpectations.Fin("Kill", "Killed");
 
-    public override string? WhyCannotRun(ScenarioRequest request) =>
-        OperatingSystem.IsWindows() ? "needs POSIX signals (Linux or macOS)" : base.WhyCannotRun(request);
-
-    protected override Task<Observation> FateAsync(ScenarioContext context, PeerProcess peer, int step) =>
-        ObserveExitAsync(context, peer, step, "Kill",
-            () => { peer.Signal(Libc.SIGKILL); return Task.CompletedTask; }, "kill(peer, SIGKILL)");
+    protected override int Signal => Libc.SIGKILL;
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
     // namespace of its own; segment, byte and IP counts left out.

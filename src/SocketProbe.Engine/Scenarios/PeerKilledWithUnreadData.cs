@@ -3,7 +3,7 @@ using SocketProbe.Engine.Native;
 namespace SocketProbe.Engine.Scenarios;
 
 /// <summary>The peer is SIGKILLed while bytes sit unread in its receive buffer: the kernel sends RST (RFC 2525 2.17).</summary>
-public sealed class PeerKilledWithUnreadData : PeerCrashScenario
+public sealed class PeerKilledWithUnreadData : PeerSignalScenario
 {
     public override string Name => "PeerKilledWithUnreadData";
     public override string MemberName => "KillWithUnreadData";
@@ -14,12 +14,7 @@ public sealed class PeerKilledWithUnreadData : PeerCrashScenario
 
     public override IReadOnlyList<Expectation> Expectations { get; } = PeerCrashExpectations.Reset("Kill", "Killed", unreadFirst: true);
 
-    public override string? WhyCannotRun(ScenarioRequest request) =>
-        OperatingSystem.IsWindows() ? "needs POSIX signals (Linux or macOS)" : base.WhyCannotRun(request);
-
-    protected override Task<Observation> FateAsync(ScenarioContext context, PeerProcess peer, int step) =>
-        ObserveExitAsync(context, peer, step, "Kill",
-            () => { peer.Signal(Libc.SIGKILL); return Task.CompletedTask; }, "kill(peer, SIGKILL) with bytes unread");
+    protected override int Signal => Libc.SIGKILL;
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
     // namespace of its own; segment, byte and IP counts left out.

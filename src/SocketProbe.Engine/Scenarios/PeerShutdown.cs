@@ -3,7 +3,7 @@ using SocketProbe.Engine.Native;
 namespace SocketProbe.Engine.Scenarios;
 
 /// <summary>The peer process gets SIGTERM, as every process does at system shutdown.</summary>
-public sealed class PeerShutdown : PeerCrashScenario
+public sealed class PeerShutdown : PeerSignalScenario
 {
     public override string Name => "PeerShutdown";
     public override string MemberName => "Shutdown";
@@ -12,12 +12,7 @@ public sealed class PeerShutdown : PeerCrashScenario
 
     public override IReadOnlyList<Expectation> Expectations { get; } = PeerCrashExpectations.Fin("Kill", "Killed");
 
-    public override string? WhyCannotRun(ScenarioRequest request) =>
-        OperatingSystem.IsWindows() ? "needs POSIX signals (Linux or macOS)" : base.WhyCannotRun(request);
-
-    protected override Task<Observation> FateAsync(ScenarioContext context, PeerProcess peer, int step) =>
-        ObserveExitAsync(context, peer, step, "Kill",
-            () => { peer.Signal(Libc.SIGTERM); return Task.CompletedTask; }, "kill(peer, SIGTERM)");
+    protected override int Signal => Libc.SIGTERM;
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured in a
     // namespace of its own; segment, byte and IP counts left out.
