@@ -528,10 +528,7 @@ public static class IdleTimeoutFinder
         private static void Fill(IdleConnectionResult row, SocketEnd end)
         {
             row.Operation = end.Operation;
-            row.SocketError = end.SocketError;
-            row.Errno = end.Errno;
-            row.ErrnoName = end.ErrnoName;
-            row.Message = end.Message;
+            end.CopyCodesTo(row);
         }
     }
 }

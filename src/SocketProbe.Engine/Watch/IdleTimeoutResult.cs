@@ -94,7 +94,7 @@ public enum IdleVerdict
 }
 
 /// <summary>One connection of Find-TcpIdleTimeout's search (-Detailed).</summary>
-public sealed class IdleConnectionResult : Wire.WireFieldsResult
+public sealed class IdleConnectionResult : Wire.WireFieldsResult, Errors.IFailureFields
 {
     public string Target { get; set; } = "";
     public string? Address { get; set; }

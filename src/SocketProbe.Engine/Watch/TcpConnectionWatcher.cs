@@ -181,9 +181,6 @@ public static class TcpConnectionWatcher
     {
         result.FateKind = end.Fate;
         result.Operation = end.Operation;
-        result.SocketError = end.SocketError;
-        result.Errno = end.Errno;
-        result.ErrnoName = end.ErrnoName;
-        result.Message = end.Message;
+        end.CopyCodesTo(result);
     }
 }

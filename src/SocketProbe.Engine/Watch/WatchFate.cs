@@ -32,6 +32,10 @@ public enum WatchFate
 public sealed record SocketEnd(WatchFate Fate, string Operation, string? SocketError = null, int? Errno = null,
     string? ErrnoName = null, string? Message = null)
 {
+    /// <summary>Put this end's codes in <paramref name="result"/>'s columns.</summary>
+    public void CopyCodesTo(Errors.IFailureFields result) =>
+        (result.SocketError, result.Errno, result.ErrnoName, result.Message) = (SocketError, Errno, ErrnoName, Message);
+
     /// <summary>The fate a socket error means, and its codes as .NET and the platform gave them.</summary>
     /// <param name="family">The socket's family, to ask the OS for the errno .NET bends (EMFILE said as ENFILE); null: take .NET's.</param>
     public static SocketEnd FromError(string operation, SocketException ex, bool established, AddressFamily? family = null)

@@ -5,7 +5,7 @@ namespace SocketProbe.Engine.Watch;
 /// comes from a real call at run time; every property is a scalar for Export-Csv. It declares the wire
 /// fields itself, not through <see cref="Wire.WireFieldsResult"/>: its TCP_INFO columns come after them.
 /// </summary>
-public sealed class WatchResult : Wire.IWireFields
+public sealed class WatchResult : Wire.IWireFields, Errors.IFailureFields
 {
     /// <summary>The host as written, without its port.</summary>
     public string Target { get; set; } = "";
