@@ -59,42 +59,35 @@ public sealed class AcceptOverflowReset : LabScenario
         using var listener = LabSteps.Listen(context, lab, Backlog);
         var server = (IPEndPoint)listener.LocalEndPoint!;
         using var client = LabSteps.BoundClient(context, lab, out int clientPort);
-        var fillers = new List<Socket>();
-        try
-        {
-            LabSteps.Fault(context, HoldAck,
-                $"net.ipv4.tcp_abort_on_overflow = 1 (/proc, this namespace); nft drops every segment of client port {clientPort} to {server} after its SYN: the handshake's final ACK is lost on the path",
-                () =>
-                {
-                    lab.Sysctl("net.ipv4.tcp_abort_on_overflow", "1");
-                    lab.LoseSegmentsAfterSyn(server, clientPort);
-                });
-
-            var connect = await context.MeasureAsync(Connect, LabSteps.Connect(client, server), client).ConfigureAwait(false);
-            context.Emit(connect.WithNote($"the server's side of port {clientPort}: {LabTables.StateOf(server.Port, clientPort) ?? "not listed"} (/proc/net/tcp): it never saw the final ACK"));
-            if (connect.Result != Results.Success) return;
-
-            foreach (ScenarioStep fill in new[] { FillFirst, FillSecond })
+        using var fillers = new SocketList();
+        LabSteps.Fault(context, HoldAck,
+            $"net.ipv4.tcp_abort_on_overflow = 1 (/proc, this namespace); nft drops every segment of client port {clientPort} to {server} after its SYN: the handshake's final ACK is lost on the path",
+            () =>
             {
-                var filler = LabSteps.NewClient(context, lab);
-                fillers.Add(filler);
-                SocketOptions.SynRetries(filler, context.Request.SynRetries, context.Logger);
-                var filled = await context.MeasureAsync(fill, LabSteps.Connect(filler, server), filler).ConfigureAwait(false);
-                var queue = LabTables.Listener(server.Port);
-                context.Emit(filled.WithNote(queue is null ? null : $"accept queue {queue.RxQueue} of backlog {Backlog} (/proc/net/tcp rx_queue of the listener), never accepted"));
-            }
+                lab.Sysctl("net.ipv4.tcp_abort_on_overflow", "1");
+                lab.LoseSegmentsAfterSyn(server, clientPort);
+            });
 
-            LabSteps.Fault(context, ReleaseAck, "nft rules removed: the client's next segment reaches the server", lab.Heal);
-            await context.CallAsync(Send, SocketCalls.Send(client, LabSteps.Payload), client).ConfigureAwait(false);
-            var buffer = new byte[256];
-            var read = await context.MeasureAsync(Receive, SocketCalls.Receive(client, buffer), client, isReceive: true).ConfigureAwait(false);
-            var after = LabTables.Listener(server.Port);
-            context.Emit(read.WithNote($"the ACK found the accept queue full ({after?.RxQueue} of backlog {Backlog}); the client had been ESTABLISHED since step {Connect.Number}"));
-        }
-        finally
+        var connect = await context.MeasureAsync(Connect, LabSteps.Connect(client, server), client).ConfigureAwait(false);
+        context.Emit(connect.WithNote($"the server's side of port {clientPort}: {LabTables.StateOf(server.Port, clientPort) ?? "not listed"} (/proc/net/tcp): it never saw the final ACK"));
+        if (connect.Result != Results.Success) return;
+
+        foreach (ScenarioStep fill in new[] { FillFirst, FillSecond })
         {
-            foreach (Socket s in fillers) s.Dispose();
+            var filler = LabSteps.NewClient(context, lab);
+            fillers.Add(filler);
+            SocketOptions.SynRetries(filler, context.Request.SynRetries, context.Logger);
+            var filled = await context.MeasureAsync(fill, LabSteps.Connect(filler, server), filler).ConfigureAwait(false);
+            var queue = LabTables.Listener(server.Port);
+            context.Emit(filled.WithNote(queue is null ? null : $"accept queue {queue.RxQueue} of backlog {Backlog} (/proc/net/tcp rx_queue of the listener), never accepted"));
         }
+
+        LabSteps.Fault(context, ReleaseAck, "nft rules removed: the client's next segment reaches the server", lab.Heal);
+        await context.CallAsync(Send, SocketCalls.Send(client, LabSteps.Payload), client).ConfigureAwait(false);
+        var buffer = new byte[256];
+        var read = await context.MeasureAsync(Receive, SocketCalls.Receive(client, buffer), client, isReceive: true).ConfigureAwait(false);
+        var after = LabTables.Listener(server.Port);
+        context.Emit(read.WithNote($"the ACK found the accept queue full ({after?.RxQueue} of backlog {Backlog}); the client had been ESTABLISHED since step {Connect.Number}"));
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured alone in a

@@ -38,20 +38,13 @@ public sealed class AcceptQueueFull : Scenario
         using var listener = Loopback.Listen(loopback, Backlog);
         var target = (IPEndPoint)listener.LocalEndPoint!;
         context.Logger.LogInformation("Listener on {Target} with backlog {Backlog} never accepts", target, Backlog);
-        var sockets = new List<Socket>();
-        try
+        using var sockets = new SocketList();
+        foreach (ScenarioStep step in new[] { ClientConnect1, ClientConnect2, ClientConnect3 }) // Backlog 1 holds two; the third waits
         {
-            foreach (ScenarioStep step in new[] { ClientConnect1, ClientConnect2, ClientConnect3 }) // Backlog 1 holds two; the third waits
-            {
-                var client = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                sockets.Add(client);
-                SocketOptions.SynRetries(client, context.Request.SynRetries, context.Logger);
-                await context.CallAsync(step, SocketCalls.Connect(client, target), client).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            foreach (Socket s in sockets) s.Dispose();
+            var client = new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            sockets.Add(client);
+            SocketOptions.SynRetries(client, context.Request.SynRetries, context.Logger);
+            await context.CallAsync(step, SocketCalls.Connect(client, target), client).ConfigureAwait(false);
         }
     }
 

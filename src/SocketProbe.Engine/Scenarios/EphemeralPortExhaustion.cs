@@ -64,46 +64,38 @@ public sealed class EphemeralPortExhaustion : LabScenario
                 lab.Sysctl("net.ipv4.tcp_tw_reuse", "0");
             });
 
-        var clients = new List<Socket>();
-        var accepted = new List<Socket>();
-        try
+        using var clients = new SocketList();
+        using var accepted = new SocketList();
+        foreach (ScenarioStep step in new[] { First, Second, Exhausted })
         {
-            foreach (ScenarioStep step in new[] { First, Second, Exhausted })
-            {
-                var client = new Socket(context.Request.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                clients.Add(client);
-                var connect = await context.MeasureAsync(step, LabSteps.Connect(client, server), client).ConfigureAwait(false);
-                context.Emit(connect.WithNote(connect.Result == Results.Success
-                    ? $"local port {((IPEndPoint)client.LocalEndPoint!).Port}"
-                    : $"{Local}; ports {range} are held by connections 1 and 2"));
-            }
-            if (clients.Take(2).Any(c => !c.Connected)) return;
-            int firstPort = ((IPEndPoint)clients[0].LocalEndPoint!).Port;
-            for (int i = 0; i < 2; i++) accepted.Add(await listener.AcceptAsync(context.Cancellation).ConfigureAwait(false));
-            Socket firstServer = accepted.First(s => ((IPEndPoint)s.RemoteEndPoint!).Port == firstPort);
-
-            // The client closes first, so the TIME_WAIT is on its side (the side that closes first keeps it).
-            await context.CallAsync(CloseFirst, SocketCalls.Close(clients[0])).ConfigureAwait(false);
-            await LabSteps.WaitUntilAsync(() => LabTables.StateOf(server.Port, firstPort) == "CLOSE_WAIT", 1_000, context.Cancellation).ConfigureAwait(false);
-            var serverClose = await context.MeasureAsync(ServerClose, SocketCalls.Close(firstServer)).ConfigureAwait(false);
-            var clock = Stopwatch.StartNew();
-            bool timeWait = await LabSteps.WaitUntilAsync(() => LabTables.StateOf(firstPort, server.Port) == "TIME_WAIT", 1_000, context.Cancellation).ConfigureAwait(false);
-            context.Emit(serverClose.WithNote(timeWait
-                ? $"the client's port {firstPort} is now TIME_WAIT (/proc/net/tcp, {clock.Elapsed.TotalMilliseconds:F1} ms after)"
-                : $"the client's port {firstPort} reads {LabTables.StateOf(firstPort, server.Port) ?? "not listed"} (/proc/net/tcp), not TIME_WAIT, after 1 s"));
-
-            var again = new Socket(context.Request.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            clients.Add(again);
-            var held = await context.MeasureAsync(HeldByTimeWait, LabSteps.Connect(again, server), again).ConfigureAwait(false);
-            context.Emit(held.WithNote(held.Result == Results.Success
-                ? $"local port {((IPEndPoint)again.LocalEndPoint!).Port}"
-                : $"{Local}; port {firstPort} is {LabTables.StateOf(firstPort, server.Port) ?? "not listed"} (/proc/net/tcp): a closed connection's port stays taken for 60 s"));
+            var client = new Socket(context.Request.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            clients.Add(client);
+            var connect = await context.MeasureAsync(step, LabSteps.Connect(client, server), client).ConfigureAwait(false);
+            context.Emit(connect.WithNote(connect.Result == Results.Success
+                ? $"local port {((IPEndPoint)client.LocalEndPoint!).Port}"
+                : $"{Local}; ports {range} are held by connections 1 and 2"));
         }
-        finally
-        {
-            foreach (Socket s in accepted) s.Dispose();
-            foreach (Socket s in clients) s.Dispose();
-        }
+        if (clients.Take(2).Any(c => !c.Connected)) return;
+        int firstPort = ((IPEndPoint)clients[0].LocalEndPoint!).Port;
+        for (int i = 0; i < 2; i++) accepted.Add(await listener.AcceptAsync(context.Cancellation).ConfigureAwait(false));
+        Socket firstServer = accepted.First(s => ((IPEndPoint)s.RemoteEndPoint!).Port == firstPort);
+
+        // The client closes first, so the TIME_WAIT is on its side (the side that closes first keeps it).
+        await context.CallAsync(CloseFirst, SocketCalls.Close(clients[0])).ConfigureAwait(false);
+        await LabSteps.WaitUntilAsync(() => LabTables.StateOf(server.Port, firstPort) == "CLOSE_WAIT", 1_000, context.Cancellation).ConfigureAwait(false);
+        var serverClose = await context.MeasureAsync(ServerClose, SocketCalls.Close(firstServer)).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        bool timeWait = await LabSteps.WaitUntilAsync(() => LabTables.StateOf(firstPort, server.Port) == "TIME_WAIT", 1_000, context.Cancellation).ConfigureAwait(false);
+        context.Emit(serverClose.WithNote(timeWait
+            ? $"the client's port {firstPort} is now TIME_WAIT (/proc/net/tcp, {clock.Elapsed.TotalMilliseconds:F1} ms after)"
+            : $"the client's port {firstPort} reads {LabTables.StateOf(firstPort, server.Port) ?? "not listed"} (/proc/net/tcp), not TIME_WAIT, after 1 s"));
+
+        var again = new Socket(context.Request.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        clients.Add(again);
+        var held = await context.MeasureAsync(HeldByTimeWait, LabSteps.Connect(again, server), again).ConfigureAwait(false);
+        context.Emit(held.WithNote(held.Result == Results.Success
+            ? $"local port {((IPEndPoint)again.LocalEndPoint!).Port}"
+            : $"{Local}; port {firstPort} is {LabTables.StateOf(firstPort, server.Port) ?? "not listed"} (/proc/net/tcp): a closed connection's port stays taken for 60 s"));
     }
 
     // Kernel counters one run moves (Get-SocketScenario Counters, Get-TcpCounter Scenarios), measured alone in a
