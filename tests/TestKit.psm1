@@ -417,12 +417,63 @@ function Invoke-LabScript {
 function Assert-BadInput {
     # A bad-input case: the script fails with an ErrorRecord whose id begins with $Id and whose
     # category says the input was invalid (validation attributes say InvalidData).
-    param([Parameter(Mandatory)][scriptblock] $Script, [Parameter(Mandatory)][string] $Id)
+    param([Parameter(Mandatory)][scriptblock] $Script, [Parameter(Mandatory)][AllowEmptyString()][string] $Id, [switch] $PassThru)
     $err = $null
     try { & $Script } catch { $err = $_ }
     $err | Should -Not -BeNullOrEmpty -Because "$Script must fail"
     $err.FullyQualifiedErrorId | Should -BeLike "$Id*"
     $err.CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData'
+    if ($PassThru) { $err }
+}
+
+function Assert-BindingError {
+    # A value $Command refuses when it binds its parameters: Assert-BadInput, its id a binding error's of
+    # that cmdlet (pwsh 7.6 reports a failed enum conversion as CannotConvertArgumentNoMessage, still a
+    # binding error), its text matching $Message and holding no stack trace.
+    param([Parameter(Mandatory)][string] $Command, [Parameter(Mandatory)][hashtable] $Splat, [Parameter(Mandatory)][string] $Message)
+    $class = (Get-Command $Command).ImplementingType.FullName
+    $err = Assert-BadInput { & $Command @Splat -ErrorAction Stop } -Id '' -PassThru
+    $err.FullyQualifiedErrorId | Should -Match ('^(ParameterArgument\w+|CannotConvertArgument\w*),' + [regex]::Escape($class) + '$')
+    "$err" | Should -Match $Message
+    "$err" | Should -Not -Match '   at '
+}
+
+function Split-IdleSearch {
+    # Find-TcpIdleTimeout's output apart: its answer (IdleTimeoutResult) and, with -Detailed, its rows
+    # (IdleConnectionResult), each an array.
+    param([object[]] $Output)
+    [pscustomobject]@{
+        Answer = @($Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleTimeoutResult] })
+        Rows = @($Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleConnectionResult] })
+    }
+}
+
+function Assert-ClosedAnswer {
+    # An idle-timeout search against a server with a timer: one answer, Closed, after $IdleAfter (Connect or
+    # Answer), the close observed above $Above (or at least $AtLeast) and below $Below seconds; with -Bracket,
+    # the observation inside the bracket of the idle times probed. Returns the answer for the checks of its own.
+    param([object[]] $Answer, [string] $IdleAfter, [double] $Above = [double]::NaN, [double] $AtLeast = [double]::NaN,
+        [Parameter(Mandatory)][double] $Below, [string] $Because, [switch] $Bracket)
+    $Answer.Count | Should -Be 1
+    $a = $Answer[0]
+    $a.Kind | Should -Be 'Closed'
+    if ($IdleAfter) { $a.IdleAfter | Should -Be $IdleAfter }
+    if (-not [double]::IsNaN($Above)) { $a.ObservedSeconds | Should -BeGreaterThan $Above -Because $Because }
+    if (-not [double]::IsNaN($AtLeast)) { $a.ObservedSeconds | Should -BeGreaterOrEqual $AtLeast -Because $Because }
+    $a.ObservedSeconds | Should -BeLessThan $Below
+    if ($Bracket) { Assert-Bracket $a }
+    $a
+}
+
+function Assert-Bracket {
+    # The observation and the bracket agree: the close came after the longest idle time that survived and by
+    # the shortest that did not.
+    param([Parameter(Mandatory)] $Answer)
+    $Answer.ObservedSeconds | Should -Not -BeNullOrEmpty -Because "$($Answer.Port): a Closed answer says when the close came"
+    # The bracket's idle times are nominal (a probe at "1 s" goes out a few ms later on a loaded machine), the
+    # observation is measured: 0.1 s of slack, far under the 0.39 s disagreement this guards against.
+    $Answer.ObservedSeconds | Should -BeLessOrEqual ($Answer.ShortestDeadSeconds + 0.1) -Because "$($Answer.Port): dead at $($Answer.ShortestDeadSeconds) s"
+    if ($null -ne $Answer.LongestAliveSeconds) { $Answer.ObservedSeconds | Should -BeGreaterOrEqual ($Answer.LongestAliveSeconds - 0.1) -Because "$($Answer.Port): alive at $($Answer.LongestAliveSeconds) s" }
 }
 
 function Invoke-OwnLabScript {
@@ -433,6 +484,21 @@ function Invoke-OwnLabScript {
     if ($why) { return [pscustomobject]@{ Skip = $why } }
     $lab = Invoke-LabScript -Name $Name -Arguments $Arguments
     $lab | Add-Member -NotePropertyName Skip -NotePropertyValue $null -PassThru
+}
+
+function Skip-WithoutOwnLab {
+    # In a test of an Invoke-OwnLabScript result: Skipped with the reason where no namespace could be made here
+    # (Set-ItResult throws: the test ends here).
+    param([Parameter(Mandatory)] $Own)
+    if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip }
+}
+
+function Wait-SocketCount {
+    # Up to 3 s for this process's sockets to come down to what $Expected says (re-read each time: a
+    # server's held count moves too): a stopped call's sockets close a moment after the stop.
+    param([Parameter(Mandatory)][scriptblock] $Expected)
+    $deadline = [DateTime]::UtcNow.AddSeconds(3)
+    while ((Get-SocketCount) -gt (& $Expected) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
 }
 
 function Select-SocketCall {
