@@ -173,8 +173,7 @@ Describe 'Stopping Watch-TcpConnection midway (Ctrl+C)' -Skip:(-not $IsLinux) {
             # What it had: the five connections the closing server ended.
             @($stop.Output | Where-Object Fate -EQ 'Closed').Count | Should -Be 5
             # Our client sockets are gone; the silent server still holds the 5 it accepted.
-            $deadline = [DateTime]::UtcNow.AddSeconds(3)
-            while ((Get-SocketCount) -gt $before + $server.Held -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            Wait-SocketCount { $before + $server.Held }
             $server.Held | Should -Be 5
             Get-SocketCount | Should -Be ($before + $server.Held)
         }
@@ -188,12 +187,12 @@ Describe 'Watch-TcpConnection never reports our own side as the target' -Skip:(-
     BeforeAll { $script:Own = Invoke-OwnLabScript -Name Watch-OwnSide.ps1 -Arguments Watch }
 
     It 'ran its namespace script' {
-        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
+        Skip-WithoutOwnLab $Own
         $Own.Exit | Should -Be 0 -Because $Own.Why
     }
 
     It 'a TCP self-connect (nothing listens, one ephemeral port) is LocalError, never Alive with its own echo' {
-        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
+        Skip-WithoutOwnLab $Own
         $r = @($Own.Report.SelfConnect)
         $r.Count | Should -Be 1 -Because $Own.Why
         $r[0].Fate | Should -Be 'LocalError'
@@ -203,7 +202,7 @@ Describe 'Watch-TcpConnection never reports our own side as the target' -Skip:(-
     }
 
     It 'a descriptor limit that never clears is EMFILE, LocalError, not ENFILE ("in system") nor the target''s' {
-        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
+        Skip-WithoutOwnLab $Own
         $Own.Report.Hogs | Should -BeGreaterThan 0 -Because $Own.Why
         $r = @($Own.Report.Emfile)
         $r.Count | Should -Be 1
