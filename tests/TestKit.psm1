@@ -486,6 +486,21 @@ function Invoke-OwnLabScript {
     $lab | Add-Member -NotePropertyName Skip -NotePropertyValue $null -PassThru
 }
 
+function Invoke-WithRefusedConnect {
+    # $Script's output, run while a thread job connects to the closed loopback $Port every 100 ms (at most 50
+    # tries, each refused at once): RSTs for a watch that $Script starts, whenever it is ready.
+    param([Parameter(Mandatory)][int] $Port, [Parameter(Mandatory)][scriptblock] $Script)
+    $job = Start-ThreadJob -ArgumentList $Port {
+        param($port)
+        for ($i = 0; $i -lt 50; $i++) {
+            $c = [Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+            try { $c.Connect('127.0.0.1', $port) } catch { } finally { $c.Dispose() }
+            Start-Sleep -Milliseconds 100
+        }
+    }
+    try { & $Script } finally { $job | Stop-Job -PassThru | Remove-Job -Force }
+}
+
 function Skip-WithoutOwnLab {
     # In a test of an Invoke-OwnLabScript result: Skipped with the reason where no namespace could be made here
     # (Set-ItResult throws: the test ends here).
