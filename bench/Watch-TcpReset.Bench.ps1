@@ -33,18 +33,31 @@ function Get-OwnInstance([int] $ProcessId) {
         ForEach-Object { Get-ChildItem -Directory (Join-Path $_ 'instances') -Filter "socketprobe-$ProcessId-*" -ErrorAction SilentlyContinue })
 }
 
+# utime + stime of a process, and of its runtime's background JIT thread apart (".NET Tiered Com":
+# it recompiles hot code at full optimisation during a process's first tens of seconds of work).
 function Get-CpuTicks([int] $ProcessId) {
-    $stat = [IO.File]::ReadAllText("/proc/$ProcessId/stat")
-    $f = $stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')
-    [double]$f[11] + [double]$f[12]   # utime, stime (fields 14 and 15)
+    $total = 0.0; $jit = 0.0
+    foreach ($task in [IO.Directory]::GetDirectories("/proc/$ProcessId/task")) {
+        try { $stat = [IO.File]::ReadAllText("$task/stat") } catch { continue }   # a thread that just ended
+        $f = $stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')
+        $ticks = [double]$f[11] + [double]$f[12]   # utime, stime (fields 14 and 15)
+        $total += $ticks
+        if ($stat -match '\(\.NET Tiered Com') { $jit += $ticks }
+    }
+    [pscustomobject]@{ Total = $total; Jit = $jit }
 }
 
-function Invoke-LoadRun([int] $Rate) {
+# One watch (a pwsh of its own, -Port on the load's port) under a paced load of $Windows windows of
+# $Seconds each, its CPU read at every window's edge: the first window pays the process's warm-up
+# (the runtime recompiling the code the events run through), the last one is the watch's steady cost.
+function Invoke-LoadRun([int] $Rate, [int] $Windows) {
     # A closed port below the ephemeral range: no other test's socket lands on it during the run.
     $port = (Get-ClosedLoopbackPort -Count 1)[0]
     $pwsh, $pre = Get-PwshCommand
     $out = Join-Path ([IO.Path]::GetTempPath()) "watch-bench-$PID-$Rate.json"
+    $drawn = Join-Path ([IO.Path]::GetTempPath()) "watch-bench-$PID-$Rate.count"
     $script = Join-Path ([IO.Path]::GetTempPath()) "watch-bench-$PID.ps1"
+    $loadSeconds = $Seconds * $Windows
     Set-Content -Path $script -Value {
         param($Module, $Port, $Duration, $Out)
         Import-Module $Module
@@ -58,22 +71,30 @@ function Invoke-LoadRun([int] $Rate) {
         @{ Sent = ($e | Where-Object Name -EQ Sent).Count; Received = ($e | Where-Object Name -EQ Received).Count; Lost = $lost; Read = $read; Cpu = $cpu } |
             ConvertTo-Json -Compress | Set-Content $Out
     }.ToString()
-    $arguments = @($pre) + @('-NoProfile', '-NonInteractive', '-File', $script, (Join-Path $RepoRoot 'SocketProbe.psd1'), $port, ($Seconds + 6), $out)
+    $arguments = @($pre) + @('-NoProfile', '-NonInteractive', '-File', $script, (Join-Path $RepoRoot 'SocketProbe.psd1'), $port, ($loadSeconds + 6), $out)
     $watch = Start-Process -FilePath $pwsh -ArgumentList $arguments -PassThru
+    $loader = $null
     try {
         for ($i = 0; $i -lt 400 -and -not (Get-OwnInstance $watch.Id); $i++) { Start-Sleep -Milliseconds 25 }
         if (-not (Get-OwnInstance $watch.Id)) { throw 'the watch did not start its instance within 10 s' }
-        # The window starts once the process is warm: its start-up (module load, the runtime's
-        # background recompiling of the code it just ran) is paid once, not per reset.
-        Start-Sleep -Milliseconds 2000
-        $before = Get-CpuTicks $watch.Id
+        Start-Sleep -Milliseconds 2000   # module load and start-up, before any event
         $clock = [Diagnostics.Stopwatch]::StartNew()
-        $refused = [long](& $python $load $port $Rate $Seconds)
+        $edges = [Collections.Generic.List[object]]::new()
+        $edges.Add((Get-CpuTicks $watch.Id))
+        $loader = Start-Process -FilePath $python -ArgumentList $load, $port, $Rate, $loadSeconds -RedirectStandardOutput $drawn -PassThru
+        for ($w = 1; $w -le $Windows; $w++) {
+            $wait = $w * $Seconds * 1000 - $clock.ElapsedMilliseconds
+            if ($wait -gt 0) { Start-Sleep -Milliseconds $wait }
+            $edges.Add((Get-CpuTicks $watch.Id))
+        }
+        if (-not $loader.WaitForExit(30000)) { throw 'the load did not end within 30 s of its duration' }
         $window = $clock.Elapsed.TotalSeconds
-        $after = Get-CpuTicks $watch.Id
-        $total = $clock.Elapsed.TotalSeconds
+        $refused = [long](Get-Content $drawn -Raw)
         if (-not $watch.WaitForExit(30000)) { throw 'the watch did not end within 30 s of its duration' }
         $r = Get-Content $out -Raw | ConvertFrom-Json
+        $percent = { param($a, $b, $field) 100 * ($b.$field - $a.$field) / $ticks / $Seconds }
+        $first = & $percent $edges[0] $edges[1] 'Total'
+        $steady = & $percent $edges[$Windows - 1] $edges[$Windows] 'Total'
         [pscustomobject]@{
             'rate asked (RST/s)'     = $Rate
             'seconds'                = '{0:N1}' -f $window
@@ -84,29 +105,33 @@ function Invoke-LoadRun([int] $Rate) {
             'Received reported'      = $r.Received
             'missing'                = $refused - $r.Sent
             'ring overrun (lost)'    = $r.Lost
-            'watch CPU (% of a core)' = '{0:N1}' -f (100 * ($after - $before) / $ticks / $window)
+            'CPU per window (% of a core)' = (1..$Windows | ForEach-Object { '{0:N1}' -f (& $percent $edges[$_ - 1] $edges[$_] 'Total') }) -join ' / '
+            'of which the JIT thread' = (1..$Windows | ForEach-Object { '{0:N1}' -f (& $percent $edges[$_ - 1] $edges[$_] 'Jit') }) -join ' / '
             'trace events read (host-wide)' = $r.Read
-            'CPU per event read (us)' = '{0:N1}' -f (1e6 * $r.Cpu / [Math]::Max(1, $r.Read))
-            _PerEventUs              = 1e6 * $r.Cpu / [Math]::Max(1, $r.Read)
-            _CpuPercent              = 100 * ($after - $before) / $ticks / $window
+            _First                   = $first
+            _Steady                  = $steady
+            _SteadyJit               = & $percent $edges[$Windows - 1] $edges[$Windows] 'Jit'
+            _FirstJit                = & $percent $edges[0] $edges[1] 'Jit'
             _Read                    = $r.Read
             _Missing                 = $refused - $r.Sent
             _Lost                    = $r.Lost
         }
     }
     finally {
+        if ($loader -and -not $loader.HasExited) { $loader.Kill() }
         if (-not $watch.HasExited) { $watch.Kill() }
-        Remove-Item $out, $script -ErrorAction Ignore
+        Remove-Item $out, $script, $drawn -ErrorAction Ignore
     }
 }
 
-$high = Invoke-LoadRun $HighRate
+# Windows: enough for the runtime's recompiling to end (about 30 s of events at 1,000 a second,
+# measured by thread), so the last window is the steady cost.
+$high = Invoke-LoadRun $HighRate -Windows 3
 Write-Host "high rate done"
-$low = Invoke-LoadRun $LowRate
+$low = Invoke-LoadRun $LowRate -Windows 4
 Write-Host "low rate done"
-# The same watch with no load: what the host's other resets (5 helpers' test suites on a shared
-# machine) and the watch's own wake-ups cost over the same window.
-$quiet = Invoke-LoadRun 0
+# The same watch with no load: what the host's other resets and the watch's own wake-ups cost.
+$quiet = Invoke-LoadRun 0 -Windows 3
 Write-Host "no-load run done"
 
 function Invoke-Run([string] $Name, [switch] $Trace) {
@@ -151,9 +176,9 @@ $rows = foreach ($s in $Scenario) {
 $summary = @(
     ("Throughput: $($high.'RSTs drawn (refused)') RSTs drawn in $($high.seconds) s ($($high.'achieved (RST/s)')/s); Watch-TcpReset reported $($high.'Sent reported') Sent and $($high.'Received reported') Received: " +
         "$($high._Missing) missing, $($high._Lost) counted lost by the ring's overrun. " + $(if ($high._Missing -le $high._Lost) { 'Every missing one is counted.' } else { 'Some went missing without being counted: NOT met.' }))
-    ("CPU at $($low.'achieved (RST/s)') RST/s: $($low.'watch CPU (% of a core)') % of one core over the load's window (target < 5 %: $(if ($low._CpuPercent -lt 5) { 'met' } else { 'NOT met' })), " +
-        "of which the host's other resets read meanwhile ($($low.'other events (host)') events) are a part; with no load, the same window cost $('{0:N1}' -f $quiet._CpuPercent) % ($($quiet._Read) events of others); at $($high.'achieved (RST/s)') RST/s: $($high.'watch CPU (% of a core)') %. " +
-        "Per trace event read (whole run, host-wide events included): $('{0:N1}' -f $low._PerEventUs) us at the low rate, $('{0:N1}' -f $high._PerEventUs) us at the high rate; 1,000 resets a second are 2,000 events, so $('{0:N1}' -f ($high._PerEventUs * 2000 / 1e4)) % of a core at the high rate's cost per event.")
+    ("CPU at $($low.'achieved (RST/s)') RST/s, steady (the last $Seconds s window): $('{0:N1}' -f $low._Steady) % of one core (target < 5 %: $(if ($low._Steady -lt 5) { 'met' } else { 'NOT met' })), " +
+        "the runtime's JIT thread $('{0:N1}' -f $low._SteadyJit) % of it. The first $Seconds s of events cost $('{0:N1}' -f $low._First) %, $('{0:N1}' -f $low._FirstJit) % of it the JIT thread recompiling the code the events run through (once a process). " +
+        "At $($high.'achieved (RST/s)') RST/s: $('{0:N1}' -f $high._Steady) % steady, $('{0:N1}' -f $high._First) % in the first window. With no load: $('{0:N1}' -f $quiet._Steady) % steady ($($quiet._Read) events of other programs read).")
     ("-Trace: the trace's own time per scenario (lease + final read and rows), median of the scenario medians $(Format-Ms (Get-Stats ($rows._Own)).Median) ms, worst $(Format-Ms (($rows._Own | Measure-Object -Maximum).Maximum)) ms; " +
         "wall time with minus without, paired: median of the scenario medians $(Format-Ms (Get-Stats ($rows._Diff)).Median) ms (target < 20 ms). " +
         'The first -Trace run of a process also makes the shared instance (tens of ms, once; the warm-up round pays it).')
@@ -162,7 +187,7 @@ $notes = @(
     'Load: bench/ResetLoad.py, refused blocking connects to one closed port below the ephemeral range, paced; each draws one tcp_send_reset (NO_SOCKET) and one tcp_receive_reset. The watch keeps that port only (-Port), reading every event of the host.'
     'Other events: trace events read beyond the load''s own two per RST (other programs'' resets on the shared host, each parsed at least as far as its ports). The no-load row is the same watch with nothing drawn.'
     "Lost: the sum of the instance's per_cpu/cpuN/stats overrun and dropped events, and trace_pipe's LOST notes, as Watch-TcpReset reports them in its warning. Missing: drawn minus Sent reported."
-    'CPU: the watch process''s utime + stime over the load''s window (PowerShell host included), divided by the window; the window starts 2 s after the watch''s instance appears (a window starting at once also paid the process''s warm-up: 1.5 % of a core with no load at all, against 7.8 % then 6.0 % at 1,000 RST/s). The watch reads every reset event of the host, other programs'' included (on a shared machine other work makes resets too): the per-event figure is the one that does not depend on them.'
+    "CPU: the watch process's utime + stime (every thread, the PowerShell host's included) per $Seconds s window of the load, as a share of one core; the load starts 2 s after the watch's instance appears (module load and start-up are not counted). The JIT column is the runtime's background thread that recompiles hot methods at full optimisation (.NET tiered compilation): in a process's first tens of seconds of events it is most of the cost (measured by thread: PowerShell's pipeline and collections, then the module's own parsing), and it ends; the last window is what a watch costs while it runs. The watch reads every reset event of the host, other programs' included."
 )
 Write-BenchResult -Name 'Watch-TcpReset' -Title 'Watch-TcpReset: throughput, CPU, and what -Trace adds' -Machine $machine -Sections @(
     @{ Heading = 'Summary'; Text = $summary }
