@@ -71,14 +71,7 @@ Describe 'Invoke-SocketScenario details (Linux)' -Skip:(-not $IsLinux) {
 
     It 'releases its sockets: no file descriptors left behind' {
         $names = 'SendBufferFull', 'HalfClose', 'UdpPortUnreachable', 'ByteOrderMismatch'
-        $null = $names | ForEach-Object { Invoke-SocketScenario $_ -AddressFamily Any }   # warm-up
-        # Sockets (TestKit's Get-SocketCount), not every descriptor: the runtime opens its own (a new thread
-        # pool worker's, an event pipe's) whenever the machine is busy, which is no socket of a scenario's.
-        [GC]::Collect(); [GC]::WaitForPendingFinalizers()
-        $before = Get-SocketCount
-        1..3 | ForEach-Object { $null = $names | ForEach-Object { Invoke-SocketScenario $_ -AddressFamily Any } }
-        [GC]::Collect(); [GC]::WaitForPendingFinalizers()
-        Get-SocketCount | Should -BeLessOrEqual $before
+        Assert-SocketsReleased { $names | ForEach-Object { Invoke-SocketScenario $_ -AddressFamily Any } } -Times 3
     }
 }
 

@@ -19,6 +19,19 @@ function Get-SocketCount {
     @(Get-ChildItem "/proc/$PID/fd" -ErrorAction Ignore | Where-Object { $_.LinkTarget -like 'socket:*' }).Count
 }
 
+function Assert-SocketsReleased {
+    # $Script once to warm up, then $Times more: this process holds no more sockets after than before.
+    # Sockets, not every descriptor: the runtime opens its own (a new thread pool worker's, an event
+    # pipe's) whenever the machine is busy, which is no socket of the code under test.
+    param([Parameter(Mandatory)][scriptblock] $Script, [ValidateRange(1, 20)][int] $Times = 3)
+    $null = & $Script
+    [GC]::Collect(); [GC]::WaitForPendingFinalizers()
+    $before = Get-SocketCount
+    for ($i = 0; $i -lt $Times; $i++) { $null = & $Script }
+    [GC]::Collect(); [GC]::WaitForPendingFinalizers()
+    Get-SocketCount | Should -BeLessOrEqual $before
+}
+
 function Get-ListeningPort {
     # Every TCP port something listens on in this network namespace (Linux /proc/net/tcp{,6}, state 0A).
     foreach ($file in '/proc/net/tcp', '/proc/net/tcp6') {
