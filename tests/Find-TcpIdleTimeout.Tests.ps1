@@ -2,6 +2,7 @@
 # namespace of the test's own a stateful middlebox that forgets idle flows after 3 s and then
 # forges an RST (Reset) or drops (Silent): tests/lab/IdleTimeout-InLab.ps1, which also watches one
 # connection through the same box with Watch-TcpConnection. No test asserts speed.
+# Our own side never reported as the target (issue 23): OwnSide.Tests.ps1, for both cmdlets.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
 }
@@ -158,9 +159,7 @@ Describe 'Stopping Find-TcpIdleTimeout midway on loopback (Ctrl+C)' -Skip:(-not 
         try {
             $before = Get-SocketCount
             $stop = Stop-Midway -Script "Find-TcpIdleTimeout 127.0.0.1 -Port $($server.Port) -MaxSeconds 30" -DelayMs 1500
-            $stop.StopMs | Should -BeLessThan 5000
-            $stop.State | Should -Be 'Stopped'
-            $stop.Errors | Should -BeNullOrEmpty
+            Assert-StoppedCleanly $stop
             $server.Held | Should -BeGreaterThan 0 -Because 'the search had connections open when it was stopped'
             Wait-SocketCount { $before + $server.Held }
             Get-SocketCount | Should -Be ($before + $server.Held)
@@ -251,39 +250,5 @@ Describe 'Find-TcpIdleTimeout behind a lab middlebox that forgets idle flows aft
         Wait-LabGone -Before $script:namespaces | Should -BeNullOrEmpty
         Get-HostNftTables | Should -BeNullOrEmpty
         Get-PeerProcessCount | Should -Be $script:peers
-    }
-}
-
-# Issue 23: our own side is never reported as the target (tests/lab/Watch-OwnSide.ps1, in a
-# namespace of the test's own with a one-port ephemeral range, and this child's own fd limit).
-Describe 'Find-TcpIdleTimeout never reports our own side as the target' -Skip:(-not $IsLinux) {
-    BeforeAll { $script:Own = Invoke-OwnLabScript -Name Watch-OwnSide.ps1 -Arguments Find }
-
-    It 'ran its namespace script' {
-        Skip-WithoutOwnLab $Own
-        $Own.Exit | Should -Be 0 -Because $Own.Why
-    }
-
-    It 'a TCP self-connect (nothing listens, one ephemeral port) is LocalError, never None (alive)' {
-        Skip-WithoutOwnLab $Own
-        $answer = @($Own.Report.SelfConnect | Where-Object Kind)
-        $rows = @($Own.Report.SelfConnect | Where-Object Verdict)
-        $answer.Count | Should -Be 1 -Because $Own.Why
-        $answer[0].Kind | Should -Be 'LocalError'
-        $answer[0].LongestAliveSeconds | Should -BeNullOrEmpty
-        $answer[0].Recommendation | Should -Match 'says nothing about the target'
-        $rows.Verdict | Sort-Object -Unique | Should -Be 'LocalError'
-        $rows[0].Message | Should -Match 'self-connect|connected the socket to itself'
-    }
-
-    It 'a descriptor limit that never clears is EMFILE, LocalError, not ENFILE ("in system") nor the target''s' {
-        Skip-WithoutOwnLab $Own
-        $Own.Report.Hogs | Should -BeGreaterThan 0 -Because $Own.Why
-        $answer = @($Own.Report.Emfile | Where-Object Kind)
-        $rows = @($Own.Report.Emfile | Where-Object Verdict)
-        $answer[0].Kind | Should -Be 'LocalError'
-        $answer[0].Message | Should -Match 'EMFILE'
-        $rows.Verdict | Sort-Object -Unique | Should -Be 'LocalError'
-        $rows.ErrnoName | Sort-Object -Unique | Should -Be 'EMFILE' -Because '.NET says ENFILE (23); the OS says EMFILE'
     }
 }

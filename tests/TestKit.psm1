@@ -332,6 +332,15 @@ function Stop-Midway {
     finally { $ps.Dispose() }
 }
 
+function Assert-StoppedCleanly {
+    # A Stop-Midway result: Stop() returned within 5 s, the pipeline ended Stopped (with -OrCompleted, it may
+    # have finished first), and no error came out.
+    param([Parameter(Mandatory)] $Stop, [switch] $OrCompleted)
+    $Stop.StopMs | Should -BeLessThan 5000
+    if ($OrCompleted) { $Stop.State | Should -BeIn 'Stopped', 'Completed' } else { $Stop.State | Should -Be 'Stopped' }
+    $Stop.Errors | Should -BeNullOrEmpty
+}
+
 function Invoke-Bounded {
     <#
     Run a script in a runspace of its own with the module imported, bounded in time: a hang ends as
@@ -490,13 +499,19 @@ function Assert-Bracket {
 }
 
 function Invoke-OwnLabScript {
-    # Invoke-LabScript in a namespace of the test's own, or, where none may be made here, only
-    # the reason (Skip): every test of the result skips with it (Skip-WithoutOwnLab).
-    param([Parameter(Mandatory)][string] $Name, [string[]] $Arguments = @())
+    # Invoke-LabScript in a namespace of the test's own, once per argument in -Each, side by side (a hashtable
+    # by argument), or, where none may be made here, only the reason (Skip): every test of a result skips with
+    # it (Skip-WithoutOwnLab).
+    param([Parameter(Mandatory)][string] $Name, [Parameter(Mandatory)][string[]] $Each)
     $why = Get-NoNamespaceReason
-    if ($why) { return [pscustomobject]@{ Skip = $why } }
-    $lab = Invoke-LabScript -Name $Name -Arguments $Arguments
-    $lab | Add-Member -NotePropertyName Skip -NotePropertyValue $null -PassThru
+    $started = @{}
+    if (-not $why) { foreach ($a in $Each) { $started[$a] = Start-LabScript -Name $Name -Arguments $a } }
+    $results = @{}
+    foreach ($a in $Each) {
+        $results[$a] = if ($why) { [pscustomobject]@{ Skip = $why } }
+        else { Wait-LabScript $started[$a] | Add-Member -NotePropertyName Skip -NotePropertyValue $null -PassThru }
+    }
+    $results
 }
 
 function Invoke-WithRefusedConnect {
