@@ -3,6 +3,7 @@
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $script:RepoRoot = Split-Path -Parent $PSScriptRoot
+$script:Manifest = Join-Path $script:RepoRoot 'SocketProbe.psd1'
 $script:ResultsDir = Join-Path $PSScriptRoot 'results'
 
 function Get-PwshCommand {
@@ -35,6 +36,14 @@ function Get-BenchMachine {
         SocketProbe = "$($manifest.ModuleVersion) ($commit)"
         'Load average at start' = Get-LoadAverage
     }
+}
+
+function Initialize-Bench {
+    # A bench's start, after dot-sourcing this file: the module from this clone imported (unless -NoImport: a
+    # bench that times the import itself), and the machine's facts for its table.
+    param([switch] $NoImport)
+    if (-not $NoImport) { Import-Module $script:Manifest -Global }
+    Get-BenchMachine
 }
 
 function Get-Stats {

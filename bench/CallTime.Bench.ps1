@@ -20,10 +20,9 @@ param(
     [string] $Label = 'this build'
 )
 
-$ErrorActionPreference = 'Stop'
-. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
-$machine = Get-BenchMachine
-if (-not $ModulePath) { $ModulePath = Join-Path $RepoRoot 'SocketProbe.psd1' }
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # $ErrorActionPreference Stop, $RepoRoot, $Manifest, the helpers
+$machine = Initialize-Bench -NoImport   # each build runs in processes of its own
+if (-not $ModulePath) { $ModulePath = $Manifest }
 if (-not $OutFile) { $OutFile = Join-Path $ResultsDir 'call-time.md' }
 
 # The calls: loopback connects (the issue's three step-1 connects) and calls the kernel ends at once.

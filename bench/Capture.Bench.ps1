@@ -19,10 +19,8 @@ param(
     [string[]] $Scenario
 )
 
-$ErrorActionPreference = 'Stop'
-. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
-$machine = Get-BenchMachine
-Import-Module (Join-Path $RepoRoot 'SocketProbe.psd1')
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # $ErrorActionPreference Stop, $RepoRoot, $Manifest, the helpers
+$machine = Initialize-Bench
 $why = [SocketProbe.Engine.Wire.WireCapture]::WhyUnavailable()
 if ($why) { Write-Warning "loopback scenarios cannot capture here: $why" }
 

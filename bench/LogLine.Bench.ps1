@@ -10,10 +10,8 @@
 [CmdletBinding()]
 param([ValidateRange(3, 1000)][int] $Runs = 9)
 
-$ErrorActionPreference = 'Stop'
-. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
-$machine = Get-BenchMachine
-Import-Module (Join-Path $RepoRoot 'SocketProbe.psd1')
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # $ErrorActionPreference Stop, $RepoRoot, $Manifest, the helpers
+$machine = Initialize-Bench
 $patterns = [SocketProbe.Engine.Errors.LogPatterns]
 
 $K = 100000

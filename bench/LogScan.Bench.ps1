@@ -20,10 +20,8 @@ param(
     [ValidateRange(2, 10)][int] $Scale = 4
 )
 
-$ErrorActionPreference = 'Stop'
-. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
-$machine = Get-BenchMachine
-Import-Module (Join-Path $RepoRoot 'SocketProbe.psd1')
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # $ErrorActionPreference Stop, $RepoRoot, $Manifest, the helpers
+$machine = Initialize-Bench
 Add-Type -Path (Join-Path $PSScriptRoot 'LogScanGenerator.cs')
 $patterns = [SocketProbe.Engine.Errors.LogPatterns]
 

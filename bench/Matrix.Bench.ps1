@@ -13,10 +13,8 @@
 [CmdletBinding()]
 param([ValidateRange(1, 1000)][int] $Iterations = 5)
 
-$ErrorActionPreference = 'Stop'
-. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
-$machine = Get-BenchMachine
-Import-Module (Join-Path $RepoRoot 'SocketProbe.psd1')
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # $ErrorActionPreference Stop, $RepoRoot, $Manifest, the helpers
+$machine = Initialize-Bench
 $catalog = @([SocketProbe.Engine.ScenarioCatalog]::All)
 $all = [Math]::Min(64, $catalog.Count)
 

@@ -19,9 +19,8 @@ param(
     [string] $OutJson
 )
 
-$ErrorActionPreference = 'Stop'
-. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
-if (-not $ModulePath) { $ModulePath = Join-Path $RepoRoot 'SocketProbe.psd1' }
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # $ErrorActionPreference Stop, $RepoRoot, $Manifest, the helpers
+if (-not $ModulePath) { $ModulePath = $Manifest }
 $pwsh, $pwshArgs = Get-PwshCommand
 
 $child = @'

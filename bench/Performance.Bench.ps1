@@ -31,11 +31,8 @@ param(
     [switch] $NoMemory
 )
 
-$ErrorActionPreference = 'Stop'
-. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
-$machine = Get-BenchMachine
-$manifest = Join-Path $RepoRoot 'SocketProbe.psd1'
-Import-Module $manifest
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # $ErrorActionPreference Stop, $RepoRoot, $Manifest, the helpers
+$machine = Initialize-Bench
 $nmap = Get-Nmap
 $labReason = [SocketProbe.Engine.Lab.LabEnvironment]::WhyUnavailable()
 $results = [Collections.Generic.List[object]]::new()
@@ -156,7 +153,7 @@ if (-not $NoMemory -and (Test-Path /proc/self/clear_refs)) {
         # A fresh PowerShell: the module loaded and warmed on 100 ports, the caller's port list made
         # (it is the caller's memory, 65,535 boxed ints: ~3 MB), then the peak reset (clear_refs 5)
         # just before the sweep; results stream through Measure-Object (not held).
-        $script = "`$ErrorActionPreference = 'Stop'; Import-Module '$($manifest.Replace("'", "''"))'; " +
+        $script = "`$ErrorActionPreference = 'Stop'; Import-Module '$($Manifest.Replace("'", "''"))'; " +
         "`$null = Test-TcpEndpoint -ComputerName 127.0.0.1 -Port (1..100) -ThrottleLimit 200; [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect(); " +
         "function kb([string] `$f) { [double]((Get-Content /proc/self/status | Where-Object { `$_ -like `"`${f}:*`" }) -replace '\D', '') }; " +
         "`$ports = [int[]]($($shapes[$shape][0])); [GC]::Collect(); `$before = kb VmRSS; [IO.File]::WriteAllText('/proc/self/clear_refs', '5'); " +

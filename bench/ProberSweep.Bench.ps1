@@ -27,9 +27,8 @@ param(
     [string] $OutFile = (Join-Path $PSScriptRoot 'results/prober-sweep.md')
 )
 
-$ErrorActionPreference = 'Stop'
-. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
-$machine = Get-BenchMachine
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # $ErrorActionPreference Stop, $RepoRoot, $Manifest, the helpers
+$machine = Initialize-Bench -NoImport   # the engine loads in fresh processes
 if (-not $IsLinux) { throw 'The C baseline is Linux code (SOCK_NONBLOCK, poll(2)); run this bench on Linux.' }
 $gcc = Get-Command gcc -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
 if (-not $gcc) { throw 'gcc not found: apt-get install -y gcc' }

@@ -20,9 +20,8 @@ param(
     [ValidateRange(1, 20)][int] $Rounds = 3
 )
 
-$ErrorActionPreference = 'Stop'
-. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
-$machine = Get-BenchMachine
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # $ErrorActionPreference Stop, $RepoRoot, $Manifest, the helpers
+$machine = Initialize-Bench -NoImport   # the cmdlet runs in fresh processes
 $tshark = @('/usr/bin/tshark') | Where-Object { Test-Path $_ } | Select-Object -First 1
 if (-not $tshark) { throw 'tshark is not installed (apt-get install tshark)' }
 $python = @('/usr/bin/python3', (Get-Command python3 -ErrorAction Ignore).Source) | Where-Object { $_ -and (Test-Path $_) } | Select-Object -First 1

@@ -19,11 +19,8 @@ param(
     [switch] $NoCold
 )
 
-$ErrorActionPreference = 'Stop'
-. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
-$machine = Get-BenchMachine
-$manifest = Join-Path $RepoRoot 'SocketProbe.psd1'
-Import-Module $manifest
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # $ErrorActionPreference Stop, $RepoRoot, $Manifest, the helpers
+$machine = Initialize-Bench
 
 $catalog = [SocketProbe.Engine.ScenarioCatalog]::All | Where-Object { -not $Scenario -or $_.Name -in $Scenario }
 $request = [SocketProbe.Engine.ScenarioRequest]::new()   # the defaults Invoke-SocketScenario runs with
@@ -35,7 +32,7 @@ if (-not $NoCold) {
     $pwsh, $pwshArgs = Get-PwshCommand
     $common = (Join-Path $PSScriptRoot 'BenchCommon.ps1').Replace("'", "''")
     foreach ($s in $catalog) {
-        $script = "`$ErrorActionPreference = 'Stop'; . '$common'; Import-Module '$($manifest.Replace("'", "''"))'; " +
+        $script = "`$ErrorActionPreference = 'Stop'; . '$common'; Import-Module '$($Manifest.Replace("'", "''"))'; " +
         "`$r = Invoke-TimedScenario -Name '$($s.Name)'; @{ WallMs = `$r.WallMs; PeerStartMs = `$r.PeerStartMs } | ConvertTo-Json -Compress"
         $out = & $pwsh @pwshArgs -NoProfile -NonInteractive -Command $script
         if ($LASTEXITCODE -ne 0) { throw "cold run of $($s.Name) failed ($LASTEXITCODE): $out" }

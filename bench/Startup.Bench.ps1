@@ -12,10 +12,8 @@
 [CmdletBinding()]
 param([ValidateRange(3, 1000)][int] $Runs = 10)
 
-$ErrorActionPreference = 'Stop'
-. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
-$machine = Get-BenchMachine
-$manifest = Join-Path $RepoRoot 'SocketProbe.psd1'
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # $ErrorActionPreference Stop, $RepoRoot, $Manifest, the helpers
+$machine = Initialize-Bench -NoImport   # the import is timed in fresh processes first
 $pwsh, $pwshArgs = Get-PwshCommand
 
 function Invoke-Child {
@@ -27,7 +25,7 @@ function Invoke-Child {
 }
 
 # Import-Module and the first call in fresh processes: nothing of the module is loaded or JIT-compiled.
-$q = $manifest.Replace("'", "''")
+$q = $Manifest.Replace("'", "''")
 $import = [Collections.Generic.List[double]]::new()
 $firstCall = [Collections.Generic.List[double]]::new()
 $process = [Collections.Generic.List[double]]::new()
@@ -44,7 +42,7 @@ for ($i = 0; $i -lt $Runs; $i++) {
     $process.Add($clock.Elapsed.TotalMilliseconds)
 }
 
-Import-Module $manifest
+Import-Module $Manifest
 # The engine logs through ILogger; nothing needs its lines here. The ILogger must be the one of the module's own
 # assembly load context (SocketProbe.psm1), not a copy loaded into the default context.
 $moduleContext = [Runtime.Loader.AssemblyLoadContext]::GetLoadContext([SocketProbe.Engine.Lab.PeerProcess].Assembly)

@@ -22,10 +22,8 @@ param(
     [string[]] $Scenario = @('ConnectRefused', 'PeerAbort', 'AcceptThenReset', 'ListenerClosedWithQueue', 'ServerClosesUnreadRequest', 'PeerKilledWithUnreadData')
 )
 
-$ErrorActionPreference = 'Stop'
-. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
-$machine = Get-BenchMachine
-Import-Module (Join-Path $RepoRoot 'SocketProbe.psd1')
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')   # $ErrorActionPreference Stop, $RepoRoot, $Manifest, the helpers
+$machine = Initialize-Bench
 $python = '/usr/bin/python3'
 $load = Join-Path $PSScriptRoot 'ResetLoad.py'
 $ticks = [double](& getconf CLK_TCK)

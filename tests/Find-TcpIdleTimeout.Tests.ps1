@@ -2,6 +2,7 @@
 # namespace of the test's own a stateful middlebox that forgets idle flows after 3 s and then
 # forges an RST (Reset) or drops (Silent): tests/lab/IdleTimeout-InLab.ps1, which also watches one
 # connection through the same box with Watch-TcpConnection. No test asserts speed.
+# Our own side never reported as the target (issue 23): OwnSide.Tests.ps1, for both cmdlets.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
 }
@@ -20,8 +21,8 @@ Describe 'Find-TcpIdleTimeout on loopback' -Skip:(-not $IsLinux) {
             $all = @(Find-TcpIdleTimeout -ComputerName $target -Port $server.Port -MaxSeconds 8 -Detailed @extra)
         }
         finally { $server.Dispose() }
-        $r = @($all | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleTimeoutResult] })
-        $rows = @($all | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleConnectionResult] })
+        $search = Split-IdleSearch $all
+        $r = $search.Answer; $rows = $search.Rows
         $r.Count | Should -Be 1
         $r[0].Kind | Should -Be 'Closed'
         $r[0].AddressFamily | Should -Be $Family
@@ -52,8 +53,8 @@ Describe 'Find-TcpIdleTimeout on loopback' -Skip:(-not $IsLinux) {
         finally { $server.Dispose() }
         $run.Finished | Should -BeTrue -Because 'a server that talks on its own is an answer'
         $run.Errors | Should -BeNullOrEmpty
-        $answer = @($run.Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleTimeoutResult] })
-        $rows = @($run.Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleConnectionResult] })
+        $search = Split-IdleSearch $run.Output
+        $answer = $search.Answer; $rows = $search.Rows
         $answer.Count | Should -Be 1
         $answer[0].Kind | Should -Be 'Busy'
         $answer[0].ShortestDeadSeconds | Should -BeNullOrEmpty -Because 'nothing forgot the connection'
@@ -61,13 +62,6 @@ Describe 'Find-TcpIdleTimeout on loopback' -Skip:(-not $IsLinux) {
         $rows.Count | Should -Be 1
         $rows[0].Verdict | Should -Be 'Busy'
         $rows[0].Message | Should -Match 'never idle for 1 s'
-    }
-
-    It 'a server that sends a banner once and then stays silent is idle after it: Kind None, not Busy' {
-        $server = New-TestServer -Behavior Banner
-        try { $r = Find-TcpIdleTimeout 127.0.0.1 $server.Port -MaxSeconds 2 } finally { $server.Dispose() }
-        $r.Kind | Should -Be 'None'
-        $r.LongestAliveSeconds | Should -Be 2
     }
 
     It 'a -Send probe larger than the window of a server that never reads is the server not reading, never the path' {
@@ -78,8 +72,8 @@ Describe 'Find-TcpIdleTimeout on loopback' -Skip:(-not $IsLinux) {
         finally { $server.Dispose() }
         $run.Finished | Should -BeTrue
         $run.Errors | Should -BeNullOrEmpty
-        $answer = @($run.Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleTimeoutResult] })
-        $rows = @($run.Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleConnectionResult] })
+        $search = Split-IdleSearch $run.Output
+        $answer = $search.Answer; $rows = $search.Rows
         $answer.Count | Should -Be 1
         $answer[0].Kind | Should -Not -Be 'Silent' -Because 'the server acknowledged every byte it took: the path did not forget the connection'
         $answer[0].Kind | Should -Be 'None'
@@ -89,13 +83,18 @@ Describe 'Find-TcpIdleTimeout on loopback' -Skip:(-not $IsLinux) {
         $rows[0].Message | Should -Match 'did not read'
     }
 
-    It 'a server that closes every connection at once has no idle timeout: EndedAtConnect, not "keep connections busier"' {
-        $server = New-TestServer -Behavior Close
+    It '<Title>' -ForEach @(
+        @{ Title = 'a server that sends a banner once and then stays silent is idle after it: Kind None, not Busy'
+            Behavior = 'Banner'; Kind = 'None'; LongestAlive = 2; Advice = $null; NotAdvice = $null }
+        @{ Title = 'a server that closes every connection at once has no idle timeout: EndedAtConnect, not "keep connections busier"'
+            Behavior = 'Close'; Kind = 'EndedAtConnect'; LongestAlive = $null; Advice = 'right after connect'; NotAdvice = 'keep connections busier' }
+    ) {
+        $server = New-TestServer -Behavior $Behavior
         try { $r = Find-TcpIdleTimeout 127.0.0.1 $server.Port -MaxSeconds 2 } finally { $server.Dispose() }
-        $r.Kind | Should -Be 'EndedAtConnect'
-        $r.LongestAliveSeconds | Should -BeNullOrEmpty
-        $r.Recommendation | Should -Not -Match 'keep connections busier'
-        $r.Recommendation | Should -Match 'right after connect'
+        $r.Kind | Should -Be $Kind
+        $r.LongestAliveSeconds | Should -Be $LongestAlive
+        if ($NotAdvice) { $r.Recommendation | Should -Not -Match $NotAdvice }
+        if ($Advice) { $r.Recommendation | Should -Match $Advice }
     }
 
     It 'a healthy server: Kind None, every connection alive up to -MaxSeconds' {
@@ -160,12 +159,9 @@ Describe 'Stopping Find-TcpIdleTimeout midway on loopback (Ctrl+C)' -Skip:(-not 
         try {
             $before = Get-SocketCount
             $stop = Stop-Midway -Script "Find-TcpIdleTimeout 127.0.0.1 -Port $($server.Port) -MaxSeconds 30" -DelayMs 1500
-            $stop.StopMs | Should -BeLessThan 5000
-            $stop.State | Should -Be 'Stopped'
-            $stop.Errors | Should -BeNullOrEmpty
+            Assert-StoppedCleanly $stop
             $server.Held | Should -BeGreaterThan 0 -Because 'the search had connections open when it was stopped'
-            $deadline = [DateTime]::UtcNow.AddSeconds(3)
-            while ((Get-SocketCount) -gt $before + $server.Held -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            Wait-SocketCount { $before + $server.Held }
             Get-SocketCount | Should -Be ($before + $server.Held)
         }
         finally { $server.Dispose() }
@@ -254,39 +250,5 @@ Describe 'Find-TcpIdleTimeout behind a lab middlebox that forgets idle flows aft
         Wait-LabGone -Before $script:namespaces | Should -BeNullOrEmpty
         Get-HostNftTables | Should -BeNullOrEmpty
         Get-PeerProcessCount | Should -Be $script:peers
-    }
-}
-
-# Issue 23: our own side is never reported as the target (tests/lab/Watch-OwnSide.ps1, in a
-# namespace of the test's own with a one-port ephemeral range, and this child's own fd limit).
-Describe 'Find-TcpIdleTimeout never reports our own side as the target' -Skip:(-not $IsLinux) {
-    BeforeAll { $script:Own = Invoke-OwnLabScript -Name Watch-OwnSide.ps1 -Arguments Find }
-
-    It 'ran its namespace script' {
-        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
-        $Own.Exit | Should -Be 0 -Because $Own.Why
-    }
-
-    It 'a TCP self-connect (nothing listens, one ephemeral port) is LocalError, never None (alive)' {
-        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
-        $answer = @($Own.Report.SelfConnect | Where-Object Kind)
-        $rows = @($Own.Report.SelfConnect | Where-Object Verdict)
-        $answer.Count | Should -Be 1 -Because $Own.Why
-        $answer[0].Kind | Should -Be 'LocalError'
-        $answer[0].LongestAliveSeconds | Should -BeNullOrEmpty
-        $answer[0].Recommendation | Should -Match 'says nothing about the target'
-        $rows.Verdict | Sort-Object -Unique | Should -Be 'LocalError'
-        $rows[0].Message | Should -Match 'self-connect|connected the socket to itself'
-    }
-
-    It 'a descriptor limit that never clears is EMFILE, LocalError, not ENFILE ("in system") nor the target''s' {
-        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
-        $Own.Report.Hogs | Should -BeGreaterThan 0 -Because $Own.Why
-        $answer = @($Own.Report.Emfile | Where-Object Kind)
-        $rows = @($Own.Report.Emfile | Where-Object Verdict)
-        $answer[0].Kind | Should -Be 'LocalError'
-        $answer[0].Message | Should -Match 'EMFILE'
-        $rows.Verdict | Sort-Object -Unique | Should -Be 'LocalError'
-        $rows.ErrnoName | Sort-Object -Unique | Should -Be 'EMFILE' -Because '.NET says ENFILE (23); the OS says EMFILE'
     }
 }

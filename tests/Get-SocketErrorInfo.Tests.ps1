@@ -181,12 +181,7 @@ Describe 'Get-SocketErrorInfo errors' {
         @{ Case = 'an unknown platform'; Splat = @{ Name = 'EPIPE'; Platform = 'Solaris' }; Pattern = 'Linux, MacOS, Windows' }
     ) {
         param($Case, $Splat, $Pattern)
-        $e = $null
-        try { Get-SocketErrorInfo @Splat -ErrorAction Stop } catch { $e = $_ }
-        $e.CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData'
-        $e.FullyQualifiedErrorId | Should -Match '^(ParameterArgument\w+|CannotConvertArgument\w*),SocketProbe\.Commands\.GetSocketErrorInfoCommand$'
-        "$e" | Should -Match $Pattern
-        "$e" | Should -Not -Match '   at '
+        Assert-BindingError Get-SocketErrorInfo $Splat $Pattern
     }
 }
 

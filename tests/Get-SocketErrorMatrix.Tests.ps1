@@ -293,13 +293,7 @@ Describe 'Get-SocketErrorMatrix bad input' {
         @{ Case = 'an unknown address family'; Splat = @{ AddressFamily = 'IPX' }; Pattern = 'AddressFamily' }
     ) {
         param($Case, $Splat, $Pattern)
-        $err = $null
-        try { Get-SocketErrorMatrix @Splat -ErrorAction Stop } catch { $err = $_ }
-        $err | Should -Not -BeNullOrEmpty
-        $err.CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData'
-        $err.FullyQualifiedErrorId | Should -BeLike '*,SocketProbe.Commands.GetSocketErrorMatrixCommand'
-        "$err" | Should -Match $Pattern
-        "$err" | Should -Not -Match '   at '
+        Assert-BindingError Get-SocketErrorMatrix $Splat $Pattern
     }
 
     It 'rejects an unknown name that arrives from the pipeline' {

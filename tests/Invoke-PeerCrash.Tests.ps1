@@ -78,9 +78,7 @@ Describe 'Invoke-PeerCrash with a real peer process' {
         # Back-to-back runs: most of the time a peer process is alive when the stop lands. Enough
         # of them to outlast the longest delay with the NativeAOT peer (~15 ms a run).
         $stop = Stop-Midway -Script '1..400 | ForEach-Object { Invoke-PeerCrash -Mode KillWithUnreadData }' -DelayMs $DelayMs
-        $stop.StopMs | Should -BeLessThan 5000
-        $stop.State | Should -Be 'Stopped'
-        $stop.Errors | Should -BeNullOrEmpty
+        Assert-StoppedCleanly $stop
     }
 }
 

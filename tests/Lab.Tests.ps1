@@ -208,9 +208,7 @@ Describe 'Stopping a lab scenario midway (Ctrl+C)' -Tag Lab -Skip:(-not $IsLinux
         $namespaces = Get-NetNamespaceIds
         $peers = Get-PeerProcessCount
         $stop = Stop-Midway -Script $Command -DelayMs $DelayMs
-        $stop.StopMs | Should -BeLessThan 5000
-        $stop.State | Should -BeIn 'Stopped', 'Completed'
-        $stop.Errors | Should -BeNullOrEmpty
+        Assert-StoppedCleanly $stop -OrCompleted
         Wait-LabGone -Before $namespaces | Should -BeNullOrEmpty
         Get-HostNftTables | Should -BeNullOrEmpty
         Get-PeerProcessCount | Should -Be $peers

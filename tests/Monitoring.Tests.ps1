@@ -201,15 +201,7 @@ Describe 'One shape of output: names, ISO 8601 UTC times, rounded numbers, in JS
         # Watch-TcpReset needs root and tracefs (Linux): a refused connect to a closed port is its Sent and Received pair.
         $script:NoResetWatch = if (-not $IsLinux -or (id -u) -ne '0') { 'Watch-TcpReset needs root on Linux' }
         $resets = if (-not $NoResetWatch) {
-            $job = Start-ThreadJob -ArgumentList $closed {
-                param($port)
-                for ($i = 0; $i -lt 50; $i++) {
-                    $c = [Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
-                    try { $c.Connect('127.0.0.1', $port) } catch { } finally { $c.Dispose() }
-                    Start-Sleep -Milliseconds 100
-                }
-            }
-            try { Watch-TcpReset -Port $closed -Count 2 -DurationSeconds 5 } finally { $job | Stop-Job -PassThru | Remove-Job -Force }
+            Invoke-WithRefusedConnect -Port $closed { Watch-TcpReset -Port $closed -Count 2 -DurationSeconds 5 }
         }
         $script:outputs = @(
             Test-TcpRefused | Select-Object -First 1

@@ -74,10 +74,7 @@ http {
         $run = Receive-Bounded $s
         $run.Finished | Should -BeTrue
         $run.Errors | Should -BeNullOrEmpty
-        [pscustomobject]@{
-            Answer = @($run.Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleTimeoutResult] })
-            Rows = @($run.Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleConnectionResult] })
-        }
+        Split-IdleSearch $run.Output
     }
 }
 
@@ -90,31 +87,21 @@ AfterAll {
 
 Describe 'Find-TcpIdleTimeout against a real nginx (keepalive_timeout 2s, client_header_timeout 4s)' -Skip:([bool]$NginxSkip) {
     It 'with -Send (a request answered, as a pooled connection has done): about 2 s, Closed, nginx keepalive_timeout' {
-        $a = $WithSend.Answer
-        $a.Count | Should -Be 1
-        $a[0].Kind | Should -Be 'Closed'
-        $a[0].IdleAfter | Should -Be 'Answer'
-        $a[0].ObservedSeconds | Should -BeGreaterThan ($KeepAliveSeconds - 1) -Because 'nginx closes a keep-alive connection when keepalive_timeout ends'
-        $a[0].ObservedSeconds | Should -BeLessThan ($KeepAliveSeconds + 1)
-        $a[0].ShortestDeadSeconds | Should -BeIn ($KeepAliveSeconds, ($KeepAliveSeconds + 1))
-        $a[0].LongestAliveSeconds | Should -BeLessThan $a[0].ShortestDeadSeconds
-        $a[0].Recommendation | Should -Match 'pool idle timeout'
-        $a[0].Recommendation | Should -Match 'retry idempotent'
-        ($a[0].ClientSettings -join "`n") | Should -Match 'PooledConnectionIdleTimeout = TimeSpan\.FromSeconds\(\d+\)'
-        ($a[0].ClientSettings -join "`n") | Should -Match 'IdleConnTimeout'
+        $a = Assert-ClosedAnswer $WithSend.Answer -IdleAfter Answer -Above ($KeepAliveSeconds - 1) -Below ($KeepAliveSeconds + 1) -Because 'nginx closes a keep-alive connection when keepalive_timeout ends'
+        $a.ShortestDeadSeconds | Should -BeIn ($KeepAliveSeconds, ($KeepAliveSeconds + 1))
+        $a.LongestAliveSeconds | Should -BeLessThan $a.ShortestDeadSeconds
+        $a.Recommendation | Should -Match 'pool idle timeout'
+        $a.Recommendation | Should -Match 'retry idempotent'
+        ($a.ClientSettings -join "`n") | Should -Match 'PooledConnectionIdleTimeout = TimeSpan\.FromSeconds\(\d+\)'
+        ($a.ClientSettings -join "`n") | Should -Match 'IdleConnTimeout'
         @($WithSend.Rows | Where-Object { $_.AnswerBytes -gt 0 }).Count | Should -Be $WithSend.Rows.Count -Because 'nginx answered every request before the idle'
     }
 
     It 'without -Send (connections that never sent a request): about 4 s, the first-request timer (client_header_timeout), no pool advice' {
-        $a = $WithoutSend.Answer
-        $a.Count | Should -Be 1
-        $a[0].Kind | Should -Be 'Closed'
-        $a[0].IdleAfter | Should -Be 'Connect'
-        $a[0].ObservedSeconds | Should -BeGreaterThan ($HeaderSeconds - 1) -Because 'nginx gives up on a connection that sent no request when client_header_timeout ends'
-        $a[0].ObservedSeconds | Should -BeLessThan ($HeaderSeconds + 1)
-        $a[0].Recommendation | Should -Match 'first request'
-        $a[0].Recommendation | Should -Match '-Send'
-        $a[0].ClientSettings | Should -BeNullOrEmpty -Because 'no pooled connection meets a first-request timer'
+        $a = Assert-ClosedAnswer $WithoutSend.Answer -IdleAfter Connect -Above ($HeaderSeconds - 1) -Below ($HeaderSeconds + 1) -Because 'nginx gives up on a connection that sent no request when client_header_timeout ends'
+        $a.Recommendation | Should -Match 'first request'
+        $a.Recommendation | Should -Match '-Send'
+        $a.ClientSettings | Should -BeNullOrEmpty -Because 'no pooled connection meets a first-request timer'
         @($WithoutSend.Rows | Where-Object { $null -ne $_.AnswerBytes }).Count | Should -Be 0
     }
 }

@@ -117,19 +117,9 @@ BeforeAll {
     foreach ($k in $started.Keys) {
         $run = Receive-Bounded $started[$k]
         if (-not $run.Finished -or $run.Errors) { throw "$k ($($runs[$k])) did not finish cleanly: $($run.Errors -join '; ')" }
-        $Answer[$k] = @($run.Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleTimeoutResult] })
-        $Rows[$k] = @($run.Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleConnectionResult] })
+        $search = Split-IdleSearch $run.Output
+        $Answer[$k] = $search.Answer; $Rows[$k] = $search.Rows
         if ($k -eq 'Watch') { $script:Held = @($run.Output) }
-    }
-
-    function Assert-Bracket($a) {
-        # The observation and the bracket agree: the close came after the longest idle time that survived and by
-        # the shortest that did not.
-        $a.ObservedSeconds | Should -Not -BeNullOrEmpty -Because "$($a.Port): a Closed answer says when the close came"
-        # The bracket's idle times are nominal (a probe at "1 s" goes out a few ms later on a loaded machine), the
-        # observation is measured: 0.1 s of slack, far under the 0.39 s disagreement this guards against.
-        $a.ObservedSeconds | Should -BeLessOrEqual ($a.ShortestDeadSeconds + 0.1) -Because "$($a.Port): dead at $($a.ShortestDeadSeconds) s"
-        if ($null -ne $a.LongestAliveSeconds) { $a.ObservedSeconds | Should -BeGreaterOrEqual ($a.LongestAliveSeconds - 0.1) -Because "$($a.Port): alive at $($a.LongestAliveSeconds) s" }
     }
 }
 
@@ -146,14 +136,8 @@ Describe 'HAProxy 2.x on loopback (tests/servers/haproxy.cfg)' -Skip:([bool]$Ser
     # wait for a complete HTTP request ... When the timeout expires, an HTTP 408 response is sent to the client to
     # inform it about the problem, and the connection is closed."
     It 'timeout http-request 1s, no request: Closed after about 1 s, the 408 shown as the goodbye' {
-        $a = $Answer.RequestTimer
-        $a.Count | Should -Be 1
-        $a[0].Kind | Should -Be 'Closed'
-        $a[0].IdleAfter | Should -Be 'Connect'
-        $a[0].Goodbye | Should -Match '^HTTP/1\.1 408'
-        $a[0].ObservedSeconds | Should -BeGreaterThan 0.5
-        $a[0].ObservedSeconds | Should -BeLessThan 2
-        Assert-Bracket $a[0]
+        $a = Assert-ClosedAnswer $Answer.RequestTimer -IdleAfter Connect -Above 0.5 -Below 2 -Bracket
+        $a.Goodbye | Should -Match '^HTTP/1\.1 408'
     }
 
     It 'timeout http-request 1s, a request that never completes probed with -ProbeWith Send: Closed with the 408, not alive' {
@@ -172,27 +156,16 @@ Describe 'HAProxy 2.x on loopback (tests/servers/haproxy.cfg)' -Skip:([bool]$Ser
     # and if both are not set, "timeout client" still applies at the lower level"; "timeout client": "Set the maximum
     # inactivity time on the client side".
     It 'timeout client 2s after an answered request (-Send): Closed after about 2 s, the keep-alive wait' {
-        $a = $Answer.ClientTimer
-        $a.Count | Should -Be 1
-        $a[0].Kind | Should -Be 'Closed'
-        $a[0].IdleAfter | Should -Be 'Answer'
-        $a[0].ObservedSeconds | Should -BeGreaterThan 1.5
-        $a[0].ObservedSeconds | Should -BeLessThan 3
-        Assert-Bracket $a[0]
-        $a[0].ClientSettings | Should -Not -BeNullOrEmpty
+        $a = Assert-ClosedAnswer $Answer.ClientTimer -IdleAfter Answer -Above 1.5 -Below 3 -Bracket
+        $a.ClientSettings | Should -Not -BeNullOrEmpty
     }
 
     # configuration.txt: "timeout client" / "timeout server", "Set the maximum inactivity time on the client side" /
     # "on the server side": in tcp mode, the relay's idle timeout on each side.
     It 'a tcp relay with timeout client/server 2300ms: Closed at about 2.3 s, alive at 2 s, dead at 3 s (searched with Redis)' {
-        $a = @($Answer.RelayAndRedis | Where-Object Port -EQ $Ports.Relay)
-        $a.Count | Should -Be 1
-        $a[0].Kind | Should -Be 'Closed'
-        $a[0].ObservedSeconds | Should -BeGreaterThan 2
-        $a[0].ObservedSeconds | Should -BeLessThan 2.8
-        $a[0].LongestAliveSeconds | Should -Be 2 -Because 'the FIN at 2.3 s comes after the 2 s probe: that connection was alive at 2 s'
-        $a[0].ShortestDeadSeconds | Should -Be 3
-        Assert-Bracket $a[0]
+        $a = Assert-ClosedAnswer @($Answer.RelayAndRedis | Where-Object Port -EQ $Ports.Relay) -Above 2 -Below 2.8 -Bracket
+        $a.LongestAliveSeconds | Should -Be 2 -Because 'the FIN at 2.3 s comes after the 2 s probe: that connection was alive at 2 s'
+        $a.ShortestDeadSeconds | Should -Be 3
     }
 
     It 'Watch-TcpConnection through the relay: Closed (FIN) after about 2.3 s idle' {
@@ -222,22 +195,11 @@ Describe 'Redis 7 on loopback (tests/servers/redis-*.conf)' -Skip:([bool]$Server
     # comes between 2 and about 3.1 s after the last command, by its clock; its clock (server.unixtime, cached by the
     # cron) runs up to a tick behind, so by ours the close may come a little before 2 s (1.96 s seen): 1.8 is the floor.
     It 'timeout 2, searched together with the relay: Closed between about 2 and 3.2 s, the bracket around it' {
-        $a = @($Answer.RelayAndRedis | Where-Object Port -EQ $Ports.RedisTimeout)
-        $a.Count | Should -Be 1
-        $a[0].Kind | Should -Be 'Closed'
-        $a[0].ObservedSeconds | Should -BeGreaterOrEqual 1.8
-        $a[0].ObservedSeconds | Should -BeLessThan 3.2
-        Assert-Bracket $a[0]
+        $null = Assert-ClosedAnswer @($Answer.RelayAndRedis | Where-Object Port -EQ $Ports.RedisTimeout) -AtLeast 1.8 -Below 3.2 -Bracket
     }
 
     It 'timeout 2 after an answered PING, probed with PING again: Closed, the bracket around the observation' {
-        $a = $Answer.RedisPing
-        $a.Count | Should -Be 1
-        $a[0].Kind | Should -Be 'Closed'
-        $a[0].IdleAfter | Should -Be 'Answer'
-        $a[0].ObservedSeconds | Should -BeGreaterOrEqual 1.8
-        $a[0].ObservedSeconds | Should -BeLessThan 3.2
-        Assert-Bracket $a[0]
+        $null = Assert-ClosedAnswer $Answer.RedisPing -IdleAfter Answer -AtLeast 1.8 -Below 3.2 -Bracket
         @($Rows.RedisPing | Where-Object AnswerBytes -GT 0).Count | Should -BeGreaterThan 0 -Because 'Redis answers PING with +PONG'
     }
 

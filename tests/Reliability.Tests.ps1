@@ -68,14 +68,12 @@ Describe 'Bad input is a clean PowerShell error' -Tag 'Reliability' {
             Get-RangeCase 'Test-TcpRefused -Scenario ConnectTimeout' 'SynRetries'
         )
         $scenarioCases = @(
-            @{ Script = 'Invoke-SocketScenario -Name NoSuchScenario'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
-            @{ Script = "Invoke-SocketScenario -Name ''"; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
-            @{ Script = "Invoke-SocketScenario -Name '   '"; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
-            @{ Script = 'Test-TcpRefused -Scenario NoSuchScenario'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
-            @{ Script = 'Test-TcpRefused -Scenario PeerExit'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
-            @{ Script = 'Invoke-PeerCrash -Mode Explode'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            # Names and values the parameters' validation refuses.
+            foreach ($script in 'Invoke-SocketScenario -Name NoSuchScenario', "Invoke-SocketScenario -Name ''", "Invoke-SocketScenario -Name '   '",
+                'Test-TcpRefused -Scenario NoSuchScenario', 'Test-TcpRefused -Scenario PeerExit', 'Invoke-PeerCrash -Mode Explode', 'Test-WriteAfterRst -Variant Sideways') {
+                @{ Script = $script; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
+            }
             @{ Script = 'Invoke-PeerCrash -Mode Exit -ClientAction Keepalive'; Id = 'ClientActionNotSupported*'; Category = 'InvalidArgument' }
-            @{ Script = 'Test-WriteAfterRst -Variant Sideways'; Id = 'ParameterArgumentValidationError*'; Category = 'InvalidData' }
             @{ Script = 'Invoke-SocketScenario -Name ConnectRefused -AddressFamily IPv5'; Id = 'CannotConvertArgumentNoMessage*'; Category = 'InvalidArgument' }
         )
         $long = 'a' * 300

@@ -97,14 +97,7 @@ Describe 'Test-TcpRefused bad input' {
         @{ Case = 'an unknown address family'; Splat = @{ AddressFamily = 'IPX' }; Pattern = 'AddressFamily' }
     ) {
         param($Case, $Splat, $Pattern)
-        $err = $null
-        try { Test-TcpRefused @Splat -ErrorAction Stop } catch { $err = $_ }
-        $err | Should -Not -BeNullOrEmpty
-        $err.CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData'
-        # pwsh 7.6 reports a failed enum conversion as CannotConvertArgumentNoMessage: still a binding error.
-        $err.FullyQualifiedErrorId | Should -Match '^(ParameterArgument\w+|CannotConvertArgument\w*),SocketProbe\.Commands\.TestTcpRefusedCommand$'
-        "$err" | Should -Match $Pattern
-        "$err" | Should -Not -Match '   at '
+        Assert-BindingError Test-TcpRefused $Splat $Pattern
     }
 }
 

@@ -19,6 +19,19 @@ function Get-SocketCount {
     @(Get-ChildItem "/proc/$PID/fd" -ErrorAction Ignore | Where-Object { $_.LinkTarget -like 'socket:*' }).Count
 }
 
+function Assert-SocketsReleased {
+    # $Script once to warm up, then $Times more: this process holds no more sockets after than before.
+    # Sockets, not every descriptor: the runtime opens its own (a new thread pool worker's, an event
+    # pipe's) whenever the machine is busy, which is no socket of the code under test.
+    param([Parameter(Mandatory)][scriptblock] $Script, [ValidateRange(1, 20)][int] $Times = 3)
+    $null = & $Script
+    [GC]::Collect(); [GC]::WaitForPendingFinalizers()
+    $before = Get-SocketCount
+    for ($i = 0; $i -lt $Times; $i++) { $null = & $Script }
+    [GC]::Collect(); [GC]::WaitForPendingFinalizers()
+    Get-SocketCount | Should -BeLessOrEqual $before
+}
+
 function Get-ListeningPort {
     # Every TCP port something listens on in this network namespace (Linux /proc/net/tcp{,6}, state 0A).
     foreach ($file in '/proc/net/tcp', '/proc/net/tcp6') {
@@ -319,6 +332,15 @@ function Stop-Midway {
     finally { $ps.Dispose() }
 }
 
+function Assert-StoppedCleanly {
+    # A Stop-Midway result: Stop() returned within 5 s, the pipeline ended Stopped (with -OrCompleted, it may
+    # have finished first), and no error came out.
+    param([Parameter(Mandatory)] $Stop, [switch] $OrCompleted)
+    $Stop.StopMs | Should -BeLessThan 5000
+    if ($OrCompleted) { $Stop.State | Should -BeIn 'Stopped', 'Completed' } else { $Stop.State | Should -Be 'Stopped' }
+    $Stop.Errors | Should -BeNullOrEmpty
+}
+
 function Invoke-Bounded {
     <#
     Run a script in a runspace of its own with the module imported, bounded in time: a hang ends as
@@ -417,22 +439,109 @@ function Invoke-LabScript {
 function Assert-BadInput {
     # A bad-input case: the script fails with an ErrorRecord whose id begins with $Id and whose
     # category says the input was invalid (validation attributes say InvalidData).
-    param([Parameter(Mandatory)][scriptblock] $Script, [Parameter(Mandatory)][string] $Id)
+    param([Parameter(Mandatory)][scriptblock] $Script, [Parameter(Mandatory)][AllowEmptyString()][string] $Id, [switch] $PassThru)
     $err = $null
     try { & $Script } catch { $err = $_ }
     $err | Should -Not -BeNullOrEmpty -Because "$Script must fail"
     $err.FullyQualifiedErrorId | Should -BeLike "$Id*"
     $err.CategoryInfo.Category | Should -BeIn 'InvalidArgument', 'InvalidData'
+    if ($PassThru) { $err }
+}
+
+function Assert-BindingError {
+    # A value $Command refuses when it binds its parameters: Assert-BadInput, its id a binding error's of
+    # that cmdlet (pwsh 7.6 reports a failed enum conversion as CannotConvertArgumentNoMessage, still a
+    # binding error), its text matching $Message and holding no stack trace.
+    param([Parameter(Mandatory)][string] $Command, [Parameter(Mandatory)][hashtable] $Splat, [Parameter(Mandatory)][string] $Message)
+    $class = (Get-Command $Command).ImplementingType.FullName
+    $err = Assert-BadInput { & $Command @Splat -ErrorAction Stop } -Id '' -PassThru
+    $err.FullyQualifiedErrorId | Should -Match ('^(ParameterArgument\w+|CannotConvertArgument\w*),' + [regex]::Escape($class) + '$')
+    "$err" | Should -Match $Message
+    "$err" | Should -Not -Match '   at '
+}
+
+function Split-IdleSearch {
+    # Find-TcpIdleTimeout's output apart: its answer (IdleTimeoutResult) and, with -Detailed, its rows
+    # (IdleConnectionResult), each an array.
+    param([object[]] $Output)
+    [pscustomobject]@{
+        Answer = @($Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleTimeoutResult] })
+        Rows = @($Output | Where-Object { $_ -is [SocketProbe.Engine.Watch.IdleConnectionResult] })
+    }
+}
+
+function Assert-ClosedAnswer {
+    # An idle-timeout search against a server with a timer: one answer, Closed, after $IdleAfter (Connect or
+    # Answer), the close observed above $Above (or at least $AtLeast) and below $Below seconds; with -Bracket,
+    # the observation inside the bracket of the idle times probed. Returns the answer for the checks of its own.
+    param([object[]] $Answer, [string] $IdleAfter, [double] $Above = [double]::NaN, [double] $AtLeast = [double]::NaN,
+        [Parameter(Mandatory)][double] $Below, [string] $Because, [switch] $Bracket)
+    $Answer.Count | Should -Be 1
+    $a = $Answer[0]
+    $a.Kind | Should -Be 'Closed'
+    if ($IdleAfter) { $a.IdleAfter | Should -Be $IdleAfter }
+    if (-not [double]::IsNaN($Above)) { $a.ObservedSeconds | Should -BeGreaterThan $Above -Because $Because }
+    if (-not [double]::IsNaN($AtLeast)) { $a.ObservedSeconds | Should -BeGreaterOrEqual $AtLeast -Because $Because }
+    $a.ObservedSeconds | Should -BeLessThan $Below
+    if ($Bracket) { Assert-Bracket $a }
+    $a
+}
+
+function Assert-Bracket {
+    # The observation and the bracket agree: the close came after the longest idle time that survived and by
+    # the shortest that did not.
+    param([Parameter(Mandatory)] $Answer)
+    $Answer.ObservedSeconds | Should -Not -BeNullOrEmpty -Because "$($Answer.Port): a Closed answer says when the close came"
+    # The bracket's idle times are nominal (a probe at "1 s" goes out a few ms later on a loaded machine), the
+    # observation is measured: 0.1 s of slack, far under the 0.39 s disagreement this guards against.
+    $Answer.ObservedSeconds | Should -BeLessOrEqual ($Answer.ShortestDeadSeconds + 0.1) -Because "$($Answer.Port): dead at $($Answer.ShortestDeadSeconds) s"
+    if ($null -ne $Answer.LongestAliveSeconds) { $Answer.ObservedSeconds | Should -BeGreaterOrEqual ($Answer.LongestAliveSeconds - 0.1) -Because "$($Answer.Port): alive at $($Answer.LongestAliveSeconds) s" }
 }
 
 function Invoke-OwnLabScript {
-    # Invoke-LabScript in a namespace of the test's own, or, where none may be made here, only
-    # the reason (Skip): every test of the result skips with it (Skip-WithoutOwnLab).
-    param([Parameter(Mandatory)][string] $Name, [string[]] $Arguments = @())
+    # Invoke-LabScript in a namespace of the test's own, once per argument in -Each, side by side (a hashtable
+    # by argument), or, where none may be made here, only the reason (Skip): every test of a result skips with
+    # it (Skip-WithoutOwnLab).
+    param([Parameter(Mandatory)][string] $Name, [Parameter(Mandatory)][string[]] $Each)
     $why = Get-NoNamespaceReason
-    if ($why) { return [pscustomobject]@{ Skip = $why } }
-    $lab = Invoke-LabScript -Name $Name -Arguments $Arguments
-    $lab | Add-Member -NotePropertyName Skip -NotePropertyValue $null -PassThru
+    $started = @{}
+    if (-not $why) { foreach ($a in $Each) { $started[$a] = Start-LabScript -Name $Name -Arguments $a } }
+    $results = @{}
+    foreach ($a in $Each) {
+        $results[$a] = if ($why) { [pscustomobject]@{ Skip = $why } }
+        else { Wait-LabScript $started[$a] | Add-Member -NotePropertyName Skip -NotePropertyValue $null -PassThru }
+    }
+    $results
+}
+
+function Invoke-WithRefusedConnect {
+    # $Script's output, run while a thread job connects to the closed loopback $Port every 100 ms (at most 50
+    # tries, each refused at once): RSTs for a watch that $Script starts, whenever it is ready.
+    param([Parameter(Mandatory)][int] $Port, [Parameter(Mandatory)][scriptblock] $Script)
+    $job = Start-ThreadJob -ArgumentList $Port {
+        param($port)
+        for ($i = 0; $i -lt 50; $i++) {
+            $c = [Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
+            try { $c.Connect('127.0.0.1', $port) } catch { } finally { $c.Dispose() }
+            Start-Sleep -Milliseconds 100
+        }
+    }
+    try { & $Script } finally { $job | Stop-Job -PassThru | Remove-Job -Force }
+}
+
+function Skip-WithoutOwnLab {
+    # In a test of an Invoke-OwnLabScript result: Skipped with the reason where no namespace could be made here
+    # (Set-ItResult throws: the test ends here).
+    param([Parameter(Mandatory)] $Own)
+    if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip }
+}
+
+function Wait-SocketCount {
+    # Up to 3 s for this process's sockets to come down to what $Expected says (re-read each time: a
+    # server's held count moves too): a stopped call's sockets close a moment after the stop.
+    param([Parameter(Mandatory)][scriptblock] $Expected)
+    $deadline = [DateTime]::UtcNow.AddSeconds(3)
+    while ((Get-SocketCount) -gt (& $Expected) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
 }
 
 function Select-SocketCall {

@@ -1,6 +1,7 @@
 # Watch-TcpConnection against loopback servers of the test's own (New-TestServer, tests/TestKit.psm1). The lab
 # cases (a middlebox that forgets the flow: Reset, and keepalive giving up: TimedOut) run in
 # Find-TcpIdleTimeout.Tests.ps1, which shares one namespace run for both cmdlets.
+# Our own side never reported as the target (issue 23): OwnSide.Tests.ps1, for both cmdlets.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
 }
@@ -167,49 +168,14 @@ Describe 'Stopping Watch-TcpConnection midway (Ctrl+C)' -Skip:(-not $IsLinux) {
         try {
             $before = Get-SocketCount
             $stop = Stop-Midway -Script "Watch-TcpConnection 127.0.0.1 -Port $($server.Port), $($closed.Port) -Count 5 -HoldSeconds 60" -DelayMs 1500
-            $stop.StopMs | Should -BeLessThan 5000
-            $stop.State | Should -Be 'Stopped'
-            $stop.Errors | Should -BeNullOrEmpty
+            Assert-StoppedCleanly $stop
             # What it had: the five connections the closing server ended.
             @($stop.Output | Where-Object Fate -EQ 'Closed').Count | Should -Be 5
             # Our client sockets are gone; the silent server still holds the 5 it accepted.
-            $deadline = [DateTime]::UtcNow.AddSeconds(3)
-            while ((Get-SocketCount) -gt $before + $server.Held -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            Wait-SocketCount { $before + $server.Held }
             $server.Held | Should -Be 5
             Get-SocketCount | Should -Be ($before + $server.Held)
         }
         finally { $server.Dispose(); $closed.Dispose() }
-    }
-}
-
-# Issue 23: our own side is never reported as the target. Run in a namespace of the test's own
-# (a one-port ephemeral range) and with this child's own descriptor limit: tests/lab/Watch-OwnSide.ps1.
-Describe 'Watch-TcpConnection never reports our own side as the target' -Skip:(-not $IsLinux) {
-    BeforeAll { $script:Own = Invoke-OwnLabScript -Name Watch-OwnSide.ps1 -Arguments Watch }
-
-    It 'ran its namespace script' {
-        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
-        $Own.Exit | Should -Be 0 -Because $Own.Why
-    }
-
-    It 'a TCP self-connect (nothing listens, one ephemeral port) is LocalError, never Alive with its own echo' {
-        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
-        $r = @($Own.Report.SelfConnect)
-        $r.Count | Should -Be 1 -Because $Own.Why
-        $r[0].Fate | Should -Be 'LocalError'
-        $r[0].BytesReceived | Should -Be 0
-        # The self-connect's port then sits in TIME_WAIT: later tries may end EADDRNOTAVAIL, and the row counts the self-connects.
-        $r[0].Message | Should -Match '(self-connect|connected the socket to itself).*says nothing about the target|says nothing about the target.*self-connect'
-    }
-
-    It 'a descriptor limit that never clears is EMFILE, LocalError, not ENFILE ("in system") nor the target''s' {
-        if ($Own.Skip) { Set-ItResult -Skipped -Because $Own.Skip; return }
-        $Own.Report.Hogs | Should -BeGreaterThan 0 -Because $Own.Why
-        $r = @($Own.Report.Emfile)
-        $r.Count | Should -Be 1
-        $r[0].Fate | Should -Be 'LocalError'
-        $r[0].ErrnoName | Should -Be 'EMFILE' -Because '.NET says ENFILE (23); the OS says EMFILE'
-        $r[0].Errno | Should -Be 24
-        $r[0].Message | Should -Match 'says nothing about the target'
     }
 }

@@ -50,17 +50,8 @@ Describe 'Watch-TcpReset and -Trace: the kernel''s own account of each RST (Linu
 
     It 'Watch-TcpReset streams a refused connect to its port as Sent NO_SOCKET and its Received twin, then removes its instance' {
         $port = Get-ClosedLoopbackPort
-        $job = Start-ThreadJob -ArgumentList $port {
-            param($port)
-            # Connect until the watch has started (bounded): each try is refused at once.
-            for ($i = 0; $i -lt 50; $i++) {
-                $c = [Net.Sockets.Socket]::new('InterNetwork', 'Stream', 'Tcp')
-                try { $c.Connect('127.0.0.1', $port) } catch { } finally { $c.Dispose() }
-                Start-Sleep -Milliseconds 100
-            }
-        }
-        try { $events = @(Watch-TcpReset -Port $port -Count 2 -DurationSeconds 10) }
-        finally { $job | Stop-Job -PassThru | Remove-Job -Force }
+        # Connects until the watch has started (bounded): each try is refused at once.
+        $events = @(Invoke-WithRefusedConnect -Port $port { Watch-TcpReset -Port $port -Count 2 -DurationSeconds 10 })
         $events.Count | Should -Be 2
         $events[0].Direction | Should -Be Sent
         $events[0].Reason | Should -Be NO_SOCKET

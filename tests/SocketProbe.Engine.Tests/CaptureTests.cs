@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using SocketProbe.Engine.Capture;
 using Xunit;
+using static SocketProbe.Engine.Tests.TestPackets;
 
 namespace SocketProbe.Engine.Tests;
 
@@ -20,41 +21,6 @@ public class CaptureTests
 
     private static Seg Cl(byte flags, uint seq, uint ack, int payload = 0, double at = 0, int ttl = 64, int window = 512) => new(true, flags, 1000 + seq, 5000 + ack, payload, at, ttl, window);
     private static Seg Sr(byte flags, uint seq, uint ack, int payload = 0, double at = 0, int ttl = 64, int window = 512) => new(false, flags, 5000 + seq, 1000 + ack, payload, at, ttl, window);
-
-    /// <summary>An IPv4 (or IPv6) TCP packet, headers only, its lengths saying how much payload it carried.</summary>
-    internal static byte[] Tcp(IPAddress src, int sport, IPAddress dst, int dport, byte flags, uint seq, uint ack, int payload = 0, int ttl = 64, int window = 512, int ipId = 1)
-    {
-        bool v6 = src.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
-        int ip = v6 ? 40 : 20;
-        var p = new byte[ip + 20];
-        if (v6)
-        {
-            p[0] = 0x60;
-            BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(4), (ushort)(20 + payload));
-            p[6] = 6;
-            p[7] = (byte)ttl;
-            src.GetAddressBytes().CopyTo(p, 8);
-            dst.GetAddressBytes().CopyTo(p, 24);
-        }
-        else
-        {
-            p[0] = 0x45;
-            BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), (ushort)(40 + payload));
-            BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(4), (ushort)ipId);
-            p[8] = (byte)ttl;
-            p[9] = 6;
-            src.GetAddressBytes().CopyTo(p, 12);
-            dst.GetAddressBytes().CopyTo(p, 16);
-        }
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(ip), (ushort)sport);
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(ip + 2), (ushort)dport);
-        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(ip + 4), seq);
-        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(ip + 8), ack);
-        p[ip + 12] = 0x50;
-        p[ip + 13] = flags;
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(ip + 14), (ushort)window);
-        return p;
-    }
 
     private static byte[] Packet(Seg s) => s.FromClient
         ? Tcp(C, CP, Sv, SP, s.Flags, s.Seq, s.Ack, s.Payload, s.Ttl, s.Window, s.IpId)
@@ -252,16 +218,7 @@ public class CaptureTests
     public void An_ICMP_error_quoting_the_connection_joins_it()
     {
         byte[] syn = Tcp(C, CP, Sv, SP, S, 1000, 0);
-        var icmp = new byte[20 + 8 + 28];
-        icmp[0] = 0x45;
-        BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(2), (ushort)icmp.Length);
-        icmp[8] = 63;
-        icmp[9] = 1;
-        IPAddress.Parse("10.0.9.9").GetAddressBytes().CopyTo(icmp, 12);
-        C.GetAddressBytes().CopyTo(icmp, 16);
-        icmp[20] = 3; // destination unreachable
-        icmp[21] = 1; // host
-        syn.AsSpan(0, 28).CopyTo(icmp.AsSpan(28));
+        byte[] icmp = IcmpHostUnreachable(IPAddress.Parse("10.0.9.9"), C, syn, ttl: 63);
         var r = Assert.Single(ReadRaw(syn, icmp));
         Assert.Equal("ICMP host-unreachable from 10.0.9.9", r.IcmpErrors);
         Assert.Equal("Unreachable", r.Fate);

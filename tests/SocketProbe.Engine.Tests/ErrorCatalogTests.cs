@@ -26,6 +26,14 @@ public partial class ErrorCatalogTests
 
     private static string[] Keys(IEnumerable<ErrorEntry> entries) => entries.Select(e => e.Key).OrderBy(k => k, StringComparer.Ordinal).ToArray();
 
+    /// <summary>What <paramref name="query"/> finds (its keys in ordinal order) and how it was matched.</summary>
+    private static void AssertLookup(string query, OsPlatform? platform, string[] keys, ErrorMatch how)
+    {
+        var found = ErrorCatalog.Lookup(query, platform, out var matched);
+        Assert.Equal(keys, Keys(found));
+        Assert.Equal(how, matched);
+    }
+
     [Theory]
     [InlineData("ECONNRESET", "ECONNRESET")]
     [InlineData("econnreset", "ECONNRESET")]
@@ -36,9 +44,7 @@ public partial class ErrorCatalogTests
     [InlineData(" EPIPE ", "EPIPE")]
     public void Lookup_by_name(string query, string key)
     {
-        var found = ErrorCatalog.Lookup(query, null, out var how);
-        Assert.Equal(new[] { key }, Keys(found));
-        Assert.Equal(ErrorMatch.Name, how);
+        AssertLookup(query, null, new[] { key }, ErrorMatch.Name);
     }
 
     [Theory]
@@ -57,9 +63,7 @@ public partial class ErrorCatalogTests
     [InlineData("0x2746", null, "ECONNRESET")]
     public void Lookup_by_number(string query, OsPlatform? platform, string key)
     {
-        var found = ErrorCatalog.Lookup(query, platform, out var how);
-        Assert.Equal(new[] { key }, Keys(found));
-        Assert.Equal(ErrorMatch.Number, how);
+        AssertLookup(query, platform, new[] { key }, ErrorMatch.Number);
     }
 
     [Theory]
@@ -70,8 +74,7 @@ public partial class ErrorCatalogTests
     [InlineData("99999", null)]
     public void Lookup_by_number_with_a_platform_uses_only_that_platforms_numbers(string query, OsPlatform? platform)
     {
-        Assert.Empty(ErrorCatalog.Lookup(query, platform, out var how));
-        Assert.Equal(ErrorMatch.None, how);
+        AssertLookup(query, platform, Array.Empty<string>(), ErrorMatch.None);
     }
 
     [Theory]
@@ -79,9 +82,7 @@ public partial class ErrorCatalogTests
     [InlineData("0xFFFDFFFF")]
     public void Lookup_finds_the_code_dotnet_makes_up_for_a_failed_name_lookup(string query)
     {
-        var found = ErrorCatalog.Lookup(query, OsPlatform.Linux, out var how);
-        Assert.Equal(new[] { "EAI_NODATA", "EAI_NONAME" }, Keys(found));
-        Assert.Equal(ErrorMatch.DotNetNativeErrorCode, how);
+        AssertLookup(query, OsPlatform.Linux, new[] { "EAI_NODATA", "EAI_NONAME" }, ErrorMatch.DotNetNativeErrorCode);
     }
 
     [Theory]
@@ -98,9 +99,7 @@ public partial class ErrorCatalogTests
     [InlineData("WouldBlock", null, new[] { "EAGAIN" })]
     public void Lookup_by_dotnet_SocketError_name(string query, OsPlatform? platform, string[] keys)
     {
-        var found = ErrorCatalog.Lookup(query, platform, out var how);
-        Assert.Equal(keys, Keys(found));
-        Assert.Equal(ErrorMatch.SocketError, how);
+        AssertLookup(query, platform, keys, ErrorMatch.SocketError);
     }
 
     [Theory]
@@ -113,9 +112,7 @@ public partial class ErrorCatalogTests
     [InlineData("can't assign requested", "EADDRNOTAVAIL")]
     public void Lookup_by_message_fragment(string query, string key)
     {
-        var found = ErrorCatalog.Lookup(query, null, out var how);
-        Assert.Equal(new[] { key }, Keys(found));
-        Assert.Equal(ErrorMatch.Message, how);
+        AssertLookup(query, null, new[] { key }, ErrorMatch.Message);
     }
 
     [Theory]
@@ -146,8 +143,7 @@ public partial class ErrorCatalogTests
     [InlineData("this text is in no message")]
     public void Lookup_of_nothing_known_is_empty(string query)
     {
-        Assert.Empty(ErrorCatalog.Lookup(query, null, out var how));
-        Assert.Equal(ErrorMatch.None, how);
+        AssertLookup(query, null, Array.Empty<string>(), ErrorMatch.None);
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using SocketProbe.Engine.Probe;
 using Xunit;
+using static SocketProbe.Engine.Probe.ProbeOutcome;
 
 namespace SocketProbe.Engine.Tests;
 
@@ -18,30 +19,20 @@ public class ProbeStatisticsTests
         ConnectMs = outcome == ProbeOutcome.NameNotResolved ? null : ms,
     };
 
+    /// <summary>One target's rounds 1, 2, 3, … in the order given: each its outcome and connect time.</summary>
+    private static ProbeResult[] Attempts(params (ProbeOutcome Outcome, double? Ms)[] rounds) =>
+        rounds.Select((r, i) => Attempt(i + 1, r.Outcome, r.Ms)).ToArray();
+
     [Fact]
     public void Counts_every_outcome_and_the_loss()
     {
-        var attempts = new[]
-        {
-            Attempt(1, ProbeOutcome.Open, 1.0),
-            Attempt(2, ProbeOutcome.Refused, 2.0),
-            Attempt(3, ProbeOutcome.TimedOut, 500.0),
-            Attempt(4, ProbeOutcome.HostUnreachable, 3.0),
-            Attempt(5, ProbeOutcome.NetworkUnreachable, 0.1),
-            Attempt(6, ProbeOutcome.NameNotResolved, null),
-            Attempt(7, ProbeOutcome.Error, 0.2),
-            Attempt(8, ProbeOutcome.Open, 4.0),
-        };
+        var attempts = Attempts((Open, 1.0), (Refused, 2.0), (TimedOut, 500.0), (HostUnreachable, 3.0),
+            (NetworkUnreachable, 0.1), (NameNotResolved, null), (Error, 0.2), (Open, 4.0));
         var both = ProbeStatistics.Summarize(attempts);
         Assert.Equal(2, both.Count);
         var s = both[0];
         Assert.Equal(("h", 80, 7), (s.Target, s.Port, s.Sent));
-        Assert.Equal(2, s.Open);
-        Assert.Equal(1, s.Refused);
-        Assert.Equal(1, s.TimedOut);
-        Assert.Equal(1, s.HostUnreachable);
-        Assert.Equal(1, s.NetworkUnreachable);
-        Assert.Equal(1, s.Error);
+        Assert.Equal((2, 1, 1, 1, 1, 1), (s.Open, s.Refused, s.TimedOut, s.HostUnreachable, s.NetworkUnreachable, s.Error));
         Assert.Equal(71.43, s.LossPercent); // 5 of 7, rounded to a hundredth of a percent
         // The round in which the name gave no address has a row of its own, Address empty.
         var unresolved = both[1];
@@ -56,21 +47,10 @@ public class ProbeStatisticsTests
     public void Times_are_over_answered_attempts_only()
     {
         // The timed-out 500 ms is our bound, not a round trip; unreachable is a router's answer.
-        var attempts = new[]
-        {
-            Attempt(1, ProbeOutcome.Open, 1.0),
-            Attempt(2, ProbeOutcome.TimedOut, 500.0),
-            Attempt(3, ProbeOutcome.Refused, 3.0),
-            Attempt(4, ProbeOutcome.HostUnreachable, 0.5),
-            Attempt(5, ProbeOutcome.Open, 2.0),
-        };
+        var attempts = Attempts((Open, 1.0), (TimedOut, 500.0), (Refused, 3.0), (HostUnreachable, 0.5), (Open, 2.0));
         var s = ProbeStatistics.Summarize(attempts)[0];
         Assert.Equal(3, s.Answered);
-        Assert.Equal(1.0, s.MinMs);
-        Assert.Equal(3.0, s.MaxMs);
-        Assert.Equal(2.0, s.AvgMs);
-        Assert.Equal(2.0, s.P50Ms);
-        Assert.Equal(3.0, s.P95Ms);
+        Assert.Equal((1.0, 3.0, 2.0, 2.0, 3.0), (s.MinMs, s.MaxMs, s.AvgMs, s.P50Ms, s.P95Ms));
     }
 
     [Fact]
@@ -175,17 +155,9 @@ public class ProbeStatisticsTests
     [Fact]
     public void LocalError_attempts_are_counted_apart_and_are_neither_loss_nor_outage()
     {
-        var attempts = new[]
-        {
-            Attempt(1, ProbeOutcome.Open, 1.0),
-            Attempt(2, ProbeOutcome.LocalError, null),
-            Attempt(3, ProbeOutcome.LocalError, null),
-            Attempt(4, ProbeOutcome.Open, 2.0),
-        };
+        var attempts = Attempts((Open, 1.0), (LocalError, null), (LocalError, null), (Open, 2.0));
         var s = Assert.Single(ProbeStatistics.Summarize(attempts));
-        Assert.Equal(4, s.Sent);
-        Assert.Equal(2, s.LocalError);
-        Assert.Equal(0, s.Error);
+        Assert.Equal((4, 2, 0), (s.Sent, s.LocalError, s.Error));
         Assert.Equal(0.0, s.LossPercent);
         Assert.Equal(0, s.LongestOutage);
     }

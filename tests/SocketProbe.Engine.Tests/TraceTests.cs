@@ -111,14 +111,19 @@ public class TraceTests
         Assert.False(TraceFormat.HasField(without, "reason"));
     }
 
+    /// <summary>A tracker fed these trace lines in order, and the events it has let out so far.</summary>
+    private static (ResetTracker Tracker, List<TcpResetEvent> Ready) Fed(bool hasReason, bool includeDrops, params string[] lines)
+    {
+        var tracker = new ResetTracker(hasReason, includeDrops);
+        var ready = new List<TcpResetEvent>();
+        foreach (string line in lines) tracker.Feed(TraceLine.Parse(line)!, ready);
+        return (tracker, ready);
+    }
+
     [Fact]
     public void A_received_RST_this_host_sent_is_SentHere_with_the_send_s_reason()
     {
-        var tracker = new ResetTracker(hasReason: true, includeDrops: true);
-        var ready = new List<TcpResetEvent>();
-        tracker.Feed(TraceLine.Parse(SentNoSocket)!, ready);
-        tracker.Feed(TraceLine.Parse(DropSameSkb)!, ready);
-        tracker.Feed(TraceLine.Parse(ReceivedFromSent)!, ready);
+        var (_, ready) = Fed(hasReason: true, includeDrops: true, SentNoSocket, DropSameSkb, ReceivedFromSent);
         Assert.Equal(new[] { "Sent", "Dropped", "Received" }, ready.Select(e => e.Direction));
         Assert.Equal(ResetVerdicts.NoSocket, ready[0].Verdict);
         Assert.Null(ready[0].Process);                       // softirq: the running task is not the owner
@@ -131,11 +136,10 @@ public class TraceTests
     [Fact]
     public void A_drop_for_a_socket_that_sent_an_RST_takes_its_flow_and_any_other_drop_has_none()
     {
-        var tracker = new ResetTracker(hasReason: true, includeDrops: true);
-        var ready = new List<TcpResetEvent>();
-        tracker.Feed(TraceLine.Parse(SentOnClose)!, ready);   // skaddr=00000000abcdef01, [::1]:8080 > [::1]:50000
-        tracker.Feed(TraceLine.Parse(" <idle>-0 [000] ..s1.  100.000200: kfree_skb: skbaddr=0000000099999999 rx_sk=00000000abcdef01 protocol=34525 location=tcp_validate_incoming+0x1/0x2 reason: TCP_INVALID_SEQUENCE")!, ready);
-        tracker.Feed(TraceLine.Parse(" <idle>-0 [000] ..s1.  100.000300: kfree_skb: skbaddr=0000000088888888 rx_sk=0000000000000000 protocol=2048 location=nft_do_chain+0x1/0x2 reason: NETFILTER_DROP")!, ready);
+        var (_, ready) = Fed(hasReason: true, includeDrops: true,
+            SentOnClose,   // skaddr=00000000abcdef01, [::1]:8080 > [::1]:50000
+            " <idle>-0 [000] ..s1.  100.000200: kfree_skb: skbaddr=0000000099999999 rx_sk=00000000abcdef01 protocol=34525 location=tcp_validate_incoming+0x1/0x2 reason: TCP_INVALID_SEQUENCE",
+            " <idle>-0 [000] ..s1.  100.000300: kfree_skb: skbaddr=0000000088888888 rx_sk=0000000000000000 protocol=2048 location=nft_do_chain+0x1/0x2 reason: NETFILTER_DROP");
         Assert.Equal(new[] { "Sent", "Dropped", "Dropped" }, ready.Select(e => e.Direction));
         Assert.Equal((8080, 50000), (ready[1].LocalPort, ready[1].RemotePort));
         Assert.Equal("for the socket that sent an RST here", ready[1].Note);
@@ -147,9 +151,7 @@ public class TraceTests
     [Fact]
     public void A_received_RST_with_no_send_here_is_NotSentHere_after_the_hold()
     {
-        var tracker = new ResetTracker(hasReason: true, includeDrops: false);
-        var ready = new List<TcpResetEvent>();
-        tracker.Feed(TraceLine.Parse(ReceivedForeign)!, ready);
+        var (tracker, ready) = Fed(hasReason: true, includeDrops: false, ReceivedForeign);
         Assert.Empty(ready);                                  // held: a send may come from another CPU's ring
         tracker.Release(200.0 + ResetTracker.HoldSeconds / 2, ready);
         Assert.Empty(ready);
@@ -163,10 +165,7 @@ public class TraceTests
     [Fact]
     public void A_send_that_arrives_after_its_receive_settles_it()
     {
-        var tracker = new ResetTracker(hasReason: true, includeDrops: false);
-        var ready = new List<TcpResetEvent>();
-        tracker.Feed(TraceLine.Parse(ReceivedFromSent)!, ready);
-        tracker.Feed(TraceLine.Parse(SentNoSocket)!, ready);
+        var (_, ready) = Fed(hasReason: true, includeDrops: false, ReceivedFromSent, SentNoSocket);
         Assert.Equal(new[] { "Sent", "Received" }, ready.Select(e => e.Direction));
         Assert.Equal(ResetVerdicts.SentHere, ready[1].Verdict);
     }
@@ -174,9 +173,7 @@ public class TraceTests
     [Fact]
     public void A_close_with_unread_data_is_the_application_s_doing_in_its_own_call()
     {
-        var tracker = new ResetTracker(hasReason: true, includeDrops: false);
-        var ready = new List<TcpResetEvent>();
-        tracker.Feed(TraceLine.Parse(SentOnClose)!, ready);
+        var (_, ready) = Fed(hasReason: true, includeDrops: false, SentOnClose);
         TcpResetEvent e = Assert.Single(ready);
         Assert.Equal(ResetVerdicts.Application, e.Verdict);
         Assert.Equal("closed with unread data", e.ReasonText);
@@ -188,9 +185,7 @@ public class TraceTests
     [Fact]
     public void Without_the_reason_field_nothing_is_claimed_about_why()
     {
-        var tracker = new ResetTracker(hasReason: false, includeDrops: false);
-        var ready = new List<TcpResetEvent>();
-        tracker.Feed(TraceLine.Parse(SentOnClose)!, ready);
+        var (_, ready) = Fed(hasReason: false, includeDrops: false, SentOnClose);
         Assert.Equal(ResetVerdicts.Unknown, ready[0].Verdict);
         Assert.Null(ready[0].Reason);
     }

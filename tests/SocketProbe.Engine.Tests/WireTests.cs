@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using SocketProbe.Engine.Wire;
 using Xunit;
+using static SocketProbe.Engine.Tests.TestPackets;
 
 namespace SocketProbe.Engine.Tests;
 
@@ -10,26 +11,6 @@ public class WireTests
 {
     private static readonly IPAddress Client = IPAddress.Parse("127.0.0.1");
     private static readonly IPAddress Peer = IPAddress.Parse("127.13.0.2");
-
-    /// <summary>An IPv4 TCP packet as the ring holds it (network header first; checksums not needed).</summary>
-    private static byte[] Tcp4(IPAddress src, int sport, IPAddress dst, int dport, byte flags, uint seq, uint ack, int ttl = 64, int payload = 0)
-    {
-        var p = new byte[20 + 20];
-        p[0] = 0x45;
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), (ushort)(40 + payload));
-        p[8] = (byte)ttl;
-        p[9] = 6;
-        src.GetAddressBytes().CopyTo(p, 12);
-        dst.GetAddressBytes().CopyTo(p, 16);
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(20), (ushort)sport);
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(22), (ushort)dport);
-        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(24), seq);
-        BinaryPrimitives.WriteUInt32BigEndian(p.AsSpan(28), ack);
-        p[32] = 0x50;
-        p[33] = flags;
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(34), 512);
-        return p;
-    }
 
     [Theory]
     [InlineData(WireSegment.Syn, "S")]
@@ -43,14 +24,14 @@ public class WireTests
     [InlineData(WireSegment.Syn | WireSegment.Ack | WireSegment.Ece, "S.E")]
     public void Writes_the_flags_in_tcpdump_letters(byte flags, string letters)
     {
-        var s = WireSegment.Decode(Tcp4(Client, 1000, Peer, 80, flags, 1, 2), 0)!;
+        var s = WireSegment.Decode(Tcp(Client, 1000, Peer, 80, flags, 1, 2), 0)!;
         Assert.Equal(letters, s.FlagLetters());
     }
 
     [Fact]
     public void Decodes_an_IPv4_segment_and_its_payload_length()
     {
-        var s = WireSegment.Decode(Tcp4(Client, 50000, Peer, 8080, WireSegment.Psh | WireSegment.Ack, 7, 9, ttl: 60, payload: 24), 42)!;
+        var s = WireSegment.Decode(Tcp(Client, 50000, Peer, 8080, WireSegment.Psh | WireSegment.Ack, 7, 9, ttl: 60, payload: 24), 42)!;
         Assert.Equal(WireProtocol.Tcp, s.Protocol);
         Assert.Equal(Client, s.Source);
         Assert.Equal(Peer, s.Destination);
@@ -67,17 +48,8 @@ public class WireTests
     [Fact]
     public void Reads_the_packet_an_ICMP_error_quotes()
     {
-        byte[] quoted = Tcp4(Client, 40000, Peer, 7, WireSegment.Syn, 5, 0);
-        var icmp = new byte[20 + 8 + 28];
-        icmp[0] = 0x45;
-        BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(2), (ushort)icmp.Length);
-        icmp[8] = 64;
-        icmp[9] = 1;
-        IPAddress.Parse("10.9.9.9").GetAddressBytes().CopyTo(icmp, 12);
-        Client.GetAddressBytes().CopyTo(icmp, 16);
-        icmp[20] = 3; // destination unreachable
-        icmp[21] = 1; // host
-        Array.Copy(quoted, 0, icmp, 28, 28);
+        byte[] quoted = Tcp(Client, 40000, Peer, 7, WireSegment.Syn, 5, 0);
+        byte[] icmp = IcmpHostUnreachable(IPAddress.Parse("10.9.9.9"), Client, quoted);
         var s = WireSegment.Decode(icmp, 0)!;
         Assert.Equal("ICMP host-unreachable", s.IcmpName());
         Assert.Equal(WireProtocol.Tcp, s.QuotedProtocol);
@@ -109,11 +81,11 @@ public class WireTests
         const uint cIsn = 1000, pIsn = 5000;
         var segments = new[]
         {
-            Tcp4(Client, 40000, Peer, 80, WireSegment.Syn, cIsn, 0),
-            Tcp4(Peer, 80, Client, 40000, WireSegment.Syn | WireSegment.Ack, pIsn, cIsn + 1, ttl: 60),
-            Tcp4(Client, 40000, Peer, 80, WireSegment.Ack, cIsn + 1, pIsn + 1),
-            Tcp4(Client, 40000, Peer, 80, WireSegment.Psh | WireSegment.Ack, cIsn + 1, pIsn + 1, payload: 24),
-            Tcp4(Peer, 80, Client, 40000, WireSegment.Rst, pIsn + 1, 0, ttl: 64),
+            Tcp(Client, 40000, Peer, 80, WireSegment.Syn, cIsn, 0),
+            Tcp(Peer, 80, Client, 40000, WireSegment.Syn | WireSegment.Ack, pIsn, cIsn + 1, ttl: 60),
+            Tcp(Client, 40000, Peer, 80, WireSegment.Ack, cIsn + 1, pIsn + 1),
+            Tcp(Client, 40000, Peer, 80, WireSegment.Psh | WireSegment.Ack, cIsn + 1, pIsn + 1, payload: 24),
+            Tcp(Peer, 80, Client, 40000, WireSegment.Rst, pIsn + 1, 0, ttl: 64),
         }.Select((p, i) => WireSegment.Decode(p, i * 1_000_000L)!).ToList();
         bool Owns(ProtocolType protocol, int port, out bool client)
         {
@@ -135,8 +107,8 @@ public class WireTests
     [Fact]
     public void Keeps_only_the_runs_own_ports()
     {
-        var mine = WireSegment.Decode(Tcp4(Client, 40000, Client, 80, WireSegment.Syn, 1, 0), 0)!;
-        var theirs = WireSegment.Decode(Tcp4(Client, 40001, Client, 81, WireSegment.Syn, 1, 0), 0)!;
+        var mine = WireSegment.Decode(Tcp(Client, 40000, Client, 80, WireSegment.Syn, 1, 0), 0)!;
+        var theirs = WireSegment.Decode(Tcp(Client, 40001, Client, 81, WireSegment.Syn, 1, 0), 0)!;
         bool Owns(ProtocolType protocol, int port, out bool client)
         {
             client = port == 40000;
@@ -150,11 +122,11 @@ public class WireTests
     public void A_connected_client_port_claims_no_flow_to_another_port_but_a_refused_one_keeps_its_own()
     {
         // Linux hands port 40000 to a foreign connection too (its destination differs): only 40000 > 80 is the run's.
-        var mine = WireSegment.Decode(Tcp4(Client, 40000, Client, 80, WireSegment.Syn, 1, 0), 0)!;
-        var foreign = WireSegment.Decode(Tcp4(Client, 40000, Client, 9999, WireSegment.Syn, 1, 0), 1)!;
-        var foreignAnswer = WireSegment.Decode(Tcp4(Client, 9999, Client, 40000, WireSegment.Syn | WireSegment.Ack, 7, 2), 2)!;
+        var mine = WireSegment.Decode(Tcp(Client, 40000, Client, 80, WireSegment.Syn, 1, 0), 0)!;
+        var foreign = WireSegment.Decode(Tcp(Client, 40000, Client, 9999, WireSegment.Syn, 1, 0), 1)!;
+        var foreignAnswer = WireSegment.Decode(Tcp(Client, 9999, Client, 40000, WireSegment.Syn | WireSegment.Ack, 7, 2), 2)!;
         // A refused connect from 40001: its socket never connected, so its target is known only by its SYN.
-        var refused = WireSegment.Decode(Tcp4(Client, 40001, Client, 81, WireSegment.Syn, 1, 0), 3)!;
+        var refused = WireSegment.Decode(Tcp(Client, 40001, Client, 81, WireSegment.Syn, 1, 0), 3)!;
         bool Owns(ProtocolType protocol, int port, out bool client)
         {
             client = port is 40000 or 40001;
@@ -180,14 +152,14 @@ public class WireTests
         // An earlier connection on local port 40000 drew an RST (TTL 50) that no verdict consumed ...
         var earlier = new[]
         {
-            At(1_000, Tcp4(Client, 40000, Peer, 80, WireSegment.Syn, 1, 0)),
-            At(2_000, Tcp4(Peer, 80, Client, 40000, WireSegment.Rst | WireSegment.Ack, 0, 2, ttl: 50)),
+            At(1_000, Tcp(Client, 40000, Peer, 80, WireSegment.Syn, 1, 0)),
+            At(2_000, Tcp(Peer, 80, Client, 40000, WireSegment.Rst | WireSegment.Ack, 0, 2, ttl: 50)),
         };
         // ... then this attempt reused the port: SYN, SYN-ACK, and nothing else.
         var mine = new[]
         {
-            At(5_000, Tcp4(Client, 40000, Peer, 80, WireSegment.Syn, 100, 0)),
-            At(6_000, Tcp4(Peer, 80, Client, 40000, WireSegment.Syn | WireSegment.Ack, 7, 101, ttl: 64)),
+            At(5_000, Tcp(Client, 40000, Peer, 80, WireSegment.Syn, 100, 0)),
+            At(6_000, Tcp(Peer, 80, Client, 40000, WireSegment.Syn | WireSegment.Ack, 7, 101, ttl: 64)),
         };
         var verdict = flows.Verdict(earlier.Concat(mine), local, target, 10_000);
         Assert.Equal(64, verdict.SynAckTtl);
@@ -197,8 +169,8 @@ public class WireTests
         // The next attempt on that port is refused: its own RST counts, judged by the address's SYN-ACK.
         var refused = new[]
         {
-            At(20_000, Tcp4(Client, 40000, Peer, 80, WireSegment.Syn, 300, 0)),
-            At(21_000, Tcp4(Peer, 80, Client, 40000, WireSegment.Rst | WireSegment.Ack, 0, 301, ttl: 64)),
+            At(20_000, Tcp(Client, 40000, Peer, 80, WireSegment.Syn, 300, 0)),
+            At(21_000, Tcp(Peer, 80, Client, 40000, WireSegment.Rst | WireSegment.Ack, 0, 301, ttl: 64)),
         };
         verdict = flows.Verdict(refused, local, target, 30_000);
         Assert.Null(verdict.SynAckTtl);
@@ -226,20 +198,20 @@ public class WireTests
         pcap.Absorb(new[]
         {
             // Ours, before the probe knows its port: SYN and SYN-ACK wait.
-            Captured(1 * Second, Tcp4(Client, 40000, Peer, 80, WireSegment.Syn, 100, 0)),
-            Captured(2 * Second, Tcp4(Peer, 80, Client, 40000, WireSegment.Syn | WireSegment.Ack, 7, 101)),
+            Captured(1 * Second, Tcp(Client, 40000, Peer, 80, WireSegment.Syn, 100, 0)),
+            Captured(2 * Second, Tcp(Peer, 80, Client, 40000, WireSegment.Syn | WireSegment.Ack, 7, 101)),
             // Another program on the host, to the same target and to elsewhere.
-            Captured(3 * Second, Tcp4(Client, 41000, Peer, 80, WireSegment.Syn, 500, 0)),
-            Captured(3 * Second, Tcp4(Client, 42000, IPAddress.Parse("127.0.0.9"), 443, WireSegment.Syn, 900, 0)),
+            Captured(3 * Second, Tcp(Client, 41000, Peer, 80, WireSegment.Syn, 500, 0)),
+            Captured(3 * Second, Tcp(Client, 42000, IPAddress.Parse("127.0.0.9"), 443, WireSegment.Syn, 900, 0)),
         }, 3 * Second);
         pcap.Own(new IPEndPoint(Client, 40000), target);
         pcap.Absorb(new[]
         {
             // Ours after the claim: the close.
-            Captured(4 * Second, Tcp4(Client, 40000, Peer, 80, WireSegment.Fin | WireSegment.Ack, 101, 8)),
-            Captured(5 * Second, Tcp4(Peer, 80, Client, 40000, WireSegment.Rst, 8, 0)),
+            Captured(4 * Second, Tcp(Client, 40000, Peer, 80, WireSegment.Fin | WireSegment.Ack, 101, 8)),
+            Captured(5 * Second, Tcp(Peer, 80, Client, 40000, WireSegment.Rst, 8, 0)),
             // The port reused by someone else (a new SYN): not ours unless claimed again.
-            Captured(6 * Second, Tcp4(Client, 40000, Peer, 80, WireSegment.Syn, 7000, 0)),
+            Captured(6 * Second, Tcp(Client, 40000, Peer, 80, WireSegment.Syn, 7000, 0)),
         }, 6 * Second);
         // The foreign flow to the target waited past the hold: dropped, while ours older than the hold is written.
         pcap.Absorb(Array.Empty<WireSegment>(), 14 * Second);
