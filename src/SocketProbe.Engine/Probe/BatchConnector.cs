@@ -59,9 +59,9 @@ internal sealed class BatchConnector : IProbeConnector
     {
     }
 
-    public void Trim()
+    public void Trim(int keep = 0)
     {
-        int spare = _held - _batch.Active;
+        int spare = _held - _batch.Active - keep;
         if (spare <= 0) return;
         _held -= spare;
         _round.Throttle.Release(spare);

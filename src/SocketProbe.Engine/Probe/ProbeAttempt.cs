@@ -50,8 +50,8 @@ internal interface IProbeConnector : IDisposable
     /// <summary>Give back a slot taken for an attempt that did not start.</summary>
     void GiveBack();
 
-    /// <summary>Give back the slots held for attempts not in flight (the lane goes idle).</summary>
-    void Trim();
+    /// <summary>Give back the slots held for attempts not in flight, but <paramref name="keep"/> (0: the lane goes idle; 1: another lane needs slots too).</summary>
+    void Trim(int keep = 0);
 
     /// <summary>Begin the attempt; it ends now or later, on this lane's thread or the pool's.</summary>
     void Start(ProbeAttempt attempt);

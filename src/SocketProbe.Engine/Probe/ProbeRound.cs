@@ -29,6 +29,10 @@ internal sealed class ProbeRound
     // An attempt ended off the scheduler's thread; the second lane has work, or must stop.
     private readonly ManualResetEventSlim _progress = new(false), _work = new(false);
     private volatile bool _stopping, _secondIdle;
+    // The second lane found a spare core and takes attempts: the first leaves it a share.
+    private volatile bool _secondRunning;
+    private Lane? _secondLane;
+    private int? _othersRunnable;
     private int _schedulerWaiting;
     private volatile Exception? _secondFailed;
     private Task<Resolution>? _awaiting;
@@ -141,10 +145,11 @@ internal sealed class ProbeRound
                     moved = true;
                 }
                 if (moved && _secondIdle) _work.Set();
-                moved |= first.Fill(second is null ? int.MaxValue : SecondLaneShare);
+                bool two = _secondRunning;
+                moved |= first.Fill(two ? SecondLaneShare : int.MaxValue);
                 moved |= EmitReady(sink);
                 if (walked && _emitted == _produced) break;
-                if (!moved) Idle(first, second is not null || sockets.Active > 0);
+                if (!moved) Idle(first, two || sockets.Active > 0);
             }
         }
         finally
@@ -154,6 +159,7 @@ internal sealed class ProbeRound
             _work.Set();
             second?.Join();
             first.Connector.Dispose();
+            if (_secondLane is not null) Logger.LogDebug("Lanes: the first started {First} attempts, the second {Second} ({Others} other tasks runnable at its start)", first.Started, _secondLane.Started, _othersRunnable?.ToString() ?? "unknown");
             for (long i = _emitted; i < _produced; i++)
             {
                 try { _ring[i % _window]?.Running?.Wait(); } catch (AggregateException) { /* reported by the loop above */ }
@@ -262,8 +268,8 @@ internal sealed class ProbeRound
     private Thread? StartSecondLane(SocketConnector sockets)
     {
         long attempts = Request.Tasks.Sum(t => (long)t.Ports.Count);
-        if (!WantsSecondLane(attempts, Request.ThrottleLimit, Environment.ProcessorCount, LoadAverage())) return null;
-        var lane = new Lane(this, new BatchConnector(this, sockets));
+        if (!MaySecondLane(attempts, Request.ThrottleLimit, Environment.ProcessorCount)) return null;
+        var lane = _secondLane = new Lane(this, new BatchConnector(this, sockets));
         try
         {
             var thread = new Thread(() => RunSecondLane(lane)) { IsBackground = true, Name = "SocketProbe prober lane 2" };
@@ -279,36 +285,32 @@ internal sealed class ProbeRound
         }
     }
 
-    /// <summary>
-    /// A second lane pays only on a core nobody else uses: with the machine busy (1-minute load average
-    /// at or above cores - 1) it took none of the wall time off a 65,535-port loopback sweep and cost
-    /// ~200 ms more CPU (its spinning for throttle slots, and both lanes contending in the kernel;
-    /// bench/results/prober-sweep.md). An unknown load (no /proc/loadavg) counts as busy.
-    /// </summary>
-    internal static bool WantsSecondLane(long attempts, int throttleLimit, int processorCount, double? loadAverage) =>
-        processorCount >= 2 && throttleLimit >= 2 && attempts >= SecondLaneFrom &&
-        loadAverage is double load && load < processorCount - 1;
+    /// <summary>A sweep large enough, on more than one core, with more than one throttle slot.</summary>
+    internal static bool MaySecondLane(long attempts, int throttleLimit, int processorCount) =>
+        processorCount >= 2 && throttleLimit >= 2 && attempts >= SecondLaneFrom;
 
-    /// <summary>The 1-minute load average (/proc/loadavg), or null where there is none.</summary>
-    private static double? LoadAverage()
-    {
-        try
-        {
-            string text = File.ReadAllText("/proc/loadavg");
-            return double.TryParse(text.AsSpan(0, Math.Max(0, text.IndexOf(' '))), System.Globalization.NumberStyles.Float,
-                System.Globalization.CultureInfo.InvariantCulture, out double load) ? load : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
+    /// <summary>
+    /// A second lane pays only on a core nobody else uses: with the other core busy it took none of
+    /// the wall time off a 65,535-port loopback sweep and cost ~200 ms more CPU (its spinning for
+    /// throttle slots, and both lanes contending in the kernel; bench/results/prober-sweep.md).
+    /// Read with the first lane at work (it holds one core): a spare core is one that no other
+    /// process's task wants. Unknown (no /proc) counts as busy.
+    /// </summary>
+    internal static bool SpareCoreFor(int processorCount, int? othersRunnable) =>
+        othersRunnable is int others && others < processorCount - 1;
 
     /// <summary>The second lane: starts the next attempts while there are any and the throttle allows, and reaps its own batch.</summary>
     private void RunSecondLane(Lane lane)
     {
         try
         {
+            int? others = _othersRunnable = SpareCore.OthersRunnable();
+            if (!SpareCoreFor(Environment.ProcessorCount, others))
+            {
+                Logger.LogDebug("No second lane: {Others} other tasks runnable on {Cores} cores", others?.ToString() ?? "unknown", Environment.ProcessorCount);
+                return;
+            }
+            _secondRunning = true;
             while (!_stopping)
             {
                 bool started = lane.Fill(int.MaxValue);
@@ -331,6 +333,7 @@ internal sealed class ProbeRound
         }
         finally
         {
+            _secondRunning = false;
             lane.Connector.Dispose();
         }
     }
@@ -339,6 +342,8 @@ internal sealed class ProbeRound
     private sealed class Lane(ProbeRound round, IProbeConnector connector)
     {
         public IProbeConnector Connector { get; } = connector;
+        /// <summary>Attempts this lane started (the round's Debug line: how the lanes shared the sweep).</summary>
+        public long Started { get; private set; }
 
         /// <summary>Start up to <paramref name="most"/> attempts; true when any started.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -358,6 +363,11 @@ internal sealed class ProbeRound
                 Connector.Start(attempt);
                 started++;
             }
+            Started += started;
+            // Two lanes share the throttle: a lane keeps one spare slot, not every slot its past
+            // connects in flight once took. A lane that had kept them starved the other for the
+            // whole sweep (it started 0 of 65,535 attempts and spun waiting for a slot).
+            if (round._secondRunning) Connector.Trim(keep: 1);
             return started > 0;
         }
     }

@@ -31,7 +31,7 @@ internal sealed class SocketConnector : IProbeConnector
     public void GiveBack() => _round.Throttle.Release();
 
     /// <summary>Each attempt gives its slot back when it ends: none is held.</summary>
-    public void Trim()
+    public void Trim(int keep = 0)
     {
     }
 
