@@ -290,11 +290,11 @@ internal sealed class ProbeRound
         processorCount >= 2 && throttleLimit >= 2 && attempts >= SecondLaneFrom;
 
     /// <summary>
-    /// A second lane pays only on a core nobody else uses: with the other core busy it took none of
-    /// the wall time off a 65,535-port loopback sweep and cost ~200 ms more CPU (its spinning for
-    /// throttle slots, and both lanes contending in the kernel; bench/results/prober-sweep.md).
-    /// Read with the first lane at work (it holds one core): a spare core is one that no other
-    /// process's task wants. Unknown (no /proc) counts as busy.
+    /// A second lane only on a core nobody else uses: beside a busy task it would take that task's
+    /// core from it. (The measurement that once said it gained nothing there was made while the
+    /// second lane starved for slots; it has not been repeated: bench/results/prober-sweep.md.)
+    /// Read with the first lane at work: a spare core is one that no other process's task wants.
+    /// Unknown (no /proc) counts as busy.
     /// </summary>
     internal static bool SpareCoreFor(int processorCount, int? othersRunnable) =>
         othersRunnable is int others && others < processorCount - 1;
