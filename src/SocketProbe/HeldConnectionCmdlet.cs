@@ -37,11 +37,6 @@ public abstract class HeldConnectionCmdlet : TargetCmdlet
     /// <summary>-Send as the bytes on the wire.</summary>
     private protected byte[]? SendBytes => Send is null ? null : Encoding.UTF8.GetBytes(Send);
 
-    /// <summary>
-    /// Run <paramref name="work"/> over the gathered targets (nothing when none stood), with the
-    /// capture when -Capture or -PcapPath (its file written however it ends), and its progress bars
-    /// completed when it ends however it ends.
-    /// </summary>
     /// <summary>The request with what this base's parameters say (the family, -Send, -TimeoutMs), checked.</summary>
     private protected T Checked<T>(T request) where T : Engine.Watch.HeldRequest
     {
@@ -52,7 +47,11 @@ public abstract class HeldConnectionCmdlet : TargetCmdlet
         return request;
     }
 
-    /// <summary>Run <paramref name="work"/> on <paramref name="request"/> with the targets collected and the -Capture/-Trace sessions open.</summary>
+    /// <summary>
+    /// Run <paramref name="work"/> on <paramref name="request"/> over the gathered targets (nothing when
+    /// none stood), with the -Capture/-Trace sessions open (the -PcapPath file written however it ends)
+    /// and its progress bars completed however it ends.
+    /// </summary>
     private protected void RunHeld(string activity, Engine.Watch.HeldRequest request, Func<ProgressBars, OutputQueue, ILogger, CancellationToken, Task> work)
     {
         request.Tasks = Targets.Tasks;
