@@ -2,10 +2,10 @@ namespace SocketProbe.Engine.Watch;
 
 /// <summary>
 /// One held connection, reported once: when it ended, or when the hold ended. Every observed field
-/// comes from a real call at run time; every property is a scalar for Export-Csv. It declares the wire
-/// fields itself, not through <see cref="Wire.WireFieldsResult"/>: its TCP_INFO columns come after them.
+/// comes from a real call at run time; every property is a scalar for Export-Csv. Its wire fields
+/// (<see cref="Wire.WireFieldsResult"/>) are its last columns, as in every result that has them.
 /// </summary>
-public sealed class WatchResult : Wire.IWireFields, Errors.IFailureFields
+public sealed class WatchResult : Wire.WireFieldsResult, Errors.IFailureFields
 {
     /// <summary>The host as written, without its port.</summary>
     public string Target { get; set; } = "";
@@ -36,18 +36,6 @@ public sealed class WatchResult : Wire.IWireFields, Errors.IFailureFields
     internal DateTime StartedUtc { get; set; }
     public string? LocalAddress { get; set; }
     public int? LocalPort { get; set; }
-    /// <summary>-Capture: TTL (IPv6: hop limit) of the target's SYN-ACK on this connection.</summary>
-    public int? SynAckTtl { get; set; }
-    /// <summary>-Capture: TTL (IPv6: hop limit) of the RST that ended it.</summary>
-    public int? ResetTtl { get; set; }
-    /// <summary>-Capture: Peer (as many hops away as the SYN-ACK), Path (not: forged on the way), Unknown; empty without a RST.</summary>
-    public string? ResetFrom { get; set; }
-    /// <summary>-Capture: the router (or host) whose ICMP error answered this connection.</summary>
-    public string? IcmpFrom { get; set; }
-    /// <summary>-Trace: True when this host's own TCP sent the RST this flow met, False when it came from elsewhere (the peer or a middlebox); empty when unknown.</summary>
-    public bool? ResetSentByThisHost { get; set; }
-    /// <summary>-Trace: the kernel's reason for an RST this host sent.</summary>
-    public string? ResetKernelReason { get; set; }
     /// <summary>TCP_INFO at the end (Linux): the state, consecutive retransmissions, unanswered probes, smoothed RTT.</summary>
     public string? TcpState { get; set; }
     public int? Retransmits { get; set; }
