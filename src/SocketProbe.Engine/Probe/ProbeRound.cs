@@ -281,6 +281,7 @@ internal sealed class ProbeRound
             // No thread to be had (every descriptor in use): one lane does it all.
             Logger.LogDebug("No second lane ({Error}); one lane probes", e.Message);
             lane.Connector.Dispose();
+            _secondLane = null;
             return null;
         }
     }
