@@ -221,6 +221,11 @@ function Invoke-Test {
             '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=minimal') { $start.ArgumentList.Add($a) }
         $start.RedirectStandardOutput = $true
         $start.RedirectStandardError = $true
+        # dotnet test's own machinery leaves two empty temp folders behind per run (the same with a
+        # filter that matches no test): a folder of the run's own holds them and goes when xunit ends.
+        $xunitTemp = Join-Path $results "tmp-$PID"
+        New-Item -ItemType Directory -Force -Path $xunitTemp | Out-Null
+        $start.Environment['TMPDIR'] = $xunitTemp
         $xunit = [Diagnostics.Process]::Start($start)
         $xunitOut = $xunit.StandardOutput.ReadToEndAsync(); $xunitErr = $xunit.StandardError.ReadToEndAsync()
     }
@@ -235,7 +240,8 @@ function Invoke-Test {
     try { $p = Invoke-PesterFiles -PesterPath $pester -Paths $paths -ResultsDir $results }
     catch {
         # Stopped or failed before the end: xunit does not outlive the run either.
-        if (-not $SkipXunit -and -not $xunit.HasExited) { $xunit.Kill($true) }
+        if (-not $SkipXunit -and -not $xunit.HasExited) { $xunit.Kill($true); $null = $xunit.WaitForExit(10000) }
+        if (-not $SkipXunit) { Remove-Item -Recurse -Force $xunitTemp -ErrorAction Ignore }
         throw
     }
     # A file that failed side by side runs once more, alone. Its tests wait on kernel timers and real
@@ -259,7 +265,10 @@ function Invoke-Test {
     Write-Host ("Pester: $($p.Passed) passed, $($p.Failed) failed, $($p.Skipped) skipped in {0:N0} s ({1} side by side)" -f $pesterClock.Elapsed.TotalSeconds, $TestJobs)
 
     if (-not $SkipXunit) {
-        if (-not $xunit.WaitForExit(600000)) { $xunit.Kill($true); throw 'xunit ran over 10 minutes' }
+        $ended = $xunit.WaitForExit(600000)
+        if (-not $ended) { $xunit.Kill($true); $null = $xunit.WaitForExit(10000) }
+        Remove-Item -Recurse -Force $xunitTemp -ErrorAction Ignore
+        if (-not $ended) { throw 'xunit ran over 10 minutes' }
         Write-Host $xunitOut.GetAwaiter().GetResult()
         Write-Host $xunitErr.GetAwaiter().GetResult()
         $xunitExit = $xunit.ExitCode
