@@ -168,7 +168,12 @@ Describe 'Get-SocketScenario and lab runs where the lab''s namespace is restrict
             '--inh-caps', '+dac_read_search', '--ambient-caps', '+dac_read_search', 'env', "HOME=$nobodyHome"
         $script:ReadOnly = Wait-LabScript $readOnlyLab -TimeoutSeconds 60
         $script:Unprivileged = Wait-LabScript $unprivilegedLab -TimeoutSeconds 60
+        $script:ReportsLeft = @($readOnlyLab.Out, $unprivilegedLab.Out | Where-Object { Test-Path $_ })
         Remove-Item -Recurse -Force $nobodyHome
+    }
+
+    It 'leaves no report behind, the one another user wrote included' {
+        $ReportsLeft | Should -BeNullOrEmpty
     }
 
     It 'a read-only /proc/sys: WhyNot says so, and a lab run is Skipped with that reason' {

@@ -420,7 +420,9 @@ function Wait-LabScript {
     $p = $Lab.Process
     if (-not $p.WaitForExit($TimeoutSeconds * 1000)) { $p.Kill($true); $null = $p.WaitForExit(5000) }
     $report = if (Test-Path $Lab.Out) { Get-Content -Raw $Lab.Out | ConvertFrom-Json -AsHashtable:$AsHashtable }
-    Remove-Item $Lab.Out -ErrorAction Ignore
+    # -Force: a report written by another user (setpriv nobody) reads as read-only to PowerShell, which
+    # then refuses it without -Force (the unprivileged lab's report was left in /tmp by every run).
+    Remove-Item -Force $Lab.Out -ErrorAction Ignore
     $exit = if ($p.HasExited) { $p.ExitCode } else { 'hung' }
     $stderr = $Lab.Stderr.GetAwaiter().GetResult(); $stdout = $Lab.Stdout.GetAwaiter().GetResult()
     $p.Dispose()
