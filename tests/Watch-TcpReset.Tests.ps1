@@ -15,7 +15,16 @@ Describe 'Watch-TcpReset and -Trace: the kernel''s own account of each RST (Linu
         # Every catalogue scenario that ends in an RST, side by side in one matrix (the shared instance
         # serves them all; each run keeps only its own ports' rows).
         $script:expected = [SocketProbe.Engine.Trace.ScenarioResets]::ByScenario
-        $script:rows = @(Get-SocketErrorMatrix -Scenario @($expected.Keys) -Trace -ErrorAction Stop)
+        # MiddleboxIdleDrop too: its lab's firewall drops the idle flow's segments silently.
+        $script:rows = @(Get-SocketErrorMatrix -Scenario (@($expected.Keys) + 'MiddleboxIdleDrop') -Trace -ErrorAction Stop)
+    }
+
+    It 'MiddleboxIdleDrop: -Trace says the kernel dropped packets (NETFILTER_DROP) meanwhile, and claims none of those as the run''s' {
+        $mine = @($rows | Where-Object { $_.Scenario -eq 'MiddleboxIdleDrop' -and $_.Actor -eq 'Kernel' })
+        $note = @($mine | Where-Object Operation -eq Trace)
+        $note.Count | Should -Be 1 -Because ($mine.Note -join '; ')
+        $note[0].Note | Should -Match '\d+ NETFILTER_DROP: a firewall'
+        $note[0].Note | Should -Match 'cannot be told'
     }
 
     It '<_>: -Trace shows the reset the kernel source says it sends' -TestCases @(

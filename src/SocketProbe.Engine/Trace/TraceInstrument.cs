@@ -36,12 +36,23 @@ public sealed class TraceInstrument : RowHoldingInstrument
         {
             List<TcpResetEvent> events = _lease.Take(settle: true);
             int kept = 0;
+            var untied = new SortedDictionary<string, int>(StringComparer.Ordinal);
             foreach (TcpResetEvent e in events)
             {
-                if (!Mine(e, context)) continue;
-                kept++;
-                context.Emit(Row(e));
+                if (Mine(e, context))
+                {
+                    kept++;
+                    context.Emit(Row(e));
+                }
+                else if (e.Direction == "Dropped" && e.LocalPort is null && e.Reason is string reason) untied[reason] = untied.GetValueOrDefault(reason) + 1;
             }
+            // A drop is the run's only when the tracker tied it to a flow (the same skb or socket drew an
+            // RST here); kfree_skb itself carries no addresses. The others are not claimed: one row says
+            // what this host dropped meanwhile (a lab firewall's silent drops show here), never whose.
+            if (untied.Count > 0)
+                context.Event(new ScenarioStep(0, Actors.Kernel, "Trace"), Results.Success, null,
+                    $"this host's kernel dropped packets during the run: {string.Join("; ", untied.Select(d => $"{d.Value} {d.Key}: {ResetReasons.DescribeDrop(d.Key)}"))}. " +
+                    "Its drop event carries no addresses, so which were this run's cannot be told (other programs' and side-by-side runs' count too); Watch-TcpReset -IncludeDrops shows each with where the kernel dropped it");
             if (!_lease.Source.HasResetReason)
                 context.Event(new ScenarioStep(0, Actors.Kernel, "Trace"), Results.Success, null,
                     "this kernel's tcp_send_reset has no reason field (before Linux 6.10): which side sent each RST is shown, not why");
