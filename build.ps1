@@ -209,6 +209,7 @@ function Invoke-PesterFiles {
 function Invoke-Test {
     $results = Join-Path $root 'TestResults'
     New-Item -ItemType Directory -Force -Path $results | Out-Null
+    $testsStarted = [DateTime]::UtcNow
     $passed = 0; $failed = 0; $skipped = 0
     $xunitExit = 0
 
@@ -299,8 +300,19 @@ function Invoke-Test {
         Write-Host "Failed ($($p.Failures.Count)):" -ForegroundColor Red
         foreach ($f in $p.Failures) { Write-Host "  $(if ($f.Length -gt 400) { $f.Substring(0, 400) + '…' } else { $f })" -ForegroundColor Red }
     }
+    Remove-KilledPwshPipes -Since $testsStarted
     Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0 -or $xunitExit -ne 0 -or $empty.Count -gt 0) { exit 1 }
+}
+
+function Remove-KilledPwshPipes([DateTime] $Since) {
+    # Each pwsh makes a socket file for its host process (CoreFxPipe_PSHost.<start>.<pid>.<name>) and
+    # removes it when it exits; the tests kill some of theirs with SIGKILL, which removes nothing (3 a
+    # run). Those of this run whose process is gone are removed here; Linux only (/proc tells).
+    if (-not $IsLinux) { return }
+    Get-ChildItem -Path ([IO.Path]::GetTempPath()) -Filter 'CoreFxPipe_PSHost.*' -ErrorAction Ignore |
+        Where-Object { $_.LastWriteTimeUtc -ge $Since -and $_.Name.Split('.')[2] -match '^\d+$' -and -not (Test-Path "/proc/$($_.Name.Split('.')[2])") } |
+        Remove-Item -Force -ErrorAction Ignore
 }
 
 function Invoke-Run {
