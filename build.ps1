@@ -310,9 +310,10 @@ function Remove-KilledPwshPipes([DateTime] $Since) {
     # removes it when it exits; the tests kill some of theirs with SIGKILL, which removes nothing (3 a
     # run). Those of this run whose process is gone are removed here; Linux only (/proc tells).
     if (-not $IsLinux) { return }
-    Get-ChildItem -Path ([IO.Path]::GetTempPath()) -Filter 'CoreFxPipe_PSHost.*' -ErrorAction Ignore |
-        Where-Object { $_.LastWriteTimeUtc -ge $Since -and $_.Name.Split('.')[2] -match '^\d+$' -and -not (Test-Path "/proc/$($_.Name.Split('.')[2])") } |
-        Remove-Item -Force -ErrorAction Ignore
+    foreach ($pipe in Get-ChildItem -Path ([IO.Path]::GetTempPath()) -Filter 'CoreFxPipe_PSHost.*' -ErrorAction Ignore) {
+        $owner = $pipe.Name.Split('.')[2]
+        if ($pipe.LastWriteTimeUtc -ge $Since -and $owner -match '^\d+$' -and -not (Test-Path "/proc/$owner")) { Remove-Item -Force $pipe.FullName -ErrorAction Ignore }
+    }
 }
 
 function Invoke-Run {
@@ -350,7 +351,10 @@ function Invoke-Package {
     # The published manifest names its cmdlets (the Gallery lists them; discovery needs no import), read from the
     # built assembly in a PowerShell of its own: the source manifest says '*', so a new cmdlet is not one more file to edit.
     $pwsh, $pwshArgs = Get-PwshCommand
-    $names = @(& $pwsh @pwshArgs -NoProfile -NonInteractive -Command "Import-Module '$(Join-Path $target 'SocketProbe.psd1')'; (Get-Module SocketProbe).ExportedCmdlets.Keys | Sort-Object")
+    # The manifest's path reaches the child through its environment, never inside the command's text.
+    $env:SOCKETPROBE_PACKAGED_MANIFEST = Join-Path $target 'SocketProbe.psd1'
+    try { $names = @(& $pwsh @pwshArgs -NoProfile -NonInteractive -Command 'Import-Module $env:SOCKETPROBE_PACKAGED_MANIFEST; (Get-Module SocketProbe).ExportedCmdlets.Keys | Sort-Object') }
+    finally { Remove-Item Env:SOCKETPROBE_PACKAGED_MANIFEST -ErrorAction Ignore }
     if ($LASTEXITCODE -ne 0 -or $names.Count -eq 0) { throw "could not list the cmdlets of $target`: $names" }
     $packaged = Join-Path $target 'SocketProbe.psd1'
     $list = "@(`n" + (($names | ForEach-Object { "        '$_'" }) -join "`n") + "`n    )"
